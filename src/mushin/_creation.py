@@ -1,0 +1,133 @@
+"""Making tensors (API.md section 2) and the random state behind ``mu.seed``.
+
+Each maker returns a leaf ``Variable`` (call ``.freeze()`` for a ``Constant``), except
+``constant``; each takes keyword-only ``dtype=`` (float32 by default) and ``device=``.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from mushin import _backend
+from mushin._backend import Backend
+from mushin._tensor import Constant, Variable, _new_variable
+from mushin.ops._util import check_shape_argument
+
+_random_lock = threading.Lock()
+_seed: int | None = None
+_generators: dict[str, Any] = {}
+
+
+def seed(n: int) -> None:
+    """Make every later random draw (``randn``, ``randu``, initialisers, dropout, shuffling)
+    reproducible, on every device."""
+    global _seed
+    if isinstance(n, bool) or not isinstance(n, int | np.integer):
+        raise TypeError(f"seed must be an int, got {n!r}")
+    if n < 0:
+        raise ValueError(f"seed must not be negative, got {n}")
+    with _random_lock:
+        _seed = int(n)
+        _generators.clear()
+
+
+def generator(backend: Backend) -> Any:
+    """The random generator of ``backend``'s device (NumPy's or CuPy's ``Generator``)."""
+    found = _generators.get(backend.device)
+    if found is None:
+        with _random_lock:
+            found = _generators.get(backend.device)
+            if found is None:
+                offset = 0 if backend.device_id is None else backend.device_id + 1
+                entropy = None if _seed is None else _seed + offset
+                if backend.device_id is None:
+                    found = np.random.default_rng(entropy)
+                else:
+                    with backend.xp.cuda.Device(backend.device_id):
+                        found = backend.xp.random.default_rng(entropy)
+                _generators[backend.device] = found
+    return found
+
+
+def _target(shape: Any, dtype: Any, device: str | None, name: str) -> tuple[
+        tuple[int, ...], np.dtype[Any], Backend]:
+    return (check_shape_argument(name, shape),
+            _backend.float_dtype(_backend.DEFAULT_DTYPE if dtype is None else dtype),
+            _backend.backend(device))
+
+
+def _number(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.number):
+        raise TypeError(f"{name}: value must be a number, got {value!r}")
+    return float(value)
+
+
+def fill(shape: Any, value: float, *, dtype: Any = None,
+         device: str | None = None) -> Variable[Any]:
+    """A leaf whose every element is ``value``."""
+    size, kind, where = _target(shape, dtype, device, "fill")
+    return _new_variable(where.xp.full(size, _number(value, "fill"), dtype=kind))
+
+
+def zeros(shape: Any, *, dtype: Any = None, device: str | None = None) -> Variable[Any]:
+    """A leaf of zeros."""
+    size, kind, where = _target(shape, dtype, device, "zeros")
+    return _new_variable(where.xp.zeros(size, dtype=kind))
+
+
+def ones(shape: Any, *, dtype: Any = None, device: str | None = None) -> Variable[Any]:
+    """A leaf of ones."""
+    size, kind, where = _target(shape, dtype, device, "ones")
+    return _new_variable(where.xp.ones(size, dtype=kind))
+
+
+def eye(shape: Any, value: float = 1.0, *, dtype: Any = None,
+        device: str | None = None) -> Variable[Any]:
+    """``value`` on the main diagonal of the last two axes, 0 elsewhere."""
+    size, kind, where = _target(shape, dtype, device, "eye")
+    if len(size) < 2:
+        raise ValueError(f"eye: the shape needs at least 2 axes, got {size}")
+    matrix = where.xp.eye(size[-2], size[-1], dtype=kind) * kind.type(_number(value, "eye"))
+    return _new_variable(where.xp.ascontiguousarray(where.xp.broadcast_to(matrix, size)))
+
+
+def randn(shape: Any, *, dtype: Any = None, device: str | None = None) -> Variable[Any]:
+    """A leaf drawn from the standard normal distribution."""
+    size, kind, where = _target(shape, dtype, device, "randn")
+    draw = generator(where).standard_normal(size, dtype=kind if kind.itemsize >= 4 else None)
+    return _new_variable(draw.astype(kind, copy=False))
+
+
+def randu(shape: Any, *, dtype: Any = None, device: str | None = None) -> Variable[Any]:
+    """A leaf drawn uniformly from [0, 1)."""
+    size, kind, where = _target(shape, dtype, device, "randu")
+    draw = generator(where).random(size, dtype=kind if kind.itemsize >= 4 else None)
+    return _new_variable(draw.astype(kind, copy=False))
+
+
+def custom(values: Sequence[float], shape: Any, *, dtype: Any = None,
+           device: str | None = None) -> Variable[Any]:
+    """A leaf from a flat sequence of values in row-major order."""
+    size, kind, where = _target(shape, dtype, device, "custom")
+    flat = np.asarray(values, dtype=kind)
+    if flat.ndim != 1:
+        raise ValueError(f"custom: values must be a flat sequence, got {flat.ndim} axes")
+    if flat.size != math.prod(size):
+        raise ValueError(f"custom: {flat.size} values cannot fill shape {size} "
+                         f"({math.prod(size)} elements)")
+    return _new_variable(where.asarray(flat.reshape(size)))
+
+
+def variable(values: Any, *, dtype: Any = None, device: str | None = None) -> Variable[Any]:
+    """A leaf ``Variable`` from a nested list, an array or a scalar (always floating)."""
+    return Variable(values, dtype=dtype, device=device)
+
+
+def constant(values: Any, *, dtype: Any = None, device: str | None = None) -> Constant[Any]:
+    """A ``Constant`` from a nested list, an array or a scalar (integer and bool data kept)."""
+    return Constant(values, dtype=dtype, device=device)

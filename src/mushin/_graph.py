@@ -1,0 +1,240 @@
+"""The autodiff engine: graph nodes, recording modes and the backward pass.
+
+Every ``Variable`` owns a :class:`Node`. A leaf's node has no primitive; an operation's node
+records the :class:`Primitive` that made it, the nodes of its operands and the values its
+vector-Jacobian product (VJP) needs. Nodes point at their parents, never at tensors, so the
+graph lives exactly as long as its output is referenced. A node knows its tensor only through
+a weak reference (``owner``): ``backward`` stores a gradient in every tensor the program still
+holds and passes the others on without keeping them.
+
+``backward_pass`` walks the nodes in reverse topological order without recursion and is the
+one place where a gradient is summed back to the shape (and cast to the dtype) of the operand
+it belongs to, so VJP rules never deal with broadcasting.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import weakref
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+from mushin._backend import Array
+
+
+class _ThreadState(threading.local):
+    """Recording flags, one set per thread."""
+
+    grad_enabled: bool = True
+    anomaly: bool = False
+
+
+state = _ThreadState()
+
+
+class no_grad(contextlib.ContextDecorator):
+    """Record nothing inside: results are leaves that hold no reference to their inputs.
+
+    Usable as ``with mu.no_grad():`` or as a decorator. It affects the current thread only.
+    """
+
+    def __enter__(self) -> None:
+        self._previous = state.grad_enabled
+        state.grad_enabled = False
+
+    def __exit__(self, *exc: object) -> None:
+        state.grad_enabled = self._previous
+
+
+class enable_grad(contextlib.ContextDecorator):
+    """Record operations again inside a ``no_grad`` block (current thread only)."""
+
+    def __enter__(self) -> None:
+        self._previous = state.grad_enabled
+        state.grad_enabled = True
+
+    def __exit__(self, *exc: object) -> None:
+        state.grad_enabled = self._previous
+
+
+class detect_anomaly(contextlib.ContextDecorator):
+    """Raise ``FloatingPointError`` at the first operation whose forward or backward result
+    holds a NaN or an infinity, naming the operation. Current thread only; it costs one
+    finiteness check (a device synchronisation on GPUs) per operation while active."""
+
+    def __enter__(self) -> None:
+        self._previous = state.anomaly
+        state.anomaly = True
+
+    def __exit__(self, *exc: object) -> None:
+        state.anomaly = self._previous
+
+
+def is_grad_enabled() -> bool:
+    """Whether operations on this thread are being recorded."""
+    return state.grad_enabled
+
+
+def check_finite(name: str, value: Array, phase: str) -> None:
+    """Raise ``FloatingPointError`` if ``value`` holds a NaN or an infinity."""
+    if isinstance(value, bool | int | float):
+        return
+    dtype = getattr(value, "dtype", None)
+    if dtype is None or dtype.kind not in "fc":
+        return
+    xp = np if isinstance(value, np.ndarray | np.generic) else value.__array_namespace__()
+    if not bool(xp.all(xp.isfinite(value))):
+        raise FloatingPointError(f"{phase} of '{name}' produced a NaN or an infinity "
+                                 "(detected by mu.detect_anomaly())")
+
+
+VJP = Callable[..., tuple[Any, ...]]
+
+
+class Primitive:
+    """An operation with a hand-written derivative.
+
+    ``forward(xp, *operands, **params)`` computes the result from backend arrays (or Python
+    scalars) with the array module ``xp``. ``vjp(F, grad_output, operands, output, parents,
+    **params)`` returns one gradient per operand (``None`` where there is none); ``parents``
+    holds each operand's node (``None`` for constants, whose gradient may be skipped; a
+    node's ``shape`` is the operand's shape). It is written once for
+    both kinds of backward pass: ``F`` is the set of array functions (plain arrays) or of
+    mushin operations (``create_graph=True``, where operands and the output are tensors),
+    and arithmetic uses operators, which both support. ``saves`` says which values the node
+    keeps for the VJP: ``"inputs"``, ``"output"``, ``"both"`` or ``"none"``.
+    """
+
+    __slots__ = ("forward", "name", "save_inputs", "save_output", "vjp")
+
+    def __init__(self, name: str, forward: Callable[..., Array], vjp: VJP | None,
+                 saves: str = "inputs") -> None:
+        if name in PRIMITIVES:
+            raise ValueError(f"a primitive named {name!r} already exists")
+        if saves not in ("inputs", "output", "both", "none"):
+            raise ValueError(f"saves must be 'inputs', 'output', 'both' or 'none', got {saves!r}")
+        PRIMITIVES[name] = self
+        self.name = name
+        self.forward = forward
+        self.vjp = vjp
+        self.save_inputs = saves in ("inputs", "both")
+        self.save_output = saves in ("output", "both")
+
+    def __repr__(self) -> str:
+        return f"Primitive({self.name!r})"
+
+
+PRIMITIVES: dict[str, Primitive] = {}
+"""Every primitive by name: the VJPs reach each other through these names."""
+
+_RELEASED: tuple[Any, ...] = ("released",)
+
+
+class Node:
+    """One recorded value: how it was made and what its VJP needs."""
+
+    __slots__ = ("dtype", "inputs", "output", "owner", "params", "parents", "prim", "shape")
+
+    def __init__(self, prim: Primitive | None, parents: tuple[Node | None, ...],
+                 inputs: tuple[Any, ...] | None, output: Array | None,
+                 params: dict[str, Any], shape: tuple[int, ...], dtype: Any) -> None:
+        self.prim = prim
+        self.parents = parents
+        self.inputs = inputs
+        self.output = output
+        self.params = params
+        self.shape = shape
+        self.dtype = dtype
+        self.owner: weakref.ref[Any] | None = None
+
+    @property
+    def name(self) -> str:
+        return "leaf" if self.prim is None else self.prim.name
+
+    def release(self) -> None:
+        """Drop the saved values; a later backward through this node raises."""
+        self.inputs = _RELEASED
+        self.output = None
+
+
+def topological_order(root: Node) -> list[Node]:
+    """The nodes ``root`` depends on, ``root`` first, each before all of its parents.
+
+    Iterative depth-first search (no recursion, so a 100,000-node chain is fine).
+    """
+    order: list[Node] = []
+    visited: set[int] = {id(root)}
+    stack: list[tuple[Node, Iterator[Node | None]]] = [(root, iter(root.parents))]
+    while stack:
+        node, parents = stack[-1]
+        for parent in parents:
+            if parent is not None and id(parent) not in visited:
+                visited.add(id(parent))
+                stack.append((parent, iter(parent.parents)))
+                break
+        else:
+            stack.pop()
+            order.append(node)
+    order.reverse()
+    return order
+
+
+def backward_pass(root: Node, seed: Any, ops: Any, retain_graph: bool) -> None:
+    """Propagate ``seed`` (d root / d root) from ``root`` to every node it depends on.
+
+    ``ops`` is the function set the VJPs use (see :class:`Primitive`); it also wraps saved
+    arrays as tensors (``ops.wrap``), sums gradients back to an operand's shape
+    (``ops.sum_to``) and casts them (``ops.astype``). The gradient reaching a node is stored
+    in its tensor if the program still holds that tensor, then passed on and forgotten.
+    """
+    order = topological_order(root)
+    for node in order:
+        if node.inputs is _RELEASED:
+            raise RuntimeError(
+                f"backward through the graph a second time: the values saved by "
+                f"'{node.name}' were released by the first backward(); pass "
+                "retain_graph=True to the first backward() to keep them")
+    anomaly = state.anomaly
+    pending: dict[Node, Any] = {root: seed}
+    wrap = ops.wrap
+    for node in order:
+        grad = pending.pop(node, None)
+        if grad is None:
+            continue
+        owner_ref = node.owner
+        if owner_ref is not None:
+            owner = owner_ref()
+            if owner is not None:
+                owner._accumulate(grad)
+        prim = node.prim
+        if prim is None:
+            continue
+        if prim.vjp is None:
+            if not retain_graph:
+                node.release()
+            continue
+        inputs = node.inputs
+        output = node.output
+        if ops.graph_mode:
+            if inputs is not None:
+                inputs = tuple(wrap(value, parent) for value, parent in zip(
+                    inputs, node.parents, strict=True))
+            if output is not None:
+                output = wrap(output, node)
+        input_grads = prim.vjp(ops, grad, inputs, output, node.parents, **node.params)
+        for parent, input_grad in zip(node.parents, input_grads, strict=True):
+            if parent is None or input_grad is None:
+                continue
+            if input_grad.shape != parent.shape:
+                input_grad = ops.sum_to(input_grad, parent.shape)
+            if input_grad.dtype != parent.dtype:
+                input_grad = ops.astype(input_grad, parent.dtype)
+            if anomaly:
+                check_finite(prim.name, ops.unwrap(input_grad), "backward")
+            previous = pending.get(parent)
+            pending[parent] = input_grad if previous is None else previous + input_grad
+        if not retain_graph:
+            node.release()

@@ -1,0 +1,276 @@
+"""Elementwise operations: each primitive's forward and VJP side by side.
+
+Binary operations broadcast as NumPy does; their VJPs return gradients of the broadcast
+shape and the engine sums them back to each operand's shape. A shape mismatch is caught by
+the forward (NumPy checks before computing) and re-raised as ``ShapeError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from mushin._backend import Array
+from mushin._graph import Primitive
+from mushin._tensor import Constant, ShapeError, Tensor, apply
+from mushin.ops._util import broadcast_shape, shape_of
+
+
+def _binary(name: str, operation: Callable[[Any, Any, Any], Any]) -> Callable[..., Array]:
+    """A forward for a broadcasting binary operator that reports shape errors clearly."""
+
+    def forward(xp: Any, first: Any, second: Any) -> Array:
+        try:
+            return operation(xp, first, second)
+        except ValueError as error:
+            broadcast_shape(name, shape_of(first), shape_of(second))
+            raise ShapeError(f"{name}: {error}") from error
+
+    return forward
+
+
+ADD = Primitive("add", _binary("add", lambda xp, a, b: a + b),
+                lambda F, g, inputs, out, parents: (g, g), saves="none")
+SUB = Primitive("sub", _binary("sub", lambda xp, a, b: a - b),
+                lambda F, g, inputs, out, parents: (g, -g), saves="none")
+
+
+def _mul_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any) -> tuple[Any, ...]:
+    first, second = inputs
+    return (g * second if parents[0] is not None else None,
+            g * first if parents[1] is not None else None)
+
+
+MUL = Primitive("mul", _binary("mul", lambda xp, a, b: a * b), _mul_vjp)
+
+
+def _div_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any) -> tuple[Any, ...]:
+    numerator, denominator = inputs
+    grad_numerator = g / denominator
+    grad_denominator = None
+    if parents[1] is not None:
+        grad_denominator = -grad_numerator * numerator / denominator
+    return grad_numerator if parents[0] is not None else None, grad_denominator
+
+
+DIV = Primitive("div", _binary("div", lambda xp, a, b: a / b), _div_vjp)
+NEG = Primitive("neg", lambda xp, x: -x, lambda F, g, inputs, out, parents: (-g,), saves="none")
+
+
+def _pow_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any) -> tuple[Any, ...]:
+    base, exponent = inputs
+    grad_base = grad_exponent = None
+    if parents[0] is not None:
+        grad_base = g * exponent * base ** (exponent - 1)
+    if parents[1] is not None:
+        positive = base > 0
+        safe_log = F.log(F.where(positive, base, 1))
+        grad_exponent = g * out * F.where(positive, safe_log, 0)
+    return grad_base, grad_exponent
+
+
+POW = Primitive("pow", _binary("pow", lambda xp, a, b: a ** b), _pow_vjp, saves="both")
+EXP = Primitive("exp", lambda xp, x: xp.exp(x),
+                lambda F, g, inputs, out, parents: (g * out,), saves="output")
+LOG = Primitive("log", lambda xp, x: xp.log(x),
+                lambda F, g, inputs, out, parents: (g / inputs[0],))
+SQRT = Primitive("sqrt", lambda xp, x: xp.sqrt(x),
+                 lambda F, g, inputs, out, parents: (g / (2 * out),), saves="output")
+SIGN = Primitive("sign", lambda xp, x: xp.sign(x), None)
+ABS = Primitive("abs", lambda xp, x: xp.abs(x),
+                lambda F, g, inputs, out, parents: (g * F.sign(inputs[0]),))
+SIN = Primitive("sin", lambda xp, x: xp.sin(x),
+                lambda F, g, inputs, out, parents: (g * F.cos(inputs[0]),))
+COS = Primitive("cos", lambda xp, x: xp.cos(x),
+                lambda F, g, inputs, out, parents: (-g * F.sin(inputs[0]),))
+TANH = Primitive("tanh", lambda xp, x: xp.tanh(x),
+                 lambda F, g, inputs, out, parents: (g * (1 - out * out),), saves="output")
+
+
+def _extremum_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any) -> tuple[Any, ...]:
+    """maximum/minimum: the gradient goes to the chosen operand; ties share it equally."""
+    first, second = inputs
+    tie = first == second
+    half = F.where(tie, g * 0.5, g)
+    chosen_first = out == first
+    return (F.where(chosen_first, half, 0) if parents[0] is not None else None,
+            F.where(chosen_first & ~tie, 0, half) if parents[1] is not None else None)
+
+
+MAXIMUM = Primitive("maximum", _binary("maximum", lambda xp, a, b: xp.maximum(a, b)),
+                    _extremum_vjp, saves="both")
+MINIMUM = Primitive("minimum", _binary("minimum", lambda xp, a, b: xp.minimum(a, b)),
+                    _extremum_vjp, saves="both")
+
+
+def _where_forward(xp: Any, condition: Any, first: Any, second: Any) -> Array:
+    try:
+        return xp.where(condition, first, second)
+    except ValueError as error:
+        shapes = [shape_of(value) for value in (condition, first, second)]
+        raise ShapeError(f"where: condition, x and y of shapes {shapes[0]}, {shapes[1]} and "
+                         f"{shapes[2]} cannot be broadcast together") from error
+
+
+def _where_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any) -> tuple[Any, ...]:
+    condition = inputs[0]
+    return (None,
+            F.where(condition, g, 0) if parents[1] is not None else None,
+            F.where(condition, 0, g) if parents[2] is not None else None)
+
+
+WHERE = Primitive("where", _where_forward, _where_vjp)
+
+
+def _clip_forward(xp: Any, x: Any, lo: Any = None, hi: Any = None) -> Array:
+    if lo is not None:
+        x = xp.maximum(x, lo)
+    if hi is not None:
+        x = xp.minimum(x, hi)
+    return x
+
+
+def _clip_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any, lo: Any = None,
+              hi: Any = None) -> tuple[Any, ...]:
+    x = inputs[0]
+    if lo is not None:
+        g = F.where(x >= lo, g, 0)
+    if hi is not None:
+        g = F.where(x <= hi, g, 0)
+    return (g,)
+
+
+CLIP = Primitive("clip", _clip_forward, _clip_vjp)
+
+
+def _astype_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any, dtype: Any) -> tuple[Any]:
+    return (F.astype(g, dtype=parents[0].dtype),)
+
+
+ASTYPE = Primitive("astype", lambda xp, x, dtype: x.astype(dtype), _astype_vjp, saves="none")
+
+_COMPARISONS = {name: Primitive(name, _binary(name, operation), None) for name, operation in {
+    "less": lambda xp, a, b: a < b, "less_equal": lambda xp, a, b: a <= b,
+    "greater": lambda xp, a, b: a > b, "greater_equal": lambda xp, a, b: a >= b,
+    "equal": lambda xp, a, b: a == b, "not_equal": lambda xp, a, b: a != b,
+    "logical_and": lambda xp, a, b: a & b, "logical_or": lambda xp, a, b: a | b,
+    "logical_xor": lambda xp, a, b: a ^ b}.items()}
+LOGICAL_NOT = Primitive("logical_not", lambda xp, x: ~x, None)
+
+
+# --- public functions ------------------------------------------------------------------------
+
+def add(a: Any, b: Any) -> Any:
+    """``a + b``, broadcasting."""
+    return apply(ADD, a, b)
+
+
+def sub(a: Any, b: Any) -> Any:
+    """``a - b``, broadcasting."""
+    return apply(SUB, a, b)
+
+
+def mul(a: Any, b: Any) -> Any:
+    """``a * b`` elementwise, broadcasting."""
+    return apply(MUL, a, b)
+
+
+def div(a: Any, b: Any) -> Any:
+    """``a / b`` elementwise, broadcasting."""
+    return apply(DIV, a, b)
+
+
+def neg(x: Any) -> Any:
+    """``-x``."""
+    return apply(NEG, x)
+
+
+def pow(base: Any, exponent: Any) -> Any:
+    """``base ** exponent`` elementwise; differentiable in both (the exponent where base > 0)."""
+    return apply(POW, base, exponent)
+
+
+def exp(x: Any) -> Any:
+    """``e ** x``."""
+    return apply(EXP, x)
+
+
+def log(x: Any) -> Any:
+    """The natural logarithm."""
+    return apply(LOG, x)
+
+
+def sqrt(x: Any) -> Any:
+    """The square root."""
+    return apply(SQRT, x)
+
+
+def abs(x: Any) -> Any:
+    """``|x|`` (gradient 0 at 0)."""
+    return apply(ABS, x)
+
+
+def sin(x: Any) -> Any:
+    """The sine."""
+    return apply(SIN, x)
+
+
+def cos(x: Any) -> Any:
+    """The cosine."""
+    return apply(COS, x)
+
+
+def tanh(x: Any) -> Any:
+    """The hyperbolic tangent."""
+    return apply(TANH, x)
+
+
+def maximum(a: Any, b: Any) -> Any:
+    """The elementwise maximum; at ties the gradient is shared equally."""
+    return apply(MAXIMUM, a, b)
+
+
+def minimum(a: Any, b: Any) -> Any:
+    """The elementwise minimum; at ties the gradient is shared equally."""
+    return apply(MINIMUM, a, b)
+
+
+def where(condition: Any, a: Any, b: Any) -> Any:
+    """``a`` where ``condition`` holds, else ``b`` (the condition is never differentiated)."""
+    if isinstance(condition, Tensor):
+        condition = condition._data
+    return apply(WHERE, condition, a, b)
+
+
+def clip(x: Any, lo: Any = None, hi: Any = None) -> Any:
+    """``x`` limited to ``[lo, hi]`` (either may be None); the gradient passes inside."""
+    if isinstance(lo, Tensor | list) or hasattr(lo, "shape") or isinstance(
+            hi, Tensor | list) or hasattr(hi, "shape"):
+        result = x if lo is None else maximum(x, lo)
+        return result if hi is None else minimum(result, hi)
+    if lo is not None and hi is not None and lo > hi:
+        raise ValueError(f"clip: lo ({lo}) is greater than hi ({hi})")
+    return apply(CLIP, x, lo=lo, hi=hi)
+
+
+def astype(x: Any, dtype: Any) -> Any:
+    """``x`` converted to ``dtype`` (a ``Variable`` needs a floating dtype)."""
+    from mushin._backend import float_dtype, parse_dtype
+
+    target = float_dtype(dtype) if not isinstance(x, Constant) else parse_dtype(dtype)
+    return apply(ASTYPE, x, dtype=target)
+
+
+def compare(name: str, a: Any, b: Any) -> Constant[*tuple[Any, ...]]:
+    """An elementwise comparison (``less``, ``equal``...) or logical operation (``logical_and``,
+    ``logical_or``, ``logical_xor``) as a ``Constant`` mask: never differentiated."""
+    first = a._data if isinstance(a, Tensor) else a
+    second = b._data if isinstance(b, Tensor) else b
+    result: Constant[*tuple[Any, ...]] = apply(_COMPARISONS[name], first, second)
+    return result
+
+
+def logical_not(x: Any) -> Constant[*tuple[Any, ...]]:
+    """``~x`` on a bool mask, as a ``Constant``."""
+    result: Constant[*tuple[Any, ...]] = apply(LOGICAL_NOT, x._data if isinstance(x, Tensor) else x)
+    return result

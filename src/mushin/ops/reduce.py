@@ -1,0 +1,128 @@
+"""Reductions over axes: ``sum``, ``mean``, ``max``, ``min``, ``var``, ``logsumexp``.
+
+Each takes ``axis=None | int | tuple`` (negatives allowed) and ``keepdims=False``. The
+primitives receive the axes already normalised to a sorted tuple of positive ints (or None).
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+from typing import Any
+
+from mushin._backend import Array
+from mushin._graph import Primitive
+from mushin._tensor import apply
+from mushin.ops._util import normalize_axis, shape_of
+
+
+def _kept_shape(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> tuple[int, ...]:
+    """``shape`` with the reduced axes set to 1 (the keepdims shape)."""
+    if axis is None:
+        return (1,) * len(shape)
+    return tuple(1 if index in axis else size for index, size in enumerate(shape))
+
+
+def _expand(F: Any, g: Any, shape: tuple[int, ...], axis: Any, keepdims: bool) -> Any:
+    """A reduced gradient reshaped so it broadcasts against the input of ``shape``."""
+    return g if keepdims else F.reshape(g, shape=_kept_shape(shape, axis))
+
+
+def _sum_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any, axis: Any,
+             keepdims: bool) -> tuple[Any]:
+    shape = parents[0].shape
+    return (F.broadcast_to(_expand(F, g, shape, axis, keepdims), shape=shape),)
+
+
+SUM = Primitive("sum", lambda xp, x, axis, keepdims: xp.sum(x, axis=axis, keepdims=keepdims),
+                _sum_vjp, saves="none")
+
+
+def _extremum_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any, axis: Any,
+                  keepdims: bool) -> tuple[Any]:
+    """max/min: the gradient is shared equally among the elements that reach the extremum."""
+    x = inputs[0]
+    shape = parents[0].shape
+    chosen = F.astype(x == _expand(F, out, shape, axis, keepdims), dtype=g.dtype)
+    share = chosen / F.sum(chosen, axis=axis, keepdims=True)
+    return (_expand(F, g, shape, axis, keepdims) * share,)
+
+
+AMAX = Primitive("amax", lambda xp, x, axis, keepdims: xp.max(x, axis=axis, keepdims=keepdims),
+                 _extremum_vjp, saves="both")
+AMIN = Primitive("amin", lambda xp, x, axis, keepdims: xp.min(x, axis=axis, keepdims=keepdims),
+                 _extremum_vjp, saves="both")
+
+
+def _logsumexp_forward(xp: Any, x: Array, axis: Any, keepdims: bool) -> Array:
+    peak = xp.max(x, axis=axis, keepdims=True)
+    peak = xp.where(xp.isfinite(peak), peak, 0)
+    total = xp.log(xp.sum(xp.exp(x - peak), axis=axis, keepdims=True)) + peak
+    return total if keepdims else xp.reshape(total, tuple(
+        size for index, size in enumerate(total.shape)
+        if axis is not None and index not in axis))
+
+
+def _logsumexp_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any, axis: Any,
+                   keepdims: bool) -> tuple[Any]:
+    x = inputs[0]
+    shape = parents[0].shape
+    return (_expand(F, g, shape, axis, keepdims)
+            * F.exp(x - _expand(F, out, shape, axis, keepdims)),)
+
+
+LOGSUMEXP = Primitive("logsumexp", _logsumexp_forward, _logsumexp_vjp, saves="both")
+
+
+def _reduce(prim: Primitive, x: Any, axis: Any, keepdims: bool) -> Any:
+    shape = shape_of(x)
+    axes = normalize_axis(prim.name, axis, len(shape))
+    if prim is not SUM and builtins.any(
+            shape[index] == 0 for index in (axes if axes is not None else range(len(shape)))):
+        raise ValueError(f"{prim.name}: cannot reduce an empty axis of a tensor of shape {shape}")
+    return apply(prim, x, axis=axes, keepdims=bool(keepdims))
+
+
+def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """The sum over ``axis`` (all axes by default)."""
+    return _reduce(SUM, x, axis, keepdims)
+
+
+def _count(shape: tuple[int, ...], axis: Any) -> int:
+    if axis is None:
+        return math.prod(shape)
+    return math.prod(shape[index] for index in axis)
+
+
+def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """The mean over ``axis`` (all axes by default)."""
+    shape = shape_of(x)
+    count = _count(shape, normalize_axis("mean", axis, len(shape)))
+    if count == 0:
+        raise ValueError(f"mean: cannot average over an empty axis of a tensor of shape {shape}")
+    return _reduce(SUM, x, axis, keepdims) * (1.0 / count)
+
+
+def max(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """The maximum over ``axis``; tied elements share the gradient equally."""
+    return _reduce(AMAX, x, axis, keepdims)
+
+
+def min(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """The minimum over ``axis``; tied elements share the gradient equally."""
+    return _reduce(AMIN, x, axis, keepdims)
+
+
+def var(x: Any, axis: Any = None, keepdims: bool = False, *, ddof: int = 0) -> Any:
+    """The variance over ``axis`` with ``ddof`` delta degrees of freedom (NumPy's)."""
+    shape = shape_of(x)
+    count = _count(shape, normalize_axis("var", axis, len(shape)))
+    if count - ddof <= 0:
+        raise ValueError(f"var: {count} element(s) with ddof={ddof} leave no degree of freedom")
+    centred = x - mean(x, axis, keepdims=True)
+    return _reduce(SUM, centred * centred, axis, keepdims) * (1.0 / (count - ddof))
+
+
+def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """``log(sum(exp(x)))`` over ``axis``, computed without overflow."""
+    return _reduce(LOGSUMEXP, x, axis, keepdims)
