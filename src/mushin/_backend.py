@@ -9,6 +9,7 @@ for a device name), never by importing NumPy functions for device arrays.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
@@ -56,7 +57,7 @@ class Backend:
     def asarray(self, values: Any, dtype: np.dtype[Any] | None = None) -> Array:
         """``values`` as an array on this device (copies across devices)."""
         if self.device_id is None:
-            if not isinstance(values, np.ndarray) and hasattr(values, "__cuda_array_interface__"):
+            if type(values) in _array_kinds:
                 values = values.get()
             return np.asarray(values, dtype=dtype)
         with self.xp.cuda.Device(self.device_id):
@@ -78,7 +79,26 @@ def _import_cupy() -> ModuleType:
         raise RuntimeError("CUDA was asked for but CuPy is not installed: install the GPU "
                            "extra, `pip install mushin[gpu]`") from error
     module: ModuleType = cupy
+    _array_kinds[module.ndarray] = "cuda"
     return module
+
+
+_device_kinds: dict[str, Callable[[], ModuleType]] = {"cuda": _import_cupy}
+"""Device kinds other than the CPU: name -> loader of a CuPy-like array module."""
+_array_kinds: dict[type, str] = {}
+"""Array type -> the device kind that owns it (filled as the kinds are loaded)."""
+
+
+def register_device_kind(name: str, module: ModuleType, array_type: type) -> None:
+    """Make ``name:N`` devices served by ``module``, a CuPy-like array module.
+
+    This is how the test suite runs every operation on a stand-in device backend on machines
+    without a GPU; ``module`` must offer CuPy's interface (``cuda.Device``,
+    ``cuda.runtime.getDeviceCount``, ``asarray``, ``random.default_rng``...).
+    """
+    with _lock:
+        _device_kinds[name] = lambda: module
+        _array_kinds[array_type] = name
 
 
 def backend(device: str | Backend | None) -> Backend:
@@ -93,15 +113,17 @@ def backend(device: str | Backend | None) -> Backend:
     if not isinstance(device, str):
         raise TypeError(f"device must be a string such as 'cpu' or 'cuda:0', got {device!r}")
     name, _, index = device.partition(":")
-    if name != "cuda" or (index and not index.isdigit()):
+    loader = _device_kinds.get(name)
+    if loader is None or (index and not index.isdigit()):
         raise ValueError(f"unknown device {device!r}: expected 'cpu', 'cuda' or 'cuda:N'")
     device_id = int(index) if index else 0
     with _lock:
-        cupy = _import_cupy()
-        count = cupy.cuda.runtime.getDeviceCount()
+        module = loader()
+        count = module.cuda.runtime.getDeviceCount()
         if device_id >= count:
-            raise RuntimeError(f"device {device!r} does not exist: {count} CUDA device(s) found")
-        found = Backend(f"cuda:{device_id}", cupy, device_id)
+            raise RuntimeError(f"device {device!r} does not exist: {count} {name} device(s) "
+                               "found")
+        found = Backend(f"{name}:{device_id}", module, device_id)
         _backends[device] = found
         _backends[found.device] = found
     return found
@@ -111,11 +133,11 @@ def backend_of(array: Array) -> Backend:
     """The backend that owns ``array`` (NumPy arrays and scalars are on the CPU)."""
     if isinstance(array, np.ndarray | np.generic):
         return CPU
-    device = getattr(array, "device", None)
-    device_id = getattr(device, "id", None)
-    if isinstance(device_id, int):
-        return backend(f"cuda:{device_id}")
-    raise TypeError(f"unsupported array type {type(array).__name__}")
+    kind = _array_kinds.get(type(array))
+    if kind is None:
+        raise TypeError(f"unsupported array type {type(array).__name__}: expected a NumPy or "
+                        "CuPy array")
+    return backend(f"{kind}:{array.device.id}")
 
 
 def namespace_of(array: Array) -> ModuleType:

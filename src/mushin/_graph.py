@@ -198,6 +198,7 @@ def backward_pass(root: Node, seed: Any, ops: Any, retain_graph: bool) -> None:
                 f"'{node.name}' were released by the first backward(); pass "
                 "retain_graph=True to the first backward() to keep them")
     anomaly = state.anomaly
+    graph_mode = ops.graph_mode
     pending: dict[Node, Any] = {root: seed}
     wrap = ops.wrap
     for node in order:
@@ -218,7 +219,7 @@ def backward_pass(root: Node, seed: Any, ops: Any, retain_graph: bool) -> None:
             continue
         inputs = node.inputs
         output = node.output
-        if ops.graph_mode:
+        if graph_mode:
             if inputs is not None:
                 inputs = tuple(wrap(value, parent) for value, parent in zip(
                     inputs, node.parents, strict=True))
@@ -230,7 +231,7 @@ def backward_pass(root: Node, seed: Any, ops: Any, retain_graph: bool) -> None:
                 continue
             if input_grad.shape != parent.shape:
                 input_grad = ops.sum_to(input_grad, parent.shape)
-            if input_grad.dtype != parent.dtype:
+            if input_grad.dtype is not parent.dtype and input_grad.dtype != parent.dtype:
                 input_grad = ops.astype(input_grad, parent.dtype)
             if anomaly:
                 check_finite(prim.name, ops.unwrap(input_grad), "backward")
