@@ -97,11 +97,11 @@ class FakeArray:
         return self._array.size
 
     @property
-    def T(self) -> FakeArray:  # noqa: N802 - NumPy's name
+    def T(self) -> FakeArray:
         return FakeArray(self._array.T)
 
     @property
-    def mT(self) -> FakeArray:  # noqa: N802 - NumPy's name
+    def mT(self) -> FakeArray:
         return FakeArray(self._array.mT)
 
     @property

@@ -10,13 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import fake_cupy
 import numpy as np
 import pytest
 
 import mushin as mu
 from mushin import _backend
-
-import fake_cupy
 
 
 def _device_params() -> list[Any]:

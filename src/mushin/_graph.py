@@ -230,9 +230,9 @@ def backward_pass(root: Node, seed: Any, ops: Any, retain_graph: bool) -> None:
             if parent is None or input_grad is None:
                 continue
             if input_grad.shape != parent.shape:
-                input_grad = ops.sum_to(input_grad, parent.shape)
+                input_grad = ops.sum_to(input_grad, shape=parent.shape)
             if input_grad.dtype is not parent.dtype and input_grad.dtype != parent.dtype:
-                input_grad = ops.astype(input_grad, parent.dtype)
+                input_grad = ops.astype(input_grad, dtype=parent.dtype)
             if anomaly:
                 check_finite(prim.name, ops.unwrap(input_grad), "backward")
             previous = pending.get(parent)

@@ -42,6 +42,9 @@ class Tensor(Generic[*Shape]):
 
     __slots__ = ("_data",)
     _data: Array
+    # Makes NumPy's operators defer to ours, so ``array + tensor`` is recorded like
+    # ``tensor + array`` instead of silently becoming a plain NumPy array.
+    __array_priority__ = 1000
 
     # --- array facts -----------------------------------------------------------------
     @property
@@ -498,52 +501,66 @@ def _check_same_device(prim: Primitive, arrays: list[Array]) -> None:
 
 
 def apply(prim: Primitive, *operands: Any, **params: Any) -> Any:
-    """Run ``prim`` on the operands and record it in the graph if any is a ``Variable``."""
+    """Run ``prim`` on the operands and record it in the graph if any is a ``Variable``.
+
+    This is the hot path of every operation: the common case (NumPy arrays and Python
+    scalars) takes one pass over the operands and creates one node.
+    """
     arrays: list[Array] = []
     parents: list[Node | None] = []
     tracked = False
-    array_type: type | None = None
-    mixed = False
+    reference = None
+    numpy_only = True
     for operand in operands:
-        if isinstance(operand, Tensor):
+        kind = operand.__class__
+        if kind is Variable:
             data = operand._data
-            if isinstance(operand, Variable):
-                tracked = True
-                parents.append(operand._node)
-            else:
-                parents.append(None)
-        else:
-            data = operand
+            tracked = True
+            parents.append(operand._node)
+        elif kind is Constant:
+            data = operand._data
             parents.append(None)
+        else:
+            parents.append(None)
+            arrays.append(operand)
+            if kind not in _SCALARS and operand is not None:
+                numpy_only = False
+            continue
         arrays.append(data)
-        if data.__class__ not in _SCALARS and data is not None:
-            if array_type is None:
-                array_type = data.__class__
-            elif data.__class__ is not array_type:
-                mixed = True
-    reference = next((a for a in arrays if a.__class__ not in _SCALARS and a is not None
-                      and hasattr(a, "dtype")), None)
-    if mixed or array_type is not np.ndarray:
+        if data.__class__ is not np.ndarray:
+            numpy_only = False
+        if reference is None:
+            reference = data
+    if numpy_only:
+        xp: Any = np
+    else:
+        if reference is None:
+            reference = next((value for value in arrays if hasattr(value, "dtype")), None)
         for position, operand in enumerate(operands):
             if not isinstance(operand, Tensor):
                 arrays[position] = _operand_array(operand, reference)
         _check_same_device(prim, arrays)
-    if reference is None or reference.__class__ is np.ndarray or _is_numpy(reference):
-        xp: Any = np
-    else:
-        xp = _backend.namespace_of(reference)
+        xp = np if reference is None or _is_numpy(reference) else _backend.namespace_of(
+            reference)
     output = prim.forward(xp, *arrays, **params)
-    if output.__class__ is not np.ndarray and _is_numpy(output):
+    if xp is np and output.__class__ is not np.ndarray:
         output = np.asarray(output)
     if state.anomaly:
         check_finite(prim.name, output, "forward")
     if not tracked:
-        return _new_constant(output)
+        constant: Constant[Any] = object.__new__(Constant)
+        constant._data = output
+        return constant
     if not state.grad_enabled or prim.vjp is None:
         return _new_variable(output)
     node = Node(prim, tuple(parents), tuple(arrays) if prim.save_inputs else None,
                 output if prim.save_output else None, params, output.shape, output.dtype)
-    return _new_variable(output, node)
+    variable: Variable[Any] = object.__new__(Variable)
+    variable._data = output
+    variable._grad = None
+    variable._node = node
+    node.owner = weakref.ref(variable)
+    return variable
 
 
 from mushin import ops as _ops  # noqa: E402 - the operations need the classes above

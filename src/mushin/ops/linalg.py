@@ -51,6 +51,11 @@ def matmul(a: Any, b: Any) -> Any:
     if len(first) >= 2 and len(second) >= 2:
         return mm(a, b)
     vector_left, vector_right = len(first) == 1, len(second) == 1
+    # Checked here so that the message names the shapes the caller gave, not the expanded ones.
+    inner = second[0] if vector_right else second[-2]
+    if first[-1] != inner:
+        raise ShapeError(f"matmul: inner sizes differ: shapes {first} and {second} "
+                         f"({first[-1]} vs {inner})")
     result = mm(expand_dims(a, 0) if vector_left else a,
                 expand_dims(b, -1) if vector_right else b)
     if vector_right:
