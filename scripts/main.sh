@@ -11,4 +11,4 @@ if ! .venv/bin/python -c "import mushin, tqdm, matplotlib, sklearn, safetensors"
   .venv/bin/python -m pip install --quiet --upgrade pip
   .venv/bin/python -m pip install --quiet -e ".[examples]"
 fi
-.venv/bin/python examples/perceptron.py "$@"
+.venv/bin/python examples/digits.py "$@"

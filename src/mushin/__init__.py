@@ -10,7 +10,7 @@
 See README.md and docs/ for the tour; API.md is the contract.
 """
 
-from mushin import testing
+from mushin import data, distributed, nn, testing
 from mushin._backend import devices
 from mushin._creation import (
     constant,
@@ -26,6 +26,7 @@ from mushin._creation import (
 )
 from mushin._graph import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from mushin._tensor import Constant, ShapeError, Tensor, Variable
+from mushin.io import load, save
 from mushin.ops import (
     abs,
     add,
@@ -66,11 +67,12 @@ from mushin.ops import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "Constant", "ShapeError", "Tensor", "Variable",
-    "abs", "add", "astype", "broadcast_to", "clip", "concat", "constant", "cos", "custom",
-    "detect_anomaly", "devices", "div", "enable_grad", "exp", "expand_dims", "eye", "fill",
-    "flatten", "is_grad_enabled", "log", "logsumexp", "matmul", "max", "maximum", "mean", "min",
-    "minimum", "mm", "mul", "neg", "no_grad", "ones", "pow", "randn", "randu", "reshape", "seed",
-    "sin", "sqrt", "squeeze", "stack", "sub", "sum", "tanh", "testing", "transpose", "var",
-    "variable", "where", "zeros",
+    "Constant", "ShapeError", "Tensor", "Variable", "abs", "add", "astype", "broadcast_to", "clip",
+    "concat", "constant", "cos", "custom", "data", "detect_anomaly", "devices", "distributed",
+    "div",
+    "enable_grad", "exp", "expand_dims", "eye", "fill", "flatten", "is_grad_enabled", "load",
+    "log", "logsumexp", "matmul", "max", "maximum", "mean", "min", "minimum", "mm", "mul", "neg",
+    "nn", "no_grad", "ones", "pow", "randn", "randu", "reshape", "save", "seed", "sin", "sqrt",
+    "squeeze", "stack", "sub", "sum", "tanh", "testing", "transpose", "var", "variable", "where",
+    "zeros",
 ]

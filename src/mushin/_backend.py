@@ -8,6 +8,7 @@ for a device name), never by importing NumPy functions for device arrays.
 
 from __future__ import annotations
 
+import importlib
 import threading
 from collections.abc import Callable
 from types import ModuleType
@@ -26,7 +27,7 @@ DEFAULT_DTYPE = np.dtype(np.float32)
 def parse_dtype(dtype: Any) -> np.dtype[Any]:
     """A NumPy dtype from a dtype, a type or a name; ``ValueError`` for anything else."""
     if isinstance(dtype, np.dtype):
-        return dtype
+        return dtype  # pyright: ignore[reportUnknownVariableType] (isinstance on Any)
     try:
         parsed: np.dtype[Any] = np.dtype(dtype)
     except TypeError as error:
@@ -74,11 +75,10 @@ _lock = threading.Lock()
 
 def _import_cupy() -> ModuleType:
     try:
-        import cupy  # type: ignore[import-not-found,unused-ignore]
+        module = importlib.import_module("cupy")
     except ImportError as error:
         raise RuntimeError("CUDA was asked for but CuPy is not installed: install the GPU "
                            "extra, `pip install mushin[gpu]`") from error
-    module: ModuleType = cupy
     _array_kinds[module.ndarray] = "cuda"
     return module
 
@@ -133,7 +133,7 @@ def backend_of(array: Array) -> Backend:
     """The backend that owns ``array`` (NumPy arrays and scalars are on the CPU)."""
     if isinstance(array, np.ndarray | np.generic):
         return CPU
-    kind = _array_kinds.get(type(array))
+    kind = _array_kinds.get(type(array))  # pyright: ignore[reportUnknownArgumentType]
     if kind is None:
         raise TypeError(f"unsupported array type {type(array).__name__}: expected a NumPy or "
                         "CuPy array")
@@ -151,9 +151,7 @@ def devices() -> list[str]:
     """The devices available here: ``"cpu"`` and one ``"cuda:N"`` per visible GPU."""
     found = ["cpu"]
     try:
-        import cupy  # type: ignore[import-not-found,unused-ignore]
-
-        count = cupy.cuda.runtime.getDeviceCount()
+        count = importlib.import_module("cupy").cuda.runtime.getDeviceCount()
     except Exception:  # no CuPy, no driver or no device: the CPU only
         return found
     found.extend(f"cuda:{index}" for index in range(count))

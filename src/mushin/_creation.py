@@ -2,6 +2,11 @@
 
 Each maker returns a leaf ``Variable`` (call ``.freeze()`` for a ``Constant``), except
 ``constant``; each takes keyword-only ``dtype=`` (float32 by default) and ``device=``.
+
+Statically, a maker given a tuple shape returns ``Variable[*Shape]`` with the tuple's sizes, so
+``w: Variable[L[784], L[10]] = randn((784, 10))`` checks the sizes against the annotation (the
+checkers infer the literal sizes from it); ``variable`` and ``constant`` return tensors whose
+shape is known only at run time (a bare ``Variable`` or ``Constant``).
 """
 
 from __future__ import annotations
@@ -9,7 +14,7 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
@@ -17,6 +22,11 @@ from mushin import _backend
 from mushin._backend import Backend
 from mushin._tensor import Constant, Variable, _new_variable
 from mushin.ops._util import check_shape_argument
+
+if TYPE_CHECKING:
+    from numpy.typing import DTypeLike
+
+    from mushin._typing import Shape
 
 _random_lock = threading.Lock()
 _seed: int | None = None
@@ -64,30 +74,72 @@ def _target(shape: Any, dtype: Any, device: str | None, name: str) -> tuple[
 def _number(value: Any, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float | np.number):
         raise TypeError(f"{name}: value must be a number, got {value!r}")
-    return float(value)
+    return float(value)  # pyright: ignore[reportUnknownArgumentType] (isinstance on Any)
 
 
-def fill(shape: Any, value: float, *, dtype: Any = None,
-         device: str | None = None) -> Variable[Any]:
+@overload
+def fill(shape: tuple[*Shape], value: float, *, dtype: DTypeLike | None = None,
+         device: str | None = None) -> Variable[*Shape]: ...
+
+
+@overload
+def fill(shape: int | list[int], value: float, *, dtype: DTypeLike | None = None,
+         device: str | None = None) -> Variable: ...
+
+
+def fill(shape: Any, value: float, *, dtype: DTypeLike | None = None,
+         device: str | None = None) -> Variable:
     """A leaf whose every element is ``value``."""
     size, kind, where = _target(shape, dtype, device, "fill")
     return _new_variable(where.xp.full(size, _number(value, "fill"), dtype=kind))
 
 
-def zeros(shape: Any, *, dtype: Any = None, device: str | None = None) -> Variable[Any]:
+@overload
+def zeros(shape: tuple[*Shape], *, dtype: DTypeLike | None = None,
+          device: str | None = None) -> Variable[*Shape]: ...
+
+
+@overload
+def zeros(shape: int | list[int], *, dtype: DTypeLike | None = None,
+          device: str | None = None) -> Variable: ...
+
+
+def zeros(shape: Any, *, dtype: DTypeLike | None = None,
+          device: str | None = None) -> Variable:
     """A leaf of zeros."""
     size, kind, where = _target(shape, dtype, device, "zeros")
     return _new_variable(where.xp.zeros(size, dtype=kind))
 
 
-def ones(shape: Any, *, dtype: Any = None, device: str | None = None) -> Variable[Any]:
+@overload
+def ones(shape: tuple[*Shape], *, dtype: DTypeLike | None = None,
+         device: str | None = None) -> Variable[*Shape]: ...
+
+
+@overload
+def ones(shape: int | list[int], *, dtype: DTypeLike | None = None,
+         device: str | None = None) -> Variable: ...
+
+
+def ones(shape: Any, *, dtype: DTypeLike | None = None,
+         device: str | None = None) -> Variable:
     """A leaf of ones."""
     size, kind, where = _target(shape, dtype, device, "ones")
     return _new_variable(where.xp.ones(size, dtype=kind))
 
 
-def eye(shape: Any, value: float = 1.0, *, dtype: Any = None,
-        device: str | None = None) -> Variable[Any]:
+@overload
+def eye(shape: tuple[*Shape], value: float = 1.0, *, dtype: DTypeLike | None = None,
+        device: str | None = None) -> Variable[*Shape]: ...
+
+
+@overload
+def eye(shape: int | list[int], value: float = 1.0, *, dtype: DTypeLike | None = None,
+        device: str | None = None) -> Variable: ...
+
+
+def eye(shape: Any, value: float = 1.0, *, dtype: DTypeLike | None = None,
+        device: str | None = None) -> Variable:
     """``value`` on the main diagonal of the last two axes, 0 elsewhere."""
     size, kind, where = _target(shape, dtype, device, "eye")
     if len(size) < 2:
@@ -96,22 +148,54 @@ def eye(shape: Any, value: float = 1.0, *, dtype: Any = None,
     return _new_variable(where.xp.ascontiguousarray(where.xp.broadcast_to(matrix, size)))
 
 
-def randn(shape: Any, *, dtype: Any = None, device: str | None = None) -> Variable[Any]:
+@overload
+def randn(shape: tuple[*Shape], *, dtype: DTypeLike | None = None,
+          device: str | None = None) -> Variable[*Shape]: ...
+
+
+@overload
+def randn(shape: int | list[int], *, dtype: DTypeLike | None = None,
+          device: str | None = None) -> Variable: ...
+
+
+def randn(shape: Any, *, dtype: DTypeLike | None = None,
+          device: str | None = None) -> Variable:
     """A leaf drawn from the standard normal distribution."""
     size, kind, where = _target(shape, dtype, device, "randn")
     draw = generator(where).standard_normal(size, dtype=kind if kind.itemsize >= 4 else None)
     return _new_variable(draw.astype(kind, copy=False))
 
 
-def randu(shape: Any, *, dtype: Any = None, device: str | None = None) -> Variable[Any]:
+@overload
+def randu(shape: tuple[*Shape], *, dtype: DTypeLike | None = None,
+          device: str | None = None) -> Variable[*Shape]: ...
+
+
+@overload
+def randu(shape: int | list[int], *, dtype: DTypeLike | None = None,
+          device: str | None = None) -> Variable: ...
+
+
+def randu(shape: Any, *, dtype: DTypeLike | None = None,
+          device: str | None = None) -> Variable:
     """A leaf drawn uniformly from [0, 1)."""
     size, kind, where = _target(shape, dtype, device, "randu")
     draw = generator(where).random(size, dtype=kind if kind.itemsize >= 4 else None)
     return _new_variable(draw.astype(kind, copy=False))
 
 
-def custom(values: Sequence[float], shape: Any, *, dtype: Any = None,
-           device: str | None = None) -> Variable[Any]:
+@overload
+def custom(values: Sequence[float], shape: tuple[*Shape], *, dtype: DTypeLike | None = None,
+           device: str | None = None) -> Variable[*Shape]: ...
+
+
+@overload
+def custom(values: Sequence[float], shape: int | list[int], *, dtype: DTypeLike | None = None,
+           device: str | None = None) -> Variable: ...
+
+
+def custom(values: Sequence[float], shape: Any, *, dtype: DTypeLike | None = None,
+           device: str | None = None) -> Variable:
     """A leaf from a flat sequence of values in row-major order."""
     size, kind, where = _target(shape, dtype, device, "custom")
     flat = np.asarray(values, dtype=kind)
@@ -123,11 +207,13 @@ def custom(values: Sequence[float], shape: Any, *, dtype: Any = None,
     return _new_variable(where.asarray(flat.reshape(size)))
 
 
-def variable(values: Any, *, dtype: Any = None, device: str | None = None) -> Variable[Any]:
+def variable(values: Any, *, dtype: DTypeLike | None = None,
+             device: str | None = None) -> Variable:
     """A leaf ``Variable`` from a nested list, an array or a scalar (always floating)."""
     return Variable(values, dtype=dtype, device=device)
 
 
-def constant(values: Any, *, dtype: Any = None, device: str | None = None) -> Constant[Any]:
+def constant(values: Any, *, dtype: DTypeLike | None = None,
+             device: str | None = None) -> Constant:
     """A ``Constant`` from a nested list, an array or a scalar (integer and bool data kept)."""
     return Constant(values, dtype=dtype, device=device)

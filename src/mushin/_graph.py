@@ -26,10 +26,17 @@ from mushin._backend import Array
 
 
 class _ThreadState(threading.local):
-    """Recording flags, one set per thread."""
+    """Recording flags, one set per thread, and the values the active modes replaced."""
 
     grad_enabled: bool = True
     anomaly: bool = False
+
+    def __init__(self) -> None:
+        # Kept per thread, innermost last, rather than on the context objects: one
+        # ``no_grad()`` object may be entered by several threads at once, or re-entered (a
+        # decorated recursive function), and each exit must restore its own entry's value.
+        self.replaced_grad_enabled: list[bool] = []
+        self.replaced_anomaly: list[bool] = []
 
 
 state = _ThreadState()
@@ -42,22 +49,22 @@ class no_grad(contextlib.ContextDecorator):
     """
 
     def __enter__(self) -> None:
-        self._previous = state.grad_enabled
+        state.replaced_grad_enabled.append(state.grad_enabled)
         state.grad_enabled = False
 
     def __exit__(self, *exc: object) -> None:
-        state.grad_enabled = self._previous
+        state.grad_enabled = state.replaced_grad_enabled.pop()
 
 
 class enable_grad(contextlib.ContextDecorator):
     """Record operations again inside a ``no_grad`` block (current thread only)."""
 
     def __enter__(self) -> None:
-        self._previous = state.grad_enabled
+        state.replaced_grad_enabled.append(state.grad_enabled)
         state.grad_enabled = True
 
     def __exit__(self, *exc: object) -> None:
-        state.grad_enabled = self._previous
+        state.grad_enabled = state.replaced_grad_enabled.pop()
 
 
 class detect_anomaly(contextlib.ContextDecorator):
@@ -66,11 +73,11 @@ class detect_anomaly(contextlib.ContextDecorator):
     finiteness check (a device synchronisation on GPUs) per operation while active."""
 
     def __enter__(self) -> None:
-        self._previous = state.anomaly
+        state.replaced_anomaly.append(state.anomaly)
         state.anomaly = True
 
     def __exit__(self, *exc: object) -> None:
-        state.anomaly = self._previous
+        state.anomaly = state.replaced_anomaly.pop()
 
 
 def is_grad_enabled() -> bool:
@@ -85,13 +92,22 @@ def check_finite(name: str, value: Array, phase: str) -> None:
     dtype = getattr(value, "dtype", None)
     if dtype is None or dtype.kind not in "fc":
         return
-    xp = np if isinstance(value, np.ndarray | np.generic) else value.__array_namespace__()
+    xp: Any = np if isinstance(value, np.ndarray | np.generic) else value.__array_namespace__()
     if not bool(xp.all(xp.isfinite(value))):
         raise FloatingPointError(f"{phase} of '{name}' produced a NaN or an infinity "
                                  "(detected by mu.detect_anomaly())")
 
 
-VJP = Callable[..., tuple[Any, ...]]
+# A rule (a primitive's forward or VJP) is often a lambda, whose parameters cannot be annotated:
+# one callable type per number of parameters lets pyright give them the type ``Any``.
+Forward = (Callable[[Any, Any], Array] | Callable[[Any, Any, Any], Array]
+           | Callable[[Any, Any, Any, Any], Array] | Callable[[Any, Any, Any, Any, Any], Array]
+           | Callable[..., Array])
+VJP = (Callable[[Any, Any, Any, Any, Any], tuple[Any, ...]]
+       | Callable[[Any, Any, Any, Any, Any, Any], tuple[Any, ...]]
+       | Callable[[Any, Any, Any, Any, Any, Any, Any], tuple[Any, ...]]
+       | Callable[[Any, Any, Any, Any, Any, Any, Any, Any], tuple[Any, ...]]
+       | Callable[..., tuple[Any, ...]])
 
 
 class Primitive:
@@ -110,7 +126,7 @@ class Primitive:
 
     __slots__ = ("forward", "name", "save_inputs", "save_output", "vjp")
 
-    def __init__(self, name: str, forward: Callable[..., Array], vjp: VJP | None,
+    def __init__(self, name: str, forward: Forward, vjp: VJP | None,
                  saves: str = "inputs") -> None:
         if name in PRIMITIVES:
             raise ValueError(f"a primitive named {name!r} already exists")
@@ -118,8 +134,8 @@ class Primitive:
             raise ValueError(f"saves must be 'inputs', 'output', 'both' or 'none', got {saves!r}")
         PRIMITIVES[name] = self
         self.name = name
-        self.forward = forward
-        self.vjp = vjp
+        self.forward: Callable[..., Array] = forward
+        self.vjp: Callable[..., tuple[Any, ...]] | None = vjp
         self.save_inputs = saves in ("inputs", "both")
         self.save_output = saves in ("output", "both")
 
@@ -136,7 +152,9 @@ _RELEASED: tuple[Any, ...] = ("released",)
 class Node:
     """One recorded value: how it was made and what its VJP needs."""
 
-    __slots__ = ("dtype", "inputs", "output", "owner", "params", "parents", "prim", "shape")
+    # ``__weakref__`` lets tests (and tools) watch a node being freed without keeping it alive.
+    __slots__ = ("__weakref__", "dtype", "inputs", "output", "owner", "params", "parents",
+                 "prim", "shape")
 
     def __init__(self, prim: Primitive | None, parents: tuple[Node | None, ...],
                  inputs: tuple[Any, ...] | None, output: Array | None,

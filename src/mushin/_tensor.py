@@ -13,15 +13,43 @@ at run time the type parameters are ignored and shapes are checked by the operat
 from __future__ import annotations
 
 import weakref
-from typing import TYPE_CHECKING, Any, Generic, TypeVarTuple, final
+from typing import TYPE_CHECKING, Any, Generic, Self, cast, final, overload
 
 import numpy as np
 
 from mushin import _backend
 from mushin._backend import Array
 from mushin._graph import Node, Primitive, backward_pass, check_finite, state
+from mushin._typing import (
+    binary_method,
+    broadcast_method,
+    comparison_method,
+    flatten_method,
+    matmul_method,
+    matrix_product_method,
+    matrix_transpose_property,
+    reduction_method,
+    reflected_method,
+    reshape_method,
+    rows_method,
+    runtime_shape_method,
+    same_type_method,
+    transpose_method,
+    variance_method,
+)
 
-Shape = TypeVarTuple("Shape")
+if TYPE_CHECKING:
+    # For the checkers the shape defaults to "known only at run time", so a bare ``Variable``
+    # means ``Variable[*tuple[Any, ...]]`` (TypeVarTuple defaults are in ``typing`` from 3.13).
+    from typing_extensions import TypeVarTuple, Unpack
+
+    from mushin._typing import AnyShape, HostArray, Scalar
+
+    Shape = TypeVarTuple("Shape", default=Unpack[tuple[Any, ...]])
+else:
+    from typing import TypeVarTuple
+
+    Shape = TypeVarTuple("Shape")
 
 _SCALARS = (int, float, bool)
 
@@ -48,7 +76,7 @@ class Tensor(Generic[*Shape]):
 
     # --- array facts -----------------------------------------------------------------
     @property
-    def shape(self) -> tuple[int, ...]:
+    def shape(self) -> tuple[*Shape]:
         """The size of each axis."""
         return tuple(self._data.shape)
 
@@ -99,6 +127,7 @@ class Tensor(Generic[*Shape]):
             raise TypeError("len() of a 0-d tensor")
         return int(self._data.shape[0])
 
+    @rows_method
     def __iter__(self) -> Any:
         if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
@@ -120,191 +149,263 @@ class Tensor(Generic[*Shape]):
         return f"{type(self).__name__}({values}, shape={self.shape}, dtype={self.dtype}{where})"
 
     # --- operators -------------------------------------------------------------------
+    @binary_method
     def __add__(self, other: Any) -> Any:
         return apply(_ops.ADD, self, other)
 
+    @reflected_method
     def __radd__(self, other: Any) -> Any:
         return apply(_ops.ADD, other, self)
 
+    @binary_method
     def __sub__(self, other: Any) -> Any:
         return apply(_ops.SUB, self, other)
 
+    @reflected_method
     def __rsub__(self, other: Any) -> Any:
         return apply(_ops.SUB, other, self)
 
+    @binary_method
     def __mul__(self, other: Any) -> Any:
         return apply(_ops.MUL, self, other)
 
+    @reflected_method
     def __rmul__(self, other: Any) -> Any:
         return apply(_ops.MUL, other, self)
 
+    @binary_method
     def __truediv__(self, other: Any) -> Any:
         return apply(_ops.DIV, self, other)
 
+    @reflected_method
     def __rtruediv__(self, other: Any) -> Any:
         return apply(_ops.DIV, other, self)
 
+    @binary_method
     def __pow__(self, other: Any) -> Any:
-        return _ops.pow(self, other)
+        return apply(_ops.POW, self, other)
 
+    @reflected_method
     def __rpow__(self, other: Any) -> Any:
-        return _ops.pow(other, self)
+        return apply(_ops.POW, other, self)
 
+    @matmul_method
     def __matmul__(self, other: Any) -> Any:
         return _ops.matmul(self, other)
 
-    def __rmatmul__(self, other: Any) -> Any:
+    @runtime_shape_method
+    def __rmatmul__(self, other: HostArray) -> Any:
         return _ops.matmul(other, self)
 
+    @same_type_method
     def __neg__(self) -> Any:
         return apply(_ops.NEG, self)
 
-    def __pos__(self) -> Any:
+    def __pos__(self) -> Self:
         return self
 
-    def __abs__(self) -> Any:
+    def __abs__(self) -> Self:
         return _ops.abs(self)
 
-    def __lt__(self, other: Any) -> Constant[*Shape]:
+    @comparison_method
+    def __lt__(self, other: Any) -> Any:
         return _ops.compare("less", self, other)
 
-    def __le__(self, other: Any) -> Constant[*Shape]:
+    @comparison_method
+    def __le__(self, other: Any) -> Any:
         return _ops.compare("less_equal", self, other)
 
-    def __gt__(self, other: Any) -> Constant[*Shape]:
+    @comparison_method
+    def __gt__(self, other: Any) -> Any:
         return _ops.compare("greater", self, other)
 
-    def __ge__(self, other: Any) -> Constant[*Shape]:
+    @comparison_method
+    def __ge__(self, other: Any) -> Any:
         return _ops.compare("greater_equal", self, other)
 
-    def __eq__(self, other: Any) -> Constant[*Shape]:  # type: ignore[override]
+    @overload  # type: ignore[override]
+    def __eq__(self, other: Tensor[*Shape] | Scalar) -> Constant[*Shape]: ...
+
+    @overload
+    def __eq__(self, other: object) -> Constant: ...
+
+    def __eq__(self, other: object) -> Constant:  # pyright: ignore[reportIncompatibleMethodOverride]
         return _ops.compare("equal", self, other)
 
-    def __ne__(self, other: Any) -> Constant[*Shape]:  # type: ignore[override]
+    @overload  # type: ignore[override]
+    def __ne__(self, other: Tensor[*Shape] | Scalar) -> Constant[*Shape]: ...
+
+    @overload
+    def __ne__(self, other: object) -> Constant: ...
+
+    def __ne__(self, other: object) -> Constant:  # pyright: ignore[reportIncompatibleMethodOverride]
         return _ops.compare("not_equal", self, other)
 
-    def __and__(self, other: Any) -> Constant[*Shape]:
+    @comparison_method
+    def __and__(self, other: Any) -> Any:
         return _ops.compare("logical_and", self, other)
 
-    def __or__(self, other: Any) -> Constant[*Shape]:
+    @comparison_method
+    def __or__(self, other: Any) -> Any:
         return _ops.compare("logical_or", self, other)
 
-    def __xor__(self, other: Any) -> Constant[*Shape]:
+    @comparison_method
+    def __xor__(self, other: Any) -> Any:
         return _ops.compare("logical_xor", self, other)
 
     def __invert__(self) -> Constant[*Shape]:
-        return _ops.logical_not(self)
+        return cast("Constant[*Shape]", _ops.logical_not(self))
 
+    @runtime_shape_method
     def __getitem__(self, index: Any) -> Any:
         return _ops.getitem(self, index)
 
     # --- methods ---------------------------------------------------------------------
+    @binary_method
     def add(self, other: Any) -> Any:
-        return _ops.add(self, other)
+        return apply(_ops.ADD, self, other)
 
+    @binary_method
     def sub(self, other: Any) -> Any:
-        return _ops.sub(self, other)
+        return apply(_ops.SUB, self, other)
 
+    @binary_method
     def mul(self, other: Any) -> Any:
-        return _ops.mul(self, other)
+        return apply(_ops.MUL, self, other)
 
+    @binary_method
     def div(self, other: Any) -> Any:
-        return _ops.div(self, other)
+        return apply(_ops.DIV, self, other)
 
+    @matrix_product_method
     def mm(self, other: Any) -> Any:
         return _ops.mm(self, other)
 
+    @matmul_method
     def matmul(self, other: Any) -> Any:
         return _ops.matmul(self, other)
 
+    @binary_method
     def pow(self, exponent: Any) -> Any:
-        return _ops.pow(self, exponent)
+        return apply(_ops.POW, self, exponent)
 
+    @same_type_method
     def neg(self) -> Any:
         return _ops.neg(self)
 
+    @same_type_method
     def exp(self) -> Any:
         return _ops.exp(self)
 
+    @same_type_method
     def log(self) -> Any:
         return _ops.log(self)
 
+    @same_type_method
     def sqrt(self) -> Any:
         return _ops.sqrt(self)
 
+    @same_type_method
     def abs(self) -> Any:
         return _ops.abs(self)
 
+    @same_type_method
     def sin(self) -> Any:
         return _ops.sin(self)
 
+    @same_type_method
     def cos(self) -> Any:
         return _ops.cos(self)
 
+    @same_type_method
     def tanh(self) -> Any:
         return _ops.tanh(self)
 
-    def clip(self, lo: Any = None, hi: Any = None) -> Any:
+    @overload
+    def clip(self, lo: Scalar | None = None, hi: Scalar | None = None) -> Self: ...
+
+    @overload
+    def clip(self, lo: Tensor[*AnyShape] | Scalar | None = None,
+             hi: Tensor[*AnyShape] | Scalar | None = None) -> Tensor[*AnyShape]: ...
+
+    def clip(self, lo: Tensor[*AnyShape] | Scalar | None = None,
+             hi: Tensor[*AnyShape] | Scalar | None = None) -> Any:
         return _ops.clip(self, lo, hi)
 
+    @binary_method
     def maximum(self, other: Any) -> Any:
-        return _ops.maximum(self, other)
+        return apply(_ops.MAXIMUM, self, other)
 
+    @binary_method
     def minimum(self, other: Any) -> Any:
-        return _ops.minimum(self, other)
+        return apply(_ops.MINIMUM, self, other)
 
+    @reduction_method
     def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Any:
         return _ops.sum(self, axis, keepdims)
 
+    @reduction_method
     def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Any:
         return _ops.mean(self, axis, keepdims)
 
+    @reduction_method
     def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Any:
         return _ops.max(self, axis, keepdims)
 
+    @reduction_method
     def min(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Any:
         return _ops.min(self, axis, keepdims)
 
+    @variance_method
     def var(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False,
             ddof: int = 0) -> Any:
         return _ops.var(self, axis, keepdims, ddof=ddof)
 
+    @reduction_method
     def logsumexp(self, axis: int | tuple[int, ...] | None = None,
                   keepdims: bool = False) -> Any:
         return _ops.logsumexp(self, axis, keepdims)
 
+    @reshape_method
     def reshape(self, *shape: Any) -> Any:
         target = shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape
         return _ops.reshape(self, target)
 
+    @transpose_method
     def transpose(self, axes: tuple[int, ...] | None = None) -> Any:
         return _ops.transpose(self, axes)
 
-    @property
+    @matrix_transpose_property
     def T(self) -> Any:
         """The matrix transpose: the last two axes swapped (as ``.mT``)."""
         return _ops.matrix_transpose(self)
 
-    @property
+    @matrix_transpose_property
     def mT(self) -> Any:
         """The matrix transpose: the last two axes swapped."""
         return _ops.matrix_transpose(self)
 
+    @flatten_method
     def flatten(self) -> Any:
         return _ops.flatten(self)
 
+    @runtime_shape_method
     def expand_dims(self, axis: int | tuple[int, ...]) -> Any:
         return _ops.expand_dims(self, axis)
 
+    @runtime_shape_method
     def squeeze(self, axis: int | tuple[int, ...] | None = None) -> Any:
         return _ops.squeeze(self, axis)
 
+    @broadcast_method
     def broadcast_to(self, shape: tuple[int, ...]) -> Any:
         return _ops.broadcast_to(self, shape)
 
+    @same_type_method
     def astype(self, dtype: Any) -> Any:
         return _ops.astype(self, dtype)
 
+    @same_type_method
     def to(self, device: str) -> Any:
         """A copy on ``device`` (the same tensor if it is already there).
 
@@ -324,7 +425,7 @@ class Variable(Tensor[*Shape]):
     def __init__(self, data: Any, *, dtype: Any = None, device: str | None = None) -> None:
         """A new leaf from array-like ``data`` (always a floating dtype)."""
         array = _to_array(data, dtype, device, floating=True)
-        _init_variable(self, array, None)  # type: ignore[arg-type]
+        _init_variable(self, array, None)
 
     def _accumulate(self, grad: Any) -> None:
         previous = self._grad
@@ -362,12 +463,10 @@ class Variable(Tensor[*Shape]):
         """The accumulated gradient, of this tensor's shape (zeros before any backward)."""
         grad = self._grad
         if grad is None:
-            return _new_variable(_backend.namespace_of(self._data).zeros_like(self._data))
-        if isinstance(grad, Variable):
-            return grad
-        if isinstance(grad, Tensor):
-            return _new_variable(grad._data)
-        return _new_variable(grad)
+            grad = _new_variable(_backend.namespace_of(self._data).zeros_like(self._data))
+        elif not isinstance(grad, Variable):
+            grad = _new_variable(grad._data if isinstance(grad, Tensor) else grad)
+        return cast("Variable[*Shape]", grad)
 
     def reset(self) -> None:
         """Set the gradients of this tensor and of every ``Variable`` it depends on to zero."""
@@ -381,11 +480,21 @@ class Variable(Tensor[*Shape]):
 
     def freeze(self) -> Constant[*Shape]:
         """A ``Constant`` holding the same values (shared, not copied)."""
-        return _new_constant(self._data)
+        return cast("Constant[*Shape]", _new_constant(self._data))
 
     def detach(self) -> Variable[*Shape]:
         """A new leaf ``Variable`` holding the same values, cut from the graph."""
-        return _new_variable(self._data)
+        return cast("Variable[*Shape]", _new_variable(self._data))
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Variable[*Shape]:
+        """A new leaf with a copy of the values and of the gradient (``copy.deepcopy`` of a
+        model gives independent parameters, as for target networks)."""
+        copied = cast("Variable[*Shape]", _new_variable(self._data.copy()))
+        grad = self._grad
+        if grad is not None:
+            copied._grad = (grad._data if isinstance(grad, Tensor) else grad).copy()
+        memo[id(self)] = copied
+        return copied
 
 
 @final
@@ -403,7 +512,7 @@ class Constant(Tensor[*Shape]):
         data = self._data
         if data.dtype.kind not in "fc":
             data = data.astype(_backend.DEFAULT_DTYPE)
-        return _new_variable(data)
+        return cast("Variable[*Shape]", _new_variable(data))
 
     if not TYPE_CHECKING:
 
@@ -425,7 +534,7 @@ class Constant(Tensor[*Shape]):
 
 # --- construction helpers (the hot path uses these, not __init__) -----------------------
 
-def _init_variable(variable: Variable[Any], data: Array, node: Node | None) -> None:
+def _init_variable(variable: Variable, data: Array, node: Node | None) -> None:
     variable._data = data
     variable._grad = None
     if node is None:
@@ -434,14 +543,14 @@ def _init_variable(variable: Variable[Any], data: Array, node: Node | None) -> N
     variable._node = node
 
 
-def _new_variable(data: Array, node: Node | None = None) -> Variable[Any]:
-    variable: Variable[Any] = object.__new__(Variable)
+def _new_variable(data: Array, node: Node | None = None) -> Variable:
+    variable: Variable = object.__new__(Variable)
     _init_variable(variable, data, node)
     return variable
 
 
-def _new_constant(data: Array) -> Constant[Any]:
-    constant: Constant[Any] = object.__new__(Constant)
+def _new_constant(data: Array) -> Constant:
+    constant: Constant = object.__new__(Constant)
     constant._data = data
     return constant
 
@@ -454,13 +563,14 @@ def _to_array(data: Any, dtype: Any, device: str | None, floating: bool) -> Arra
     if dtype is not None:
         dtype = _backend.float_dtype(dtype) if floating else _backend.parse_dtype(dtype)
     if hasattr(data, "dtype") and hasattr(data, "shape"):
-        source = _backend.backend_of(data)
-        target = target or source
-        array = target.asarray(data, dtype=dtype) if source is target else (
-            target.asarray(source.xp.asnumpy(data) if source.device_id is not None else data,
-                           dtype=dtype))
+        target = target or _backend.backend_of(data)
+        array = target.asarray(data, dtype=dtype)
         if dtype is None and floating and array.dtype.kind not in "fc":
-            array = array.astype(_backend.DEFAULT_DTYPE)
+            return array.astype(_backend.DEFAULT_DTYPE)
+        # A new tensor owns its values, as torch.tensor's do: in-place optimizer updates must
+        # never reach the caller's array.
+        if type(array) is type(data) and target.xp.may_share_memory(array, data):
+            array = array.copy()
         return array
     target = target or _backend.CPU
     if dtype is None:
@@ -475,19 +585,31 @@ def _to_array(data: Any, dtype: Any, device: str | None, floating: bool) -> Arra
 
 # --- recording an operation ---------------------------------------------------------------
 
-def _operand_array(value: Any, reference: Array | None) -> Array:
-    """A non-tensor operand as an array (Python scalars stay scalars: weak dtype)."""
+def _operand_array(name: str, value: Any, reference: Array | None) -> Array:
+    """A non-tensor operand of the operation ``name`` as an array (Python scalars stay
+    scalars: weak dtype)."""
     if isinstance(value, _SCALARS) or value is None:
         return value
     if hasattr(value, "dtype") and hasattr(value, "shape"):
         return value
-    if reference is None:
-        raise TypeError(f"unsupported operand of type {type(value).__name__}")
-    probe = np.asarray(value)
-    if probe.dtype.kind not in "biuf":
-        raise TypeError(f"unsupported operand of type {type(value).__name__}")
+    try:
+        probe = np.asarray(value)
+    except ValueError as error:  # a ragged nested list
+        raise TypeError(f"{name}: unsupported operand of type {type(value).__name__} "
+                        f"({error})") from None
+    if reference is None or probe.dtype.kind not in "biuf":
+        raise TypeError(f"{name}: unsupported operand of type {type(value).__name__}")
     dtype = reference.dtype if probe.dtype.kind == "f" else None
     return _backend.backend_of(reference).asarray(value, dtype=dtype)
+
+
+def _named_error(name: str, error: Exception) -> Exception:
+    """``error`` remade with a message that starts with the operation's name: the array
+    module's own messages ("slice step cannot be zero") do not say which operation failed."""
+    for kind in (ShapeError, IndexError, TypeError, ValueError):
+        if isinstance(error, kind):
+            return kind(f"{name}: {error}")
+    return error
 
 
 def _check_same_device(prim: Primitive, arrays: list[Array]) -> None:
@@ -538,24 +660,29 @@ def apply(prim: Primitive, *operands: Any, **params: Any) -> Any:
             reference = next((value for value in arrays if hasattr(value, "dtype")), None)
         for position, operand in enumerate(operands):
             if not isinstance(operand, Tensor):
-                arrays[position] = _operand_array(operand, reference)
+                arrays[position] = _operand_array(prim.name, operand, reference)
         _check_same_device(prim, arrays)
         xp = np if reference is None or _is_numpy(reference) else _backend.namespace_of(
             reference)
-    output = prim.forward(xp, *arrays, **params)
+    try:
+        output = prim.forward(xp, *arrays, **params)
+    except (TypeError, ValueError, IndexError) as error:
+        if str(error).startswith(f"{prim.name}:"):
+            raise
+        raise _named_error(prim.name, error) from error
     if xp is np and output.__class__ is not np.ndarray:
         output = np.asarray(output)
     if state.anomaly:
         check_finite(prim.name, output, "forward")
     if not tracked:
-        constant: Constant[Any] = object.__new__(Constant)
+        constant: Constant = object.__new__(Constant)
         constant._data = output
         return constant
     if not state.grad_enabled or prim.vjp is None:
         return _new_variable(output)
     node = Node(prim, tuple(parents), tuple(arrays) if prim.save_inputs else None,
                 output if prim.save_output else None, params, output.shape, output.dtype)
-    variable: Variable[Any] = object.__new__(Variable)
+    variable: Variable = object.__new__(Variable)
     variable._data = output
     variable._grad = None
     variable._node = node

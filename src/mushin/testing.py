@@ -11,10 +11,10 @@ from mushin._graph import no_grad
 from mushin._tensor import Constant, Tensor, Variable, _new_variable
 
 
-def _as_input(value: Any) -> Any:
+def _as_input(value: Any) -> Tensor:
     """A float64 leaf for each floating input; integer/bool data and Constants stay fixed."""
     if isinstance(value, Constant):
-        return value
+        return value  # pyright: ignore[reportUnknownVariableType] (isinstance on Any)
     data = value.numpy() if isinstance(value, Tensor) else np.asarray(value)
     if data.dtype.kind not in "fc":
         return Constant(data)
@@ -27,7 +27,7 @@ def _projected(f: Callable[..., Any], inputs: list[Any], seed: np.ndarray[Any, A
     return float(np.sum(seed * np.asarray(output.numpy(), dtype=np.float64)))
 
 
-def gradcheck(f: Callable[..., Any], *inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
+def gradcheck(f: Callable[..., Variable], *inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
               rtol: float = 1e-3) -> bool:
     """Check the gradients of ``f`` at ``inputs`` against central finite differences.
 

@@ -24,9 +24,9 @@ def wrap(value: Any, node: Node | None) -> Any:
     """A saved value as a tensor: a ``Variable`` on ``node``, or a ``Constant``."""
     if node is None:
         if value is None or isinstance(value, int | float | bool | Tensor):
-            return value
+            return value  # pyright: ignore[reportUnknownVariableType] (isinstance on Any)
         return _new_constant(value)
-    variable: Variable[Any] = object.__new__(Variable)
+    variable: Variable = object.__new__(Variable)
     variable._data = value
     variable._grad = None
     variable._node = node

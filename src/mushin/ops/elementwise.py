@@ -20,11 +20,16 @@ def _binary(name: str, operation: Callable[[Any, Any, Any], Any]) -> Callable[..
     """A forward for a broadcasting binary operator that reports shape errors clearly."""
 
     def forward(xp: Any, first: Any, second: Any) -> Array:
+        if first is None or second is None:
+            # NumPy would answer with an array of Python objects (for an empty operand).
+            raise TypeError(f"{name}: operands must be tensors, arrays or numbers, not None")
         try:
             return operation(xp, first, second)
         except ValueError as error:
+            # Raises ShapeError if the shapes are the problem; otherwise it is something else
+            # (an integer to a negative integer power) and stays a plain ValueError.
             broadcast_shape(name, shape_of(first), shape_of(second))
-            raise ShapeError(f"{name}: {error}") from error
+            raise ValueError(f"{name}: {error}") from error
 
     return forward
 
@@ -149,12 +154,14 @@ def _astype_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any, dtype: Any)
 
 ASTYPE = Primitive("astype", lambda xp, x, dtype: x.astype(dtype), _astype_vjp, saves="none")
 
-_COMPARISONS = {name: Primitive(name, _binary(name, operation), None) for name, operation in {
+_COMPARISON_RULES: dict[str, Callable[[Any, Any, Any], Any]] = {
     "less": lambda xp, a, b: a < b, "less_equal": lambda xp, a, b: a <= b,
     "greater": lambda xp, a, b: a > b, "greater_equal": lambda xp, a, b: a >= b,
     "equal": lambda xp, a, b: a == b, "not_equal": lambda xp, a, b: a != b,
     "logical_and": lambda xp, a, b: a & b, "logical_or": lambda xp, a, b: a | b,
-    "logical_xor": lambda xp, a, b: a ^ b}.items()}
+    "logical_xor": lambda xp, a, b: a ^ b}
+_COMPARISONS = {name: Primitive(name, _binary(name, operation), None)
+                for name, operation in _COMPARISON_RULES.items()}
 LOGICAL_NOT = Primitive("logical_not", lambda xp, x: ~x, None)
 
 
@@ -239,6 +246,10 @@ def where(condition: Any, a: Any, b: Any) -> Any:
     """``a`` where ``condition`` holds, else ``b`` (the condition is never differentiated)."""
     if isinstance(condition, Tensor):
         condition = condition._data
+    if condition is None or a is None or b is None:
+        # NumPy would make an array of Python objects out of a None.
+        raise TypeError("where: the condition, x and y must be tensors, arrays or numbers, "
+                        "not None")
     return apply(WHERE, condition, a, b)
 
 
@@ -257,7 +268,10 @@ def astype(x: Any, dtype: Any) -> Any:
     """``x`` converted to ``dtype`` (a ``Variable`` needs a floating dtype)."""
     from mushin._backend import float_dtype, parse_dtype
 
-    target = float_dtype(dtype) if not isinstance(x, Constant) else parse_dtype(dtype)
+    try:
+        target = float_dtype(dtype) if not isinstance(x, Constant) else parse_dtype(dtype)
+    except ValueError as error:
+        raise ValueError(f"astype: {error}") from None
     return apply(ASTYPE, x, dtype=target)
 
 

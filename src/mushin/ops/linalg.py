@@ -48,7 +48,7 @@ def matmul(a: Any, b: Any) -> Any:
     if builtins.min(len(first), len(second)) == 0:
         raise ShapeError(f"matmul: operands need at least 1 axis, got shapes {first} and "
                          f"{second}")
-    if len(first) >= 2 and len(second) >= 2:
+    if builtins.min(len(first), len(second)) >= 2:
         return mm(a, b)
     vector_left, vector_right = len(first) == 1, len(second) == 1
     # Checked here so that the message names the shapes the caller gave, not the expanded ones.

@@ -12,8 +12,9 @@ from typing import Any
 
 from mushin._backend import Array
 from mushin._graph import Primitive
-from mushin._tensor import apply
-from mushin.ops._util import normalize_axis, shape_of
+from mushin._tensor import Tensor, apply
+from mushin.ops._util import accumulator, normalize_axis, shape_of
+from mushin.ops.elementwise import astype
 
 
 def _kept_shape(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> tuple[int, ...]:
@@ -57,7 +58,10 @@ AMIN = Primitive("amin", lambda xp, x, axis, keepdims: xp.min(x, axis=axis, keep
 def _logsumexp_forward(xp: Any, x: Array, axis: Any, keepdims: bool) -> Array:
     peak = xp.max(x, axis=axis, keepdims=True)
     peak = xp.where(xp.isfinite(peak), peak, 0)
-    total = xp.log(xp.sum(xp.exp(x - peak), axis=axis, keepdims=True)) + peak
+    wide = accumulator(x)
+    total = xp.log(xp.sum(xp.exp(x - peak), axis=axis, keepdims=True, dtype=wide)) + peak
+    if wide is not None:
+        total = total.astype(x.dtype)
     return total if keepdims else xp.reshape(total, tuple(
         size for index, size in enumerate(total.shape)
         if axis is not None and index not in axis))
@@ -67,8 +71,11 @@ def _logsumexp_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any, axis: An
                    keepdims: bool) -> tuple[Any]:
     x = inputs[0]
     shape = parents[0].shape
+    # softmax(x), normalised again rather than exp(x - out): out is rounded to its dtype, and
+    # at |out| ~ 1e4 in float32 that rounding alone would put a 1e-4 error in every gradient.
+    unnormalised = F.exp(x - _expand(F, out, shape, axis, keepdims))
     return (_expand(F, g, shape, axis, keepdims)
-            * F.exp(x - _expand(F, out, shape, axis, keepdims)),)
+            * (unnormalised / F.sum(unnormalised, axis=axis, keepdims=True)),)
 
 
 LOGSUMEXP = Primitive("logsumexp", _logsumexp_forward, _logsumexp_vjp, saves="both")
@@ -88,7 +95,7 @@ def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     return _reduce(SUM, x, axis, keepdims)
 
 
-def _count(shape: tuple[int, ...], axis: Any) -> int:
+def _count(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> int:
     if axis is None:
         return math.prod(shape)
     return math.prod(shape[index] for index in axis)
@@ -100,7 +107,14 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     count = _count(shape, normalize_axis("mean", axis, len(shape)))
     if count == 0:
         raise ValueError(f"mean: cannot average over an empty axis of a tensor of shape {shape}")
+    if accumulator(x.data() if isinstance(x, Tensor) else x):
+        return _in_float32(mean, x, axis, keepdims)
     return _reduce(SUM, x, axis, keepdims) * (1.0 / count)
+
+
+def _in_float32(reduction: Any, x: Any, axis: Any, keepdims: bool, **options: Any) -> Any:
+    """``reduction`` of float16 ``x`` computed in float32 and rounded back to float16."""
+    return astype(reduction(astype(x, "float32"), axis, keepdims, **options), "float16")
 
 
 def max(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
@@ -119,6 +133,8 @@ def var(x: Any, axis: Any = None, keepdims: bool = False, *, ddof: int = 0) -> A
     count = _count(shape, normalize_axis("var", axis, len(shape)))
     if count - ddof <= 0:
         raise ValueError(f"var: {count} element(s) with ddof={ddof} leave no degree of freedom")
+    if accumulator(x.data() if isinstance(x, Tensor) else x):
+        return _in_float32(var, x, axis, keepdims, ddof=ddof)
     centred = x - mean(x, axis, keepdims=True)
     return _reduce(SUM, centred * centred, axis, keepdims) * (1.0 / (count - ddof))
 

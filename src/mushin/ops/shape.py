@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import builtins
 import math
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, cast
 
 from mushin import _backend
 from mushin._backend import Array
 from mushin._graph import Primitive
 from mushin._tensor import ShapeError, Tensor, apply
+from mushin.ops._namespace import unwrap
 from mushin.ops._util import check_shape_argument, normalize_axis, shape_of
 
 RESHAPE = Primitive("reshape", lambda xp, x, shape: xp.reshape(x, shape),
@@ -51,7 +53,7 @@ SUM_TO = Primitive("sum_to", _sum_to_forward,
 
 def _concat_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any, axis: int,
                 sizes: tuple[int, ...]) -> tuple[Any, ...]:
-    grads = []
+    grads: list[Any] = []
     start = 0
     for parent, size in zip(parents, sizes, strict=True):
         if parent is not None:
@@ -63,8 +65,11 @@ def _concat_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any, axis: int,
     return tuple(grads)
 
 
-CONCAT = Primitive("concat", lambda xp, *xs, axis, sizes: xp.concatenate(xs, axis=axis),
-                   _concat_vjp, saves="none")
+def _concat_forward(xp: Any, *arrays: Array, axis: int, sizes: tuple[int, ...]) -> Array:
+    return xp.concatenate(arrays, axis=axis)
+
+
+CONCAT = Primitive("concat", _concat_forward, _concat_vjp, saves="none")
 
 
 def _is_basic(index: tuple[Any, ...]) -> bool:
@@ -233,16 +238,46 @@ def _index_item(item: Any) -> Any:
     if isinstance(item, list):
         return _backend.CPU.asarray(item)
     if isinstance(item, float):
-        raise TypeError(f"indices must be ints, slices, None, Ellipsis or integer arrays, "
-                        f"got the float {item}")
+        raise TypeError(f"getitem: indices must be ints, slices, None, Ellipsis or integer "
+                        f"arrays, got the float {item}")
     return item
+
+
+def _is_mask(item: Any) -> bool:
+    return hasattr(item, "dtype") and item.dtype.kind == "b"
+
+
+def _check_masks(shape: tuple[int, ...], items: tuple[Any, ...]) -> None:
+    """Raise ``IndexError`` unless every bool mask has the shape of the axes it selects from.
+
+    The masks become integer arrays (their ``nonzero()``) before indexing, and an integer
+    array is only checked against the axis bounds: a mask too short would pass silently.
+    """
+    consumed = builtins.sum(0 if item is None or item is Ellipsis else
+                            item.ndim if _is_mask(item) else 1 for item in items)
+    axis = 0
+    for item in items:
+        if item is Ellipsis:
+            axis += builtins.max(len(shape) - consumed, 0)
+        elif _is_mask(item):
+            selected = shape[axis:axis + item.ndim]
+            if axis + item.ndim <= len(shape) and tuple(item.shape) != selected:
+                raise IndexError(f"getitem: a boolean index of shape {tuple(item.shape)} "
+                                 f"does not match the axes {selected} it selects from, in a "
+                                 f"tensor of shape {shape}")
+            axis += item.ndim
+        elif item is not None:
+            axis += 1
 
 
 def getitem(x: Any, index: Any) -> Any:
     """``x[index]`` with ints, slices, None, ``...`` and integer or bool arrays."""
-    items = tuple(_index_item(item) for item in (index if isinstance(index, tuple) else (index,)))
+    indices = cast("Sequence[Any]", index) if isinstance(index, tuple) else (index,)
+    items = tuple(_index_item(item) for item in indices)
     data = x._data if isinstance(x, Tensor) else x
-    converted = []
+    if builtins.any(_is_mask(item) for item in items):
+        _check_masks(shape_of(x), items)
+    converted: list[Any] = []
     for item in items:
         if hasattr(item, "dtype") and not isinstance(item, type(data)):
             item = _backend.backend_of(data).asarray(item)
@@ -256,7 +291,7 @@ def getitem(x: Any, index: Any) -> Any:
 def to_device(x: Any, device: str) -> Any:
     """``x`` copied to ``device`` (``x`` itself if it is already there)."""
     target = _backend.backend(device)
-    source = _backend.backend_of(x._data if isinstance(x, Tensor) else x)
+    source = _backend.backend_of(unwrap(x))
     if target is source:
         return x
     return apply(TO_DEVICE, x, device=target.device, source=source.device)

@@ -1,0 +1,124 @@
+"""Mini-batches for training loops: ``DataLoader`` slices arrays along their first axis.
+
+    loader = mu.data.DataLoader((images, labels), batch_size=64, shuffle=True)
+    for image_batch, label_batch in loader:     # Constants, one per array
+        ...
+
+Shuffling draws a new order each epoch (each ``iter``) from mushin's random generator, so it
+is reproducible under ``mu.seed``. Unshuffled batches are views of the arrays, not copies.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterator, Sequence
+from typing import Any, cast
+
+from mushin import _backend
+from mushin._backend import CPU, Array
+from mushin._creation import generator
+from mushin._tensor import Constant, Tensor, _new_constant, _to_array
+
+
+def _array_entries(arrays: object) -> list[Any]:
+    """The items of ``arrays``, which must be a sequence of arrays, not an array itself."""
+    kind = type(arrays).__name__
+    if isinstance(arrays, Tensor | str | bytes) or hasattr(arrays, "shape") or not isinstance(
+            arrays, Sequence):
+        raise TypeError("DataLoader: arrays must be a sequence of arrays, such as "
+                        f"(inputs, targets); got {kind} (wrap a single array in a tuple: "
+                        "(array,))")
+    return list(cast("Sequence[object]", arrays))
+
+
+class DataLoader:
+    """Iterate over equally long arrays in batches of ``batch_size`` rows.
+
+    ``arrays`` is a sequence (a tuple or list) of tensors or arrays (NumPy, CuPy, nested
+    lists) with the same length along axis 0; each keeps its dtype (integer labels stay
+    integer; lists of floats become float32, as ``mu.constant``). Iterating yields a tuple
+    holding one ``Constant`` batch per array: in order, or in a fresh random order each epoch
+    with ``shuffle``. The last batch is smaller when the length is not a multiple of
+    ``batch_size``, unless ``drop_last`` drops it. With ``device``, batches are moved there
+    (one batch at a time, so a dataset on the host can feed a GPU); by default each batch
+    stays on its array's device.
+
+    With ``shard`` (data-parallel training, after ``mu.distributed.init()``), each process
+    gets only its own share of every epoch: ``batch_size`` is then per process, the shares
+    are disjoint and together cover the epoch (``mu.distributed.shard_ranges``), and with
+    ``shuffle`` rank 0 draws each epoch's order and sends it to the others, so iterating is a
+    collective operation that every rank must take part in.
+    """
+
+    def __init__(self, arrays: Sequence[Any], batch_size: int, shuffle: bool = False,
+                 drop_last: bool = False, *, shard: bool = False,
+                 device: str | None = None) -> None:
+        """Check the arrays and options; nothing is copied."""
+        entries = _array_entries(arrays)
+        if not entries:
+            raise ValueError("DataLoader: arrays is empty; give at least one array")
+        size: object = batch_size
+        if isinstance(size, bool) or not isinstance(size, numbers.Integral):
+            raise TypeError(f"DataLoader: batch_size must be an int, got {batch_size!r}")
+        if size < 1:
+            raise ValueError(f"DataLoader: batch_size must be at least 1, got {batch_size}")
+        for key, flag in (("shuffle", shuffle), ("drop_last", drop_last), ("shard", shard)):
+            if flag is not True and flag is not False:
+                raise TypeError(f"DataLoader: {key} must be True or False, got {flag!r}")
+        self.device = None if device is None else _backend.backend(device).device
+        self.arrays: tuple[Array, ...] = tuple(
+            _to_array(array, None, None, floating=False) for array in entries)
+        for position, array in enumerate(self.arrays):
+            if array.ndim == 0:
+                raise ValueError(f"DataLoader: array {position} is a scalar; every array "
+                                 "needs a first axis to batch along")
+        lengths = [int(array.shape[0]) for array in self.arrays]
+        if len(set(lengths)) > 1:
+            raise ValueError("DataLoader: the arrays must have the same length along axis 0, "
+                             f"got lengths {lengths}")
+        self.length = lengths[0]
+        """The number of rows (samples)."""
+        self.batch_size = int(batch_size)
+        self.shuffle = shuffle
+        self.drop_last = drop_last
+        self.shard = shard
+        if shard:
+            from mushin import distributed
+
+            self._ranges = distributed.shard_ranges(
+                self.length, self.batch_size, distributed.rank(), distributed.world_size(),
+                drop_last)
+        else:
+            count = self.length // self.batch_size if drop_last else (
+                -(-self.length // self.batch_size))
+            self._ranges = [(start, min(start + self.batch_size, self.length))
+                            for start in range(0, count * self.batch_size, self.batch_size)]
+
+    def __len__(self) -> int:
+        """The number of batches per epoch (on this rank, with ``shard``)."""
+        return len(self._ranges)
+
+    def _order(self) -> Array | None:
+        if not self.shuffle:
+            return None
+        if self.shard:
+            from mushin import distributed
+
+            return distributed.shared_permutation(self.length)
+        return generator(CPU).permutation(self.length)
+
+    def __iter__(self) -> Iterator[tuple[Constant[*tuple[Any, ...]], ...]]:
+        """One epoch of batches."""
+        order = self._order()
+        # Index arrays are moved to each array's device once per epoch, not once per batch.
+        orders = [None if order is None else _backend.backend_of(array).asarray(order)
+                  for array in self.arrays]
+        for start, stop in self._ranges:
+            batch: list[Constant[*tuple[Any, ...]]] = []
+            for array, device_order in zip(self.arrays, orders, strict=True):
+                rows = array[start:stop] if device_order is None else (
+                    array[device_order[start:stop]])
+                if self.device is not None:
+                    rows = _to_array(rows, None, self.device, floating=False)
+                batch.append(_new_constant(rows))
+            yield tuple(batch)

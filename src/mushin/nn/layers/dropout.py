@@ -1,0 +1,30 @@
+"""``Dropout``: inverted dropout while training, the identity when frozen."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from mushin.nn.module import Module, check_options
+from mushin.nn.ops import dropout
+
+TensorT = TypeVar("TensorT")
+
+
+class Dropout(Module):
+    """Zero each element with probability ``p`` and scale the rest by ``1 / (1 - p)`` while
+    training; pass the input through unchanged when frozen."""
+
+    def __init__(self, p: float = 0.5, *, dtype: Any = None, device: str | None = None) -> None:
+        super().__init__()
+        if isinstance(p, bool) or not isinstance(p, int | float) or not 0 <= p <= 1:
+            raise ValueError(f"Dropout: p must be a probability in [0, 1], got {p!r}")
+        check_options(dtype, device)
+        self.p = float(p)
+
+    def forward(self, x: TensorT) -> TensorT:
+        """``dropout(x, p)`` while training, ``x`` when frozen."""
+        result: TensorT = dropout(x, self.p, training=self.training)
+        return result
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"

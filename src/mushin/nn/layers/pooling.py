@@ -1,0 +1,52 @@
+"""``MaxPool2D`` and ``AvgPool2D``: pooling layers on ``(B, C, H, W)`` (no parameters)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mushin.nn.module import Module, check_options
+from mushin.nn.ops import Pair, _pair, avgpool2d, maxpool2d
+
+
+class _Pool2D(Module):
+    """What both pooling layers share: the window geometry and its repr."""
+
+    def __init__(self, kernel_size: int | Pair, stride: int | Pair | None, padding: int | Pair,
+                 dtype: Any, device: str | None) -> None:
+        super().__init__()
+        name = type(self).__name__
+        check_options(dtype, device)
+        self.kernel_size = _pair(name, "kernel_size", kernel_size, 1)
+        self.stride = self.kernel_size if stride is None else _pair(name, "stride", stride, 1)
+        self.padding = _pair(name, "padding", padding, 0)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxPool2D(_Pool2D):
+    """The maximum of each ``kernel_size`` window, windows ``stride`` apart (``kernel_size``
+    by default), over the input padded with -inf."""
+
+    def __init__(self, kernel_size: int | Pair, stride: int | Pair | None = None,
+                 padding: int | Pair = 0, *, dtype: Any = None,
+                 device: str | None = None) -> None:
+        super().__init__(kernel_size, stride, padding, dtype, device)
+
+    def forward(self, x: Any) -> Any:
+        """``maxpool2d(x, kernel_size, stride, padding)``."""
+        return maxpool2d(x, self.kernel_size, self.stride, self.padding)
+
+
+class AvgPool2D(_Pool2D):
+    """The mean of each ``kernel_size`` window, windows ``stride`` apart (``kernel_size`` by
+    default); zero padding counts in the mean, as in PyTorch."""
+
+    def __init__(self, kernel_size: int | Pair, stride: int | Pair | None = None,
+                 padding: int | Pair = 0, *, dtype: Any = None,
+                 device: str | None = None) -> None:
+        super().__init__(kernel_size, stride, padding, dtype, device)
+
+    def forward(self, x: Any) -> Any:
+        """``avgpool2d(x, kernel_size, stride, padding)``."""
+        return avgpool2d(x, self.kernel_size, self.stride, self.padding)

@@ -1,0 +1,300 @@
+"""Loss functions (``mu.nn.losses``), PyTorch's definitions and argument order.
+
+Each takes ``reduction="mean" | "sum" | "none"``. A target is a ``Constant`` (or an array):
+of the input's shape, or integer class indices for ``nll`` and ``cross_entropy`` (class axis
+1, ``(N, C, d1, ...)`` inputs with ``(N, d1, ...)`` targets, as PyTorch; indices equal to
+``ignore_index`` count for nothing). A shape mismatch raises ``mu.ShapeError`` naming the loss
+and both shapes.
+
+``nll``, ``cross_entropy`` (log-softmax and NLL fused in one primitive, so its gradient is the
+exact ``softmax - one_hot``), ``binary_cross_entropy`` and ``bce_with_logits`` are primitives;
+the others are composed from operations. All are stable for logits of +-1e4.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mushin import _backend, ops
+from mushin._backend import Array
+from mushin._graph import Primitive
+from mushin._tensor import Constant, ShapeError, Tensor, Variable, apply
+from mushin.nn import activations
+from mushin.nn.activations import _logsoftmax_forward
+from mushin.ops._util import accumulator, shape_of
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+# --- argument checks ------------------------------------------------------------------------
+
+
+def _check_reduction(name: str, reduction: str, allowed: tuple[str, ...] = _REDUCTIONS) -> str:
+    if reduction not in allowed:
+        raise ValueError(f"{name}: reduction must be one of {', '.join(map(repr, allowed))}, "
+                         f"got {reduction!r}")
+    return reduction
+
+
+def _data(value: Any) -> Any:
+    return value._data if isinstance(value, Tensor) else value
+
+
+def _target(name: str, x: Any, target: Any) -> Any:
+    """``target`` checked against ``x``'s shape: a ``Variable`` as it is, anything else a
+    ``Constant`` on ``x``'s device in ``x``'s dtype."""
+    if not isinstance(target, Variable):
+        reference = _data(x)
+        target = Constant(_data(target), dtype=reference.dtype,
+                          device=_backend.backend_of(reference).device)
+    if shape_of(x) != shape_of(target):
+        raise ShapeError(f"{name}: the input of shape {shape_of(x)} and the target of shape "
+                         f"{shape_of(target)} differ")
+    return target
+
+
+def _reduce(loss: Any, reduction: str) -> Any:
+    if reduction == "mean":
+        return ops.mean(loss)
+    if reduction == "sum":
+        return ops.sum(loss)
+    return loss
+
+
+# --- class-index losses ---------------------------------------------------------------------
+
+def _class_indices(name: str, x: Any, target: Any, ignore_index: int) -> Array:
+    """``target`` as an integer array on ``x``'s device, checked against ``x``'s classes."""
+    x_shape = shape_of(x)
+    backend = _backend.backend_of(_data(x))
+    data = backend.asarray(_data(target))
+    if data.dtype.kind not in "iu":
+        raise TypeError(f"{name}: class-index targets must be integers, got dtype {data.dtype}")
+    if not x_shape:
+        raise ShapeError(f"{name}: the input needs a class axis, got a 0-d tensor")
+    expected = () if len(x_shape) == 1 else (x_shape[0], *x_shape[2:])
+    if tuple(data.shape) != expected:
+        raise ShapeError(f"{name}: an input of shape {x_shape} needs a target of class indices "
+                         f"of shape {expected}, got shape {tuple(data.shape)}")
+    classes = x_shape[0] if len(x_shape) == 1 else x_shape[1]
+    bad = ((data < 0) | (data >= classes)) & (data != ignore_index)
+    if bool(backend.xp.any(bad)):
+        first = int(data[bad].reshape(-1)[0])
+        raise IndexError(f"{name}: class index {first} is out of range for {classes} classes "
+                         f"(indices must lie in [0, {classes}) or equal ignore_index="
+                         f"{ignore_index})")
+    return data
+
+
+def _apply_class_loss(prim: Primitive, x: Any, target: Any, reduction: str,
+                      ignore_index: int) -> Any:
+    """Run a class-index loss; a ``(C,)`` input with a 0-d target is a batch of one."""
+    indices = _class_indices(prim.name, x, target, ignore_index)
+    if indices.ndim:
+        return apply(prim, x, indices, reduction=reduction, ignore_index=ignore_index)
+    loss = apply(prim, ops.reshape(x, (1, -1)), indices.reshape(1), reduction=reduction,
+                 ignore_index=ignore_index)
+    return ops.reshape(loss, ()) if reduction == "none" else loss
+
+
+def _valid_and_safe(xp: Any, target: Array, ignore_index: int) -> tuple[Array, Array]:
+    valid = target != ignore_index
+    return valid, xp.where(valid, target, 0)
+
+
+def _reduce_picked(xp: Any, losses: Array, valid: Array, reduction: str) -> Array:
+    if reduction == "none":
+        return losses
+    wide = accumulator(losses)
+    total = xp.sum(losses, dtype=wide)
+    count = int(xp.sum(valid))
+    if reduction == "mean":
+        total = total / count if count else xp.full((), xp.nan, dtype=losses.dtype)
+    return total if wide is None else total.astype(losses.dtype)
+
+
+def _nll_forward(xp: Any, log_probs: Array, target: Array, reduction: str,
+                 ignore_index: int) -> Array:
+    valid, safe = _valid_and_safe(xp, target, ignore_index)
+    picked = xp.take_along_axis(log_probs, safe[:, None], axis=1)[:, 0]
+    return _reduce_picked(xp, xp.where(valid, -picked, 0), valid, reduction)
+
+
+def _picked_grad_scale(F: Any, xp: Any, g: Any, valid: Array, reduction: str) -> Any:
+    """The gradient each picked element receives, shaped ``(N, 1, d1, ...)``; 0 where
+    ignored."""
+    mask = valid[:, None].astype(g.dtype)
+    if reduction == "none":
+        return F.reshape(g, shape=mask.shape) * mask
+    if reduction == "mean":
+        count = int(xp.sum(valid))
+        return g * (mask / count if count else mask * 0)
+    return g * mask
+
+
+def _one_hot(xp: Any, safe: Array, classes: int, dtype: Any) -> Array:
+    layout = (1, classes) + (1,) * (safe.ndim - 1)
+    return (xp.arange(classes).reshape(layout) == safe[:, None]).astype(dtype)
+
+
+def _nll_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any, reduction: str,
+             ignore_index: int) -> tuple[Any, ...]:
+    target = F.unwrap(inputs[1])
+    xp = _backend.namespace_of(target)
+    valid, safe = _valid_and_safe(xp, target, ignore_index)
+    one_hot = _one_hot(xp, safe, parents[0].shape[1], g.dtype)
+    return -_picked_grad_scale(F, xp, g, valid, reduction) * one_hot, None
+
+
+NLL = Primitive("nll", _nll_forward, _nll_vjp, saves="inputs")
+
+
+def _cross_entropy_forward(xp: Any, logits: Array, target: Array, reduction: str,
+                           ignore_index: int) -> Array:
+    return _nll_forward(xp, _logsoftmax_forward(xp, logits, 1), target, reduction,
+                        ignore_index)
+
+
+def _cross_entropy_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any, reduction: str,
+                       ignore_index: int) -> tuple[Any, ...]:
+    logits, target = inputs
+    target = F.unwrap(target)
+    xp = _backend.namespace_of(target)
+    valid, safe = _valid_and_safe(xp, target, ignore_index)
+    one_hot = _one_hot(xp, safe, parents[0].shape[1], g.dtype)
+    scale = _picked_grad_scale(F, xp, g, valid, reduction)
+    return (F.softmax(logits, axis=1) - one_hot) * scale, None
+
+
+CROSS_ENTROPY = Primitive("cross_entropy", _cross_entropy_forward, _cross_entropy_vjp)
+
+
+def nll(log_probs: Any, target: Any, reduction: str = "mean", ignore_index: int = -100) -> Any:
+    """The negative log-likelihood ``-log_probs[n, target[n]]`` of integer class indices,
+    averaged over the targets that are not ``ignore_index`` (``reduction="mean"``)."""
+    _check_reduction("nll", reduction)
+    return _apply_class_loss(NLL, log_probs, target, reduction, ignore_index)
+
+
+def cross_entropy(logits: Any, target: Any, reduction: str = "mean",
+                  ignore_index: int = -100) -> Any:
+    """``nll(logsoftmax(logits, axis=1), target)`` in one stable step, for integer class
+    indices; for a floating target of the logits' shape (class probabilities),
+    ``-sum(target * logsoftmax(logits, axis=1), axis=1)``, reduced over the rest."""
+    _check_reduction("cross_entropy", reduction)
+    target_data = _data(target)
+    if not hasattr(target_data, "dtype"):
+        target_data = _backend.CPU.asarray(target_data)
+    if target_data.dtype.kind == "f":
+        target = _target("cross_entropy", logits, target)
+        axis = 1 if len(shape_of(logits)) > 1 else 0
+        losses = -ops.sum(target * activations.logsoftmax(logits, axis=axis), axis=axis)
+        return _reduce(losses, reduction)
+    return _apply_class_loss(CROSS_ENTROPY, logits, target_data, reduction, ignore_index)
+
+
+# --- binary cross-entropy -----------------------------------------------------------------------
+
+def _clamped_log(xp: Any, values: Array) -> Array:
+    """``max(log(values), -100)`` (PyTorch's clamp), without evaluating ``log(0)``."""
+    positive = values > 0
+    return xp.maximum(xp.where(positive, xp.log(xp.where(positive, values, 1)), -100), -100)
+
+
+def _bce_forward(xp: Any, probs: Array, target: Array) -> Array:
+    return -(target * _clamped_log(xp, probs) + (1 - target) * _clamped_log(xp, 1 - probs))
+
+
+def _bce_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any) -> tuple[Any, ...]:
+    probs, target = inputs
+    grad_probs = grad_target = None
+    if parents[0] is not None:
+        grad_probs = g * (probs - target) / F.maximum((1 - probs) * probs, 1e-12)
+    if parents[1] is not None:
+        data = F.unwrap(probs)
+        xp = _backend.namespace_of(data)
+        grad_target = g * (_clamped_log(xp, 1 - data) - _clamped_log(xp, data))
+    return grad_probs, grad_target
+
+
+BINARY_CROSS_ENTROPY = Primitive("binary_cross_entropy", _bce_forward, _bce_vjp)
+
+
+def binary_cross_entropy(probs: Any, target: Any, reduction: str = "mean") -> Any:
+    """``-(target * log(probs) + (1 - target) * log(1 - probs))`` with each log clamped at
+    -100 (PyTorch's); ``probs`` must lie in [0, 1]."""
+    _check_reduction("binary_cross_entropy", reduction)
+    target = _target("binary_cross_entropy", probs, target)
+    data = _data(probs)
+    xp = _backend.namespace_of(data)
+    if bool(xp.any((data < 0) | (data > 1))):
+        raise ValueError("binary_cross_entropy: every element of the input must lie in [0, 1] "
+                         "(probabilities); for logits use bce_with_logits")
+    return _reduce(apply(BINARY_CROSS_ENTROPY, probs, target), reduction)
+
+
+def _bce_logits_forward(xp: Any, logits: Array, target: Array) -> Array:
+    # log(1 + e^x) - x t, with log(1 + e^x) = max(x, 0) + log1p(e^-|x|): no overflow.
+    return xp.maximum(logits, 0) - logits * target + xp.log1p(xp.exp(-xp.abs(logits)))
+
+
+def _bce_logits_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any) -> tuple[Any, ...]:
+    logits, target = inputs
+    return (g * (F.sigmoid(logits) - target) if parents[0] is not None else None,
+            -g * logits if parents[1] is not None else None)
+
+
+BCE_WITH_LOGITS = Primitive("bce_with_logits", _bce_logits_forward, _bce_logits_vjp)
+
+
+def bce_with_logits(logits: Any, target: Any, reduction: str = "mean") -> Any:
+    """``binary_cross_entropy(sigmoid(logits), target)`` computed stably from the logits."""
+    _check_reduction("bce_with_logits", reduction)
+    target = _target("bce_with_logits", logits, target)
+    return _reduce(apply(BCE_WITH_LOGITS, logits, target), reduction)
+
+
+# --- regression and divergence ----------------------------------------------------------------
+
+def mse(x: Any, target: Any, reduction: str = "mean") -> Any:
+    """The squared error ``(x - target) ** 2``, averaged by default."""
+    _check_reduction("mse", reduction)
+    difference = x - _target("mse", x, target)
+    return _reduce(difference * difference, reduction)
+
+
+def l1(x: Any, target: Any, reduction: str = "mean") -> Any:
+    """The absolute error ``|x - target|``, averaged by default."""
+    _check_reduction("l1", reduction)
+    return _reduce(ops.abs(x - _target("l1", x, target)), reduction)
+
+
+def huber(x: Any, target: Any, reduction: str = "mean", delta: float = 1.0) -> Any:
+    """``0.5 * d ** 2`` where ``|d| < delta``, ``delta * (|d| - 0.5 * delta)`` elsewhere, for
+    ``d = x - target``."""
+    _check_reduction("huber", reduction)
+    if isinstance(delta, bool) or not isinstance(delta, int | float) or delta <= 0:
+        raise ValueError(f"huber: delta must be a positive number, got {delta!r}")
+    difference = x - _target("huber", x, target)
+    size = ops.abs(difference)
+    losses = ops.where(size < delta, 0.5 * difference * difference, delta * (size - 0.5 * delta))
+    return _reduce(losses, reduction)
+
+
+def kl_div(input_log_probs: Any, target: Any, reduction: str = "mean",
+           log_target: bool = False) -> Any:
+    """The Kullback-Leibler divergence ``target * (log(target) - input_log_probs)`` (0 where
+    ``target`` is 0), with PyTorch's argument order: the input holds log-probabilities, the
+    target probabilities (log-probabilities with ``log_target=True``). ``reduction`` may
+    also be ``"batchmean"``: the sum divided by the batch size, the true divergence."""
+    _check_reduction("kl_div", reduction, (*_REDUCTIONS, "batchmean"))
+    target = _target("kl_div", input_log_probs, target)
+    if log_target:
+        losses = ops.exp(target) * (target - input_log_probs)
+    else:
+        positive = target > 0
+        log_target_values = ops.log(ops.where(positive, target, 1))
+        losses = ops.where(positive, target * log_target_values, 0) - target * input_log_probs
+    if reduction == "batchmean":
+        shape = shape_of(input_log_probs)
+        return ops.sum(losses) * (1.0 / (shape[0] if shape else 1))
+    return _reduce(losses, reduction)

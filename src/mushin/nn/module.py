@@ -1,0 +1,422 @@
+"""``Module``, the base of every layer, and ``Sequential``.
+
+A module registers what is assigned to its attributes: a ``Variable`` becomes a parameter, a
+``Module`` a sub-module, and ``register_buffer`` declares a non-trained state tensor (running
+statistics). Everything else (parameter lists, dotted names, state dicts, moving between
+devices, freezing) walks those three ordered registries recursively.
+
+Freezing is a flag, ``training``, that ``forward`` code consults: ``self._param(p)`` gives the
+parameter ``p`` itself while training and ``p.freeze()`` (a ``Constant`` sharing its values)
+when frozen, so the ``Variable`` objects an optimizer holds stay the parameters throughout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any, NamedTuple, Protocol, TypeVar, overload
+
+import numpy as np
+
+from mushin import _backend
+from mushin._tensor import Constant, Tensor, Variable, _new_constant, _new_variable
+
+
+class LoadResult(NamedTuple):
+    """What ``load_state_dict(strict=False)`` skipped: keys missing from, or unknown to, the
+    state dict."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+
+_Forward = TypeVar("_Forward", bound=Callable[..., Any], covariant=True)
+
+
+class _HasForward(Protocol[_Forward]):
+    @property
+    def forward(self) -> _Forward: ...
+
+
+class _CallsForward:
+    """``Module.__call__``: ``module(x)`` is ``module.forward(x)``, and type checkers see
+    ``forward``'s own signature (shapes included) at every call, not ``(*args) -> Any``."""
+
+    @overload
+    def __get__(self, instance: None, owner: type[Any]) -> _CallsForward: ...
+
+    @overload
+    def __get__(self, instance: _HasForward[_Forward], owner: type[Any]) -> _Forward: ...
+
+    def __get__(self, instance: Any, owner: type[Any]) -> Any:
+        return self if instance is None else instance.forward
+
+
+def _forward_not_written(self: Module, *args: Any, **kwargs: Any) -> Any:
+    raise NotImplementedError(f"{type(self).__name__} does not define forward()")
+
+
+class Module:
+    """The base class of layers and models (PyTorch's ``nn.Module``).
+
+    Subclasses call ``super().__init__()`` first, assign their parameters (``Variable``\\ s)
+    and sub-modules as attributes, and define ``forward``; ``module(x)`` calls it.
+    """
+
+    training: bool
+    _parameters: dict[str, Variable[Any]]
+    _buffers: dict[str, Constant[Any]]
+    _modules: dict[str, Module]
+
+    forward: Callable[..., Any] = _forward_not_written
+    """The computation; subclasses define it with their own signature."""
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "training", True)
+        object.__setattr__(self, "_parameters", {})
+        object.__setattr__(self, "_buffers", {})
+        object.__setattr__(self, "_modules", {})
+
+    __call__ = _CallsForward()
+
+    # --- registration ------------------------------------------------------------------
+    def _registries(self) -> tuple[dict[str, Variable[Any]], dict[str, Constant[Any]],
+                                   dict[str, Module]]:
+        if "_modules" not in self.__dict__:
+            raise AttributeError(f"{type(self).__name__}: call super().__init__() before "
+                                 "assigning attributes to a Module")
+        return self._parameters, self._buffers, self._modules
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        parameters, buffers, modules = self._registries()
+        if isinstance(value, Variable):
+            buffers.pop(name, None)
+            modules.pop(name, None)
+            parameters[name] = value
+        elif isinstance(value, Module):
+            parameters.pop(name, None)
+            buffers.pop(name, None)
+            modules[name] = value
+        elif name in buffers:
+            value = self._as_buffer(name, value)
+            buffers[name] = value
+        else:
+            parameters.pop(name, None)
+            modules.pop(name, None)
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        parameters, buffers, modules = self._registries()
+        parameters.pop(name, None)
+        buffers.pop(name, None)
+        modules.pop(name, None)
+        object.__delattr__(self, name)
+
+    @staticmethod
+    def _as_buffer(name: str, value: Any) -> Constant[Any]:
+        if isinstance(value, Constant):
+            return value
+        if isinstance(value, Variable):
+            return value.freeze()
+        if hasattr(value, "shape") and hasattr(value, "dtype"):
+            return _new_constant(value)
+        raise TypeError(f"buffer {name!r} must be a Constant or an array, got "
+                        f"{type(value).__name__}")
+
+    def register_buffer(self, name: str, tensor: Any) -> None:
+        """Declare ``name`` as a buffer: state saved in ``state_dict`` but not trained.
+
+        ``tensor`` is a ``Constant`` or a backend array (a ``Variable`` is frozen).
+        """
+        parameters, buffers, modules = self._registries()
+        if not isinstance(name, str) or not name or "." in name:
+            raise ValueError(f"a buffer name must be a non-empty string without dots, got "
+                             f"{name!r}")
+        parameters.pop(name, None)
+        modules.pop(name, None)
+        buffers[name] = self._as_buffer(name, tensor)
+        object.__setattr__(self, name, buffers[name])
+
+    def add_module(self, name: str, module: Module) -> None:
+        """Register ``module`` as the sub-module ``name`` (names need not be identifiers)."""
+        if not isinstance(module, Module):
+            raise TypeError(f"add_module: {name!r} must be a Module, got "
+                            f"{type(module).__name__}")
+        if not isinstance(name, str) or not name or "." in name:
+            raise ValueError(f"a module name must be a non-empty string without dots, got "
+                             f"{name!r}")
+        setattr(self, name, module)
+
+    def _param(self, parameter: Variable[*tuple[Any, ...]] | None) -> Any:
+        """``parameter`` while training; a ``Constant`` with its values when frozen."""
+        if parameter is None or self.training:
+            return parameter
+        return parameter.freeze()
+
+    # --- walking the tree ----------------------------------------------------------------
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """Every module in the tree, this one first (name ``prefix``), each once."""
+        seen: set[int] = set()
+        stack: list[tuple[str, Module]] = [(prefix, self)]
+        while stack:
+            name, module = stack.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            yield name, module
+            children = [(f"{name}.{child_name}" if name else child_name, child)
+                        for child_name, child in module._modules.items()]
+            stack.extend(reversed(children))
+
+    def modules(self) -> Iterator[Module]:
+        """Every module in the tree, this one first, each once."""
+        for _, module in self.named_modules():
+            yield module
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        """The direct sub-modules with their names."""
+        yield from self._modules.items()
+
+    def children(self) -> Iterator[Module]:
+        """The direct sub-modules."""
+        yield from self._modules.values()
+
+    def named_parameters(self, prefix: str = "") -> list[tuple[str, Variable[Any]]]:
+        """``(dotted name, Variable)`` for every parameter of the tree, each once."""
+        seen: set[int] = set()
+        found: list[tuple[str, Variable[Any]]] = []
+        for module_name, module in self.named_modules(prefix):
+            for name, parameter in module._parameters.items():
+                if id(parameter) not in seen:
+                    seen.add(id(parameter))
+                    found.append((f"{module_name}.{name}" if module_name else name, parameter))
+        return found
+
+    def parameters(self) -> list[Variable[Any]]:
+        """Every parameter of the tree, each once, in registration order."""
+        return [parameter for _, parameter in self.named_parameters()]
+
+    def named_buffers(self, prefix: str = "") -> list[tuple[str, Constant[Any]]]:
+        """``(dotted name, Constant)`` for every buffer of the tree."""
+        return [(f"{module_name}.{name}" if module_name else name, buffer)
+                for module_name, module in self.named_modules(prefix)
+                for name, buffer in module._buffers.items()]
+
+    def buffers(self) -> list[Constant[Any]]:
+        """Every buffer of the tree."""
+        return [buffer for _, buffer in self.named_buffers()]
+
+    # --- modes -----------------------------------------------------------------------------
+    def freeze(self) -> Module:
+        """Inference mode, in place and recursively; returns this module.
+
+        Parameters enter computations as ``Constant``\\ s (no gradient reaches them), dropout
+        is off and batch normalisation uses its running statistics.
+        """
+        for module in self.modules():
+            object.__setattr__(module, "training", False)
+        return self
+
+    def unfreeze(self) -> Module:
+        """Training mode again, in place and recursively; returns this module.
+
+        The parameters are the same ``Variable`` objects as before, so an optimizer built
+        earlier keeps working.
+        """
+        for module in self.modules():
+            object.__setattr__(module, "training", True)
+        return self
+
+    # --- state -------------------------------------------------------------------------------
+    def _state_items(self) -> list[tuple[str, Tensor[Any]]]:
+        """Every parameter and buffer by dotted name, module by module (PyTorch's order)."""
+        items: list[tuple[str, Tensor[Any]]] = []
+        for module_name, module in self.named_modules():
+            prefix = f"{module_name}." if module_name else ""
+            items.extend((prefix + name, tensor) for name, tensor in module._parameters.items())
+            items.extend((prefix + name, tensor) for name, tensor in module._buffers.items())
+        return items
+
+    def state_dict(self) -> dict[str, Constant[Any]]:
+        """An ordered ``dict`` of dotted name -> ``Constant`` copy of every parameter and
+        buffer, on the device it lives on; later training does not change it."""
+        state: dict[str, Constant[Any]] = {}
+        for name, tensor in self._state_items():
+            data = tensor._data
+            state[name] = _new_constant(data.copy())
+        return state
+
+    def load_state_dict(self, state: Any, strict: bool = True) -> LoadResult:
+        """Copy the values of ``state`` (name -> tensor or array) into the parameters and
+        buffers, in place: the ``Variable`` objects stay the same.
+
+        Everything is checked before anything changes: a key missing from ``state``, a key
+        this module does not have (both only when ``strict``), a value of the wrong shape, or
+        a tensor or array of another kind of dtype (integers or bools for a floating
+        parameter: a damaged or mismatched checkpoint; float64 for float32 is converted, as
+        are Python numbers) raises a ``ValueError`` naming the keys (and shapes or dtypes).
+        """
+        if not hasattr(state, "items"):
+            raise TypeError(f"load_state_dict: expected a dict of name -> tensor, got "
+                            f"{type(state).__name__}")
+        own = dict(self._state_items())
+        missing = [name for name in own if name not in state]
+        unexpected = [name for name in state if name not in own]
+        problems = []
+        if strict and missing:
+            problems.append(f"missing keys {missing}")
+        if strict and unexpected:
+            problems.append(f"unexpected keys {unexpected}")
+        converted: list[tuple[Tensor[Any], Any]] = []
+        wrong_shapes = []
+        wrong_dtypes: list[str] = []
+        for name, value in state.items():
+            target = own.get(name)
+            if target is None:
+                continue
+            array = _host_or_device_array(value, name)
+            if tuple(array.shape) != target.shape:
+                wrong_shapes.append(f"{name!r}: expected shape {target.shape}, got "
+                                    f"{tuple(array.shape)}")
+                continue
+            if array.dtype.kind != target.dtype.kind and hasattr(value, "dtype"):
+                wrong_dtypes.append(f"{name!r}: expected {target.dtype}, got {array.dtype}")
+                continue
+            converted.append((target, array))
+        if wrong_shapes:
+            problems.append("wrongly shaped keys " + "; ".join(wrong_shapes))
+        if wrong_dtypes:
+            problems.append("keys of the wrong dtype " + "; ".join(wrong_dtypes))
+        if problems:
+            raise ValueError(f"load_state_dict into {type(self).__name__}: "
+                             + ", ".join(problems))
+        for target, array in converted:
+            data = target._data
+            data[...] = _backend.backend_of(data).asarray(array, dtype=data.dtype)
+        return LoadResult(missing, unexpected)
+
+    def to(self, device: str) -> Module:
+        """Move every parameter, its gradient, and every buffer to ``device``, in place (the
+        ``Variable`` objects stay the parameters); returns this module."""
+        target = _backend.backend(device)
+        for parameter in self.parameters():
+            parameter._data = target.asarray(parameter._data)
+            grad = parameter._grad
+            if isinstance(grad, Tensor):
+                parameter._grad = _new_variable(target.asarray(grad._data))
+            elif grad is not None:
+                parameter._grad = target.asarray(grad)
+        for buffer in self.buffers():
+            buffer._data = target.asarray(buffer._data)
+        return self
+
+    @property
+    def device(self) -> str:
+        """The device of the first parameter or buffer (``"cpu"`` for a module without)."""
+        for _, tensor in self._state_items():
+            return tensor.device
+        return "cpu"
+
+    # --- display -----------------------------------------------------------------------------
+    def extra_repr(self) -> str:
+        """The constructor arguments shown by ``repr`` (layers override it)."""
+        return ""
+
+    def __repr__(self) -> str:
+        lines = [line for line in self.extra_repr().split("\n") if line]
+        for name, module in self._modules.items():
+            child = repr(module).replace("\n", "\n  ")
+            lines.append(f"({name}): {child}")
+        if not self._modules:
+            return f"{type(self).__name__}({', '.join(lines)})"
+        body = "\n  ".join(lines)
+        return f"{type(self).__name__}(\n  {body}\n)"
+
+
+def check_options(dtype: Any, device: str | None) -> None:
+    """Validate the ``dtype=`` and ``device=`` of a layer that holds no parameters (every
+    layer takes them, so that a model's layers can all be built the same way)."""
+    if dtype is not None:
+        _backend.float_dtype(dtype)
+    if device is not None:
+        _backend.backend(device)
+
+
+def _host_or_device_array(value: Any, name: str) -> Any:
+    """A state dict value as an array (a tensor's own array, or a NumPy array)."""
+    if isinstance(value, Tensor):
+        return value._data
+    if hasattr(value, "shape") and hasattr(value, "dtype"):
+        return value
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"load_state_dict: value of {name!r} is not a tensor or an array "
+                        f"({type(value).__name__})") from error
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"load_state_dict: value of {name!r} is not numeric "
+                        f"({type(value).__name__})")
+    return array
+
+
+class Lambda(Module):
+    """A function without parameters (``mu.nn.activations.relu``...) as a module, so that
+    it can sit in a ``Sequential``."""
+
+    def __init__(self, function: Callable[..., Any]) -> None:
+        super().__init__()
+        self.function = function
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """``function(*args, **kwargs)``."""
+        return self.function(*args, **kwargs)
+
+    def extra_repr(self) -> str:
+        return getattr(self.function, "__name__", repr(self.function))
+
+
+class Sequential(Module):
+    """Modules applied one after the other: ``Sequential(a, b, c)(x) == c(b(a(x)))``.
+
+    Plain functions (activations) are accepted and wrapped in a ``Lambda``. The layers are
+    named ``"0"``, ``"1"``...; a ``Sequential`` is indexable (an int or a slice), sized and
+    iterable.
+    """
+
+    def __init__(self, *layers: Module | Callable[..., Any]) -> None:
+        super().__init__()
+        for index, layer in enumerate(layers):
+            if not isinstance(layer, Module):
+                if not callable(layer):
+                    raise TypeError(f"Sequential: layer {index} must be a Module or a "
+                                    f"function, got {type(layer).__name__}")
+                layer = Lambda(layer)
+            self.add_module(str(index), layer)
+
+    def forward(self, x: Any) -> Any:
+        """``x`` passed through every layer in order."""
+        for layer in self._modules.values():
+            x = layer(x)
+        return x
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    @overload
+    def __getitem__(self, index: int) -> Module: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequential: ...
+
+    def __getitem__(self, index: int | slice) -> Module | Sequential:
+        layers = list(self._modules.values())
+        if isinstance(index, slice):
+            return Sequential(*layers[index])
+        if isinstance(index, bool) or not isinstance(index, int):
+            raise TypeError(f"Sequential indices must be ints or slices, got {index!r}")
+        if not -len(layers) <= index < len(layers):
+            raise IndexError(f"Sequential index {index} is out of range for {len(layers)} "
+                             "layers")
+        return layers[index]

@@ -1,0 +1,476 @@
+"""Functional layers (``mu.nn.ops``): linear, convolution, pooling, padding, dropout,
+embedding lookup and flattening, on ``(B, C, H, W)`` images where spatial.
+
+Convolution is im2col plus one matrix product per group for the whole batch: the input's
+``kh * kw`` kernel offsets are strided slices copied into a column array, and the backward
+passes are matrix products too (col2im adds back one kernel offset at a time, never one
+pixel at a time).
+Pooling works the same way, one kernel offset at a time. Every backward rule is itself a
+primitive with its own VJP (convolution's input and weight gradients, pooling's scatter and
+gather are adjoint pairs), so second derivatives work through all of them. Output sizes are
+PyTorch's: ``floor((H + 2 * padding - dilation * (kernel - 1) - 1) / stride) + 1``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any
+
+from mushin import _backend
+from mushin._backend import Array
+from mushin._creation import generator
+from mushin._graph import Primitive
+from mushin._tensor import ShapeError, Tensor, apply
+from mushin.ops import mul, reshape
+from mushin.ops._util import shape_of
+
+Pair = tuple[int, int]
+
+# --- argument checks ------------------------------------------------------------------------
+
+
+def _pair(name: str, argument: str, value: Any, minimum: int) -> Pair:
+    """An int or a pair of ints (height, width), each at least ``minimum``."""
+    pair = (value, value) if isinstance(value, int) else value
+    if (not isinstance(pair, tuple | list) or len(pair) != 2
+            or any(isinstance(item, bool) or not isinstance(item, int) for item in pair)):
+        raise TypeError(f"{name}: {argument} must be an int or a pair of ints, got {value!r}")
+    if min(pair) < minimum:
+        raise ValueError(f"{name}: {argument} must be at least {minimum}, got {value!r}")
+    return int(pair[0]), int(pair[1])
+
+
+def _check_image(name: str, shape: tuple[int, ...]) -> None:
+    if len(shape) != 4:
+        raise ShapeError(f"{name}: expected an input of shape (B, C, H, W), got shape {shape}")
+
+
+def _output_size(name: str, shape: tuple[int, ...], kernel: Pair, stride: Pair, padding: Pair,
+                 dilation: Pair) -> Pair:
+    sizes = []
+    for axis in (0, 1):
+        reach = dilation[axis] * (kernel[axis] - 1) + 1
+        padded = shape[2 + axis] + 2 * padding[axis]
+        if padded < reach:
+            raise ShapeError(
+                f"{name}: the input of shape {shape} is too small: padded to "
+                f"{shape[2] + 2 * padding[0]}x{shape[3] + 2 * padding[1]} it is smaller than "
+                f"the kernel's reach of {dilation[0] * (kernel[0] - 1) + 1}x"
+                f"{dilation[1] * (kernel[1] - 1) + 1}")
+        sizes.append((padded - reach) // stride[axis] + 1)
+    return sizes[0], sizes[1]
+
+
+# --- sliding windows --------------------------------------------------------------------------
+
+def _padded(xp: Any, x: Array, padding: Pair, value: float = 0.0) -> Array:
+    if padding == (0, 0):
+        return x
+    widths = ((0, 0), (0, 0), (padding[0], padding[0]), (padding[1], padding[1]))
+    return xp.pad(x, widths, constant_values=value)
+
+
+def _offsets(kernel: Pair, stride: Pair, dilation: Pair,
+             out_size: Pair) -> Iterator[tuple[int, int, tuple[Any, ...]]]:
+    """For each kernel offset (i, j): the strided slice of the padded input it sees."""
+    for row in range(kernel[0]):
+        top = row * dilation[0]
+        for column in range(kernel[1]):
+            left = column * dilation[1]
+            yield row, column, (
+                Ellipsis,
+                slice(top, top + stride[0] * (out_size[0] - 1) + 1, stride[0]),
+                slice(left, left + stride[1] * (out_size[1] - 1) + 1, stride[1]))
+
+
+def _im2col(xp: Any, x: Array, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair,
+            out_size: Pair) -> Array:
+    """The columns ``(C, kh, kw, B, Ho, Wo)``: what each kernel offset sees at each output.
+
+    Channels come first so that a group's columns reshape, without a copy, into one matrix
+    ``(C / groups * kh * kw, B * Ho * Wo)``: the whole batch is one matrix product.
+    """
+    batch, channels = x.shape[:2]
+    padded = _padded(xp, x, padding)
+    columns = xp.empty((channels, *kernel, batch, *out_size), dtype=x.dtype)
+    for row, column, window in _offsets(kernel, stride, dilation, out_size):
+        columns[:, row, column] = xp.swapaxes(padded[window], 0, 1)
+    return columns
+
+
+def _col2im(xp: Any, columns: Array, input_shape: tuple[int, ...], kernel: Pair, stride: Pair,
+            padding: Pair, dilation: Pair) -> Array:
+    """The adjoint of ``_im2col``: each column summed back onto the pixel it came from."""
+    batch, channels, height, width = input_shape
+    out_size = columns.shape[-2:]
+    result = xp.zeros((batch, channels, height + 2 * padding[0], width + 2 * padding[1]),
+                      dtype=columns.dtype)
+    for row, column, window in _offsets(kernel, stride, dilation, out_size):
+        result[window] += xp.swapaxes(columns[:, row, column], 0, 1)
+    return result[..., padding[0]:padding[0] + height, padding[1]:padding[1] + width]
+
+
+def _grouped(xp: Any, first: Array, second: Array) -> Array:
+    """``first @ second`` over a leading group axis; one plain 2-D product for one group."""
+    if first.shape[0] == 1:
+        return (first[0] @ second[0])[None]
+    return xp.matmul(first, second)
+
+
+def _grad_rows(xp: Any, grad: Array, groups: int) -> Array:
+    """The output gradient ``(B, O, Ho, Wo)`` as ``(groups, O / groups, B * Ho * Wo)``."""
+    out_channels = grad.shape[1]
+    return xp.swapaxes(grad, 0, 1).reshape(groups, out_channels // groups, -1)
+
+
+def _conv_forward(xp: Any, x: Array, weight: Array, stride: Pair, padding: Pair,
+                  dilation: Pair, groups: int) -> Array:
+    batch = x.shape[0]
+    out_channels = weight.shape[0]
+    kernel = (weight.shape[2], weight.shape[3])
+    out_size = _output_size("conv2d", tuple(x.shape), kernel, stride, padding, dilation)
+    columns = _im2col(xp, x, kernel, stride, padding, dilation, out_size)
+    matrix = weight.reshape(groups, out_channels // groups, -1)
+    result = _grouped(xp, matrix, columns.reshape(groups, matrix.shape[2], -1))
+    result = result.reshape(out_channels, batch, *out_size)
+    return xp.ascontiguousarray(xp.swapaxes(result, 0, 1))
+
+
+def _conv_input_grad_forward(xp: Any, grad: Array, weight: Array, input_shape: tuple[int, ...],
+                             stride: Pair, padding: Pair, dilation: Pair, groups: int) -> Array:
+    out_channels = grad.shape[1]
+    kernel = (weight.shape[2], weight.shape[3])
+    matrix = weight.reshape(groups, out_channels // groups, -1)
+    columns = _grouped(xp, xp.swapaxes(matrix, 1, 2), _grad_rows(xp, grad, groups))
+    columns = columns.reshape(input_shape[1], *kernel, grad.shape[0], *grad.shape[2:])
+    return _col2im(xp, columns, input_shape, kernel, stride, padding, dilation)
+
+
+def _conv_weight_grad_forward(xp: Any, x: Array, grad: Array, weight_shape: tuple[int, ...],
+                              stride: Pair, padding: Pair, dilation: Pair,
+                              groups: int) -> Array:
+    kernel = (weight_shape[2], weight_shape[3])
+    out_size = (grad.shape[2], grad.shape[3])
+    columns = _im2col(xp, x, kernel, stride, padding, dilation, out_size)
+    columns = columns.reshape(groups, -1, grad.shape[0] * out_size[0] * out_size[1])
+    return _grouped(xp, _grad_rows(xp, grad, groups), xp.swapaxes(columns, 1, 2)).reshape(
+        weight_shape)
+
+
+def _conv_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any, **geometry: Any) -> tuple[
+        Any, ...]:
+    x, weight = inputs
+    grad_x = grad_weight = None
+    if parents[0] is not None:
+        grad_x = F.conv2d_input_grad(g, weight, input_shape=parents[0].shape, **geometry)
+    if parents[1] is not None:
+        grad_weight = F.conv2d_weight_grad(x, g, weight_shape=parents[1].shape, **geometry)
+    return grad_x, grad_weight
+
+
+def _conv_input_grad_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any,
+                         input_shape: tuple[int, ...], **geometry: Any) -> tuple[Any, ...]:
+    grad_output, weight = inputs
+    grad_grad = grad_weight = None
+    if parents[0] is not None:
+        grad_grad = F.conv2d(g, weight, **geometry)
+    if parents[1] is not None:
+        grad_weight = F.conv2d_weight_grad(g, grad_output, weight_shape=parents[1].shape,
+                                           **geometry)
+    return grad_grad, grad_weight
+
+
+def _conv_weight_grad_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any,
+                          weight_shape: tuple[int, ...], **geometry: Any) -> tuple[Any, ...]:
+    x, grad_output = inputs
+    grad_x = grad_grad = None
+    if parents[0] is not None:
+        grad_x = F.conv2d_input_grad(grad_output, g, input_shape=parents[0].shape, **geometry)
+    if parents[1] is not None:
+        grad_grad = F.conv2d(x, g, **geometry)
+    return grad_x, grad_grad
+
+
+CONV2D = Primitive("conv2d", _conv_forward, _conv_vjp)
+CONV2D_INPUT_GRAD = Primitive("conv2d_input_grad", _conv_input_grad_forward,
+                              _conv_input_grad_vjp)
+CONV2D_WEIGHT_GRAD = Primitive("conv2d_weight_grad", _conv_weight_grad_forward,
+                               _conv_weight_grad_vjp)
+
+
+def conv2d(x: Any, weight: Any, bias: Any = None, stride: int | Pair = 1,
+           padding: int | Pair = 0, dilation: int | Pair = 1, groups: int = 1) -> Any:
+    """The 2-D convolution (PyTorch's cross-correlation) of ``x`` ``(B, C, H, W)`` with
+    ``weight`` ``(O, C / groups, kh, kw)``, plus ``bias`` ``(O,)``: shape ``(B, O, Ho, Wo)``."""
+    x_shape, weight_shape = shape_of(x), shape_of(weight)
+    _check_image("conv2d", x_shape)
+    if len(weight_shape) != 4:
+        raise ShapeError(f"conv2d: expected a weight of shape (O, C / groups, kh, kw), got "
+                         f"shape {weight_shape}")
+    if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
+        raise ValueError(f"conv2d: groups must be a positive int, got {groups!r}")
+    if weight_shape[0] % groups:
+        raise ValueError(f"conv2d: {weight_shape[0]} output channels are not divisible by "
+                         f"groups={groups}")
+    if x_shape[1] != weight_shape[1] * groups:
+        raise ShapeError(f"conv2d: the input of shape {x_shape} has {x_shape[1]} channels but "
+                         f"the weight of shape {weight_shape} with groups={groups} expects "
+                         f"{weight_shape[1] * groups}")
+    stride_pair = _pair("conv2d", "stride", stride, 1)
+    padding_pair = _pair("conv2d", "padding", padding, 0)
+    dilation_pair = _pair("conv2d", "dilation", dilation, 1)
+    _output_size("conv2d", x_shape, (weight_shape[2], weight_shape[3]), stride_pair,
+                 padding_pair, dilation_pair)
+    geometry = {"stride": stride_pair, "padding": padding_pair, "dilation": dilation_pair,
+                "groups": groups}
+    result = apply(CONV2D, x, weight, **geometry)
+    if bias is None:
+        return result
+    if shape_of(bias) != (weight_shape[0],):
+        raise ShapeError(f"conv2d: expected a bias of shape ({weight_shape[0]},), got shape "
+                         f"{shape_of(bias)}")
+    return result + reshape(bias, (weight_shape[0], 1, 1))
+
+
+# --- pooling --------------------------------------------------------------------------------
+
+_NO_DILATION = (1, 1)
+
+
+def _maxpool_forward(xp: Any, x: Array, kernel: Pair, stride: Pair, padding: Pair) -> Array:
+    out_size = _output_size("maxpool2d", tuple(x.shape), kernel, stride, padding, _NO_DILATION)
+    padded = _padded(xp, x, padding, -math.inf)
+    result: Array = None
+    for _, _, window in _offsets(kernel, stride, _NO_DILATION, out_size):
+        result = padded[window].copy() if result is None else xp.maximum(result, padded[window])
+    return result
+
+
+def _argmax_offsets(xp: Any, x: Array, kernel: Pair, stride: Pair, padding: Pair) -> Array:
+    """The kernel offset (``i * kw + j``) of each window's maximum, the first one at ties."""
+    out_size = _output_size("maxpool2d", tuple(x.shape), kernel, stride, padding, _NO_DILATION)
+    padded = _padded(xp, x, padding, -math.inf)
+    best: Array = None
+    chosen: Array = None
+    for row, column, window in _offsets(kernel, stride, _NO_DILATION, out_size):
+        values = padded[window]
+        if best is None:
+            best = values
+            chosen = xp.zeros(values.shape, dtype=xp.int32)
+            continue
+        better = values > best
+        best = xp.where(better, values, best)
+        chosen = xp.where(better, row * kernel[1] + column, chosen)
+    return chosen
+
+
+def _pool_scatter_forward(xp: Any, grad: Array, offsets: Array | None,
+                          input_shape: tuple[int, ...], kernel: Pair, stride: Pair,
+                          padding: Pair) -> Array:
+    """Each window's gradient back onto the input: to its argmax (``offsets``, max pooling)
+    or spread evenly over the window (``offsets`` None, average pooling)."""
+    if offsets is None:
+        grad = grad * (1.0 / (kernel[0] * kernel[1]))
+    batch, channels, height, width = input_shape
+    result = xp.zeros((batch, channels, height + 2 * padding[0], width + 2 * padding[1]),
+                      dtype=grad.dtype)
+    for row, column, window in _offsets(kernel, stride, _NO_DILATION, grad.shape[2:]):
+        if offsets is None:
+            result[window] += grad
+        else:
+            result[window] += xp.where(offsets == row * kernel[1] + column, grad, 0)
+    return result[..., padding[0]:padding[0] + height, padding[1]:padding[1] + width]
+
+
+def _pool_gather_forward(xp: Any, x: Array, offsets: Array | None, kernel: Pair, stride: Pair,
+                         padding: Pair) -> Array:
+    """Each window's value at its argmax (``offsets``), or its mean (``offsets`` None): the
+    adjoint of ``_pool_scatter_forward``, and average pooling itself."""
+    out_size = _output_size("pool2d", tuple(x.shape), kernel, stride, padding, _NO_DILATION)
+    padded = _padded(xp, x, padding)
+    result: Array = None
+    for row, column, window in _offsets(kernel, stride, _NO_DILATION, out_size):
+        values = padded[window]
+        if offsets is not None:
+            values = xp.where(offsets == row * kernel[1] + column, values, 0)
+        result = values.copy() if result is None else result + values
+    if offsets is None:
+        result = result * (1.0 / (kernel[0] * kernel[1]))
+    return result
+
+
+def _maxpool_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any, kernel: Pair,
+                 stride: Pair, padding: Pair) -> tuple[Any]:
+    x = F.unwrap(inputs[0])
+    offsets = _argmax_offsets(_backend.namespace_of(x), x, kernel, stride, padding)
+    return (F.pool2d_scatter(g, offsets=offsets, input_shape=parents[0].shape, kernel=kernel,
+                             stride=stride, padding=padding),)
+
+
+MAXPOOL2D = Primitive("maxpool2d", _maxpool_forward, _maxpool_vjp)
+POOL2D_SCATTER = Primitive(
+    "pool2d_scatter", _pool_scatter_forward,
+    lambda F, g, inputs, out, parents, offsets, input_shape, kernel, stride, padding: (
+        F.pool2d_gather(g, offsets=offsets, kernel=kernel, stride=stride, padding=padding),),
+    saves="none")
+POOL2D_GATHER = Primitive(
+    "pool2d_gather", _pool_gather_forward,
+    lambda F, g, inputs, out, parents, offsets, kernel, stride, padding: (
+        F.pool2d_scatter(g, offsets=offsets, input_shape=parents[0].shape, kernel=kernel,
+                         stride=stride, padding=padding),),
+    saves="none")
+
+
+def _pool_arguments(name: str, x: Any, kernel: Any, stride: Any, padding: Any) -> dict[
+        str, Pair]:
+    shape = shape_of(x)
+    _check_image(name, shape)
+    kernel_pair = _pair(name, "kernel", kernel, 1)
+    stride_pair = kernel_pair if stride is None else _pair(name, "stride", stride, 1)
+    padding_pair = _pair(name, "padding", padding, 0)
+    if padding_pair[0] * 2 > kernel_pair[0] or padding_pair[1] * 2 > kernel_pair[1]:
+        raise ValueError(f"{name}: padding {padding_pair} must be at most half the kernel "
+                         f"size {kernel_pair}")
+    _output_size(name, shape, kernel_pair, stride_pair, padding_pair, _NO_DILATION)
+    return {"kernel": kernel_pair, "stride": stride_pair, "padding": padding_pair}
+
+
+def maxpool2d(x: Any, kernel: int | Pair, stride: int | Pair | None = None,
+              padding: int | Pair = 0) -> Any:
+    """The maximum of each ``kernel`` window of ``x`` ``(B, C, H, W)``, windows ``stride``
+    apart (``kernel`` by default) over the input padded with -inf; the gradient goes to
+    each window's (first) maximum."""
+    return apply(MAXPOOL2D, x, **_pool_arguments("maxpool2d", x, kernel, stride, padding))
+
+
+def avgpool2d(x: Any, kernel: int | Pair, stride: int | Pair | None = None,
+              padding: int | Pair = 0) -> Any:
+    """The mean of each ``kernel`` window of ``x`` ``(B, C, H, W)``, windows ``stride``
+    apart (``kernel`` by default); zero padding counts in the mean (PyTorch's default)."""
+    return apply(POOL2D_GATHER, x, offsets=None,
+                 **_pool_arguments("avgpool2d", x, kernel, stride, padding))
+
+
+# --- linear, embedding, padding, dropout, flatten ----------------------------------------------
+
+def _linear_forward(xp: Any, x: Array, weight: Array, bias: Array | None) -> Array:
+    result = xp.matmul(x, weight.T)
+    return result if bias is None else result + bias
+
+
+def _linear_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any) -> tuple[Any, ...]:
+    x, weight, _ = inputs
+    grad_x = g @ weight if parents[0] is not None else None
+    grad_weight = None
+    if parents[1] is not None:
+        out_features, in_features = parents[1].shape
+        rows = F.reshape(g, shape=(-1, out_features)) if g.ndim != 2 else g
+        columns = F.reshape(x, shape=(-1, in_features)) if x.ndim != 2 else x
+        grad_weight = F.matrix_transpose(rows) @ columns
+    return grad_x, grad_weight, g if parents[2] is not None else None
+
+
+LINEAR = Primitive("linear", _linear_forward, _linear_vjp)
+
+
+def linear(x: Any, weight: Any, bias: Any = None) -> Any:
+    """``x @ weight.T + bias`` on the last axis of ``x``: weight ``(out, in)``, bias
+    ``(out,)``."""
+    x_shape, weight_shape = shape_of(x), shape_of(weight)
+    if len(weight_shape) != 2:
+        raise ShapeError(f"linear: expected a weight of shape (out_features, in_features), "
+                         f"got shape {weight_shape}")
+    if not x_shape or x_shape[-1] != weight_shape[1]:
+        raise ShapeError(f"linear: the input of shape {x_shape} should have "
+                         f"{weight_shape[1]} features on its last axis, as the weight of "
+                         f"shape {weight_shape}")
+    if bias is not None and shape_of(bias) != (weight_shape[0],):
+        raise ShapeError(f"linear: expected a bias of shape ({weight_shape[0]},), got shape "
+                         f"{shape_of(bias)}")
+    return apply(LINEAR, x, weight, bias)
+
+
+def _embedding_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any,
+                   padding_idx: int | None) -> tuple[Any, ...]:
+    indices = F.unwrap(inputs[0])
+    if padding_idx is not None:
+        g = F.where((indices != padding_idx)[..., None], g, 0)
+    return None, F.index_add(g, index=(indices,), shape=parents[1].shape)
+
+
+EMBEDDING = Primitive("embedding", lambda xp, indices, weight, padding_idx: weight[indices],
+                      _embedding_vjp, saves="inputs")
+
+
+def embedding(indices: Any, weight: Any, padding_idx: int | None = None) -> Any:
+    """The rows of ``weight`` ``(num_embeddings, dim)`` picked by the integer ``indices``
+    (any shape): shape ``(*indices.shape, dim)``. The row ``padding_idx`` gets no gradient."""
+    index_data = indices._data if isinstance(indices, Tensor) else indices
+    weight_shape = shape_of(weight)
+    if len(weight_shape) != 2:
+        raise ShapeError(f"embedding: expected a weight of shape (num_embeddings, dim), got "
+                         f"shape {weight_shape}")
+    # The indices follow the weight to its device (they are small; the table may not be).
+    index_data = _backend.backend_of(weight._data if isinstance(weight, Tensor) else weight
+                                     ).asarray(index_data)
+    if index_data.dtype.kind not in "iu":
+        raise TypeError(f"embedding: indices must be integers, got dtype {index_data.dtype}")
+    if index_data.size and (int(index_data.min()) < 0
+                            or int(index_data.max()) >= weight_shape[0]):
+        raise IndexError(f"embedding: indices must lie in [0, {weight_shape[0]}), got values "
+                         f"from {int(index_data.min())} to {int(index_data.max())}")
+    return apply(EMBEDDING, index_data, weight, padding_idx=padding_idx)
+
+
+PAD = Primitive("pad",
+                lambda xp, x, widths, value: xp.pad(x, widths, constant_values=value),
+                lambda F, g, inputs, out, parents, widths, value: (F.getitem(g, index=tuple(
+                    slice(before, before + size) for (before, _), size in zip(
+                        widths, parents[0].shape, strict=True))),),
+                saves="none")
+
+
+def pad(x: Any, pad_width: tuple[int, ...] | list[int], value: float = 0.0) -> Any:
+    """``x`` padded with ``value`` as PyTorch's ``F.pad``: ``pad_width`` holds (before,
+    after) pairs starting from the LAST axis, ``(left, right, top, bottom, ...)``."""
+    shape = shape_of(x)
+    widths_given = tuple(pad_width)
+    if (len(widths_given) % 2 or len(widths_given) // 2 > len(shape)
+            or any(isinstance(w, bool) or not isinstance(w, int) for w in widths_given)):
+        raise ValueError(f"pad: pad_width must hold an even number of ints, two per axis, for "
+                         f"at most the {len(shape)} axes of shape {shape}; got {pad_width!r}")
+    if any(width < 0 for width in widths_given):
+        raise ValueError(f"pad: widths must not be negative, got {pad_width!r}")
+    pairs = [(widths_given[index], widths_given[index + 1])
+             for index in range(0, len(widths_given), 2)]
+    widths = tuple([(0, 0)] * (len(shape) - len(pairs)) + pairs[::-1])
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"pad: value must be a number, got {value!r}")
+    return apply(PAD, x, widths=widths, value=value)
+
+
+def dropout(x: Any, p: float = 0.5, training: bool = True) -> Any:
+    """Inverted dropout: each element zeroed with probability ``p`` and the rest scaled by
+    ``1 / (1 - p)`` while ``training``; ``x`` itself otherwise."""
+    if isinstance(p, bool) or not isinstance(p, int | float) or not 0 <= p <= 1:
+        raise ValueError(f"dropout: p must be a probability in [0, 1], got {p!r}")
+    if not training or p == 0:
+        return x
+    data = x._data if isinstance(x, Tensor) else x
+    backend = _backend.backend_of(data)
+    if p == 1:
+        return mul(x, backend.xp.zeros(data.shape, dtype=data.dtype))
+    draw_dtype = data.dtype if data.dtype.itemsize >= 4 else "float32"
+    draws = generator(backend).random(data.shape, dtype=draw_dtype)
+    mask = (draws >= p).astype(data.dtype)
+    mask *= 1.0 / (1.0 - p)
+    return mul(x, mask)
+
+
+def flatten(x: Any) -> Any:
+    """``x`` as ``(B, everything else)``: axis 0 kept, the others joined."""
+    shape = shape_of(x)
+    if not shape:
+        raise ShapeError("flatten: needs at least one axis (the batch), got a 0-d tensor")
+    return reshape(x, (shape[0], math.prod(shape[1:])))

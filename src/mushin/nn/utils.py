@@ -1,0 +1,95 @@
+"""Training utilities: gradient clipping by total norm (PyTorch's ``clip_grad_norm_``)."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from mushin._backend import Array, backend_of, namespace_of
+from mushin._tensor import Tensor, Variable
+
+_EPSILON = 1e-6
+"""Added to the total norm before dividing, as PyTorch does, so a zero norm is harmless."""
+
+
+def _number(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"clip_grad_norm: {name} must be a number, got {value!r}")
+    return float(value)
+
+
+def _array_norm(grad: Array, norm_type: float) -> Array:
+    """The ``norm_type``-norm of all of ``grad``'s elements, as a 0-d array on its device."""
+    xp = namespace_of(grad)
+    magnitudes = xp.abs(grad)
+    if norm_type == math.inf:
+        return xp.max(magnitudes) if magnitudes.size else xp.zeros((), dtype=magnitudes.dtype)
+    if norm_type == 2.0:
+        return xp.sqrt(xp.sum(magnitudes * magnitudes))
+    if norm_type == 1.0:
+        return xp.sum(magnitudes)
+    return xp.sum(magnitudes ** norm_type) ** (1.0 / norm_type)
+
+
+def _combined(norms: list[float], norm_type: float) -> float:
+    """The norm of a vector whose entries are ``norms``."""
+    if norm_type == math.inf:
+        return max(norms)
+    return float(np.linalg.norm(np.asarray(norms, dtype=np.float64), ord=norm_type))
+
+
+def clip_grad_norm(params: Iterable[Variable[*tuple[Any, ...]]] | Variable[*tuple[Any, ...]],
+                   max_norm: float, norm_type: float = 2.0,
+                   error_if_nonfinite: bool = False) -> float:
+    """Scale the gradients of ``params`` so that their total norm is at most ``max_norm``.
+
+    The total norm is the ``norm_type``-norm (2 by default; ``math.inf`` for the largest
+    magnitude) of all the gradients together, as if concatenated into one vector. When it
+    exceeds ``max_norm`` every gradient is multiplied by ``max_norm / (total + 1e-6)``;
+    parameters without a gradient are skipped. Each scaled gradient is a new array (the old
+    one may be shared, so it is never written to). Returns the total norm before clipping,
+    as a Python float; with ``error_if_nonfinite`` a NaN or infinite total raises
+    ``RuntimeError`` instead of filling the gradients with NaN.
+    """
+    given: list[Any] = [params] if isinstance(params, Tensor) else list(params)
+    for position, param in enumerate(given):
+        if not isinstance(param, Variable):
+            raise TypeError(f"clip_grad_norm: parameter {position} must be a Variable, got "
+                            f"{type(param).__name__}")
+    limit = _number("max_norm", max_norm)
+    if not limit >= 0:
+        raise ValueError(f"clip_grad_norm: max_norm must be >= 0, got {max_norm}")
+    norm_type = _number("norm_type", norm_type)
+    if not norm_type > 0:
+        raise ValueError(f"clip_grad_norm: norm_type must be positive (or math.inf), "
+                         f"got {norm_type}")
+    with_grads = [param for param in given if param._grad is not None]
+    if not with_grads:
+        return 0.0
+    by_device: dict[str, list[Array]] = {}
+    for param in with_grads:
+        grad = param._grad
+        array = grad._data if isinstance(grad, Tensor) else grad
+        by_device.setdefault(backend_of(array).device, []).append(
+            _array_norm(array, norm_type))
+    # One reduction and one host transfer per device, not one per parameter.
+    per_device = [float(_array_norm(namespace_of(norms[0]).stack(norms), norm_type))
+                  for norms in by_device.values()]
+    total = _combined(per_device, norm_type)
+    if error_if_nonfinite and not math.isfinite(total):
+        raise RuntimeError(f"clip_grad_norm: the total norm of order {norm_type} of the "
+                           f"gradients is {total}; pass error_if_nonfinite=False to clip anyway")
+    scale = limit / (total + _EPSILON)
+    if scale < 1.0 or math.isnan(scale):
+        for param in with_grads:
+            grad = param._grad
+            if isinstance(grad, Tensor):  # recorded by backward(create_graph=True): keep it so
+                param._grad = grad * scale
+            else:  # with out=, so a 0-d gradient stays an array
+                xp = namespace_of(grad)
+                param._grad = xp.multiply(grad, scale, out=xp.empty_like(grad))
+    return total

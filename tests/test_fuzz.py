@@ -1,0 +1,810 @@
+"""Fuzzing the public API with Hypothesis: random programs of operations on random tensors.
+
+A drawn program starts from a pool of random tensors (``Variable``\\ s in float32 or float64,
+``Constant``\\ s in float32, float64, int64 or bool; 0-d tensors, empty axes, non-finite,
+huge and tiny values included) and applies random operations to random members of the pool,
+with random arguments that are sometimes wrong (shapes that do not fit, axes out of range,
+arguments of the wrong type). Every call must either
+
+- return the right values: those of NumPy computing the same thing in float64 from the same
+  inputs (for integer and bool data, NumPy in the data's own dtype), rounded to the result's
+  dtype, within a tolerance scaled to the dtype and to the operation's conditioning; or the
+  values of NumPy computing in the result's own dtype where that overflows the same way; and
+  the dtype NumPy gives (float32 stays float32); or
+- raise ``mu.ShapeError`` (exactly when the shapes do not fit), ``ValueError``, ``TypeError``
+  or ``IndexError``, with a message that names the operation; and only where NumPy raises
+  too, or where mushin documents a refusal (``REFUSALS`` below lists each).
+
+So a NaN from finite inputs where NumPy gives a finite number, a wrong dtype, an exception of
+another type or an anonymous message all fail. Each successful result joins the pool, so later
+operations see the shapes, dtypes and graph histories that earlier ones produced, and the
+program ends with a backward pass from its last ``Variable``, whose gradients must have their
+leaves' shapes and dtypes.
+
+A second property draws programs of smooth operations on small float64 inputs and checks
+their gradients against central finite differences (``mu.testing.gradcheck``).
+
+Profiles: the default one keeps the file under a minute; ``HYPOTHESIS_PROFILE=fuzz-long``
+(tests/conftest.py) runs many more programs, e.g.
+``HYPOTHESIS_PROFILE=fuzz-long pytest tests/test_fuzz.py``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import mushin as mu
+from mushin.nn import activations
+
+Array = np.ndarray[Any, Any]
+
+PROGRAMS = max(1500, settings.default.max_examples)
+"""Random programs: 1,500 by default (seconds), the profile's count when it asks for more
+(``HYPOTHESIS_PROFILE=fuzz-long``: 5,000); a fifth as many for the gradient checks."""
+
+ALLOWED_ERRORS = (mu.ShapeError, ValueError, TypeError, IndexError)
+"""What a wrong call may raise (``ShapeError`` is a ``ValueError``)."""
+
+RELATIVE_TOLERANCE = {np.dtype(np.float16): 4e-3, np.dtype(np.float32): 2e-5,
+                      np.dtype(np.float64): 1e-12}
+"""Per result dtype, relative to the operation's scale (see ``Operation.scale``)."""
+
+# --- tensors ---------------------------------------------------------------------------------
+
+_DTYPES = (np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.int64), np.dtype(np.bool_))
+
+
+def _float_elements(dtype: np.dtype[Any], style: str) -> st.SearchStrategy[float]:
+    """Values of one style: ordinary, huge, tiny, round or with NaNs and infinities."""
+    biggest = 1e30 if dtype == np.float32 else 1e300
+    smallest = 1e-30 if dtype == np.float32 else 1e-300
+    if style == "huge":
+        magnitude = st.floats(biggest / 10, biggest)
+    elif style == "tiny":
+        magnitude = st.floats(smallest, smallest * 10)
+    elif style == "round":
+        return st.integers(-4, 4).map(float)
+    elif style == "non-finite":
+        return st.one_of(st.floats(-3, 3), st.sampled_from([math.nan, math.inf, -math.inf]))
+    else:
+        return st.floats(-3, 3, width=32 if dtype == np.float32 else 64)
+    return st.tuples(magnitude, st.sampled_from([-1.0, 1.0])).map(lambda pair: pair[0] * pair[1])
+
+
+def _shapes() -> st.SearchStrategy[tuple[int, ...]]:
+    """0 to 3 axes of sizes 0 to 4, with size 1 frequent and size 0 occasional."""
+    return st.lists(st.sampled_from([1, 1, 2, 3, 4, 0]), max_size=3).map(tuple)
+
+
+@st.composite
+def _tensors(draw: st.DrawFn) -> Any:
+    """A random tensor: a Variable or a Constant of a random dtype, shape and value style."""
+    dtype = draw(st.sampled_from(_DTYPES))
+    shape = draw(_shapes())
+    if dtype == np.bool_:
+        elements: st.SearchStrategy[Any] = st.booleans()
+    elif dtype == np.int64:
+        elements = st.integers(-5, 5)
+    else:
+        elements = _float_elements(dtype, draw(st.sampled_from(
+            ["normal", "normal", "round", "huge", "tiny", "non-finite"])))
+    values = draw(hnp.arrays(dtype, shape, elements=elements))
+    if dtype.kind == "f" and draw(st.booleans()):
+        return mu.variable(values, dtype=dtype)
+    return mu.constant(values)
+
+
+# --- wrong arguments ---------------------------------------------------------------------------
+
+_NOT_AN_AXIS = st.sampled_from([1.5, "0", None])
+
+
+def _axis_argument(draw: st.DrawFn, ndim: int, allow_none: bool = True) -> Any:
+    """An axis argument: None, an int or a tuple of ints (valid mostly, sometimes out of range,
+    repeated or not an int)."""
+    kind = draw(st.sampled_from(["none", "int", "tuple", "tuple", "bad"]
+                                if allow_none else ["int", "int", "bad"]))
+    if kind == "none":
+        return None
+    if kind == "int":
+        return draw(st.integers(-ndim - 1, ndim))
+    if kind == "tuple":
+        return tuple(draw(st.lists(st.integers(-ndim - 1, ndim), max_size=3)))
+    bad = draw(_NOT_AN_AXIS)
+    return (0, bad) if draw(st.booleans()) and bad is not None else bad
+
+
+# --- the operations -------------------------------------------------------------------------------
+
+def _no_params(draw: st.DrawFn, shapes: list[tuple[int, ...]]) -> dict[str, Any]:
+    return {}
+
+
+def _reduction_params(draw: st.DrawFn, shapes: list[tuple[int, ...]]) -> dict[str, Any]:
+    return {"axis": _axis_argument(draw, len(shapes[0])), "keepdims": draw(st.booleans())}
+
+
+def _var_params(draw: st.DrawFn, shapes: list[tuple[int, ...]]) -> dict[str, Any]:
+    return {**_reduction_params(draw, shapes), "ddof": draw(st.sampled_from([0, 0, 1, 2]))}
+
+
+def _reduced_count(shape: tuple[int, ...], axis: Any) -> int:
+    axes = range(len(shape)) if axis is None else (
+        (axis,) if isinstance(axis, int) else axis)
+    return math.prod(shape[index] for index in axes)
+
+
+def _refuses_axis_of_0d(shapes: list[tuple[int, ...]], axis: Any = None, **_: Any) -> bool:
+    return not shapes[0] and axis not in (None, ())
+
+
+def _refuses_empty_reduction(shapes: list[tuple[int, ...]], axis: Any = None,
+                             **_: Any) -> bool:
+    return _refuses_axis_of_0d(shapes, axis) or _reduced_count(shapes[0], axis) == 0
+
+
+def _refuses_var(shapes: list[tuple[int, ...]], axis: Any = None, ddof: int = 0,
+                 **_: Any) -> bool:
+    return _refuses_axis_of_0d(shapes, axis) or _reduced_count(shapes[0], axis) - ddof <= 0
+
+
+def _refuses_softmax(shapes: list[tuple[int, ...]], axis: Any) -> bool:
+    return not shapes[0] or axis is None or shapes[0][axis] == 0
+
+
+def _refuses_reshape(shapes: list[tuple[int, ...]], shape: Any) -> bool:
+    return isinstance(shape, tuple) and any(
+        isinstance(size, int) and size < -1 for size in shape)
+
+
+def _logsumexp_reference(x: Array, axis: Any = None, keepdims: bool = False) -> Array:
+    peak = np.max(x, axis=axis, keepdims=True) if x.size else np.zeros([1] * x.ndim, x.dtype)
+    peak = np.where(np.isfinite(peak), peak, 0)
+    result = np.log(np.sum(np.exp(x - peak), axis=axis, keepdims=True)) + peak
+    return result if keepdims else np.squeeze(result, axis=axis)
+
+
+def _softmax_reference(x: Array, axis: int = -1) -> Array:
+    shifted = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    return shifted / np.sum(shifted, axis=axis, keepdims=True)
+
+
+def _logsoftmax_reference(x: Array, axis: int = -1) -> Array:
+    return x - _logsumexp_reference(x, axis=axis, keepdims=True)
+
+
+def _sigmoid_reference(x: Array) -> Array:
+    return np.where(x >= 0, 1 / (1 + np.exp(-np.abs(x))),
+                    np.exp(-np.abs(x)) / (1 + np.exp(-np.abs(x))))
+
+
+def _softplus_reference(x: Array) -> Array:
+    return np.where(x > 20, x, np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x))))
+
+
+def _single_axis_params(draw: st.DrawFn, shapes: list[tuple[int, ...]]) -> dict[str, Any]:
+    return {"axis": _axis_argument(draw, len(shapes[0]), allow_none=False)}
+
+
+def _clip_params(draw: st.DrawFn, shapes: list[tuple[int, ...]]) -> dict[str, Any]:
+    bound = st.one_of(st.none(), st.floats(-3, 3, width=32))
+    return {"lo": draw(bound), "hi": draw(bound)}
+
+
+def _refuses_clip(shapes: list[tuple[int, ...]], lo: Any = None, hi: Any = None) -> bool:
+    return lo is not None and hi is not None and lo > hi
+
+
+def _clip_reference(x: Array, lo: Any = None, hi: Any = None) -> Array:
+    return np.clip(x, lo, hi) if lo is not None or hi is not None else x
+
+
+def _reshape_params(draw: st.DrawFn, shapes: list[tuple[int, ...]]) -> dict[str, Any]:
+    size = math.prod(shapes[0])
+    fitting = [(size,), (1, size), (size, 1), (-1,), (1, -1)]
+    if size and size % 2 == 0:
+        fitting += [(2, size // 2), (-1, 2)]
+    wrong = [(size + 1,), (-1, -1), (2.0,), (-2, 1), "3", (0, -1)]
+    return {"shape": draw(st.sampled_from(fitting + wrong))}
+
+
+def _transpose_params(draw: st.DrawFn, shapes: list[tuple[int, ...]]) -> dict[str, Any]:
+    ndim = len(shapes[0])
+    permutation = tuple(draw(st.permutations(range(ndim))))
+    wrong = [(0,) * (ndim + 1), tuple(range(ndim + 1)), (1.0,) * ndim]
+    return {"axes": draw(st.one_of(st.none(), st.just(permutation), st.just(
+        tuple(axis - ndim for axis in permutation)), st.sampled_from(wrong)))}
+
+
+def _expand_dims_params(draw: st.DrawFn, shapes: list[tuple[int, ...]]) -> dict[str, Any]:
+    ndim = len(shapes[0])
+    return {"axis": draw(st.one_of(st.integers(-ndim - 2, ndim + 1),
+                                   st.just((0, -1)), st.just((0, 0))))}
+
+
+def _squeeze_params(draw: st.DrawFn, shapes: list[tuple[int, ...]]) -> dict[str, Any]:
+    return {"axis": _axis_argument(draw, len(shapes[0]))}
+
+
+def _broadcast_to_params(draw: st.DrawFn, shapes: list[tuple[int, ...]]) -> dict[str, Any]:
+    shape = shapes[0]
+    grown = tuple(draw(st.sampled_from([size, 3]) if size == 1 else st.just(size))
+                  for size in shape)
+    lead = tuple(draw(st.lists(st.sampled_from([1, 2]), max_size=2)))
+    wrong = [shape[1:] if shape else (-1,), (*shape[:-1], shape[-1] + 1) if shape and shape[-1]
+             != 1 else (2.5,)]
+    return {"shape": draw(st.one_of(st.just(lead + grown), st.sampled_from(wrong)))}
+
+
+def _astype_params(draw: st.DrawFn, shapes: list[tuple[int, ...]]) -> dict[str, Any]:
+    return {"dtype": draw(st.sampled_from(["float32", "float64", np.float16, "int64", "bool",
+                                           "float7", 3]))}
+
+
+def _refuses_astype(shapes: list[tuple[int, ...]], dtype: Any, *,
+                    operands: list[Any]) -> bool:
+    target = np.dtype(dtype) if dtype not in ("float7", 3) else None
+    return isinstance(operands[0], mu.Variable) and (target is None or target.kind != "f")
+
+
+def _index_item(draw: st.DrawFn, size: int) -> Any:
+    return draw(st.one_of(
+        st.integers(-size - 1, size),
+        st.builds(slice, st.one_of(st.none(), st.integers(-size - 1, size + 1)),
+                  st.one_of(st.none(), st.integers(-size - 1, size + 1)),
+                  st.sampled_from([None, 1, 2, -1, 0])),
+        st.just(None), st.just(Ellipsis),
+        hnp.arrays(np.int64, st.integers(0, 3), elements=st.integers(-size - 1, size)),
+        hnp.arrays(np.bool_, st.sampled_from([size, size, size + 1])),
+        st.just(1.0)))
+
+
+def _getitem_params(draw: st.DrawFn, shapes: list[tuple[int, ...]]) -> dict[str, Any]:
+    shape = shapes[0]
+    count = draw(st.integers(1, len(shape) + 1))
+    items = [_index_item(draw, shape[position] if position < len(shape) else 1)
+             for position in range(count)]
+    return {"index": items[0] if count == 1 and draw(st.booleans()) else tuple(items)}
+
+
+def _refuses_getitem(shapes: list[tuple[int, ...]], index: Any) -> bool:
+    items = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(item, np.ndarray) and item.dtype == np.bool_ and item.size == 0
+               for item in items)
+
+
+def _getitem(x: Any, index: Any) -> Any:
+    return x[index]
+
+
+def _where(condition: Any, first: Any, second: Any) -> Any:
+    return mu.where(condition, first, second)
+
+
+def _concat_params(draw: st.DrawFn, shapes: list[tuple[int, ...]]) -> dict[str, Any]:
+    return {"axis": draw(st.integers(-len(shapes[0]) - 1, len(shapes[0])))}
+
+
+def _n_ary(function: Callable[..., Any]) -> Callable[..., Any]:
+    return lambda *tensors, axis: function(list(tensors), axis)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation of the API, its NumPy counterpart and what it documents refusing.
+
+    ``reference`` computes with NumPy on arrays of any dtype; ``scale`` (default: the
+    reference's magnitude) bounds the rounding error the operation may make, for operations
+    whose result can be much smaller than their terms (sums, differences, products of
+    matrices); ``refuses`` says when mushin may refuse a call that NumPy would answer.
+    """
+
+    names: tuple[str, ...]
+    arity: int
+    call: Callable[..., Any]
+    reference: Callable[..., Any]
+    params: Callable[[st.DrawFn, list[tuple[int, ...]]], dict[str, Any]] = _no_params
+    scale: Callable[..., Any] | None = None
+    refuses: Callable[..., bool] | None = None
+    floats_only: bool = False
+    weights: int = 1
+    tags: frozenset[str] = field(default_factory=frozenset)
+
+
+def _abs_sum(*arrays: Any) -> Any:
+    return sum(np.abs(array) for array in arrays)
+
+
+def _reduced_abs(function: Callable[..., Any]) -> Callable[..., Any]:
+    return lambda x, **params: function(np.abs(x), **{
+        key: value for key, value in params.items() if key != "ddof"})
+
+
+OPERATIONS: dict[str, Operation] = {
+    "add": Operation(("add",), 2, lambda a, b: a + b, lambda a, b: a + b, scale=_abs_sum,
+                     weights=3, tags=frozenset({"broadcast"})),
+    "sub": Operation(("sub", "subtract"), 2, lambda a, b: a - b, lambda a, b: a - b,
+                     scale=_abs_sum, weights=2, tags=frozenset({"broadcast"})),
+    "mul": Operation(("mul", "multiply"), 2, lambda a, b: a * b, lambda a, b: a * b,
+                     weights=3, tags=frozenset({"broadcast"})),
+    "div": Operation(("div", "divide"), 2, lambda a, b: a / b, lambda a, b: a / b,
+                     weights=2, tags=frozenset({"broadcast"})),
+    "pow": Operation(("pow", "power"), 2, lambda a, b: a ** b, lambda a, b: a ** b,
+                     tags=frozenset({"broadcast"})),
+    "maximum": Operation(("maximum",), 2, mu.maximum, np.maximum,
+                         tags=frozenset({"broadcast"})),
+    "minimum": Operation(("minimum",), 2, mu.minimum, np.minimum,
+                         tags=frozenset({"broadcast"})),
+    "less": Operation(("less",), 2, lambda a, b: a < b, lambda a, b: a < b,
+                      tags=frozenset({"broadcast"})),
+    "equal": Operation(("equal",), 2, lambda a, b: a == b, lambda a, b: a == b,
+                       tags=frozenset({"broadcast"})),
+    "logical_and": Operation(("logical_and", "bitwise_and"), 2, lambda a, b: a & b,
+                             lambda a, b: a & b, tags=frozenset({"broadcast"})),
+    "neg": Operation(("neg", "negative"), 1, lambda x: -x, lambda x: -x),
+    "exp": Operation(("exp",), 1, mu.exp, np.exp),
+    "log": Operation(("log",), 1, mu.log, np.log),
+    "sqrt": Operation(("sqrt",), 1, mu.sqrt, np.sqrt),
+    "abs": Operation(("abs", "absolute"), 1, mu.abs, np.abs),
+    "sin": Operation(("sin",), 1, mu.sin, np.sin),
+    "cos": Operation(("cos",), 1, mu.cos, np.cos),
+    "tanh": Operation(("tanh",), 1, mu.tanh, np.tanh),
+    "clip": Operation(("clip",), 1, mu.clip, _clip_reference, _clip_params,
+                      refuses=_refuses_clip),
+    "astype": Operation(("astype",), 1, mu.astype, lambda x, dtype: x.astype(dtype),
+                        _astype_params, refuses=_refuses_astype),
+    "sum": Operation(("sum",), 1, mu.sum, np.sum, _reduction_params,
+                     scale=_reduced_abs(np.sum), refuses=_refuses_axis_of_0d, weights=2),
+    "mean": Operation(("mean",), 1, mu.mean, np.mean, _reduction_params,
+                      scale=_reduced_abs(np.mean), refuses=_refuses_empty_reduction),
+    "max": Operation(("max", "amax", "maximum"), 1, mu.max, np.max, _reduction_params,
+                     refuses=_refuses_empty_reduction),
+    "min": Operation(("min", "amin", "minimum"), 1, mu.min, np.min, _reduction_params,
+                     refuses=_refuses_empty_reduction),
+    "var": Operation(("var",), 1, mu.var, np.var, _var_params,
+                     scale=lambda x, axis, keepdims, ddof: np.mean(
+                         x * x, axis=axis, keepdims=keepdims) * (1 + ddof),
+                     refuses=_refuses_var),
+    "logsumexp": Operation(("logsumexp",), 1, mu.logsumexp, _logsumexp_reference,
+                           _reduction_params, scale=_reduced_abs(_logsumexp_reference),
+                           refuses=_refuses_empty_reduction),
+    "reshape": Operation(("reshape",), 1, mu.reshape, lambda x, shape: np.reshape(x, shape),
+                         _reshape_params, refuses=_refuses_reshape, tags=frozenset({"shape"})),
+    "transpose": Operation(("transpose",), 1, mu.transpose,
+                           lambda x, axes: np.transpose(x, axes), _transpose_params,
+                           tags=frozenset({"shape"})),
+    "matrix_transpose": Operation(("matrix_transpose", "mt"), 1, lambda x: x.mT,
+                                  lambda x: np.swapaxes(x, -1, -2), tags=frozenset({"shape"})),
+    "flatten": Operation(("flatten",), 1, mu.flatten, np.ravel, tags=frozenset({"shape"})),
+    "expand_dims": Operation(("expand_dims",), 1, mu.expand_dims, np.expand_dims,
+                             _expand_dims_params, tags=frozenset({"shape"})),
+    "squeeze": Operation(("squeeze",), 1, mu.squeeze, np.squeeze, _squeeze_params,
+                         refuses=_refuses_axis_of_0d, tags=frozenset({"shape"})),
+    "broadcast_to": Operation(("broadcast_to",), 1, mu.broadcast_to, np.broadcast_to,
+                              _broadcast_to_params, tags=frozenset({"shape"})),
+    "getitem": Operation(("getitem", "index", "indices"), 1, _getitem, _getitem,
+                         _getitem_params, refuses=_refuses_getitem, weights=2,
+                         tags=frozenset({"shape"})),
+    "matmul": Operation(("matmul", "mm"), 2, lambda a, b: a @ b, lambda a, b: a @ b,
+                        scale=lambda a, b: np.abs(a) @ np.abs(b), weights=2),
+    "where": Operation(("where",), 3, _where, np.where),
+    "concat": Operation(("concat", "concatenate"), 2, _n_ary(mu.concat),
+                        _n_ary(np.concatenate), _concat_params),
+    "stack": Operation(("stack",), 2, _n_ary(mu.stack), _n_ary(np.stack), _concat_params),
+    "relu": Operation(("relu",), 1, activations.relu, lambda x: np.maximum(x, 0),
+                      floats_only=True),
+    "sigmoid": Operation(("sigmoid",), 1, activations.sigmoid, _sigmoid_reference,
+                         floats_only=True),
+    "softplus": Operation(("softplus",), 1, activations.softplus, _softplus_reference,
+                          floats_only=True),
+    "softmax": Operation(("softmax",), 1, activations.softmax, _softmax_reference,
+                         _single_axis_params, scale=lambda x, axis: np.ones_like(x),
+                         refuses=_refuses_softmax, floats_only=True),
+    "logsoftmax": Operation(("logsoftmax",), 1, activations.logsoftmax, _logsoftmax_reference,
+                            _single_axis_params,
+                            scale=lambda x, axis: np.abs(x) + _logsumexp_reference(
+                                np.abs(x), axis=axis, keepdims=True),
+                            refuses=_refuses_softmax, floats_only=True),
+}
+
+REFUSALS = {
+    "sum, mean, max, min, var, logsumexp, squeeze": "an axis of a 0-d tensor (NumPy accepts "
+                                                    "0 and -1)",
+    "mean, max, min, logsumexp": "a reduction over an empty axis (NumPy returns NaN or -inf "
+                                 "with a warning, or raises)",
+    "var": "fewer elements than ddof + 1 along the reduced axes",
+    "reshape": "a negative size other than one -1 (NumPy treats any negative size as -1)",
+    "clip": "lo greater than hi (NumPy silently returns hi)",
+    "getitem": "an empty boolean index for an axis of another size (NumPy takes it as an "
+               "empty integer index)",
+    "astype": "a Variable to an integer or bool dtype (a Variable is always floating)",
+    "softmax, logsoftmax": "a 0-d tensor, axis=None (they work along one axis), or an empty "
+                           "axis",
+    "every operation": "an operand that is not a number, an array or a tensor (a string, a "
+                       "dict...): TypeError, where NumPy may compare or stack it as an object",
+}
+"""The calls mushin refuses although NumPy computes something (see ``Operation.refuses``)."""
+
+_OPERATION_NAMES = sorted(OPERATIONS)
+_OPERATION_WEIGHTS = [name for name in _OPERATION_NAMES
+                      for _ in range(OPERATIONS[name].weights)]
+
+_NOT_A_TENSOR = st.sampled_from(["text", None, {"a": 1}, object()])
+_PYTHON_SCALARS = st.one_of(st.floats(-3, 3, width=32), st.integers(-3, 3), st.booleans())
+
+
+# --- checking one call ----------------------------------------------------------------------------
+
+def _host(value: Any) -> Any:
+    """An operand as NumPy sees it: tensors become arrays, everything else stays."""
+    return value.numpy() if isinstance(value, mu.Tensor) else value
+
+
+def _as_float64(value: Any) -> Any:
+    if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+        return value.astype(np.float64)
+    return value
+
+
+def _numpy(function: Callable[..., Any], operands: list[Any], params: dict[str, Any]) -> Any:
+    """``function`` on the operands: the result, or the exception NumPy raised."""
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return np.asarray(function(*operands, **params))
+        except Exception as error:
+            return error
+
+
+def _shapes_fit(name: str, shapes: list[tuple[int, ...] | None]) -> bool:
+    """Whether the operands' shapes fit the operation (mu.ShapeError exactly when not)."""
+    if any(shape is None for shape in shapes):
+        return True
+    known = [shape for shape in shapes if shape is not None]
+    operation = OPERATIONS[name]
+    if "broadcast" in operation.tags or name == "where":
+        try:
+            np.broadcast_shapes(*known)
+        except ValueError:
+            return False
+    if name == "matmul":
+        first, second = known
+        if not first or not second:
+            return False
+        inner = second[0] if len(second) == 1 else second[-2]
+        if first[-1] != inner:
+            return False
+        try:
+            np.broadcast_shapes(first[:-2], second[:-2])
+        except ValueError:
+            return False
+    return True
+
+
+def _check_error_type(name: str, error: Exception, shapes: list[tuple[int, ...] | None],
+                      numpy_result: Any, context: str) -> None:
+    """``ShapeError`` exactly when broadcasting or a matrix product's shapes do not fit (or
+    the same error as NumPy where it objects to something else first, such as a dtype); for
+    shape operations, whichever NumPy-like error; never ``ShapeError`` elsewhere."""
+    operation = OPERATIONS[name]
+    if "broadcast" in operation.tags or name in ("where", "matmul"):
+        if _shapes_fit(name, shapes):
+            assert not isinstance(error, mu.ShapeError), (
+                f"{context}: ShapeError for shapes that fit: {error}")
+        else:
+            assert isinstance(error, mu.ShapeError) or (
+                isinstance(error, TypeError) and isinstance(numpy_result, TypeError)), (
+                f"{context}: {type(error).__name__} instead of ShapeError: {error}")
+    elif "shape" not in operation.tags and name not in ("concat", "stack"):
+        assert not isinstance(error, mu.ShapeError), (
+            f"{context}: ShapeError from an operation that takes any shape: {error}")
+
+
+def _names_the_operation(message: str, names: tuple[str, ...]) -> bool:
+    return any(re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])",
+                         message, re.IGNORECASE) for name in names)
+
+
+def _close(actual: Array, expected: Array, scale: Array, dtype: np.dtype[Any]) -> Array:
+    """Elementwise: equal (NaN to NaN, infinities of the same sign), or within tolerance."""
+    with np.errstate(all="ignore"):
+        tolerance = RELATIVE_TOLERANCE[dtype] * np.maximum(np.abs(scale), np.abs(expected))
+        tolerance = np.maximum(tolerance, np.finfo(dtype).tiny * 4)
+        same = (actual == expected) | (np.isnan(actual) & np.isnan(expected))
+        near = np.isfinite(actual) & np.isfinite(expected) & (
+            np.abs(actual - expected) <= tolerance)
+    result: Array = same | near
+    return result
+
+
+def _check_values(name: str, result: Any, precise: Any, same_dtype: Any, scale: Any,
+                  context: str, finite_inputs: bool = True) -> None:
+    actual = result.numpy()
+    assert actual.dtype.kind in "biuf", f"{context}: an array of {actual.dtype}"
+    expected_dtype = np.asarray(same_dtype).dtype
+    assert actual.shape == np.shape(same_dtype), f"{context}: shape {actual.shape}"
+    if not OPERATIONS[name].floats_only:
+        assert actual.dtype == expected_dtype, (
+            f"{context}: dtype {actual.dtype}, NumPy gives {expected_dtype}")
+    if actual.dtype.kind != "f":
+        np.testing.assert_array_equal(actual, same_dtype, err_msg=context)
+        return
+    with np.errstate(all="ignore"):
+        rounded = np.asarray(precise, dtype=np.float64).astype(actual.dtype)
+        scale = np.broadcast_to(np.asarray(scale, dtype=np.float64), actual.shape).astype(
+            actual.dtype)
+    good = _close(actual, rounded, scale, actual.dtype) | _close(
+        actual, np.asarray(same_dtype, dtype=actual.dtype), scale, actual.dtype)
+    if not finite_inputs:
+        # NaNs or infinities in: where NumPy's result is not finite either, which of NaN and
+        # infinity comes out depends on the formula (softmax of [inf, 1]), so either will do.
+        good |= ~np.isfinite(actual) & ~np.isfinite(rounded)
+    if not bool(np.all(good)):
+        worst = np.argwhere(~good)[0]
+        raise AssertionError(
+            f"{context}: element {tuple(worst)} is {actual[tuple(worst)]!r}, NumPy in float64 "
+            f"gives {rounded[tuple(worst)]!r} (in {actual.dtype}: "
+            f"{np.asarray(same_dtype)[tuple(worst)]!r})")
+
+
+@dataclass
+class Pool:
+    """The tensors a program has made so far (the drawn inputs first)."""
+
+    tensors: list[Any]
+    leaves: list[mu.Variable[Any]]
+
+
+def _draw_operand(draw: st.DrawFn, pool: Pool) -> Any:
+    kind = draw(st.sampled_from(["pool"] * 12 + ["scalar", "array", "wrong"]))
+    if kind == "pool":
+        return draw(st.sampled_from(pool.tensors))
+    if kind == "scalar":
+        return draw(_PYTHON_SCALARS)
+    if kind == "array":
+        return draw(_tensors()).numpy()
+    return draw(_NOT_A_TENSOR)
+
+
+def _run_one(draw: st.DrawFn, pool: Pool) -> None:
+    """Draw one call, run it, check it against NumPy, and add a successful result to the pool."""
+    name = draw(st.sampled_from(_OPERATION_WEIGHTS))
+    operation = OPERATIONS[name]
+    operands = [draw(st.sampled_from(pool.tensors))]
+    operands += [_draw_operand(draw, pool) for _ in range(operation.arity - 1)]
+    if operation.floats_only and isinstance(operands[0], mu.Tensor) and (
+            operands[0].dtype.kind != "f"):
+        operands[0] = operands[0].astype("float32")
+    shapes = [tuple(np.shape(_host(operand))) if isinstance(
+        operand, mu.Tensor | np.ndarray | float | int | bool) else None for operand in operands]
+    params = operation.params(draw, [shape or () for shape in shapes])
+    context = (f"{name}({', '.join(_describe(operand) for operand in operands)}"
+               f"{''.join(f', {key}={value!r}' for key, value in params.items())})")
+
+    host = [_host(operand) for operand in operands]
+    same_dtype = _numpy(operation.reference, host, params)
+    precise = _numpy(operation.reference, [_as_float64(value) for value in host], params)
+    refused = operation.refuses is not None and all(
+        shape is not None for shape in shapes) and _refusal(operation, shapes, params,
+                                                             operands)
+    not_numeric = any(shape is None for shape in shapes)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            result = operation.call(*operands, **params)
+        except ALLOWED_ERRORS as error:
+            event(f"{name}: raised")
+            message = str(error)
+            assert message, f"{context}: {type(error).__name__} without a message"
+            assert _names_the_operation(message, operation.names), (
+                f"{context}: the message does not name the operation: {message!r}")
+            _check_error_type(name, error, shapes, same_dtype, context)
+            refused = refused or (not_numeric and isinstance(error, TypeError))
+            assert isinstance(same_dtype, Exception) or refused, (
+                f"{context}: raised {type(error).__name__}({message!r}) but NumPy gives a "
+                "result")
+            return
+    assert not isinstance(same_dtype, Exception), (
+        f"{context}: returned a result but NumPy raises {same_dtype!r}")
+    event(f"{name}: returned")
+    scale = precise
+    if operation.scale is not None:
+        scale = _numpy(operation.scale, [_as_float64(value) for value in host], params)
+    finite_inputs = all(bool(np.all(np.isfinite(value))) for value in host
+                        if isinstance(value, np.ndarray | float) and np.asarray(value).dtype.kind
+                        == "f")
+    _check_values(name, result, precise, same_dtype, scale, context, finite_inputs)
+    pool.tensors.append(result)
+
+
+def _refusal(operation: Operation, shapes: list[Any], params: dict[str, Any],
+             operands: list[Any]) -> bool:
+    """Whether mushin documents refusing this call; False for arguments so wrong that the
+    predicate cannot judge them (NumPy raises for those anyway)."""
+    assert operation.refuses is not None
+    try:
+        if operation.refuses is _refuses_astype:
+            return _refuses_astype(shapes, operands=operands, **params)
+        return operation.refuses(shapes, **params)
+    except (IndexError, TypeError):
+        return False
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, mu.Tensor):
+        return f"{type(value).__name__}{value.shape}:{value.dtype}"
+    if isinstance(value, np.ndarray):
+        return f"ndarray{value.shape}:{value.dtype}"
+    return repr(value)
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+          deadline=None, max_examples=PROGRAMS)
+@given(st.data())
+def test_random_programs_match_numpy_or_raise_documented_errors(data: st.DataObject) -> None:
+    draw = data.draw
+    pool = Pool([], [])
+    for _ in range(draw(st.integers(1, 3))):
+        tensor = draw(_tensors())
+        pool.tensors.append(tensor)
+        if isinstance(tensor, mu.Variable):
+            pool.leaves.append(tensor)
+    for _ in range(draw(st.integers(1, 8))):
+        _run_one(draw, pool)
+    last = next((tensor for tensor in reversed(pool.tensors)
+                 if isinstance(tensor, mu.Variable)), None)
+    if last is None:
+        return
+    seed = draw(hnp.arrays(last.dtype, last.shape, elements=st.floats(-2, 2, width=32)))
+    with np.errstate(all="ignore"):
+        last.backward(seed)
+    for leaf in pool.leaves:
+        gradient = leaf.grad()
+        assert gradient.shape == leaf.shape
+        assert gradient.dtype == leaf.dtype
+
+
+# --- gradients of random smooth programs ----------------------------------------------------------
+
+SMOOTH_UNARY: dict[str, Callable[[Any], Any]] = {
+    "sin": mu.sin,
+    "cos": mu.cos,
+    "tanh": mu.tanh,
+    "sigmoid": activations.sigmoid,
+    "softplus": activations.softplus,
+    "gelu": activations.gelu,
+    "bump": lambda x: mu.exp(-(x * x)),
+    "root": lambda x: mu.sqrt(1 + x * x),
+    "log": lambda x: mu.log(1 + x * x),
+    "reciprocal": lambda x: 1 / (1 + x * x),
+    "affine": lambda x: 0.5 * x - 1,
+    "neg": lambda x: -x,
+    "power": lambda x: (1 + x * x) ** 1.5,
+    "flatten": mu.flatten,
+    "transpose": mu.transpose,
+}
+
+SMOOTH_BINARY: dict[str, Callable[[Any, Any], Any]] = {
+    "add": lambda a, b: a + b,
+    "sub": lambda a, b: a - b,
+    "mul": lambda a, b: a * b,
+    "div": lambda a, b: a / (1 + b * b),
+    "pow": lambda a, b: (1 + a * a) ** mu.tanh(b),
+}
+
+
+def _smooth_step(draw: st.DrawFn, shapes: list[tuple[int, ...]]) -> tuple[Any, ...]:
+    """One step of a smooth program: (kind, operand positions, arguments)."""
+    first = draw(st.integers(0, len(shapes) - 1))
+    shape = shapes[first]
+    kinds = ["unary"] * 3 + ["binary"] * 2
+    if shape:
+        kinds += ["reduce", "softmax", "index", "broadcast", "concat"]
+    if len(shape) >= 2:
+        kinds += ["matmul"]
+    kind = draw(st.sampled_from(kinds))
+    if kind == "unary":
+        return kind, (first,), draw(st.sampled_from(sorted(SMOOTH_UNARY)))
+    if kind == "binary":
+        partners = [index for index, other in enumerate(shapes) if _broadcasts(shape, other)]
+        return kind, (first, draw(st.sampled_from(partners))), draw(
+            st.sampled_from(sorted(SMOOTH_BINARY)))
+    if kind == "reduce":
+        axis = draw(st.one_of(st.none(), st.integers(-len(shape), len(shape) - 1)))
+        return kind, (first,), (draw(st.sampled_from(["sum", "mean", "logsumexp", "var"])),
+                                axis, draw(st.booleans()))
+    if kind == "softmax":
+        return kind, (first,), (draw(st.sampled_from(["softmax", "logsoftmax"])),
+                                draw(st.integers(-len(shape), len(shape) - 1)))
+    if kind == "index":
+        return kind, (first,), (slice(None, None, draw(st.sampled_from([1, -1, 2]))),)
+    if kind == "broadcast":
+        return kind, (first,), (2, *shape)
+    if kind == "concat":
+        same = [index for index, other in enumerate(shapes) if other == shape]
+        return kind, (first, draw(st.sampled_from(same))), draw(
+            st.integers(-len(shape), len(shape) - 1))
+    return kind, (first,), None
+
+
+def _broadcasts(first: tuple[int, ...], second: tuple[int, ...]) -> bool:
+    try:
+        np.broadcast_shapes(first, second)
+    except ValueError:
+        return False
+    return True
+
+
+def _apply_smooth_step(step: tuple[Any, ...], values: list[Any]) -> Any:
+    kind, positions, arguments = step
+    operands = [values[position] for position in positions]
+    if kind == "unary":
+        return SMOOTH_UNARY[arguments](operands[0])
+    if kind == "binary":
+        return SMOOTH_BINARY[arguments](*operands)
+    if kind == "reduce":
+        reduction, axis, keepdims = arguments
+        return getattr(mu, reduction)(operands[0], axis=axis, keepdims=keepdims)
+    if kind == "softmax":
+        function, axis = arguments
+        return getattr(activations, function)(operands[0], axis=axis)
+    if kind == "index":
+        return operands[0][arguments]
+    if kind == "broadcast":
+        return mu.broadcast_to(operands[0], arguments)
+    if kind == "concat":
+        return mu.concat(operands, axis=arguments)
+    return operands[0] @ operands[0].mT
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+          deadline=None, max_examples=PROGRAMS // 5)
+@given(st.data())
+def test_gradients_of_random_smooth_programs_match_finite_differences(
+        data: st.DataObject) -> None:
+    draw = data.draw
+    shapes = draw(hnp.mutually_broadcastable_shapes(num_shapes=draw(st.integers(1, 3)),
+                                                    max_dims=3, max_side=3)).input_shapes
+    inputs = [draw(hnp.arrays(np.float64, shape, elements=st.floats(-1.5, 1.5)))
+              for shape in shapes]
+    steps: list[tuple[Any, ...]] = []
+    values: list[Any] = [mu.variable(array, dtype="float64") for array in inputs]
+    for _ in range(draw(st.integers(1, 5))):
+        step = _smooth_step(draw, [value.shape for value in values])
+        values.append(_apply_smooth_step(step, values))
+        steps.append(step)
+
+    def program(*leaves: Any) -> Any:
+        replayed = list(leaves)
+        for step in steps:
+            replayed.append(_apply_smooth_step(step, replayed))
+        return replayed[-1]
+
+    assert mu.testing.gradcheck(program, *inputs, atol=1e-5, rtol=1e-4)
+
+
+# --- sanity of the harness itself -----------------------------------------------------------------
+
+def test_the_harness_rejects_a_silent_nan() -> None:
+    """The comparison above fails a NaN where NumPy gives a finite number."""
+    with pytest.raises(AssertionError, match="element"):
+        _check_values("exp", mu.constant(np.array([np.nan], dtype=np.float32)),
+                      np.array([1.0]), np.array([1.0], dtype=np.float32), np.array([1.0]),
+                      "exp(x)")
+
+
+def test_the_harness_rejects_a_wrong_dtype() -> None:
+    with pytest.raises(AssertionError, match="dtype"):
+        _check_values("exp", mu.constant(np.array([1.0])), np.array([1.0]),
+                      np.array([1.0], dtype=np.float32), np.array([1.0]), "exp(x)")
