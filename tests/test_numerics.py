@@ -257,6 +257,24 @@ def test_float16_reductions_over_100000_elements_do_not_overflow(name: str) -> N
     assert np.all(np.isfinite(x.grad().numpy()))
 
 
+@pytest.mark.parametrize("values", [
+    np.array([-2**63, -2**63], dtype=np.int64),
+    np.array([2**62, 2**62, 2**62], dtype=np.int64),
+    np.array([[250, 251], [255, 0]], dtype=np.uint8),
+    np.array([True, False, True]),
+], ids=["int64-min", "int64-large", "uint8", "bool"])
+def test_integer_mean_and_var_do_not_wrap_around(values: np.ndarray) -> None:
+    """NumPy averages integers in float64; a sum in the integer dtype would wrap around."""
+    x = mu.constant(values)
+    for function, reference in ((mu.mean, np.mean), (mu.var, np.var)):
+        result = function(x)
+        assert result.dtype == np.float64
+        np.testing.assert_allclose(result.numpy(), reference(values.astype(np.float64)),
+                                   rtol=1e-15)
+        np.testing.assert_allclose(function(x, axis=0).numpy(),
+                                   reference(values.astype(np.float64), axis=0), rtol=1e-15)
+
+
 # --- detect_anomaly -------------------------------------------------------------------------------
 
 def _forward_offenders() -> dict[str, tuple[str, Callable[[], Any]]]:

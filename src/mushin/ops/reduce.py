@@ -107,9 +107,17 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     count = _count(shape, normalize_axis("mean", axis, len(shape)))
     if count == 0:
         raise ValueError(f"mean: cannot average over an empty axis of a tensor of shape {shape}")
+    if _is_integral(x):  # NumPy's rule: integers and bools are averaged in float64
+        return mean(astype(x, "float64"), axis, keepdims)
     if accumulator(x.data() if isinstance(x, Tensor) else x):
         return _in_float32(mean, x, axis, keepdims)
     return _reduce(SUM, x, axis, keepdims) * (1.0 / count)
+
+
+def _is_integral(x: Any) -> bool:
+    """Whether ``x`` holds integers or bools (whose sum could wrap around)."""
+    dtype = getattr(x, "dtype", None)
+    return dtype is not None and getattr(dtype, "kind", "f") in "biu"
 
 
 def _in_float32(reduction: Any, x: Any, axis: Any, keepdims: bool, **options: Any) -> Any:
@@ -133,6 +141,8 @@ def var(x: Any, axis: Any = None, keepdims: bool = False, *, ddof: int = 0) -> A
     count = _count(shape, normalize_axis("var", axis, len(shape)))
     if count - ddof <= 0:
         raise ValueError(f"var: {count} element(s) with ddof={ddof} leave no degree of freedom")
+    if _is_integral(x):
+        return var(astype(x, "float64"), axis, keepdims, ddof=ddof)
     if accumulator(x.data() if isinstance(x, Tensor) else x):
         return _in_float32(var, x, axis, keepdims, ddof=ddof)
     centred = x - mean(x, axis, keepdims=True)
