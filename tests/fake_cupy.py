@@ -221,6 +221,9 @@ class _Generator:
 
 
 random = types.SimpleNamespace(default_rng=_Generator)
+# CuPy's cupy.lib.stride_tricks (a strided view of a device array is a device array).
+lib = types.SimpleNamespace(stride_tricks=types.SimpleNamespace(
+    as_strided=_Function(np.lib.stride_tricks.as_strided)))
 cuda = types.SimpleNamespace(
     Device=_Device,
     runtime=types.SimpleNamespace(getDeviceCount=lambda: 1),

@@ -259,7 +259,7 @@ def test_bad_paths(tmp_path: Path) -> None:
         save(3, {"w": np.zeros(1)})  # type: ignore[arg-type]
 
 
-# --- resuming training: the recipe of docs/nn-training.md -----------------------------------
+# --- resuming training: the recipe of docs/nn.md (Checkpoints) -----------------------------------
 
 def _save_training(directory: Path, model: Any, optimizer: Any, scheduler: Any) -> None:
     save(directory / "model.safetensors", model)

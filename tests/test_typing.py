@@ -103,8 +103,12 @@ def _describe(diagnostics: list[Diagnostic]) -> str:
 
 
 def test_the_typing_folders_hold_enough_cases() -> None:
-    assert {path.name for path in PASS} >= {"readme_example.py", "autodiff.py", "mlp.py",
-                                            "reveal.py", "unannotated.py"}
+    assert {path.name for path in PASS} >= {
+        "readme_example.py", "autodiff.py", "mlp.py", "reveal.py", "unannotated.py",
+        "nn_readme_example.py", "nn_mlp.py", "nn_cnn.py", "nn_custom_layer.py",
+        "nn_minibatches.py", "nn_reveal.py"}
+    assert {path.name for path in FAIL} >= {"kinds.py", "elementwise.py", "matmul.py",
+                                            "annotations.py", "nn_layers.py", "nn_training.py"}
     assert sum(len(marked_lines(path)) for path in FAIL) >= 30
     for path in [*PASS, *FAIL]:
         assert path.read_text().startswith("# pyright: strict\n"), path

@@ -47,6 +47,7 @@ from typing import (
     TypeVar,
     TypeVarTuple,
     cast,
+    final,
     overload,
 )
 
@@ -65,6 +66,20 @@ if TYPE_CHECKING:
     K = TypeVar("K")
     M = TypeVar("M")
     N = TypeVar("N")
+    C = TypeVar("C")
+    """Channels (pooling) or classes (class-index losses)."""
+    Rest = TypeVarTuple("Rest")
+    """Trailing axes after a class axis (``(N, C, d1, ...)`` inputs of the class losses)."""
+
+    @final
+    class _NoValue:
+        """A type no value has: the bound of ``Untyped``."""
+
+    Untyped = TypeVar("Untyped", bound=_NoValue)
+    """Matches only an argument typed ``Any`` (a layer's ``Any`` result, say): an overload
+    ``(x: Untyped) -> Untyped`` listed first makes the result ``Any``, as mypy does, where
+    pyright would otherwise try the other overloads, find several, and call the result
+    Unknown (an error wherever strict mode meets it)."""
     P = ParamSpec("P")
     Forward = TypeVar("Forward")
     Forward_co = TypeVar("Forward_co", covariant=True)
@@ -1316,6 +1331,268 @@ if TYPE_CHECKING:
         def __get__(self, instance: HasForward[Callable[P, Forward]], owner: type[Any],
                     /) -> Callable[P, Forward]: ...
 
+    # --- mu.nn functions: activations, functional layers, losses ------------------------------
+
+    class ActivationFunction(Protocol[P]):
+        """An activation (``relu``, ``softmax(x, axis)``...) or ``dropout``: the operand's kind
+        and shape; a number gives a 0-d ``Constant``."""
+
+        @overload
+        def __call__(self, x: TensorT, /, *args: P.args, **kwargs: P.kwargs) -> TensorT: ...
+        @overload
+        def __call__(self, x: Scalar, /, *args: P.args,
+                     **kwargs: P.kwargs) -> Constant[*NoAxes]: ...
+        @overload
+        def __call__(self, x: HostArray, /, *args: P.args,
+                     **kwargs: P.kwargs) -> Constant[*AnyShape]: ...
+
+    class BatchFlattenFunction(Protocol):
+        """``mu.nn.ops.flatten(x)``: the first axis kept, the others joined into one axis whose
+        size (a product) is known only at run time."""
+
+        @overload
+        def __call__(self, x: Untyped) -> Untyped: ...
+        @overload
+        def __call__(self, x: Variable[N, *Shape]) -> Variable[N, Any]: ...
+        @overload
+        def __call__(self, x: Constant[N, *Shape]) -> Constant[N, Any]: ...
+        @overload
+        def __call__(self, x: Tensor[N, *Shape]) -> Tensor[N, Any]: ...
+
+    class PoolFunction(Protocol[P]):
+        """``maxpool2d``, ``avgpool2d``: ``(N, C, H, W)`` to ``(N, C, Ho, Wo)``, the output size
+        known only at run time; ``x``'s kind."""
+
+        @overload
+        def __call__(self, x: Untyped, /, *args: P.args, **kwargs: P.kwargs) -> Untyped: ...
+        @overload
+        def __call__(self, x: Variable[N, C, Any, Any], /, *args: P.args,
+                     **kwargs: P.kwargs) -> Variable[N, C, Any, Any]: ...
+        @overload
+        def __call__(self, x: Constant[N, C, Any, Any], /, *args: P.args,
+                     **kwargs: P.kwargs) -> Constant[N, C, Any, Any]: ...
+        @overload
+        def __call__(self, x: Tensor[N, C, Any, Any], /, *args: P.args,
+                     **kwargs: P.kwargs) -> Tensor[N, C, Any, Any]: ...
+
+    Reduced: TypeAlias = Literal["mean", "sum"]
+    """A ``reduction`` to one number: the loss is 0-d."""
+    Unreduced: TypeAlias = Literal["none"]
+    """``reduction="none"``: one loss per element (per sample for the class losses)."""
+
+    class LossFunction(Protocol[P]):
+        """``mse``, ``l1``, ``huber``, ``binary_cross_entropy``, ``bce_with_logits``,
+        ``kl_div``: a target of the input's shape (or a host array). The result is 0-d for
+        ``"mean"`` and ``"sum"``, of the input's shape for ``"none"``, and of run-time shape when
+        the reduction is not a literal or other options are given; a ``Variable`` when either
+        operand is one."""
+
+        @overload
+        def __call__(self, x: Untyped, target: Any, /, *args: P.args,
+                     **kwargs: P.kwargs) -> Untyped: ...
+        @overload
+        def __call__(self, x: Variable[*Shape], target: Tensor[*Shape] | HostArray, /,
+                     reduction: Reduced = ...) -> Variable[*NoAxes]: ...
+        @overload
+        def __call__(self, x: Variable[*Shape], target: Tensor[*Shape] | HostArray, /,
+                     reduction: Unreduced) -> Variable[*Shape]: ...
+        @overload
+        def __call__(self, x: Variable[*Shape], target: Tensor[*Shape] | HostArray, /,
+                     *args: P.args, **kwargs: P.kwargs) -> Variable[*AnyShape]: ...
+        @overload
+        def __call__(self, x: Tensor[*Shape], target: Variable[*Shape], /,
+                     reduction: Reduced = ...) -> Variable[*NoAxes]: ...
+        @overload
+        def __call__(self, x: Tensor[*Shape], target: Variable[*Shape], /,
+                     reduction: Unreduced) -> Variable[*Shape]: ...
+        @overload
+        def __call__(self, x: Tensor[*Shape], target: Variable[*Shape], /,
+                     *args: P.args, **kwargs: P.kwargs) -> Variable[*AnyShape]: ...
+        @overload
+        def __call__(self, x: Constant[*Shape], target: Constant[*Shape] | HostArray, /,
+                     reduction: Reduced = ...) -> Constant[*NoAxes]: ...
+        @overload
+        def __call__(self, x: Constant[*Shape], target: Constant[*Shape] | HostArray, /,
+                     reduction: Unreduced) -> Constant[*Shape]: ...
+        @overload
+        def __call__(self, x: Constant[*Shape], target: Constant[*Shape] | HostArray, /,
+                     *args: P.args, **kwargs: P.kwargs) -> Constant[*AnyShape]: ...
+        @overload
+        def __call__(self, x: Tensor[*Shape], target: Tensor[*Shape] | HostArray, /,
+                     reduction: Reduced = ...) -> Tensor[*NoAxes]: ...
+        @overload
+        def __call__(self, x: Tensor[*Shape], target: Tensor[*Shape] | HostArray, /,
+                     reduction: Unreduced) -> Tensor[*Shape]: ...
+        @overload
+        def __call__(self, x: Tensor[*Shape], target: Tensor[*Shape] | HostArray, /,
+                     *args: P.args, **kwargs: P.kwargs) -> Tensor[*AnyShape]: ...
+
+    ClassIndices: TypeAlias = "Constant[N, *Rest] | HostArray"
+    """Integer class indices for an ``(N, C, *Rest)`` input: ``(N, *Rest)``."""
+
+    class NllFunction(Protocol):
+        """``nll(log_probs, target)``: integer class indices, ``(N, C, *Rest)`` with
+        ``(N, *Rest)`` (``(C,)`` with a 0-d target). The result has the input's kind: 0-d for
+        ``"mean"`` and ``"sum"``, the target's shape for ``"none"``. (The ``[*B, C]`` forms
+        match inputs whose leading axes are known only at run time, such as a ``Linear``'s
+        output for an input of run-time shape, ``[*tuple[Any, ...], C]``.)"""
+
+        @overload
+        def __call__(self, x: Untyped, target: Any, reduction: str = ...,
+                     ignore_index: int = ...) -> Untyped: ...
+        @overload
+        def __call__(self, x: Variable[N, C, *Rest], target: ClassIndices[N, *Rest],
+                     reduction: Reduced = ..., ignore_index: int = ...) -> Variable[*NoAxes]: ...
+        @overload
+        def __call__(self, x: Variable[N, C, *Rest], target: ClassIndices[N, *Rest],
+                     reduction: Unreduced, ignore_index: int = ...) -> Variable[N, *Rest]: ...
+        @overload
+        def __call__(self, x: Variable[*B, C], target: Constant[*B] | HostArray,
+                     reduction: Reduced = ..., ignore_index: int = ...) -> Variable[*NoAxes]: ...
+        @overload
+        def __call__(self, x: Variable[*B, C], target: Constant[*B] | HostArray,
+                     reduction: Unreduced, ignore_index: int = ...) -> Variable[*B]: ...
+        @overload
+        def __call__(self, x: Variable[N, C, *Rest], target: ClassIndices[N, *Rest],
+                     reduction: str = ..., ignore_index: int = ...) -> Variable[*AnyShape]: ...
+        @overload
+        def __call__(self, x: Variable[*B, C], target: Constant[*B] | HostArray,
+                     reduction: str = ..., ignore_index: int = ...) -> Variable[*AnyShape]: ...
+        @overload
+        def __call__(self, x: Constant[N, C, *Rest], target: ClassIndices[N, *Rest],
+                     reduction: Reduced = ..., ignore_index: int = ...) -> Constant[*NoAxes]: ...
+        @overload
+        def __call__(self, x: Constant[N, C, *Rest], target: ClassIndices[N, *Rest],
+                     reduction: Unreduced, ignore_index: int = ...) -> Constant[N, *Rest]: ...
+        @overload
+        def __call__(self, x: Constant[*B, C], target: Constant[*B] | HostArray,
+                     reduction: Reduced = ..., ignore_index: int = ...) -> Constant[*NoAxes]: ...
+        @overload
+        def __call__(self, x: Constant[*B, C], target: Constant[*B] | HostArray,
+                     reduction: Unreduced, ignore_index: int = ...) -> Constant[*B]: ...
+        @overload
+        def __call__(self, x: Constant[N, C, *Rest], target: ClassIndices[N, *Rest],
+                     reduction: str = ..., ignore_index: int = ...) -> Constant[*AnyShape]: ...
+        @overload
+        def __call__(self, x: Constant[*B, C], target: Constant[*B] | HostArray,
+                     reduction: str = ..., ignore_index: int = ...) -> Constant[*AnyShape]: ...
+        @overload
+        def __call__(self, x: Tensor[N, C, *Rest], target: ClassIndices[N, *Rest],
+                     reduction: Reduced = ..., ignore_index: int = ...) -> Tensor[*NoAxes]: ...
+        @overload
+        def __call__(self, x: Tensor[N, C, *Rest], target: ClassIndices[N, *Rest],
+                     reduction: Unreduced, ignore_index: int = ...) -> Tensor[N, *Rest]: ...
+        @overload
+        def __call__(self, x: Tensor[*B, C], target: Constant[*B] | HostArray,
+                     reduction: Reduced = ..., ignore_index: int = ...) -> Tensor[*NoAxes]: ...
+        @overload
+        def __call__(self, x: Tensor[*B, C], target: Constant[*B] | HostArray, reduction: Unreduced,
+                     ignore_index: int = ...) -> Tensor[*B]: ...
+        @overload
+        def __call__(self, x: Tensor[N, C, *Rest], target: ClassIndices[N, *Rest],
+                     reduction: str = ..., ignore_index: int = ...) -> Tensor[*AnyShape]: ...
+        @overload
+        def __call__(self, x: Tensor[*B, C], target: Constant[*B] | HostArray, reduction: str = ...,
+                     ignore_index: int = ...) -> Tensor[*AnyShape]: ...
+
+    class CrossEntropyFunction(Protocol):
+        """``cross_entropy(logits, target)``: as ``nll``, or a floating target of the logits'
+        shape (class probabilities)."""
+
+        @overload
+        def __call__(self, x: Untyped, target: Any, reduction: str = ...,
+                     ignore_index: int = ...) -> Untyped: ...
+        @overload
+        def __call__(self, x: Variable[N, C, *Rest], target: ClassIndices[N, *Rest],
+                     reduction: Reduced = ..., ignore_index: int = ...) -> Variable[*NoAxes]: ...
+        @overload
+        def __call__(self, x: Variable[N, C, *Rest], target: ClassIndices[N, *Rest],
+                     reduction: Unreduced, ignore_index: int = ...) -> Variable[N, *Rest]: ...
+        @overload
+        def __call__(self, x: Variable[*B, C], target: Constant[*B] | HostArray,
+                     reduction: Reduced = ..., ignore_index: int = ...) -> Variable[*NoAxes]: ...
+        @overload
+        def __call__(self, x: Variable[*B, C], target: Constant[*B] | HostArray,
+                     reduction: Unreduced, ignore_index: int = ...) -> Variable[*B]: ...
+        @overload
+        def __call__(self, x: Variable[N, C, *Rest], target: ClassIndices[N, *Rest],
+                     reduction: str = ..., ignore_index: int = ...) -> Variable[*AnyShape]: ...
+        @overload
+        def __call__(self, x: Variable[*B, C], target: Constant[*B] | HostArray,
+                     reduction: str = ..., ignore_index: int = ...) -> Variable[*AnyShape]: ...
+        @overload
+        def __call__(self, x: Constant[N, C, *Rest], target: ClassIndices[N, *Rest],
+                     reduction: Reduced = ..., ignore_index: int = ...) -> Constant[*NoAxes]: ...
+        @overload
+        def __call__(self, x: Constant[N, C, *Rest], target: ClassIndices[N, *Rest],
+                     reduction: Unreduced, ignore_index: int = ...) -> Constant[N, *Rest]: ...
+        @overload
+        def __call__(self, x: Constant[*B, C], target: Constant[*B] | HostArray,
+                     reduction: Reduced = ..., ignore_index: int = ...) -> Constant[*NoAxes]: ...
+        @overload
+        def __call__(self, x: Constant[*B, C], target: Constant[*B] | HostArray,
+                     reduction: Unreduced, ignore_index: int = ...) -> Constant[*B]: ...
+        @overload
+        def __call__(self, x: Constant[N, C, *Rest], target: ClassIndices[N, *Rest],
+                     reduction: str = ..., ignore_index: int = ...) -> Constant[*AnyShape]: ...
+        @overload
+        def __call__(self, x: Constant[*B, C], target: Constant[*B] | HostArray,
+                     reduction: str = ..., ignore_index: int = ...) -> Constant[*AnyShape]: ...
+        @overload
+        def __call__(self, x: Tensor[N, C, *Rest], target: ClassIndices[N, *Rest],
+                     reduction: Reduced = ..., ignore_index: int = ...) -> Tensor[*NoAxes]: ...
+        @overload
+        def __call__(self, x: Tensor[N, C, *Rest], target: ClassIndices[N, *Rest],
+                     reduction: Unreduced, ignore_index: int = ...) -> Tensor[N, *Rest]: ...
+        @overload
+        def __call__(self, x: Tensor[*B, C], target: Constant[*B] | HostArray,
+                     reduction: Reduced = ..., ignore_index: int = ...) -> Tensor[*NoAxes]: ...
+        @overload
+        def __call__(self, x: Tensor[*B, C], target: Constant[*B] | HostArray, reduction: Unreduced,
+                     ignore_index: int = ...) -> Tensor[*B]: ...
+        @overload
+        def __call__(self, x: Tensor[N, C, *Rest], target: ClassIndices[N, *Rest],
+                     reduction: str = ..., ignore_index: int = ...) -> Tensor[*AnyShape]: ...
+        @overload
+        def __call__(self, x: Tensor[*B, C], target: Constant[*B] | HostArray, reduction: str = ...,
+                     ignore_index: int = ...) -> Tensor[*AnyShape]: ...
+        # class probabilities: a floating target of the logits' shape
+        @overload
+        def __call__(self, x: Variable[*Shape], target: Tensor[*Shape], reduction: Reduced = ...,
+                     ignore_index: int = ...) -> Variable[*NoAxes]: ...
+        @overload
+        def __call__(self, x: Variable[N, C, *Rest], target: Tensor[N, C, *Rest],
+                     reduction: Unreduced, ignore_index: int = ...) -> Variable[N, *Rest]: ...
+        @overload
+        def __call__(self, x: Variable[*Shape], target: Tensor[*Shape], reduction: str = ...,
+                     ignore_index: int = ...) -> Variable[*AnyShape]: ...
+        @overload
+        def __call__(self, x: Tensor[*Shape], target: Variable[*Shape], reduction: Reduced = ...,
+                     ignore_index: int = ...) -> Variable[*NoAxes]: ...
+        @overload
+        def __call__(self, x: Tensor[N, C, *Rest], target: Variable[N, C, *Rest],
+                     reduction: Unreduced, ignore_index: int = ...) -> Variable[N, *Rest]: ...
+        @overload
+        def __call__(self, x: Tensor[*Shape], target: Variable[*Shape], reduction: str = ...,
+                     ignore_index: int = ...) -> Variable[*AnyShape]: ...
+        @overload
+        def __call__(self, x: Constant[*Shape], target: Constant[*Shape], reduction: Reduced = ...,
+                     ignore_index: int = ...) -> Constant[*NoAxes]: ...
+        @overload
+        def __call__(self, x: Constant[N, C, *Rest], target: Constant[N, C, *Rest],
+                     reduction: Unreduced, ignore_index: int = ...) -> Constant[N, *Rest]: ...
+        @overload
+        def __call__(self, x: Constant[*Shape], target: Constant[*Shape], reduction: str = ...,
+                     ignore_index: int = ...) -> Constant[*AnyShape]: ...
+        @overload
+        def __call__(self, x: Tensor[*Shape], target: Tensor[*Shape], reduction: Reduced = ...,
+                     ignore_index: int = ...) -> Tensor[*NoAxes]: ...
+        @overload
+        def __call__(self, x: Tensor[N, C, *Rest], target: Tensor[N, C, *Rest],
+                     reduction: Unreduced, ignore_index: int = ...) -> Tensor[N, *Rest]: ...
+        @overload
+        def __call__(self, x: Tensor[*Shape], target: Tensor[*Shape], reduction: str = ...,
+                     ignore_index: int = ...) -> Tensor[*AnyShape]: ...
 
 # --- the decorators: identities at run time, the types above for the checkers ------------------
 
@@ -1473,3 +1750,33 @@ def where_function(function: Callable[..., object]) -> WhereFunction:
 def forward_call(method: Callable[..., object]) -> ForwardCall:
     """Type ``Module.__call__`` as each module's ``forward`` (see ``ForwardCall``)."""
     return cast("ForwardCall", method)
+
+
+def activation_function(function: Callable[Concatenate[Any, P], Any]) -> ActivationFunction[P]:
+    """Type an activation (or ``dropout``): the result has ``x``'s kind and shape."""
+    return cast("ActivationFunction[P]", function)
+
+
+def batch_flatten_function(function: Callable[..., object]) -> BatchFlattenFunction:
+    """Type ``mu.nn.ops.flatten``: the first axis kept, the rest joined."""
+    return cast("BatchFlattenFunction", function)
+
+
+def pool_function(function: Callable[Concatenate[Any, P], Any]) -> PoolFunction[P]:
+    """Type a 2-D pooling function: ``(N, C, H, W)`` to ``(N, C, run-time, run-time)``."""
+    return cast("PoolFunction[P]", function)
+
+
+def loss_function(function: Callable[Concatenate[Any, Any, P], Any]) -> LossFunction[P]:
+    """Type a loss whose target has the input's shape."""
+    return cast("LossFunction[P]", function)
+
+
+def nll_function(function: Callable[..., object]) -> NllFunction:
+    """Type ``nll``: integer class indices."""
+    return cast("NllFunction", function)
+
+
+def cross_entropy_function(function: Callable[..., object]) -> CrossEntropyFunction:
+    """Type ``cross_entropy``: class indices or class probabilities."""
+    return cast("CrossEntropyFunction", function)

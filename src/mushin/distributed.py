@@ -39,7 +39,7 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from types import ModuleType, TracebackType
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import numpy as np
 
@@ -48,6 +48,8 @@ from mushin._backend import Array
 from mushin._creation import generator
 from mushin._tensor import Tensor, Variable
 from mushin.nn.module import Module
+
+TensorT = TypeVar("TensorT", bound="Tensor[*tuple[Any, ...]]")
 
 TIMEOUT_VARIABLE = "MUSHIN_DIST_TIMEOUT"
 """The environment variable giving the default collective timeout, in seconds (0: none)."""
@@ -417,7 +419,7 @@ def _tensor_array(tensor: Any, operation: str, numeric: bool) -> Array:
     return array
 
 
-def all_reduce(tensor: Tensor[Any], op: str = "sum") -> Tensor[Any]:
+def all_reduce(tensor: TensorT, op: str = "sum") -> TensorT:
     """Combine ``tensor`` over all ranks, in place in its array, and return it.
 
     ``op`` is ``"sum"``, ``"mean"``, ``"max"`` or ``"min"``; every rank must pass a tensor of
@@ -438,7 +440,7 @@ def all_reduce(tensor: Tensor[Any], op: str = "sum") -> Tensor[Any]:
     return tensor
 
 
-def broadcast(tensor: Tensor[Any], root: int = 0) -> Tensor[Any]:
+def broadcast(tensor: TensorT, root: int = 0) -> TensorT:
     """Copy rank ``root``'s values into ``tensor`` on every rank, in place; return it."""
     world = _world("broadcast()")
     array = _tensor_array(tensor, "broadcast()", numeric=False)
@@ -460,9 +462,9 @@ class _Bucket:
     def __init__(self, dtype: np.dtype[Any]) -> None:
         self.dtype = dtype
         self.size = 0
-        self.slots: list[tuple[str, Tensor[Any], int, int]] = []
+        self.slots: list[tuple[str, Tensor[*tuple[Any, ...]], int, int]] = []
 
-    def add(self, name: str, tensor: Tensor[Any]) -> None:
+    def add(self, name: str, tensor: Tensor[*tuple[Any, ...]]) -> None:
         self.slots.append((name, tensor, self.size, self.size + tensor.size))
         self.size += tensor.size
 
@@ -484,7 +486,7 @@ class _Bucket:
         return buffer
 
 
-def _plan_buckets(named_tensors: Sequence[tuple[str, Tensor[Any]]],
+def _plan_buckets(named_tensors: Sequence[tuple[str, Tensor[*tuple[Any, ...]]]],
                   limit_bytes: int) -> list[_Bucket]:
     """Group the tensors by dtype, in order, into buckets of at most ``limit_bytes`` (a
     larger tensor gets a bucket of its own)."""
@@ -573,7 +575,7 @@ class DataParallel(Module):
         limit = max(1, int(bucket_size_mb * 2**20))
         _check_same_model(world, module)
         self._gradient_buckets = _plan_buckets(module.named_parameters(), limit)
-        state: list[tuple[str, Tensor[Any]]] = [*module.named_parameters(),
+        state: list[tuple[str, Tensor[*tuple[Any, ...]]]] = [*module.named_parameters(),
                                                  *module.named_buffers()]
         self._broadcast_state(world, _plan_buckets(state, limit))
 
@@ -633,7 +635,7 @@ class DataParallel(Module):
             means: Array = reduced[:bucket.size]
             present = _on_host(reduced[bucket.size:]) > 0
             for (_, tensor, start, stop), has_grad in zip(bucket.slots, present, strict=True):
-                parameter = cast(Variable[Any], tensor)
+                parameter = cast("Variable[*tuple[Any, ...]]", tensor)
                 parameter._grad = means[start:stop].reshape(tensor.shape) if has_grad else None
 
     def _broadcast_state(self, world: _World, buckets: list[_Bucket]) -> None:
@@ -653,9 +655,9 @@ class DataParallel(Module):
         return f"DataParallel(\n  (module): {inner}\n)"
 
 
-def _gradient_array(tensor: Tensor[Any]) -> Array | None:
+def _gradient_array(tensor: Tensor[*tuple[Any, ...]]) -> Array | None:
     """A parameter's gradient as a backend array (``None`` when it has none)."""
-    grad = cast(Variable[Any], tensor)._grad
+    grad = cast("Variable[*tuple[Any, ...]]", tensor)._grad
     if isinstance(grad, Tensor):
         return grad._data
     return grad

@@ -13,6 +13,8 @@ import pytest
 
 import mushin as mu
 from mushin.nn.layers import (
+    ELU,
+    GELU,
     AvgPool2D,
     BatchNorm1D,
     BatchNorm2D,
@@ -21,9 +23,17 @@ from mushin.nn.layers import (
     Embedding,
     Flatten,
     LayerNorm,
+    LeakyReLU,
     Linear,
+    LogSoftmax,
     MaxPool2D,
+    ReLU,
     Sequential,
+    Sigmoid,
+    SiLU,
+    Softmax,
+    Softplus,
+    Tanh,
 )
 from mushin.nn.module import Module
 from mushin.testing import gradcheck
@@ -43,6 +53,8 @@ LAYERS: list[tuple[str, Callable[[], Module], tuple[int, ...]]] = [
     ("sequential", lambda: Sequential(Linear(3, 3, dtype="float64"), LayerNorm(3,
                                                                                dtype="float64")),
      (2, 3)),
+    ("activation-layers", lambda: Sequential(Linear(3, 4, dtype="float64"), GELU(), SiLU(),
+                                             Softplus(0.5), Softmax(axis=0), Tanh()), (2, 3)),
 ]
 IDS = [case[0] for case in LAYERS]
 
@@ -229,7 +241,8 @@ def test_every_layer_takes_dtype_and_device() -> None:
                  lambda **k: BatchNorm1D(2, **k), lambda **k: BatchNorm2D(2, **k),
                  lambda **k: LayerNorm(2, **k), lambda **k: Embedding(2, 2, **k),
                  lambda **k: Dropout(0.1, **k), lambda **k: MaxPool2D(2, **k),
-                 lambda **k: AvgPool2D(2, **k), lambda **k: Flatten(**k)):
+                 lambda **k: AvgPool2D(2, **k), lambda **k: Flatten(**k),
+                 lambda **k: ReLU(**k), lambda **k: LogSoftmax(1, **k)):
         layer = make(dtype="float64", device="cpu")
         assert all(parameter.dtype == np.float64 for parameter in layer.parameters())
         with pytest.raises(ValueError, match="unknown device"):
@@ -251,3 +264,44 @@ def test_reprs_follow_pytorch() -> None:
     assert repr(Embedding(10, 3, padding_idx=0)) == "Embedding(10, 3, padding_idx=0)"
     assert repr(Dropout(0.2)) == "Dropout(p=0.2)"
     assert repr(Flatten()) == "Flatten(start_dim=1, end_dim=-1)"
+
+
+ACTIVATION_LAYERS: list[Callable[[], Module]] = [
+    ReLU, Sigmoid, Tanh, GELU, SiLU, lambda: LeakyReLU(0.1), lambda: ELU(2.0),
+    lambda: Softplus(3.0, 5.0), lambda: Softmax(0), lambda: LogSoftmax(),
+]
+
+
+@pytest.mark.parametrize("make", ACTIVATION_LAYERS)
+def test_activation_layers_keep_kind_dtype_and_shape_and_hold_no_parameters(
+        make: Callable[[], Module]) -> None:
+    layer = make()
+    assert layer.parameters() == []
+    assert layer.state_dict() == {}
+    x = np.random.default_rng(4).standard_normal((3, 2, 4)).astype(np.float32)
+    constant_out = layer(mu.constant(x))
+    variable_out = layer(mu.variable(x))
+    assert isinstance(constant_out, mu.Constant)
+    assert isinstance(variable_out, mu.Variable)
+    assert constant_out.shape == (3, 2, 4)
+    assert constant_out.dtype == np.float32
+    np.testing.assert_array_equal(constant_out.numpy(), variable_out.numpy())
+
+
+def test_activation_layer_reprs_and_bad_arguments() -> None:
+    assert repr(ReLU()) == "ReLU()"
+    assert repr(LeakyReLU(0.2)) == "LeakyReLU(negative_slope=0.2)"
+    assert repr(ELU()) == "ELU(alpha=1.0)"
+    assert repr(Softplus(2.0)) == "Softplus(beta=2.0, threshold=20.0)"
+    assert repr(Softmax(axis=1)) == "Softmax(axis=1)"
+    assert repr(LogSoftmax()) == "LogSoftmax(axis=-1)"
+    with pytest.raises(TypeError, match="negative_slope"):
+        LeakyReLU("0.1")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="alpha"):
+        ELU(None)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="beta"):
+        Softplus(0.0)
+    with pytest.raises(TypeError, match="axis"):
+        Softmax(1.5)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="axis"):
+        Softmax(axis=2)(mu.ones((2, 2)))

@@ -366,3 +366,43 @@ def test_bad_inputs_name_what_was_expected(kind: str) -> None:
 def test_lstm_state_must_be_a_pair() -> None:
     with pytest.raises(TypeError, match=r"hx must be a pair \(h_0, c_0\)"):
         LSTM(3, 4)(mu.randn((2, 5, 3)), mu.zeros((1, 2, 4)))
+
+
+@pytest.mark.parametrize("steps", [1, 4])
+@pytest.mark.parametrize("config", [{}, {"bias": False, "bidirectional": True},
+                                    {"num_layers": 2, "batch_first": False}])
+def test_lstm_gradients_from_a_constant_input(config: dict[str, Any], steps: int) -> None:
+    """The fused LSTM's other paths: no input gradient (a constant input, as in training
+    on data), one time step, the states' and parameters' gradients only, and the forward
+    without a gradient to come (no_grad), which keeps nothing for a backward."""
+    torch = pytest.importorskip("torch")
+    ours, theirs = _torch_pair("LSTM", config)
+    rng = np.random.default_rng(5)
+    batch_first = config.get("batch_first", True)
+    x = rng.standard_normal((BATCH, steps, INPUT) if batch_first else (steps, BATCH, INPUT))
+    initial = _initial("LSTM", ours, rng, BATCH)
+    ours_states = [mu.variable(value) for value in initial]
+    theirs_states = [torch.tensor(value, requires_grad=True) for value in initial]
+    ours_output, ours_finals = ours(mu.constant(x), tuple(ours_states))
+    theirs_output, theirs_finals = theirs(torch.tensor(x), tuple(theirs_states))
+    with mu.no_grad():
+        plain, _ = ours(mu.constant(x), tuple(mu.constant(value) for value in initial))
+    np.testing.assert_array_equal(plain.numpy(), ours_output.numpy())
+    ours_loss = ours_output.sum() * 0.0
+    theirs_loss = theirs_output.sum() * 0.0
+    for mine, other in zip([ours_output, *ours_finals], [theirs_output, *theirs_finals],
+                           strict=True):
+        np.testing.assert_allclose(mine.numpy(), other.detach().numpy(), rtol=1e-10,
+                                   atol=1e-12)
+        seed = rng.standard_normal(mine.shape)
+        ours_loss = ours_loss + (mine * seed).sum()
+        theirs_loss = theirs_loss + (other * torch.tensor(seed)).sum()
+    ours_loss.backward()
+    theirs_loss.backward()
+    for mine, other in zip(ours_states, theirs_states, strict=True):
+        np.testing.assert_allclose(mine.grad().numpy(), other.grad.numpy(), rtol=1e-9,
+                                   atol=1e-12)
+    for (name, mine), (_, other) in zip(ours.named_parameters(), theirs.named_parameters(),
+                                        strict=True):
+        np.testing.assert_allclose(mine.grad().numpy(), other.grad.numpy(), rtol=1e-9,
+                                   atol=1e-12, err_msg=name)

@@ -16,6 +16,8 @@ import pytest
 import mushin as mu
 from mushin.nn import activations, losses, ops
 from mushin.nn.layers import (
+    ELU,
+    GELU,
     AvgPool2D,
     BatchNorm1D,
     BatchNorm2D,
@@ -24,9 +26,17 @@ from mushin.nn.layers import (
     Embedding,
     Flatten,
     LayerNorm,
+    LeakyReLU,
     Linear,
+    LogSoftmax,
     MaxPool2D,
+    ReLU,
     Sequential,
+    Sigmoid,
+    SiLU,
+    Softmax,
+    Softplus,
+    Tanh,
 )
 from mushin.nn.module import Module
 
@@ -113,6 +123,21 @@ LAYER_CASES: list[tuple[str, Callable[[], Module], Callable[[], Any], tuple[int,
                                    MaxPool2D(2), Flatten(), Linear(8, 3, **_dtype64())),
      lambda: nn.Sequential(nn.Conv2d(1, 2, 3, padding=1), nn.BatchNorm2d(2), nn.ReLU(),
                            nn.MaxPool2d(2), nn.Flatten(), nn.Linear(8, 3)), (3, 1, 4, 4)),
+    ("relu", ReLU, nn.ReLU, (4, 5)),
+    ("leaky-relu", lambda: LeakyReLU(0.2), lambda: nn.LeakyReLU(0.2), (4, 5)),
+    ("sigmoid", Sigmoid, nn.Sigmoid, (4, 5)),
+    ("tanh", Tanh, nn.Tanh, (4, 5)),
+    ("gelu", GELU, nn.GELU, (4, 5)),
+    ("silu", SiLU, nn.SiLU, (4, 5)),
+    ("elu", lambda: ELU(0.5), lambda: nn.ELU(0.5), (4, 5)),
+    ("softplus", lambda: Softplus(2.0, threshold=1.0), lambda: nn.Softplus(2.0, 1.0), (4, 5)),
+    ("softmax", lambda: Softmax(axis=1), lambda: nn.Softmax(dim=1), (3, 4, 5)),
+    ("logsoftmax", lambda: LogSoftmax(axis=0), lambda: nn.LogSoftmax(dim=0), (3, 4, 5)),
+    ("mlp-with-activation-layers",
+     lambda: Sequential(Linear(4, 8, **_dtype64()), ReLU(), Linear(8, 3, **_dtype64()),
+                        LogSoftmax()),
+     lambda: nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3), nn.LogSoftmax(-1)),
+     (5, 4)),
 ]
 
 

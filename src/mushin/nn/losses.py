@@ -13,15 +13,18 @@ the others are composed from operations. All are stable for logits of +-1e4.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from mushin import _backend, ops
+from mushin import _backend
+from mushin import _typing as typed
 from mushin._backend import Array
 from mushin._graph import Primitive
 from mushin._tensor import Constant, ShapeError, Tensor, Variable, apply
 from mushin.nn import activations
 from mushin.nn.activations import _logsoftmax_forward
+from mushin.ops import elementwise, reduce
 from mushin.ops._util import accumulator, shape_of
+from mushin.ops.shape import reshape
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -49,14 +52,14 @@ def _target(name: str, x: Any, target: Any) -> Any:
     if shape_of(x) != shape_of(target):
         raise ShapeError(f"{name}: the input of shape {shape_of(x)} and the target of shape "
                          f"{shape_of(target)} differ")
-    return target
+    return cast(Any, target)  # not the Variable[Unknown] that isinstance on Any gives pyright
 
 
 def _reduce(loss: Any, reduction: str) -> Any:
     if reduction == "mean":
-        return ops.mean(loss)
+        return reduce.mean(loss)
     if reduction == "sum":
-        return ops.sum(loss)
+        return reduce.sum(loss)
     return loss
 
 
@@ -76,6 +79,8 @@ def _class_indices(name: str, x: Any, target: Any, ignore_index: int) -> Array:
         raise ShapeError(f"{name}: an input of shape {x_shape} needs a target of class indices "
                          f"of shape {expected}, got shape {tuple(data.shape)}")
     classes = x_shape[0] if len(x_shape) == 1 else x_shape[1]
+    if not data.size or (int(data.min()) >= 0 and int(data.max()) < classes):
+        return data  # the usual case, in two reductions
     bad = ((data < 0) | (data >= classes)) & (data != ignore_index)
     if bool(backend.xp.any(bad)):
         first = int(data[bad].reshape(-1)[0])
@@ -91,9 +96,9 @@ def _apply_class_loss(prim: Primitive, x: Any, target: Any, reduction: str,
     indices = _class_indices(prim.name, x, target, ignore_index)
     if indices.ndim:
         return apply(prim, x, indices, reduction=reduction, ignore_index=ignore_index)
-    loss = apply(prim, ops.reshape(x, (1, -1)), indices.reshape(1), reduction=reduction,
+    loss = apply(prim, reshape(x, (1, -1)), indices.reshape(1), reduction=reduction,
                  ignore_index=ignore_index)
-    return ops.reshape(loss, ()) if reduction == "none" else loss
+    return reshape(loss, ()) if reduction == "none" else loss
 
 
 def _valid_and_safe(xp: Any, target: Array, ignore_index: int) -> tuple[Array, Array]:
@@ -148,10 +153,34 @@ def _nll_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any, reduction: str
 NLL = Primitive("nll", _nll_forward, _nll_vjp, saves="inputs")
 
 
+def _fast_rows(logits: Any) -> bool:
+    """Whether the fused 2-D path applies: ``(N, C)`` logits of float32 or float64."""
+    return bool(logits.ndim == 2 and logits.dtype.kind == "f" and logits.dtype.itemsize >= 4)
+
+
 def _cross_entropy_forward(xp: Any, logits: Array, target: Array, reduction: str,
                            ignore_index: int) -> Array:
-    return _nll_forward(xp, _logsoftmax_forward(xp, logits, 1), target, reduction,
-                        ignore_index)
+    if not _fast_rows(logits):
+        return _nll_forward(xp, _logsoftmax_forward(xp, logits, 1), target, reduction,
+                            ignore_index)
+    # (N, C) logits: log-sum-exp minus the picked logit, both relative to the row maximum,
+    # without the (N, C) log-probabilities; the sums stay in the logits' dtype. Array
+    # methods rather than ``xp.sum``...: the same reductions with less Python around them.
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    valid = target != ignore_index
+    count = int(valid.sum())
+    every = count == valid.size
+    safe = target if every else xp.where(valid, target, 0)
+    losses = xp.log(xp.exp(shifted).sum(axis=1))
+    losses -= shifted[xp.arange(shifted.shape[0]), safe]
+    if not every:
+        losses = xp.where(valid, losses, 0)
+    if reduction == "none":
+        return losses
+    total = losses.sum()
+    if reduction == "mean":
+        return total / count if count else xp.full((), xp.nan, dtype=losses.dtype)
+    return total
 
 
 def _cross_entropy_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any, reduction: str,
@@ -160,14 +189,25 @@ def _cross_entropy_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any, redu
     target = F.unwrap(target)
     xp = _backend.namespace_of(target)
     valid, safe = _valid_and_safe(xp, target, ignore_index)
-    one_hot = _one_hot(xp, safe, parents[0].shape[1], g.dtype)
-    scale = _picked_grad_scale(F, xp, g, valid, reduction)
-    return (F.softmax(logits, axis=1) - one_hot) * scale, None
+    if F.graph_mode or not _fast_rows(logits):
+        one_hot = _one_hot(xp, safe, parents[0].shape[1], g.dtype)
+        scale = _picked_grad_scale(F, xp, g, valid, reduction)
+        return (F.softmax(logits, axis=1) - one_hot) * scale, None
+    # Plain arrays, (N, C): softmax - one_hot built in one fresh array, scaled in place.
+    grad = xp.exp(logits - logits.max(axis=1, keepdims=True))
+    grad /= grad.sum(axis=1, keepdims=True)
+    grad[xp.arange(grad.shape[0]), safe] -= 1
+    if reduction != "none" and bool(valid.all()):
+        grad *= g / grad.shape[0] if reduction == "mean" else g
+    else:
+        grad *= _picked_grad_scale(F, xp, g, valid, reduction)
+    return grad, None
 
 
 CROSS_ENTROPY = Primitive("cross_entropy", _cross_entropy_forward, _cross_entropy_vjp)
 
 
+@typed.nll_function
 def nll(log_probs: Any, target: Any, reduction: str = "mean", ignore_index: int = -100) -> Any:
     """The negative log-likelihood ``-log_probs[n, target[n]]`` of integer class indices,
     averaged over the targets that are not ``ignore_index`` (``reduction="mean"``)."""
@@ -175,6 +215,7 @@ def nll(log_probs: Any, target: Any, reduction: str = "mean", ignore_index: int 
     return _apply_class_loss(NLL, log_probs, target, reduction, ignore_index)
 
 
+@typed.cross_entropy_function
 def cross_entropy(logits: Any, target: Any, reduction: str = "mean",
                   ignore_index: int = -100) -> Any:
     """``nll(logsoftmax(logits, axis=1), target)`` in one stable step, for integer class
@@ -187,7 +228,7 @@ def cross_entropy(logits: Any, target: Any, reduction: str = "mean",
     if target_data.dtype.kind == "f":
         target = _target("cross_entropy", logits, target)
         axis = 1 if len(shape_of(logits)) > 1 else 0
-        losses = -ops.sum(target * activations.logsoftmax(logits, axis=axis), axis=axis)
+        losses = -reduce.sum(target * activations.logsoftmax(logits, axis=axis), axis=axis)
         return _reduce(losses, reduction)
     return _apply_class_loss(CROSS_ENTROPY, logits, target_data, reduction, ignore_index)
 
@@ -219,6 +260,7 @@ def _bce_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any) -> tuple[Any, 
 BINARY_CROSS_ENTROPY = Primitive("binary_cross_entropy", _bce_forward, _bce_vjp)
 
 
+@typed.loss_function
 def binary_cross_entropy(probs: Any, target: Any, reduction: str = "mean") -> Any:
     """``-(target * log(probs) + (1 - target) * log(1 - probs))`` with each log clamped at
     -100 (PyTorch's); ``probs`` must lie in [0, 1]."""
@@ -246,6 +288,7 @@ def _bce_logits_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any) -> tupl
 BCE_WITH_LOGITS = Primitive("bce_with_logits", _bce_logits_forward, _bce_logits_vjp)
 
 
+@typed.loss_function
 def bce_with_logits(logits: Any, target: Any, reduction: str = "mean") -> Any:
     """``binary_cross_entropy(sigmoid(logits), target)`` computed stably from the logits."""
     _check_reduction("bce_with_logits", reduction)
@@ -255,6 +298,7 @@ def bce_with_logits(logits: Any, target: Any, reduction: str = "mean") -> Any:
 
 # --- regression and divergence ----------------------------------------------------------------
 
+@typed.loss_function
 def mse(x: Any, target: Any, reduction: str = "mean") -> Any:
     """The squared error ``(x - target) ** 2``, averaged by default."""
     _check_reduction("mse", reduction)
@@ -262,12 +306,14 @@ def mse(x: Any, target: Any, reduction: str = "mean") -> Any:
     return _reduce(difference * difference, reduction)
 
 
+@typed.loss_function
 def l1(x: Any, target: Any, reduction: str = "mean") -> Any:
     """The absolute error ``|x - target|``, averaged by default."""
     _check_reduction("l1", reduction)
-    return _reduce(ops.abs(x - _target("l1", x, target)), reduction)
+    return _reduce(elementwise.abs(x - _target("l1", x, target)), reduction)
 
 
+@typed.loss_function
 def huber(x: Any, target: Any, reduction: str = "mean", delta: float = 1.0) -> Any:
     """``0.5 * d ** 2`` where ``|d| < delta``, ``delta * (|d| - 0.5 * delta)`` elsewhere, for
     ``d = x - target``."""
@@ -275,11 +321,13 @@ def huber(x: Any, target: Any, reduction: str = "mean", delta: float = 1.0) -> A
     if isinstance(delta, bool) or not isinstance(delta, int | float) or delta <= 0:
         raise ValueError(f"huber: delta must be a positive number, got {delta!r}")
     difference = x - _target("huber", x, target)
-    size = ops.abs(difference)
-    losses = ops.where(size < delta, 0.5 * difference * difference, delta * (size - 0.5 * delta))
+    size = elementwise.abs(difference)
+    losses = elementwise.where(size < delta, 0.5 * difference * difference,
+                               delta * (size - 0.5 * delta))
     return _reduce(losses, reduction)
 
 
+@typed.loss_function
 def kl_div(input_log_probs: Any, target: Any, reduction: str = "mean",
            log_target: bool = False) -> Any:
     """The Kullback-Leibler divergence ``target * (log(target) - input_log_probs)`` (0 where
@@ -289,12 +337,13 @@ def kl_div(input_log_probs: Any, target: Any, reduction: str = "mean",
     _check_reduction("kl_div", reduction, (*_REDUCTIONS, "batchmean"))
     target = _target("kl_div", input_log_probs, target)
     if log_target:
-        losses = ops.exp(target) * (target - input_log_probs)
+        losses = elementwise.exp(target) * (target - input_log_probs)
     else:
         positive = target > 0
-        log_target_values = ops.log(ops.where(positive, target, 1))
-        losses = ops.where(positive, target * log_target_values, 0) - target * input_log_probs
+        log_target_values = elementwise.log(elementwise.where(positive, target, 1))
+        losses = (elementwise.where(positive, target * log_target_values, 0)
+                  - target * input_log_probs)
     if reduction == "batchmean":
         shape = shape_of(input_log_probs)
-        return ops.sum(losses) * (1.0 / (shape[0] if shape else 1))
+        return reduce.sum(losses) * (1.0 / (shape[0] if shape else 1))
     return _reduce(losses, reduction)

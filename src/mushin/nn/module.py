@@ -13,12 +13,25 @@ when frozen, so the ``Variable`` objects an optimizer holds stay the parameters 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any, NamedTuple, Protocol, TypeVar, overload
+from typing import Any, NamedTuple, Protocol, TypeGuard, TypeVar, overload
 
 import numpy as np
 
 from mushin import _backend
 from mushin._tensor import Constant, Tensor, Variable, _new_constant, _new_variable
+
+Parameter = Variable[*tuple[Any, ...]]
+"""A parameter: a ``Variable`` of any shape."""
+Buffer = Constant[*tuple[Any, ...]]
+"""A buffer: a ``Constant`` of any shape."""
+
+
+def _is_parameter(value: object) -> TypeGuard[Parameter]:
+    return isinstance(value, Variable)
+
+
+def _is_buffer(value: object) -> TypeGuard[Buffer]:
+    return isinstance(value, Constant)
 
 
 class LoadResult(NamedTuple):
@@ -63,8 +76,8 @@ class Module:
     """
 
     training: bool
-    _parameters: dict[str, Variable[Any]]
-    _buffers: dict[str, Constant[Any]]
+    _parameters: dict[str, Parameter]
+    _buffers: dict[str, Buffer]
     _modules: dict[str, Module]
 
     forward: Callable[..., Any] = _forward_not_written
@@ -79,7 +92,7 @@ class Module:
     __call__ = _CallsForward()
 
     # --- registration ------------------------------------------------------------------
-    def _registries(self) -> tuple[dict[str, Variable[Any]], dict[str, Constant[Any]],
+    def _registries(self) -> tuple[dict[str, Parameter], dict[str, Buffer],
                                    dict[str, Module]]:
         if "_modules" not in self.__dict__:
             raise AttributeError(f"{type(self).__name__}: call super().__init__() before "
@@ -112,10 +125,10 @@ class Module:
         object.__delattr__(self, name)
 
     @staticmethod
-    def _as_buffer(name: str, value: Any) -> Constant[Any]:
-        if isinstance(value, Constant):
+    def _as_buffer(name: str, value: Any) -> Buffer:
+        if _is_buffer(value):
             return value
-        if isinstance(value, Variable):
+        if _is_parameter(value):
             return value.freeze()
         if hasattr(value, "shape") and hasattr(value, "dtype"):
             return _new_constant(value)
@@ -146,7 +159,7 @@ class Module:
                              f"{name!r}")
         setattr(self, name, module)
 
-    def _param(self, parameter: Variable[*tuple[Any, ...]] | None) -> Any:
+    def _param(self, parameter: Parameter | None) -> Any:
         """``parameter`` while training; a ``Constant`` with its values when frozen."""
         if parameter is None or self.training:
             return parameter
@@ -180,10 +193,10 @@ class Module:
         """The direct sub-modules."""
         yield from self._modules.values()
 
-    def named_parameters(self, prefix: str = "") -> list[tuple[str, Variable[Any]]]:
+    def named_parameters(self, prefix: str = "") -> list[tuple[str, Parameter]]:
         """``(dotted name, Variable)`` for every parameter of the tree, each once."""
         seen: set[int] = set()
-        found: list[tuple[str, Variable[Any]]] = []
+        found: list[tuple[str, Parameter]] = []
         for module_name, module in self.named_modules(prefix):
             for name, parameter in module._parameters.items():
                 if id(parameter) not in seen:
@@ -191,17 +204,17 @@ class Module:
                     found.append((f"{module_name}.{name}" if module_name else name, parameter))
         return found
 
-    def parameters(self) -> list[Variable[Any]]:
+    def parameters(self) -> list[Parameter]:
         """Every parameter of the tree, each once, in registration order."""
         return [parameter for _, parameter in self.named_parameters()]
 
-    def named_buffers(self, prefix: str = "") -> list[tuple[str, Constant[Any]]]:
+    def named_buffers(self, prefix: str = "") -> list[tuple[str, Buffer]]:
         """``(dotted name, Constant)`` for every buffer of the tree."""
         return [(f"{module_name}.{name}" if module_name else name, buffer)
                 for module_name, module in self.named_modules(prefix)
                 for name, buffer in module._buffers.items()]
 
-    def buffers(self) -> list[Constant[Any]]:
+    def buffers(self) -> list[Buffer]:
         """Every buffer of the tree."""
         return [buffer for _, buffer in self.named_buffers()]
 
@@ -227,19 +240,19 @@ class Module:
         return self
 
     # --- state -------------------------------------------------------------------------------
-    def _state_items(self) -> list[tuple[str, Tensor[Any]]]:
+    def _state_items(self) -> list[tuple[str, Tensor[*tuple[Any, ...]]]]:
         """Every parameter and buffer by dotted name, module by module (PyTorch's order)."""
-        items: list[tuple[str, Tensor[Any]]] = []
+        items: list[tuple[str, Tensor[*tuple[Any, ...]]]] = []
         for module_name, module in self.named_modules():
             prefix = f"{module_name}." if module_name else ""
             items.extend((prefix + name, tensor) for name, tensor in module._parameters.items())
             items.extend((prefix + name, tensor) for name, tensor in module._buffers.items())
         return items
 
-    def state_dict(self) -> dict[str, Constant[Any]]:
+    def state_dict(self) -> dict[str, Buffer]:
         """An ordered ``dict`` of dotted name -> ``Constant`` copy of every parameter and
         buffer, on the device it lives on; later training does not change it."""
-        state: dict[str, Constant[Any]] = {}
+        state: dict[str, Buffer] = {}
         for name, tensor in self._state_items():
             data = tensor._data
             state[name] = _new_constant(data.copy())
@@ -261,13 +274,13 @@ class Module:
         own = dict(self._state_items())
         missing = [name for name in own if name not in state]
         unexpected = [name for name in state if name not in own]
-        problems = []
+        problems: list[str] = []
         if strict and missing:
             problems.append(f"missing keys {missing}")
         if strict and unexpected:
             problems.append(f"unexpected keys {unexpected}")
-        converted: list[tuple[Tensor[Any], Any]] = []
-        wrong_shapes = []
+        converted: list[tuple[Tensor[*tuple[Any, ...]], Any]] = []
+        wrong_shapes: list[str] = []
         wrong_dtypes: list[str] = []
         for name, value in state.items():
             target = own.get(name)

@@ -89,3 +89,9 @@ def annotation_broadcast_result() -> None:
     x, _ = tensors()
     b: mu.Variable[L[4], L[2], L[2]] = mu.broadcast_to(x, (4, 2, 3))  # E: to [4, 2, 3]
     print(b)
+
+
+def annotation_unary_result() -> None:
+    x, _ = tensors()
+    e: mu.Variable[L[3], L[2]] = mu.exp(-x)  # E: exp of [2, 3] is [2, 3]
+    print(e)

@@ -1,5 +1,17 @@
 """mu.nn.layers: every layer, each a mu.nn.Module with PyTorch's parameter layout."""
 
+from mushin.nn.layers.activation import (
+    ELU,
+    GELU,
+    LeakyReLU,
+    LogSoftmax,
+    ReLU,
+    Sigmoid,
+    SiLU,
+    Softmax,
+    Softplus,
+    Tanh,
+)
 from mushin.nn.layers.attention import MultiHeadAttention
 from mushin.nn.layers.conv import Conv2D
 from mushin.nn.layers.dropout import Dropout
@@ -12,7 +24,8 @@ from mushin.nn.layers.recurrent import GRU, LSTM, RNN
 from mushin.nn.module import Sequential
 
 __all__ = [
-    "GRU", "LSTM", "RNN", "AvgPool2D", "BatchNorm1D", "BatchNorm2D", "Conv2D", "Dropout",
-    "Embedding", "Flatten", "LayerNorm", "Linear", "MaxPool2D", "MultiHeadAttention",
-    "Sequential",
+    "ELU", "GELU", "GRU", "LSTM", "RNN", "AvgPool2D", "BatchNorm1D", "BatchNorm2D", "Conv2D",
+    "Dropout", "Embedding", "Flatten", "LayerNorm", "LeakyReLU", "Linear", "LogSoftmax",
+    "MaxPool2D", "MultiHeadAttention", "ReLU", "Sequential", "SiLU", "Sigmoid", "Softmax",
+    "Softplus", "Tanh",
 ]

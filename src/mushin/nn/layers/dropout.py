@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from mushin._tensor import Tensor
 from mushin.nn.module import Module, check_options
 from mushin.nn.ops import dropout
 
-TensorT = TypeVar("TensorT")
+TensorT = TypeVar("TensorT", bound="Tensor[*tuple[Any, ...]]")
 
 
 class Dropout(Module):

@@ -6,8 +6,8 @@ import math
 from typing import Any
 
 from mushin.nn.module import Module, check_options
-from mushin.ops import reshape
 from mushin.ops._util import normalize_axis, shape_of
+from mushin.ops.shape import reshape
 
 
 class Flatten(Module):
@@ -24,6 +24,9 @@ class Flatten(Module):
         self.start_dim = start_dim
         self.end_dim = end_dim
 
+    # ``Any``: the axes joined are values, not types, and a result of run-time shape
+    # (``Variable[*tuple[Any, ...]]``) would leave a following ``Linear``'s batch axes unknown
+    # to pyright. ``mu.nn.ops.flatten`` (axis 0 kept) is typed ``[N, Any]``.
     def forward(self, x: Any) -> Any:
         """``x`` with the axes ``start_dim..end_dim`` joined."""
         shape = shape_of(x)

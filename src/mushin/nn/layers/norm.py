@@ -13,13 +13,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from mushin import _backend, ops
+from mushin import _backend
 from mushin._backend import Array
 from mushin._creation import ones, zeros
 from mushin._graph import Primitive
 from mushin._tensor import Constant, ShapeError, Variable, apply
 from mushin.nn.module import Module
 from mushin.ops._util import shape_of
+from mushin.ops.shape import reshape
 
 
 def _normalize_forward(xp: Any, x: Array, axes: tuple[int, ...], eps: float) -> Array:
@@ -61,9 +62,9 @@ class _BatchNorm(Module):
 
     _ranks: tuple[int, ...] = ()
     _layout: str = ""
-    running_mean: Constant[Any] | None
-    running_var: Constant[Any] | None
-    num_batches_tracked: Constant[Any] | None
+    running_mean: Constant[*tuple[Any, ...]] | None
+    running_var: Constant[*tuple[Any, ...]] | None
+    num_batches_tracked: Constant[*tuple[Any, ...]] | None
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True, *, dtype: Any = None,
@@ -80,8 +81,8 @@ class _BatchNorm(Module):
                                                                     positive=False)
         self.affine = affine
         self.track_running_stats = track_running_stats
-        self.weight: Variable[Any] | None = None
-        self.bias: Variable[Any] | None = None
+        self.weight: Variable[*tuple[Any, ...]] | None = None
+        self.bias: Variable[*tuple[Any, ...]] | None = None
         if affine:
             self.weight = ones((num_features,), dtype=dtype, device=device)
             self.bias = zeros((num_features,), dtype=dtype, device=device)
@@ -119,7 +120,7 @@ class _BatchNorm(Module):
             inverse_std = 1 / _backend.namespace_of(running_var).sqrt(running_var + self.eps)
             result = (x - running_mean.reshape(broadcast)) * inverse_std.reshape(broadcast)
         if weight is not None:
-            result = result * ops.reshape(weight, broadcast) + ops.reshape(bias, broadcast)
+            result = result * reshape(weight, broadcast) + reshape(bias, broadcast)
         return result
 
     def _running_stats(self) -> tuple[Array, Array, Array] | None:

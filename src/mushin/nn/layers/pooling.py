@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
+from mushin._tensor import Constant, Tensor, Variable
 from mushin.nn.module import Module, check_options
 from mushin.nn.ops import Pair, _pair, avgpool2d, maxpool2d
+
+if TYPE_CHECKING:
+    from mushin._typing import Untyped
+
+Batch = TypeVar("Batch")
+Channels = TypeVar("Channels")
 
 
 class _Pool2D(Module):
@@ -33,6 +40,19 @@ class MaxPool2D(_Pool2D):
                  device: str | None = None) -> None:
         super().__init__(kernel_size, stride, padding, dtype, device)
 
+    # (B, C, H, W) to (B, C, Ho, Wo), the input's kind; Ho and Wo are known at run time.
+    @overload
+    def forward(self, x: Untyped) -> Untyped: ...
+    @overload
+    def forward(self, x: Variable[Batch, Channels, Any, Any]) -> Variable[
+            Batch, Channels, Any, Any]: ...
+    @overload
+    def forward(self, x: Constant[Batch, Channels, Any, Any]) -> Constant[
+            Batch, Channels, Any, Any]: ...
+    @overload
+    def forward(self, x: Tensor[Batch, Channels, Any, Any]) -> Tensor[
+            Batch, Channels, Any, Any]: ...
+
     def forward(self, x: Any) -> Any:
         """``maxpool2d(x, kernel_size, stride, padding)``."""
         return maxpool2d(x, self.kernel_size, self.stride, self.padding)
@@ -46,6 +66,19 @@ class AvgPool2D(_Pool2D):
                  padding: int | Pair = 0, *, dtype: Any = None,
                  device: str | None = None) -> None:
         super().__init__(kernel_size, stride, padding, dtype, device)
+
+    # (B, C, H, W) to (B, C, Ho, Wo), the input's kind; Ho and Wo are known at run time.
+    @overload
+    def forward(self, x: Untyped) -> Untyped: ...
+    @overload
+    def forward(self, x: Variable[Batch, Channels, Any, Any]) -> Variable[
+            Batch, Channels, Any, Any]: ...
+    @overload
+    def forward(self, x: Constant[Batch, Channels, Any, Any]) -> Constant[
+            Batch, Channels, Any, Any]: ...
+    @overload
+    def forward(self, x: Tensor[Batch, Channels, Any, Any]) -> Tensor[
+            Batch, Channels, Any, Any]: ...
 
     def forward(self, x: Any) -> Any:
         """``avgpool2d(x, kernel_size, stride, padding)``."""

@@ -1,0 +1,133 @@
+"""LSTM training steps: one-layer LSTM (64 -> 128, batch-first ``(batch, time, features)``)
+over 50 time steps, a Linear(128 -> 10) head on the last step, softmax cross-entropy on
+integer labels, SGD with momentum 0.9, batch 32, 50 training steps, float32; mushin and
+PyTorch on the same data and initial weights (mushin's LSTM parameters are PyTorch's, name for
+name), plus the matmul floor. At the end both frameworks' losses after the same steps must
+agree, so the two can't silently compute different things.
+
+    python benchmarks/lstm.py [--steps 50] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+import numpy as np
+from _common import best_time, matmul_rate, report, torch_or_none
+
+import mushin as mu
+from mushin.nn.layers import LSTM, Linear
+from mushin.nn.losses import cross_entropy
+from mushin.nn.optimizers import SGD
+
+BATCH = 32
+STEPS_IN_TIME = 50
+FEATURES = 64
+HIDDEN = 128
+CLASSES = 10
+LR = 0.01
+
+
+def make_data(steps: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    sequences = rng.standard_normal((steps * BATCH, STEPS_IN_TIME, FEATURES), dtype=np.float32)
+    labels = rng.integers(0, CLASSES, steps * BATCH)
+    return sequences, labels
+
+
+def flops(steps: int) -> float:
+    """Multiply-adds x 2 of the LSTM's and the head's forward and backward passes: the input
+    projection forward and its weight gradient (no input gradient: the data is constant),
+    the recurrent product forward, its state gradient and its weight gradient."""
+    rows = BATCH * STEPS_IN_TIME
+    gates = 4 * HIDDEN
+    lstm = 2 * rows * gates * (2 * FEATURES + 3 * HIDDEN)
+    head = 3 * 2 * BATCH * HIDDEN * CLASSES
+    return steps * (lstm + head)
+
+
+def mushin_model() -> tuple[Any, Any]:
+    mu.seed(0)
+    return LSTM(FEATURES, HIDDEN), Linear(HIDDEN, CLASSES)
+
+
+def weights_of(lstm: Any, head: Any) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """mushin's initial weights, in PyTorch's names and layouts."""
+    return ({name: value.numpy() for name, value in lstm.state_dict().items()},
+            {name: value.numpy() for name, value in head.state_dict().items()})
+
+
+def mushin_run(sequences: np.ndarray, labels: np.ndarray, weights: Any) -> Any:
+    lstm, head = mushin_model()
+    parameters = [*lstm.parameters(), *head.parameters()]
+    batches = [(mu.constant(sequences[s:s + BATCH]), mu.constant(labels[s:s + BATCH]))
+               for s in range(0, len(labels), BATCH)]
+    losses: list[float] = []
+
+    def run() -> None:
+        lstm.load_state_dict(weights[0])
+        head.load_state_dict(weights[1])
+        optimizer = SGD(parameters, lr=LR, momentum=0.9)
+        loss = None
+        for x, y in batches:
+            output, _ = lstm(x)
+            loss = cross_entropy(head(output[:, -1]), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        losses.append(float(loss.item()))
+
+    return run, losses
+
+
+def torch_run(torch: Any, sequences: np.ndarray, labels: np.ndarray, weights: Any) -> Any:
+    nn = torch.nn
+    lstm = nn.LSTM(FEATURES, HIDDEN, batch_first=True)
+    head = nn.Linear(HIDDEN, CLASSES)
+    states = [{name: torch.from_numpy(value) for name, value in part.items()}
+              for part in weights]
+    parameters = [*lstm.parameters(), *head.parameters()]
+    batches = [(torch.from_numpy(sequences[s:s + BATCH]), torch.from_numpy(labels[s:s + BATCH]))
+               for s in range(0, len(labels), BATCH)]
+    losses: list[float] = []
+
+    def run() -> None:
+        lstm.load_state_dict(states[0])
+        head.load_state_dict(states[1])
+        optimizer = torch.optim.SGD(parameters, lr=LR, momentum=0.9)
+        loss = None
+        for x, y in batches:
+            output, _ = lstm(x)
+            loss = nn.functional.cross_entropy(head(output[:, -1]), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        losses.append(float(loss.item()))
+
+    return run, losses
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=50)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    sequences, labels = make_data(args.steps)
+    weights = weights_of(*mushin_model())
+    run, ours_losses = mushin_run(sequences, labels, weights)
+    ours = best_time(run, args.repeats)
+    torch = torch_or_none()
+    theirs = None
+    if torch is not None:
+        run_torch, their_losses = torch_run(torch, sequences, labels, weights)
+        theirs = best_time(run_torch, args.repeats)
+        # Every run starts from the same weights, so each run ends on the same loss.
+        np.testing.assert_allclose(ours_losses, their_losses, rtol=1e-3, atol=1e-4)
+        print(f"  final loss: mushin {ours_losses[-1]:.6f}, PyTorch {their_losses[-1]:.6f}")
+    floor = flops(args.steps) / matmul_rate()
+    report(f"lstm {args.steps} steps", ours, theirs, floor=floor)
+
+
+if __name__ == "__main__":
+    main()
