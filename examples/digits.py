@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from sklearn.datasets import load_digits
@@ -22,26 +21,18 @@ from tqdm import tqdm
 import mushin as mu
 from mushin.data import DataLoader
 from mushin.nn import Module
-from mushin.nn.activations import relu
-from mushin.nn.layers import Conv2D, Flatten, Linear, MaxPool2D, Sequential
+from mushin.nn.layers import Conv2D, Flatten, Linear, MaxPool2D, ReLU, Sequential
 from mushin.nn.losses import cross_entropy
 from mushin.nn.optimizers import Adam
 from mushin.nn.schedulers import CosineAnnealingLR
 
 
-class Relu(Module):
-    """``relu`` as a layer, for ``Sequential``."""
-
-    def forward(self, x: Any) -> Any:
-        return relu(x)
-
-
 def make_model(device: str) -> Sequential:
     """Two 3x3 convolutions with pooling (8x8 -> 4x4 -> 2x2), then two linear layers."""
     return Sequential(
-        Conv2D(1, 16, 3, padding=1, device=device), Relu(), MaxPool2D(2),
-        Conv2D(16, 32, 3, padding=1, device=device), Relu(), MaxPool2D(2),
-        Flatten(), Linear(32 * 2 * 2, 64, device=device), Relu(),
+        Conv2D(1, 16, 3, padding=1, device=device), ReLU(), MaxPool2D(2),
+        Conv2D(16, 32, 3, padding=1, device=device), ReLU(), MaxPool2D(2),
+        Flatten(), Linear(32 * 2 * 2, 64, device=device), ReLU(),
         Linear(64, 10, device=device),
     )
 

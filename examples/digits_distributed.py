@@ -18,37 +18,14 @@ import time
 from pathlib import Path
 
 import numpy as np
-from sklearn.datasets import load_digits
+from digits import load_data, make_model  # the single-process example's model and split
 
 import mushin as mu
 from mushin import distributed as dist
-from mushin.nn.activations import relu
-from mushin.nn.layers import Conv2D, Flatten, Linear, MaxPool2D, Sequential
 from mushin.nn.losses import cross_entropy
 from mushin.nn.module import Module
 from mushin.nn.optimizers import Adam
 from mushin.nn.schedulers import CosineAnnealingLR
-
-
-def make_model() -> Sequential:
-    """Two 3x3 convolutions with pooling (8x8 -> 4x4 -> 2x2), then two linear layers."""
-    return Sequential(
-        Conv2D(1, 16, 3, padding=1), relu, MaxPool2D(2),
-        Conv2D(16, 32, 3, padding=1), relu, MaxPool2D(2),
-        Flatten(), Linear(32 * 2 * 2, 64), relu, Linear(64, 10),
-    )
-
-
-def load_data(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The digits as float32 images in [0, 1] of shape (N, 1, 8, 8), split 80/20 (the same
-    split on every rank)."""
-    digits = load_digits()
-    images = (digits.images / 16.0).astype(np.float32)[:, None, :, :]
-    labels = digits.target.astype(np.int64)
-    order = np.random.default_rng(seed).permutation(len(labels))
-    cut = int(0.8 * len(labels))
-    train, test = order[:cut], order[cut:]
-    return images[train], labels[train], images[test], labels[test]
 
 
 def accuracy(model: Module, images: np.ndarray, labels: np.ndarray) -> float:
@@ -82,7 +59,7 @@ def main() -> None:
                          f"{world_size} ranks")
     mu.seed(args.seed)
     train_images, train_labels, test_images, test_labels = load_data(args.seed)
-    model = dist.DataParallel(make_model())
+    model = dist.DataParallel(make_model("cpu"))
     optimizer = Adam(model.parameters(), lr=args.lr)
     schedule = CosineAnnealingLR(optimizer, T_max=args.epochs)
     loader = mu.data.DataLoader([train_images, train_labels],
