@@ -523,12 +523,16 @@ class Constant(Tensor[*Shape]):
                 "before building the graph")
 
         def backward(self, *args, **kwargs):
+            """Always a ``TypeError``: a Constant is not tracked (``.unfreeze()`` makes a
+            Variable)."""
             self._not_a_variable("backward")
 
         def grad(self):
+            """Always a ``TypeError``: a Constant has no gradient."""
             self._not_a_variable("grad")
 
         def reset(self):
+            """Always a ``TypeError``: a Constant has no gradient to reset."""
             self._not_a_variable("reset")
 
 
@@ -691,3 +695,15 @@ def apply(prim: Primitive, *operands: Any, **params: Any) -> Any:
 
 
 from mushin import ops as _ops  # noqa: E402 - the operations need the classes above
+
+
+def _document_methods() -> None:
+    """Give each method that mirrors a ``mu`` function (``x.sum()``, ``x.reshape(...)``) that
+    function's docstring, so ``help(x.sum)`` says what ``help(mu.sum)`` says."""
+    for name, method in vars(Tensor).items():
+        function = getattr(_ops, name, None)
+        if callable(method) and not method.__doc__ and function is not None:
+            method.__doc__ = f"``x.{name}(...)`` is ``mu.{name}(x, ...)``: {function.__doc__}"
+
+
+_document_methods()

@@ -65,6 +65,7 @@ class _CallsForward:
 
 
 def _forward_not_written(self: Module, *args: Any, **kwargs: Any) -> Any:
+    """The module's computation: every subclass defines it, and ``module(x)`` calls it."""
     raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
 

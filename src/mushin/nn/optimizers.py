@@ -24,9 +24,7 @@ import numpy as np
 
 from mushin._backend import Array, backend_of, namespace_of
 from mushin._tensor import Constant, Tensor, Variable, _new_constant
-
-Parameter = Variable[*tuple[Any, ...]]
-"""A parameter of any shape."""
+from mushin.nn.module import Parameter
 
 _SCHEDULER_KEYS = ("initial_lr",)
 """Group keys that learning-rate schedulers add (PyTorch's): kept and saved, never refused."""
