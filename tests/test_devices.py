@@ -10,31 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import fake_cupy
 import numpy as np
 import pytest
 
 import mushin as mu
-from mushin import _backend
-
-
-def _device_params() -> list[Any]:
-    params: list[Any] = [pytest.param("fake:0", id="stand-in")]
-    cuda = [name for name in _backend.devices() if name.startswith("cuda")]
-    params.append(pytest.param(cuda[0] if cuda else "cuda:0", id="cuda", marks=[
-        pytest.mark.gpu,
-        pytest.mark.skipif(not cuda, reason="no CUDA device (CuPy and a GPU are needed)")]))
-    return params
-
-
-@pytest.fixture(params=_device_params())
-def device(request: pytest.FixtureRequest) -> str:
-    name: str = request.param
-    if name.startswith("fake"):
-        with fake_cupy.registered():
-            return name
-    return name
-
 
 # Each case: (name, shapes of the float inputs, function of the input tensors).
 CASES: list[tuple[str, list[tuple[int, ...]], Callable[..., Any]]] = [

@@ -7,9 +7,7 @@ written out in NumPy.
 
 from __future__ import annotations
 
-import importlib
 import itertools
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -445,22 +443,13 @@ def test_bad_options(make: Any, error: type[Exception], message: str) -> None:
 
 # --- devices -------------------------------------------------------------------------------------
 
-@pytest.fixture
-def fake_device(monkeypatch: pytest.MonkeyPatch) -> str:
-    """The stand-in device backend of ``tests/fake_cupy.py`` (its arrays refuse NumPy)."""
-    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1]))
-    fake_cupy = importlib.import_module("fake_cupy")
-    with fake_cupy.registered() as name:
-        return str(name)
-
-
 @pytest.mark.parametrize("name", list(OPTIMIZERS))
-def test_steps_on_a_device_match_the_cpu(name: str, fake_device: str) -> None:
+def test_steps_on_a_device_match_the_cpu(name: str, device: str) -> None:
     options = {"SGD": {"lr": 0.05, "momentum": 0.9, "nesterov": True, "weight_decay": 0.1},
                "Adam": {"lr": 0.05, "amsgrad": True, "weight_decay": 0.1},
                "AdamW": {"lr": 0.05},
                "RMSprop": {"centered": True, "momentum": 0.5},
                "Adagrad": {"lr_decay": 0.1, "initial_accumulator_value": 0.1}}[name]
     expected = _mushin_trajectory(name, options, 10)
-    found = _mushin_trajectory(name, options, 10, device=fake_device)
+    found = _mushin_trajectory(name, options, 10, device=device)
     np.testing.assert_allclose(found, expected, rtol=1e-12, atol=1e-14)
