@@ -8,6 +8,7 @@ written out in NumPy.
 from __future__ import annotations
 
 import itertools
+import tracemalloc
 from typing import Any
 
 import numpy as np
@@ -260,6 +261,30 @@ def test_shared_gradients_are_never_written(name: str) -> None:
         optimizer.step()
     np.testing.assert_array_equal(first.grad().numpy(), GRADIENT)
     np.testing.assert_array_equal(second.grad().numpy(), GRADIENT)
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_steady_state_steps_allocate_no_arrays(name: str) -> None:
+    # Every option that needs a temporary is on (_optimizer); one parameter is large enough to
+    # be updated in slices. A temporary array would be at least 256 KiB; Python's own objects
+    # (views, the list of slices) take a few KiB.
+    rng = np.random.default_rng(0)
+    params = [mu.variable(rng.normal(size=shape).astype(np.float32))
+              for shape in [(600, 500), (300, 400)]]
+    optimizer = _optimizer(name, params)
+    sum((param * param).sum() for param in params).backward()
+    optimizer.step()  # creates the state and the scratch arrays
+    optimizer.step()
+    tracemalloc.start()
+    try:
+        before, _ = tracemalloc.get_traced_memory()
+        for _ in range(3):
+            optimizer.step()
+        after, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak - before < 64 * 1024
+    assert after - before < 4 * 1024
 
 
 @pytest.mark.parametrize("name", list(OPTIMIZERS))

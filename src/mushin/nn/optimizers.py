@@ -7,9 +7,11 @@ of dicts, each with ``"params"`` and any per-group options), each group's option
 steps), and the per-parameter state round-trips through ``state_dict`` / ``load_state_dict``.
 
 ``step()`` writes into each parameter's array with the array module's in-place operations
-(NumPy or CuPy: the parameter's own namespace), in the parameter's dtype. It only ever *reads*
-a gradient: the engine may share one gradient array between several tensors, so a gradient
-that must change (weight decay) becomes a new array.
+(NumPy or CuPy: the parameter's own namespace), in the parameter's dtype, and in the steady
+state allocates no arrays: every arithmetic step writes (``out=`` or an in-place operator) into
+a state buffer or into the optimizer's shared scratch arrays. It only ever *reads* a gradient:
+the engine may share one gradient array between several tensors, so a gradient that must
+change (L2 weight decay) is written into scratch.
 """
 
 from __future__ import annotations
@@ -109,8 +111,9 @@ class Optimizer(ABC):
         self.param_groups: list[dict[str, Any]] = []
         self.state: dict[int, dict[str, Any]] = {}
         """Per-parameter state (buffers and step counts), keyed by ``id`` of the parameter."""
-        self._scratch_space: dict[tuple[str, Any], Array] = {}
-        """Flat temporaries by (device, dtype), for ``_scratch``; not part of the state."""
+        self._scratch_space: dict[tuple[str, Any, int], Array] = {}
+        """Flat temporaries by (device, dtype, slot), for ``_scratch``; not part of the
+        state."""
         entries = _parameter_entries(name, params)
         if not entries:
             raise ValueError(f"{name}: got an empty list of parameters")
@@ -154,11 +157,11 @@ class Optimizer(ABC):
             for param in group["params"]:
                 param._grad = None
 
-    def _scratch(self, like: Array) -> Array:
+    def _scratch(self, like: Array, slot: int = 0) -> Array:
         """An uninitialised array of ``like``'s shape, dtype and device, valid until the next
-        call: one buffer per device and dtype, the size of the largest parameter, serves every
-        update, so a step allocates no temporaries."""
-        key = (backend_of(like).device, like.dtype)
+        call with the same ``slot``: one buffer per device, dtype and slot, the size of the
+        largest parameter, serves every update, so a step allocates no temporaries."""
+        key = (backend_of(like).device, like.dtype, slot)
         flat = self._scratch_space.get(key)
         size = int(like.size)
         if flat is None or flat.size < size:
@@ -384,18 +387,13 @@ def _buffer(state: dict[str, Any], key: str, like: Array, fill: float = 0.0) -> 
     return buffer
 
 
-# New arrays are made with ``out=``: NumPy turns the result of arithmetic on 0-d arrays into a
-# scalar, which in-place operators would silently rebind instead of updating.
+# Every step below writes into an existing array: a ufunc with ``out=`` or an in-place operator
+# (NumPy turns the result of plain arithmetic on 0-d arrays into a scalar, and any other result
+# would be a new array). The factors are Python floats, which never promote a float32 array.
 
-def _scaled(array: Array, factor: float) -> Array:
-    """A new array ``array * factor``."""
-    xp = namespace_of(array)
-    return xp.multiply(array, factor, out=xp.empty_like(array))
-
-
-def _decayed(grad: Array, param: Array, weight_decay: float) -> Array:
-    """A new array ``grad + weight_decay * param`` (L2 weight decay)."""
-    decayed = _scaled(param, weight_decay)
+def _decayed(grad: Array, param: Array, weight_decay: float, out: Array) -> Array:
+    """``grad + weight_decay * param`` (L2 weight decay), written into ``out``."""
+    decayed = namespace_of(param).multiply(param, weight_decay, out=out)
     decayed += grad
     return decayed
 
@@ -422,29 +420,33 @@ class SGD(Optimizer):
 
     def _update(self, param: Array, grad: Array, state: dict[str, Any],
                 group: dict[str, Any]) -> None:
-        # In place throughout: buf *= m; buf += g; p -= lr * buf, the product written into
-        # the optimizer's scratch array, so a step allocates nothing (without weight decay);
-        # a large parameter is updated one cache-sized slice at a time (_pieces).
+        # In place throughout: buf *= m; buf += g; p -= lr * buf, the products written into
+        # the optimizer's scratch arrays, so a step allocates nothing; a large parameter is
+        # updated one cache-sized slice at a time (_pieces).
         xp = namespace_of(param)
         momentum, weight_decay = group["momentum"], group["weight_decay"]
         lr, dampening, nesterov = group["lr"], group["dampening"], group["nesterov"]
-        direction = _decayed(grad, param, weight_decay) if weight_decay else grad
         buffer = state.get("momentum_buffer") if momentum else None
         started = buffer is not None
         if momentum and buffer is None:
-            buffer = state["momentum_buffer"] = direction.copy()
-        for p, d, b, scratch in _pieces(param, direction, buffer, self._scratch(param)):
+            buffer = state["momentum_buffer"] = xp.empty_like(param)
+        decayed = self._scratch(param, 1) if weight_decay else None
+        for p, g, b, scratch, d in _pieces(param, grad, buffer, self._scratch(param), decayed):
+            if d is not None:
+                g = _decayed(g, p, weight_decay, out=d)
             if b is not None:
                 if started:
                     b *= momentum
-                    b += xp.multiply(d, 1.0 - dampening, out=scratch) if dampening else d
+                    b += xp.multiply(g, 1.0 - dampening, out=scratch) if dampening else g
+                else:  # the first step: the buffer starts as the gradient
+                    b[...] = g
                 if nesterov:
                     ahead = xp.multiply(b, momentum, out=scratch)
-                    ahead += d
-                    d = ahead
+                    ahead += g
+                    g = ahead
                 else:
-                    d = b
-            p -= xp.multiply(d, lr, out=scratch)
+                    g = b
+            p -= xp.multiply(g, lr, out=scratch)
 
 
 class Adam(Optimizer):
@@ -464,33 +466,41 @@ class Adam(Optimizer):
 
     def _update(self, param: Array, grad: Array, state: dict[str, Any],
                 group: dict[str, Any]) -> None:
+        # In place throughout, as SGD: state buffers and scratch, sliced by _pieces.
         xp = namespace_of(param)
-        lr, weight_decay = group["lr"], group["weight_decay"]
+        lr, weight_decay, eps = group["lr"], group["weight_decay"], group["eps"]
         beta1, beta2 = group["betas"]
         step = _count_step(state)
-        if weight_decay and self._decoupled_weight_decay:
-            param *= 1.0 - lr * weight_decay
-        elif weight_decay:
-            grad = _decayed(grad, param, weight_decay)
+        shrink = 1.0 - lr * weight_decay if self._decoupled_weight_decay else 1.0
+        decayed = (self._scratch(param, 1)
+                   if weight_decay and not self._decoupled_weight_decay else None)
         exp_avg = _buffer(state, "exp_avg", param)
         exp_avg_sq = _buffer(state, "exp_avg_sq", param)
-        scratch = xp.subtract(grad, exp_avg, out=xp.empty_like(param))
-        scratch *= 1.0 - beta1  # exp_avg moves (1 - beta1) of the way toward grad
-        exp_avg += scratch
-        xp.multiply(grad, 1.0 - beta2, out=scratch)
-        scratch *= grad
-        exp_avg_sq *= beta2
-        exp_avg_sq += scratch
-        if group["amsgrad"]:
-            largest = _buffer(state, "max_exp_avg_sq", param)
-            xp.maximum(largest, exp_avg_sq, out=largest)
-            exp_avg_sq = largest
-        xp.sqrt(exp_avg_sq, out=scratch)
-        scratch /= math.sqrt(1.0 - beta2 ** step)
-        scratch += group["eps"]
-        xp.divide(exp_avg, scratch, out=scratch)
-        scratch *= -lr / (1.0 - beta1 ** step)
-        param += scratch
+        largest = _buffer(state, "max_exp_avg_sq", param) if group["amsgrad"] else None
+        correction2 = math.sqrt(1.0 - beta2 ** step)
+        step_size = -lr / (1.0 - beta1 ** step)
+        for p, g, m, v, top, scratch, d in _pieces(param, grad, exp_avg, exp_avg_sq, largest,
+                                                   self._scratch(param), decayed):
+            if shrink != 1.0:
+                p *= shrink
+            if d is not None:
+                g = _decayed(g, p, weight_decay, out=d)
+            xp.subtract(g, m, out=scratch)
+            scratch *= 1.0 - beta1  # exp_avg moves (1 - beta1) of the way toward grad
+            m += scratch
+            xp.multiply(g, 1.0 - beta2, out=scratch)
+            scratch *= g
+            v *= beta2
+            v += scratch
+            if top is not None:
+                xp.maximum(top, v, out=top)
+                v = top
+            xp.sqrt(v, out=scratch)
+            scratch /= correction2
+            scratch += eps
+            xp.divide(m, scratch, out=scratch)
+            scratch *= step_size
+            p += scratch
 
 
 class AdamW(Adam):
@@ -525,37 +535,41 @@ class RMSprop(Optimizer):
 
     def _update(self, param: Array, grad: Array, state: dict[str, Any],
                 group: dict[str, Any]) -> None:
+        # In place throughout, as SGD: state buffers and scratch, sliced by _pieces.
         xp = namespace_of(param)
-        alpha, weight_decay = group["alpha"], group["weight_decay"]
+        lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
+        momentum, weight_decay = group["momentum"], group["weight_decay"]
         _count_step(state)
-        if weight_decay:
-            grad = _decayed(grad, param, weight_decay)
         square_avg = _buffer(state, "square_avg", param)
-        scratch = _scaled(grad, 1.0 - alpha)
-        scratch *= grad
-        square_avg *= alpha
-        square_avg += scratch
-        if group["centered"]:
-            grad_avg = _buffer(state, "grad_avg", param)
-            xp.subtract(grad, grad_avg, out=scratch)
-            scratch *= 1.0 - alpha
-            grad_avg += scratch
-            xp.multiply(grad_avg, grad_avg, out=scratch)
-            xp.subtract(square_avg, scratch, out=scratch)
-            xp.sqrt(scratch, out=scratch)
-        else:
-            xp.sqrt(square_avg, out=scratch)
-        scratch += group["eps"]
-        xp.divide(grad, scratch, out=scratch)
-        if group["momentum"] > 0:
-            buffer = _buffer(state, "momentum_buffer", param)
-            buffer *= group["momentum"]
-            buffer += scratch
-            xp.multiply(buffer, group["lr"], out=scratch)
-            param -= scratch
-        else:
-            scratch *= group["lr"]
-            param -= scratch
+        grad_avg = _buffer(state, "grad_avg", param) if group["centered"] else None
+        buffer = _buffer(state, "momentum_buffer", param) if momentum > 0 else None
+        decayed = self._scratch(param, 1) if weight_decay else None
+        for p, g, sq, avg, b, scratch, d in _pieces(param, grad, square_avg, grad_avg, buffer,
+                                                    self._scratch(param), decayed):
+            if d is not None:
+                g = _decayed(g, p, weight_decay, out=d)
+            xp.multiply(g, 1.0 - alpha, out=scratch)
+            scratch *= g
+            sq *= alpha
+            sq += scratch
+            if avg is not None:
+                xp.subtract(g, avg, out=scratch)
+                scratch *= 1.0 - alpha
+                avg += scratch
+                xp.multiply(avg, avg, out=scratch)
+                xp.subtract(sq, scratch, out=scratch)
+                xp.sqrt(scratch, out=scratch)
+            else:
+                xp.sqrt(sq, out=scratch)
+            scratch += eps
+            xp.divide(g, scratch, out=scratch)
+            if b is not None:
+                b *= momentum
+                b += scratch
+                xp.multiply(b, lr, out=scratch)
+            else:
+                scratch *= lr
+            p -= scratch
 
 
 class Adagrad(Optimizer):
@@ -575,15 +589,21 @@ class Adagrad(Optimizer):
 
     def _update(self, param: Array, grad: Array, state: dict[str, Any],
                 group: dict[str, Any]) -> None:
+        # In place throughout, as SGD: state buffers and scratch, sliced by _pieces.
         xp = namespace_of(param)
         step = _count_step(state)
-        if group["weight_decay"]:
-            grad = _decayed(grad, param, group["weight_decay"])
+        weight_decay, eps = group["weight_decay"], group["eps"]
+        lr = group["lr"] / (1.0 + (step - 1) * group["lr_decay"])
         square_sum = _buffer(state, "sum", param, group["initial_accumulator_value"])
-        scratch = xp.multiply(grad, grad, out=xp.empty_like(param))
-        square_sum += scratch
-        xp.sqrt(square_sum, out=scratch)
-        scratch += group["eps"]
-        xp.divide(grad, scratch, out=scratch)
-        scratch *= group["lr"] / (1.0 + (step - 1) * group["lr_decay"])
-        param -= scratch
+        decayed = self._scratch(param, 1) if weight_decay else None
+        for p, g, total, scratch, d in _pieces(param, grad, square_sum, self._scratch(param),
+                                               decayed):
+            if d is not None:
+                g = _decayed(g, p, weight_decay, out=d)
+            xp.multiply(g, g, out=scratch)
+            total += scratch
+            xp.sqrt(total, out=scratch)
+            scratch += eps
+            xp.divide(g, scratch, out=scratch)
+            scratch *= lr
+            p -= scratch
