@@ -1,11 +1,12 @@
 """LSTM training steps: one-layer LSTM (64 -> 128, batch-first ``(batch, time, features)``)
-over 50 time steps, a Linear(128 -> 10) head on the last step, softmax cross-entropy on
-integer labels, SGD with momentum 0.9, batch 32, 50 training steps, float32; mushin and
-PyTorch on the same data and initial weights (mushin's LSTM parameters are PyTorch's, name for
-name), plus the matmul floor. At the end both frameworks' losses after the same steps must
-agree, so the two can't silently compute different things.
+over 50 time steps (or, with ``--cell gru|rnn``, a GRU or tanh RNN of the same sizes), a
+Linear(128 -> 10) head on the last step, softmax cross-entropy on integer labels, SGD with
+momentum 0.9, batch 32, 50 training steps, float32; mushin and PyTorch (``nn.LSTM``,
+``nn.GRU``, ``nn.RNN``) on the same data and initial weights (mushin's recurrent parameters
+are PyTorch's, name for name), plus the matmul floor. At the end both frameworks' losses after
+the same steps must agree, so the two can't silently compute different things.
 
-    python benchmarks/lstm.py [--steps 50] [--repeats 3]
+    python benchmarks/lstm.py [--steps 50] [--repeats 3] [--cell lstm|gru|rnn]
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numpy as np
 from _common import best_time, matmul_rate, report, torch_or_none
 
 import mushin as mu
-from mushin.nn.layers import LSTM, Linear
+from mushin.nn.layers import GRU, LSTM, RNN, Linear
 from mushin.nn.losses import cross_entropy
 from mushin.nn.optimizers import SGD
 
@@ -27,6 +28,9 @@ FEATURES = 64
 HIDDEN = 128
 CLASSES = 10
 LR = 0.01
+# gate blocks per weight and the mushin layer of each cell; PyTorch's has the upper-case name
+GATES = {"lstm": 4, "gru": 3, "rnn": 1}
+LAYERS: dict[str, Any] = {"lstm": LSTM, "gru": GRU, "rnn": RNN}
 
 
 def make_data(steps: int) -> tuple[np.ndarray, np.ndarray]:
@@ -36,20 +40,20 @@ def make_data(steps: int) -> tuple[np.ndarray, np.ndarray]:
     return sequences, labels
 
 
-def flops(steps: int) -> float:
-    """Multiply-adds x 2 of the LSTM's and the head's forward and backward passes: the input
-    projection forward and its weight gradient (no input gradient: the data is constant),
-    the recurrent product forward, its state gradient and its weight gradient."""
+def flops(steps: int, cell: str = "lstm") -> float:
+    """Multiply-adds x 2 of the recurrent layer's and the head's forward and backward passes:
+    the input projection forward and its weight gradient (no input gradient: the data is
+    constant), the recurrent product forward, its state gradient and its weight gradient."""
     rows = BATCH * STEPS_IN_TIME
-    gates = 4 * HIDDEN
-    lstm = 2 * rows * gates * (2 * FEATURES + 3 * HIDDEN)
+    gates = GATES[cell] * HIDDEN
+    recurrent = 2 * rows * gates * (2 * FEATURES + 3 * HIDDEN)
     head = 3 * 2 * BATCH * HIDDEN * CLASSES
-    return steps * (lstm + head)
+    return steps * (recurrent + head)
 
 
-def mushin_model() -> tuple[Any, Any]:
+def mushin_model(cell: str = "lstm") -> tuple[Any, Any]:
     mu.seed(0)
-    return LSTM(FEATURES, HIDDEN), Linear(HIDDEN, CLASSES)
+    return LAYERS[cell](FEATURES, HIDDEN), Linear(HIDDEN, CLASSES)
 
 
 def weights_of(lstm: Any, head: Any) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
@@ -58,8 +62,9 @@ def weights_of(lstm: Any, head: Any) -> tuple[dict[str, np.ndarray], dict[str, n
             {name: value.numpy() for name, value in head.state_dict().items()})
 
 
-def mushin_run(sequences: np.ndarray, labels: np.ndarray, weights: Any) -> Any:
-    lstm, head = mushin_model()
+def mushin_run(sequences: np.ndarray, labels: np.ndarray, weights: Any,
+               cell: str = "lstm") -> Any:
+    lstm, head = mushin_model(cell)
     parameters = [*lstm.parameters(), *head.parameters()]
     batches = [(mu.constant(sequences[s:s + BATCH]), mu.constant(labels[s:s + BATCH]))
                for s in range(0, len(labels), BATCH)]
@@ -81,9 +86,10 @@ def mushin_run(sequences: np.ndarray, labels: np.ndarray, weights: Any) -> Any:
     return run, losses
 
 
-def torch_run(torch: Any, sequences: np.ndarray, labels: np.ndarray, weights: Any) -> Any:
+def torch_run(torch: Any, sequences: np.ndarray, labels: np.ndarray, weights: Any,
+              cell: str = "lstm") -> Any:
     nn = torch.nn
-    lstm = nn.LSTM(FEATURES, HIDDEN, batch_first=True)
+    lstm = getattr(nn, cell.upper())(FEATURES, HIDDEN, batch_first=True)
     head = nn.Linear(HIDDEN, CLASSES)
     states = [{name: torch.from_numpy(value) for name, value in part.items()}
               for part in weights]
@@ -112,21 +118,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=50)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--cell", choices=sorted(GATES), default="lstm")
     args = parser.parse_args()
     sequences, labels = make_data(args.steps)
-    weights = weights_of(*mushin_model())
-    run, ours_losses = mushin_run(sequences, labels, weights)
+    weights = weights_of(*mushin_model(args.cell))
+    run, ours_losses = mushin_run(sequences, labels, weights, args.cell)
     ours = best_time(run, args.repeats)
     torch = torch_or_none()
     theirs = None
     if torch is not None:
-        run_torch, their_losses = torch_run(torch, sequences, labels, weights)
+        run_torch, their_losses = torch_run(torch, sequences, labels, weights, args.cell)
         theirs = best_time(run_torch, args.repeats)
         # Every run starts from the same weights, so each run ends on the same loss.
         np.testing.assert_allclose(ours_losses, their_losses, rtol=1e-3, atol=1e-4)
         print(f"  final loss: mushin {ours_losses[-1]:.6f}, PyTorch {their_losses[-1]:.6f}")
-    floor = flops(args.steps) / matmul_rate()
-    report(f"lstm {args.steps} steps", ours, theirs, floor=floor)
+    floor = flops(args.steps, args.cell) / matmul_rate()
+    report(f"{args.cell} {args.steps} steps", ours, theirs, floor=floor)
 
 
 if __name__ == "__main__":

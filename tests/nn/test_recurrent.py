@@ -289,16 +289,18 @@ def test_retained_graph_gives_the_same_gradients_twice(kind: str) -> None:
         loss.backward()
 
 
-@pytest.mark.parametrize("kind", LAYERS)
+@pytest.mark.parametrize("kind", [*LAYERS, "RNN-relu"])
 def test_runs_on_a_device_like_on_the_cpu(kind: str, device: str) -> None:
     rng = np.random.default_rng(4)
     x = rng.standard_normal((2, 5, 3))
-    cpu = LAYERS[kind](3, 4, num_layers=2, bidirectional=True, dtype="float64")
+    options: dict[str, Any] = {"num_layers": 2, "bidirectional": True, "dtype": "float64"}
+    if kind == "RNN-relu":
+        kind, options["nonlinearity"] = "RNN", "relu"
+    cpu = LAYERS[kind](3, 4, **options)
     cpu_x = mu.variable(x)
     cpu_output, _ = cpu(cpu_x)
     (cpu_output ** 2).sum().backward()
-    moved = LAYERS[kind](3, 4, num_layers=2, bidirectional=True, dtype="float64",
-                         device=device)
+    moved = LAYERS[kind](3, 4, **options, device=device)
     moved.load_state_dict(cpu.state_dict())
     device_x = mu.variable(x, device=device)
     device_output, _ = moved(device_x)
@@ -369,22 +371,30 @@ def test_lstm_state_must_be_a_pair() -> None:
 @pytest.mark.parametrize("steps", [1, 4])
 @pytest.mark.parametrize("config", [{}, {"bias": False, "bidirectional": True},
                                     {"num_layers": 2, "batch_first": False}])
-def test_lstm_gradients_from_a_constant_input(config: dict[str, Any], steps: int) -> None:
-    """The fused LSTM's other paths: no input gradient (a constant input, as in training
-    on data), one time step, the states' and parameters' gradients only, and the forward
-    without a gradient to come (no_grad), which keeps nothing for a backward."""
+@pytest.mark.parametrize("kind", LAYERS)
+def test_gradients_from_a_constant_input(kind: str, config: dict[str, Any], steps: int) -> None:
+    """The fused layers' other paths: no input gradient (a constant input, as in
+    training on data), one time step, the states' and parameters' gradients only, and the
+    forward without a gradient to come (no_grad), which keeps nothing for a backward."""
     torch = pytest.importorskip("torch")
-    ours, theirs = _torch_pair("LSTM", config)
+    ours, theirs = _torch_pair(kind, config)
     rng = np.random.default_rng(5)
     batch_first = config.get("batch_first", True)
     x = rng.standard_normal((BATCH, steps, INPUT) if batch_first else (steps, BATCH, INPUT))
-    initial = _initial("LSTM", ours, rng, BATCH)
+    initial = _initial(kind, ours, rng, BATCH)
     ours_states = [mu.variable(value) for value in initial]
     theirs_states = [torch.tensor(value, requires_grad=True) for value in initial]
-    ours_output, ours_finals = ours(mu.constant(x), tuple(ours_states))
-    theirs_output, theirs_finals = theirs(torch.tensor(x), tuple(theirs_states))
+
+    def hidden_argument(values: list[Any]) -> Any:
+        return tuple(values) if kind == "LSTM" else values[0]
+
+    ours_result = ours(mu.constant(x), hidden_argument(ours_states))
+    theirs_result = theirs(torch.tensor(x), hidden_argument(theirs_states))
+    ours_output, ours_finals = ours_result[0], _states(kind, ours_result)
+    theirs_output, theirs_finals = theirs_result[0], _states(kind, theirs_result)
     with mu.no_grad():
-        plain, _ = ours(mu.constant(x), tuple(mu.constant(value) for value in initial))
+        plain, _ = ours(mu.constant(x), hidden_argument([mu.constant(value)
+                                                         for value in initial]))
     np.testing.assert_array_equal(plain.numpy(), ours_output.numpy())
     ours_loss = ours_output.sum() * 0.0
     theirs_loss = theirs_output.sum() * 0.0

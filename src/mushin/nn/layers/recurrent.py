@@ -5,25 +5,28 @@ GRU: reset, update, new) and initialisation (uniform on ``[-1/sqrt(hidden), 1/sq
 are PyTorch's, so a ``state_dict`` moves between the two unchanged.
 
 How a layer runs, for each stacked layer and direction: the recurrence is one primitive
-(``rnn_sequence``, ``lstm_layer``, ``gru_sequence``) whose forward loops over time on the
-backend arrays (one matrix product and a few elementwise calls per step) and whose VJP is
+(``rnn_layer``, ``lstm_layer``, ``gru_layer``) whose forward loops over time on the backend
+arrays (one matrix product and a few elementwise calls per step) and whose VJP is
 backpropagation through time. One primitive for the whole loop, rather than some 10
 operations per step, saves their per-node overhead and, above all, slicing each step out of
 a sequence-sized array: the gradient of such a slice is a sequence-sized array, once per
-step. For RNN and GRU the input projection of every time step is computed before, at once
-(``x @ weight_ih.T + bias`` over the whole sequence, one matrix product per gate); the LSTM
-primitive does it inside, as part of each step's product (see the LSTM section).
+step.
 
-RNN and GRU run time-major and *gate-major*: the projected input is ``(G, T, B, H)`` (G
-gates) and each step's gates are ``(G, B, H)``, so every per-gate array the loops touch is
-contiguous; strided column slices of a ``(B, G * H)`` array cost several times more per
-NumPy call at these sizes. The LSTM goes further: feature-major, ``(4H, B)`` per step.
+All three share one layout (described in full in the LSTM section): *feature-major*, every
+per-step array ``(rows, B)``, and a *workspace* operand ``(T, rows, B)``, an uninitialised
+array whose block for a step starts with ``z_t = [h_(t-1); x_t; 1]``, what the step's matrix
+product multiplies by ``[W_hh | W_ih | b]``: the input projection and the bias ride along in
+the recurrent product, and every weight's gradient is one product over all the steps at the
+end. When a gradient can follow (a ``Variable`` among the operands, gradients enabled), each
+block goes on with what the backward step multiplies by, so that a backward step is a few
+elementwise calls and one product by ``W_hh.T``. Being an operand, the workspace is saved and
+released with the node's inputs, like any saved value. The GRU can't put its new gate's input
+projection in the per-step product (the reset gate multiplies the hidden one, bias included):
+that one is a batched product before the loop (see the GRU section).
 
-The LSTM and GRU primitives also receive a *workspace* operand: an uninitialised array that
-the forward fills with what the VJP needs from every step. Being an operand, it is saved and
-released with the node's inputs, like any saved value. A backward with ``create_graph=True``
-does not read it: the VJP then recomputes those values from the inputs with recorded
-operations, so that second derivatives see how they depend on the inputs.
+A backward with ``create_graph=True`` does not read the workspace: the VJP then recomputes
+what it needs from the inputs and the hidden states with recorded operations, so that second
+derivatives see how it depends on the inputs.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ import numpy as np
 from mushin._backend import namespace_of
 from mushin._creation import zeros
 from mushin._graph import Primitive, is_grad_enabled
-from mushin._tensor import Constant, ShapeError, Tensor, Variable, _new_constant, apply
+from mushin._tensor import ShapeError, Tensor, Variable, _new_constant, apply
 from mushin.nn import init
 from mushin.nn.module import Module
 from mushin.nn.ops import dropout
@@ -45,7 +48,6 @@ from mushin.ops.shape import (
     concat,
     expand_dims,
     matrix_transpose,
-    reshape,
     squeeze,
     stack,
     transpose,
@@ -69,109 +71,136 @@ def _stack(F: Any, parts: list[Any]) -> Any:
     return _join(F, [F.reshape(part, shape=(1, *part.shape)) for part in parts], 0)
 
 
-def _gate_weights(xp: Any, weight_hh: Any) -> Any:
-    """``weight_hh`` ``(G * H, H)`` as ``(G, H, H)`` with each gate's block transposed, so
-    that ``state @ result`` is every gate's hidden projection, gate-major ``(G, B, H)``."""
-    gates = weight_hh.shape[0] // weight_hh.shape[1]
-    size = weight_hh.shape[1]
-    return xp.ascontiguousarray(weight_hh.reshape(gates, size, size).transpose(0, 2, 1))
-
-
-def _previous_states(F: Any, states: Any, initial: Any, reverse: bool) -> Any:
-    """For every step of a ``(T, B, H)`` state sequence, the state that step started from:
-    the one before it in visiting order, or ``initial``."""
-    first = F.reshape(initial, shape=(1, *initial.shape))
-    if reverse:
-        return _join(F, [states[1:], first], 0)
-    return _join(F, [first, states[:states.shape[0] - 1]], 0)
-
-
-class _GateGradients:
-    """The gradients of the gate pre-activations, gathered gate-major ``(G, T, B, H)`` as
-    the backward loop produces them step by step.
-
-    On the array pass every value is written straight into its place in one array (no
-    sequence-sized copy at the end); on the recorded pass (``create_graph=True``) the values
-    are kept and stacked.
-    """
-
-    def __init__(self, F: Any, gates: int, like: Any, steps: int) -> None:
-        self.F = F
-        self.buffer = None if F.graph_mode else F.xp.empty((gates, steps, *like.shape),
-                                                            dtype=like.dtype)
-        self.values: list[list[Any]] = [[None] * steps for _ in range(gates)]
-
-    def product(self, gate: int, step: int, first: Any, second: Any) -> Any:
-        """Record ``first * second`` as the gradient of ``gate`` at ``step``; returns it."""
-        if self.buffer is None:
-            value = first * second
-        else:
-            value = self.F.xp.multiply(first, second, out=self.buffer[gate, step])
-        self.values[gate][step] = value
-        return value
-
-    def all(self) -> Any:
-        """Everything recorded, ``(G, T, B, H)``."""
-        if self.buffer is not None:
-            return self.buffer
-        return _stack(self.F, [_stack(self.F, per_step) for per_step in self.values])
-
-
-def _weight_gradient(F: Any, grad_gates: Any, previous_hidden: Any) -> Any:
-    """``weight_hh``'s gradient ``(G * H, H)`` from the gate-major pre-activation gradients
-    ``(G, T, B, H)``: one product per gate over all the steps."""
-    gates, steps, batch, size = grad_gates.shape
-    flat = F.reshape(grad_gates, shape=(gates, steps * batch, size))
-    hidden = F.reshape(previous_hidden, shape=(steps * batch, previous_hidden.shape[2]))
-    return F.reshape(F.matrix_transpose(flat) @ hidden, shape=(gates * size, hidden.shape[1]))
-
-
 def _sigmoid(F: Any, value: Any) -> Any:
     """The logistic function, in the form the forward computes it."""
     return 0.5 * F.tanh(0.5 * value) + 0.5
 
 
 # --- Elman RNN -----------------------------------------------------------------------------------
+#
+# Laid out like the LSTM: feature-major, the workspace's block of a step starting with ``z_t =
+# [h_(t-1); x_t; 1]``, one product ``[W_hh | W_ih | b_ih + b_hh] @ z_t`` per step. When a
+# gradient can follow, the block goes on with the activation's slope at that step, ``1 - h^2``
+# (tanh) or ``sign(h)`` (relu), which is all a backward step multiplies by.
 
 
-def _rnn_forward(xp: Any, projected: Any, initial: Any, weight_hh: Any, nonlinearity: str,
-                 reverse: bool) -> Any:
-    """``h_t = act(projected_t + h_(t-1) @ weight_hh.T)`` for every step: ``(T, B, H)``."""
-    _, steps, batch, size = projected.shape
-    hidden = xp.empty((steps, batch, size), dtype=projected.dtype)
-    weight_t = xp.ascontiguousarray(weight_hh.T)
-    state = initial
-    for step in _step_order(steps, reverse):
-        pre_activation = state @ weight_t
-        pre_activation += projected[0, step]
-        state = hidden[step]
+def _rnn_forward(xp: Any, x: Any, initial: Any, weight_ih: Any, weight_hh: Any, bias_ih: Any,
+                 bias_hh: Any, workspace: Any, nonlinearity: str, reverse: bool,
+                 keep: bool) -> Any:
+    """One direction of one layer over the time-major ``x`` ``(T, B, F)``: the hidden states
+    in visiting order, ``(T, H, B)``."""
+    steps, _, features = x.shape
+    size = weight_hh.shape[1]
+    dtype = workspace.dtype
+    width = size + features + (bias_ih is not None)  # the rows of z
+    weights = xp.empty((size, width), dtype=dtype)
+    weights[:, :size] = weight_hh
+    weights[:, size:size + features] = weight_ih
+    if bias_ih is not None:
+        weights[:, -1] = bias_ih + bias_hh
+        workspace[:, width - 1] = 1
+    workspace[:, size:size + features] = (x[::-1] if reverse else x).transpose(0, 2, 1)
+    workspace[0, :size] = initial.T
+    output = xp.empty((steps, size, workspace.shape[2]), dtype=dtype)
+    for step in range(steps):
+        block = workspace[step]
+        hidden = output[step]
+        xp.matmul(weights, block[:width], out=hidden)
         if nonlinearity == "tanh":
-            xp.tanh(pre_activation, out=state)
+            xp.tanh(hidden, out=hidden)
         else:
-            xp.maximum(pre_activation, 0, out=state)
-    return hidden
+            xp.maximum(hidden, 0, out=hidden)
+        if step + 1 < steps:
+            workspace[step + 1, :size] = hidden
+        if keep:
+            slope = block[width:]
+            if nonlinearity == "tanh":
+                xp.multiply(hidden, hidden, out=slope)
+                xp.subtract(1, slope, out=slope)
+            else:
+                xp.sign(hidden, out=slope)
+    return output
 
 
-def _rnn_vjp(F: Any, grad: Any, inputs: Any, hidden: Any, parents: Any, nonlinearity: str,
-             reverse: bool) -> tuple[Any, ...]:
-    _, initial, weight_hh = inputs
-    steps = hidden.shape[0]
-    grad_pre = _GateGradients(F, 1, initial, steps)
+def _rnn_array_vjp(xp: Any, grad: Any, inputs: Any, parents: Any, reverse: bool) -> tuple[
+        Any, ...]:
+    """Backpropagation through time on the arrays, from what the forward kept."""
+    _, _, weight_ih, weight_hh, bias_ih, _, workspace = inputs
+    steps, _, batch = workspace.shape
+    size, features = weight_hh.shape[1], weight_ih.shape[1]
+    width = size + features + (bias_ih is not None)
+    dtype = workspace.dtype
+    recurrent_t = xp.ascontiguousarray(weight_hh.astype(dtype, copy=False).T)
+    pre_grads = xp.empty((steps, size, batch), dtype=dtype)
     carry = None
-    for step in reversed(_step_order(steps, reverse)):
+    for step in range(steps - 1, -1, -1):
         grad_hidden = grad[step] if carry is None else grad[step] + carry
-        state = hidden[step]
+        xp.multiply(workspace[step, width:], grad_hidden, out=pre_grads[step])
+        if step or parents[1] is not None:
+            carry = xp.matmul(recurrent_t, pre_grads[step])
+    grad_x = grad_ih = grad_hh = grad_bias = None
+    want_weights = any(parents[index] is not None for index in (2, 3, 4, 5))
+    if parents[0] is not None or want_weights:
+        flat = xp.ascontiguousarray(pre_grads.transpose(1, 0, 2)).reshape(size, steps * batch)
+        if want_weights:
+            rows = xp.ascontiguousarray(workspace[:, :width].transpose(1, 0, 2)).reshape(
+                width, steps * batch)
+            grad_weights = xp.matmul(flat, rows.T)
+            grad_hh = grad_weights[:, :size]
+            grad_ih = grad_weights[:, size:size + features]
+            if bias_ih is not None:
+                grad_bias = grad_weights[:, -1]
+        if parents[0] is not None:
+            grad_columns = xp.matmul(weight_ih.astype(dtype, copy=False).T, flat).reshape(
+                features, steps, batch)
+            grad_x = (grad_columns[:, ::-1] if reverse else grad_columns).transpose(1, 2, 0)
+    grad_h0 = None if parents[1] is None or carry is None else carry.T
+    return grad_x, grad_h0, grad_ih, grad_hh, grad_bias, grad_bias, None
+
+
+def _rnn_graph_vjp(F: Any, grad: Any, inputs: Any, output: Any, parents: Any,
+                   nonlinearity: str, reverse: bool) -> tuple[Any, ...]:
+    """The same gradients with recorded operations (``create_graph=True``); the slopes come
+    from the (recorded) hidden states, so second derivatives see how they depend on the
+    inputs."""
+    x, initial, weight_ih, weight_hh, bias_ih, _, _ = inputs
+    steps = x.shape[0]
+    order = _step_order(steps, reverse)
+    hidden = [F.matrix_transpose(output[position]) for position in range(steps)]
+    previous = [initial, *hidden[:steps - 1]]
+    carry = None
+    grad_x: list[Any] = [None] * steps
+    totals: list[Any] = []
+    for position in range(steps - 1, -1, -1):
+        step = order[position]
+        state = hidden[position]
+        grad_hidden = F.matrix_transpose(grad[position])
+        if carry is not None:
+            grad_hidden = grad_hidden + carry
         slope = 1 - state * state if nonlinearity == "tanh" else state > 0
-        carry = grad_pre.product(0, step, grad_hidden, slope) @ weight_hh
-    grad_projected = grad_pre.all()
-    grad_weight = None
-    if parents[2] is not None:
-        grad_weight = _weight_gradient(F, grad_projected,
-                                       _previous_states(F, hidden, initial, reverse))
-    return grad_projected, carry, grad_weight
+        grad_pre = grad_hidden * slope
+        carry = grad_pre @ weight_hh
+        grad_x[step] = grad_pre @ weight_ih
+        transposed = F.matrix_transpose(grad_pre)
+        terms = [transposed @ x[step], transposed @ previous[position],
+                 F.sum(grad_pre, axis=0, keepdims=False)]
+        totals = terms if not totals else [
+            total + term for total, term in zip(totals, terms, strict=True)]
+    grad_ih, grad_hh, grad_bias = totals
+    if bias_ih is None:
+        grad_bias = None
+    return (_stack(F, grad_x) if parents[0] is not None else None, carry, grad_ih, grad_hh,
+            grad_bias, grad_bias, None)
 
 
-RNN_SEQUENCE = Primitive("rnn_sequence", _rnn_forward, _rnn_vjp, saves="both")
+def _rnn_vjp(F: Any, grad: Any, inputs: Any, output: Any, parents: Any, nonlinearity: str,
+             reverse: bool, keep: bool) -> tuple[Any, ...]:
+    if F.graph_mode:
+        return _rnn_graph_vjp(F, grad, inputs, output, parents, nonlinearity, reverse)
+    return _rnn_array_vjp(F.xp, grad, inputs, parents, reverse)
+
+
+RNN_LAYER = Primitive("rnn_layer", _rnn_forward, _rnn_vjp, saves="both")
 
 
 # --- LSTM ----------------------------------------------------------------------------------------
@@ -394,102 +423,212 @@ LSTM_LAYER = Primitive("lstm_layer", _lstm_forward, _lstm_vjp, saves="both")
 
 
 # --- GRU -----------------------------------------------------------------------------------------
+#
+# Laid out like the LSTM (feature-major, one primitive per layer and direction, the workspace
+# ``(T, rows, B)`` starting each step's block with ``z_t = [h_(t-1); x_t; 1]``), with what the
+# GRU's formulation allows: the new gate's hidden projection ``W_hn h + b_hn`` is multiplied by
+# the reset gate before its input projection is added, so the two can't be one product. A
+# step's product is ``[[W_hz, W_iz, b_iz + b_hz], [W_hr, W_ir, b_ir + b_hr], [W_hn, 0, b_hn]] @
+# z_t`` (the update and reset rows halved, so that one ``tanh`` call gives both sigmoids), and
+# the new gate's input projection ``W_in x_t + b_in`` of every step is one batched product
+# before the loop. Inside, the gates run in the order (z, r, n), PyTorch's being (r, z, n).
+#
+# When a gradient can follow (``keep``), a step's block goes on with five ``(H, B)`` rows,
+# ``S = [z, (h - n)(1 - t_z^2), A hn (1 - t_r^2), A r, A]`` with ``A = (1 - z)(1 - n^2)`` and
+# ``t = tanh(p / 2)`` of a sigmoid gate's pre-activation ``p``: a backward step's whole work is
+# ``dh * S``, giving at once the direct term ``dh z`` of the state's gradient and the gradients
+# of the update and reset pre-activations (times 4, as ``1 - t^2 = 4 s (1 - s)``), of ``W_hn h +
+# b_hn`` and of ``W_in x + b_in``, then one product by ``W_hh.T`` for the state's gradient. The
+# weights' gradients are two products over all the steps at the end.
+
+_GRU_KEPT_ROWS = 5  # per-step workspace rows after z, in units of H, with a gradient to come
 
 
-def _gru_forward(xp: Any, projected: Any, initial: Any, weight_hh: Any, bias_hh: Any,
-                 workspace: Any, reverse: bool) -> Any:
-    """The GRU over the sequence: the hidden state of every step, ``(T, B, H)``.
-
-    ``workspace`` ``(T, 4, B, H)`` receives each step's reset and update gates, new gate and
-    ``W_hn h + b_hn``. PyTorch's formulation: ``n = tanh(W_in x + b_in + r * (W_hn h +
-    b_hn))``, ``h' = (1 - z) * n + z * h``.
-    """
-    _, steps, batch, size = projected.shape
-    hidden_states = xp.empty((steps, batch, size), dtype=projected.dtype)
-    weights = _gate_weights(xp, weight_hh)
-    gate_bias = None if bias_hh is None else bias_hh.reshape(3, 1, size)
-    state = initial
-    for step in _step_order(steps, reverse):
-        saved = workspace[step]
-        hidden_projection = xp.matmul(state, weights)
-        if gate_bias is not None:
-            hidden_projection += gate_bias
-        reset_update = saved[:2]
-        xp.add(projected[:2, step], hidden_projection[:2], out=reset_update)
-        reset_update *= 0.5
-        xp.tanh(reset_update, out=reset_update)
-        reset_update *= 0.5
-        reset_update += 0.5
-        saved[3] = hidden_projection[2]
-        new_gate = saved[2]
-        xp.multiply(saved[0], saved[3], out=new_gate)
-        new_gate += projected[2, step]
-        xp.tanh(new_gate, out=new_gate)
-        next_state = hidden_states[step]
-        xp.subtract(state, new_gate, out=next_state)
-        next_state *= saved[1]
-        next_state += new_gate
-        state = next_state
-    return hidden_states
+def _gru_order(xp: Any, rows: Any, size: int) -> Any:
+    """The first two gate row blocks of ``rows`` swapped: PyTorch's order (r, z, n) to the
+    internal one (z, r, n), or back (a new array)."""
+    return xp.concatenate([rows[size:2 * size], rows[:size], rows[2 * size:]], axis=0)
 
 
-def _gru_recompute(F: Any, projected: Any, previous_hidden: Any, weight_hh: Any,
-                   bias_hh: Any) -> Any:
-    """The workspace's values ``(T, 4, B, H)`` recomputed from the inputs and the hidden
-    states with recorded operations (for ``create_graph=True``)."""
+def _gru_forward(xp: Any, x: Any, initial: Any, weight_ih: Any, weight_hh: Any, bias_ih: Any,
+                 bias_hh: Any, workspace: Any, reverse: bool, keep: bool) -> Any:
+    """One direction of one layer over the time-major ``x`` ``(T, B, F)``: the hidden states
+    in visiting order, ``(T, H, B)``."""
+    steps, batch, features = x.shape
     size = weight_hh.shape[1]
-    hidden_projection = previous_hidden @ F.matrix_transpose(weight_hh)
-    if bias_hh is not None:
-        hidden_projection = hidden_projection + bias_hh
-    reset_gate, update_gate = (
-        _sigmoid(F, projected[gate] + hidden_projection[:, :, gate * size:(gate + 1) * size])
-        for gate in (0, 1))
-    hidden_new = hidden_projection[:, :, 2 * size:]
-    new_gate = F.tanh(projected[2] + reset_gate * hidden_new)
-    steps = projected.shape[1]
-    values = [reset_gate, update_gate, new_gate, hidden_new]
-    return _join(F, [F.reshape(value, shape=(steps, 1, *value.shape[1:])) for value in values],
-                 1)
+    dtype = workspace.dtype
+    width = size + features + (bias_ih is not None)  # the rows of z
+    weights = xp.zeros((3 * size, width), dtype=dtype)
+    weights[:, :size] = _gru_order(xp, weight_hh, size)
+    weights[:2 * size, size:size + features] = _gru_order(xp, weight_ih[:2 * size], size)
+    input_new = xp.empty((size, width - size), dtype=dtype)  # [W_in | b_in]
+    input_new[:, :features] = weight_ih[2 * size:]
+    if bias_ih is not None:
+        weights[:2 * size, -1] = _gru_order(xp, bias_ih[:2 * size] + bias_hh[:2 * size], size)
+        weights[2 * size:, -1] = bias_hh[2 * size:]
+        input_new[:, -1] = bias_ih[2 * size:]
+        workspace[:, width - 1] = 1
+    weights[:2 * size] *= 0.5
+    workspace[:, size:size + features] = (x[::-1] if reverse else x).transpose(0, 2, 1)
+    workspace[0, :size] = initial.T
+    projected_new = xp.matmul(input_new, workspace[:, size:width])  # (T, H, B)
+    scratch = xp.empty((3 * size, batch), dtype=dtype)  # the gates (z, r, W_hn h + b_hn)
+    sigmoids, update, reset = scratch[:2 * size], scratch[:size], scratch[size:2 * size]
+    hidden_new = scratch[2 * size:]
+    new = xp.empty((size, batch), dtype=dtype)
+    difference = xp.empty((size, batch), dtype=dtype)
+    output = xp.empty((steps, size, batch), dtype=dtype)
+    for step in range(steps):
+        block = workspace[step]
+        state = block[:size]
+        xp.matmul(weights, block[:width], out=scratch)
+        xp.tanh(sigmoids, out=sigmoids)
+        kept = block[width:]  # (empty without keep)
+        if keep:
+            factors = kept[size:3 * size]
+            xp.multiply(sigmoids, sigmoids, out=factors)
+            xp.subtract(1, factors, out=factors)
+        sigmoids *= 0.5
+        sigmoids += 0.5
+        xp.multiply(reset, hidden_new, out=new)
+        new += projected_new[step]
+        xp.tanh(new, out=new)
+        xp.subtract(state, new, out=difference)
+        hidden = output[step]
+        xp.multiply(update, difference, out=hidden)
+        hidden += new
+        if step + 1 < steps:
+            workspace[step + 1, :size] = hidden
+        if keep:
+            kept[size:2 * size] *= difference
+            kept[2 * size:3 * size] *= hidden_new
+            kept[:size] = update
+            common = kept[4 * size:]
+            xp.multiply(new, new, out=common)
+            xp.subtract(1, common, out=common)
+            common -= xp.multiply(common, update, out=difference)
+            xp.multiply(common, reset, out=kept[3 * size:4 * size])
+            kept[2 * size:3 * size] *= common
+    return output
 
 
-def _gru_vjp(F: Any, grad: Any, inputs: Any, hidden_states: Any, parents: Any,
-             reverse: bool) -> tuple[Any, ...]:
-    projected, initial, weight_hh, bias_hh, workspace = inputs
-    steps = projected.shape[1]
-    previous_hidden = _previous_states(F, hidden_states, initial, reverse)
-    if F.graph_mode:
-        workspace = _gru_recompute(F, projected, previous_hidden, weight_hh, bias_hh)
-    grad_pre = _GateGradients(F, 3, initial, steps)
-    # the gradient of W_hn h + b_hn; those of W_hr h + b_hr and W_hz h + b_hz are the reset
-    # and update gates' pre-activation gradients
-    grad_hidden_new = _GateGradients(F, 1, initial, steps)
+def _gru_array_vjp(xp: Any, grad: Any, inputs: Any, parents: Any, reverse: bool) -> tuple[
+        Any, ...]:
+    """Backpropagation through time on the arrays, from what the forward kept."""
+    _, _, weight_ih, weight_hh, bias_ih, _, workspace = inputs
+    steps, _, batch = workspace.shape
+    size, features = weight_hh.shape[1], weight_ih.shape[1]
+    width = size + features + (bias_ih is not None)
+    dtype = workspace.dtype
+    # the update and reset gates' gradients come times 4: the 1/4 goes into their weights
+    quarter = xp.ones((3 * size, 1), dtype=dtype)
+    quarter[:2 * size] = 0.25
+    recurrent_t = xp.ascontiguousarray(
+        (_gru_order(xp, weight_hh, size).astype(dtype, copy=False) * quarter).T)
+    # per step: dh z, then the gradients of the update and reset pre-activations (times 4),
+    # of W_hn h + b_hn and of W_in x + b_in
+    gate_grads = xp.empty((steps, 5 * size, batch), dtype=dtype)
     carry = None
-    for step in reversed(_step_order(steps, reverse)):
-        saved = workspace[step]
-        reset_gate, update_gate, new_gate, hidden_new = saved[0], saved[1], saved[2], saved[3]
+    for step in range(steps - 1, -1, -1):
         grad_hidden = grad[step] if carry is None else grad[step] + carry
-        grad_new = grad_pre.product(2, step, grad_hidden * (1 - update_gate),
-                                    1 - new_gate * new_gate)
-        grad_update = grad_pre.product(1, step, grad_hidden * (previous_hidden[step] - new_gate),
-                                       update_gate * (1 - update_gate))
-        grad_reset = grad_pre.product(0, step, grad_new * hidden_new,
-                                      reset_gate * (1 - reset_gate))
-        hidden_new_grad = grad_hidden_new.product(0, step, grad_new, reset_gate)
-        carry = (grad_hidden * update_gate
-                 + _join(F, [grad_reset, grad_update, hidden_new_grad], 1) @ weight_hh)
-    grad_projected = grad_pre.all()
-    grad_weight = grad_bias = None
-    if parents[2] is not None or parents[3] is not None:
-        grad_projection = _join(F, [grad_projected[:2], grad_hidden_new.all()], 0)
-        if parents[2] is not None:
-            grad_weight = _weight_gradient(F, grad_projection, previous_hidden)
-        if parents[3] is not None:
-            grad_bias = F.reshape(F.sum(grad_projection, axis=(1, 2), keepdims=False),
-                                  shape=(3 * weight_hh.shape[1],))
-    return grad_projected, carry, grad_weight, grad_bias, None
+        step_grads = gate_grads[step]
+        xp.multiply(workspace[step, width:].reshape(5, size, batch), grad_hidden,
+                    out=step_grads.reshape(5, size, batch))
+        if step or parents[1] is not None:
+            carry = xp.matmul(recurrent_t, step_grads[size:4 * size])
+            carry += step_grads[:size]
+    grad_x = grad_ih = grad_hh = grad_bias_ih = grad_bias_hh = None
+    want_weights = any(parents[index] is not None for index in (2, 3, 4, 5))
+    if parents[0] is not None or want_weights:
+        flat = xp.ascontiguousarray(gate_grads[:, size:].transpose(1, 0, 2)).reshape(
+            4 * size, steps * batch)
+        if want_weights:
+            rows = xp.ascontiguousarray(workspace[:, :width].transpose(1, 0, 2)).reshape(
+                width, steps * batch)
+            # (z, r, n) rows against [h; x; 1], then the new gate's input side against [x; 1]
+            gates = _gru_order(xp, xp.matmul(flat[:3 * size], rows.T) * quarter, size)
+            inputs_new = xp.matmul(flat[3 * size:], rows[size:].T)
+            grad_hh = gates[:, :size]
+            grad_ih = xp.concatenate([gates[:2 * size, size:size + features],
+                                      inputs_new[:, :features]], axis=0)
+            if bias_ih is not None:
+                grad_bias_hh = gates[:, -1]
+                grad_bias_ih = xp.concatenate([gates[:2 * size, -1], inputs_new[:, -1]])
+        if parents[0] is not None:
+            input_weights = xp.zeros((4 * size, features), dtype=dtype)
+            input_weights[:2 * size] = _gru_order(xp, weight_ih[:2 * size], size)
+            input_weights[:2 * size] *= 0.25
+            input_weights[3 * size:] = weight_ih[2 * size:]
+            grad_columns = xp.matmul(input_weights.T, flat).reshape(features, steps, batch)
+            grad_x = (grad_columns[:, ::-1] if reverse else grad_columns).transpose(1, 2, 0)
+    grad_h0 = None if parents[1] is None or carry is None else carry.T
+    return grad_x, grad_h0, grad_ih, grad_hh, grad_bias_ih, grad_bias_hh, None
 
 
-GRU_SEQUENCE = Primitive("gru_sequence", _gru_forward, _gru_vjp, saves="both")
+def _gru_graph_vjp(F: Any, grad: Any, inputs: Any, output: Any, parents: Any,
+                   reverse: bool) -> tuple[Any, ...]:
+    """The same gradients with recorded operations (``create_graph=True``): the gates are
+    recomputed from the inputs and the hidden states, so that second derivatives see how
+    everything depends on the inputs."""
+    x, initial, weight_ih, weight_hh, bias_ih, bias_hh, _ = inputs
+    steps = x.shape[0]
+    size = weight_hh.shape[1]
+    order = _step_order(steps, reverse)
+    weight_ih_t = F.matrix_transpose(weight_ih)
+    weight_hh_t = F.matrix_transpose(weight_hh)
+    previous = [initial] + [F.matrix_transpose(output[position])
+                            for position in range(steps - 1)]
+    saved: list[tuple[Any, ...]] = []
+    for position, step in enumerate(order):
+        input_side = x[step] @ weight_ih_t
+        hidden_side = previous[position] @ weight_hh_t
+        if bias_ih is not None:
+            input_side = input_side + bias_ih
+            hidden_side = hidden_side + bias_hh
+        reset_gate, update_gate = (
+            _sigmoid(F, input_side[:, gate * size:(gate + 1) * size]
+                     + hidden_side[:, gate * size:(gate + 1) * size]) for gate in (0, 1))
+        hidden_new = hidden_side[:, 2 * size:]
+        new_gate = F.tanh(input_side[:, 2 * size:] + reset_gate * hidden_new)
+        saved.append((reset_gate, update_gate, hidden_new, new_gate))
+    carry = None
+    grad_x: list[Any] = [None] * steps
+    totals: list[Any] = []
+    for position in range(steps - 1, -1, -1):
+        step = order[position]
+        reset_gate, update_gate, hidden_new, new_gate = saved[position]
+        grad_hidden = F.matrix_transpose(grad[position])
+        if carry is not None:
+            grad_hidden = grad_hidden + carry
+        grad_new = grad_hidden * (1 - update_gate) * (1 - new_gate * new_gate)
+        grad_reset = grad_new * hidden_new * (reset_gate * (1 - reset_gate))
+        grad_update = (grad_hidden * (previous[position] - new_gate)
+                       * (update_gate * (1 - update_gate)))
+        input_grads = _join(F, [grad_reset, grad_update, grad_new], 1)
+        hidden_grads = _join(F, [grad_reset, grad_update, grad_new * reset_gate], 1)
+        carry = grad_hidden * update_gate + hidden_grads @ weight_hh
+        grad_x[step] = input_grads @ weight_ih
+        terms = [F.matrix_transpose(input_grads) @ x[step],
+                 F.matrix_transpose(hidden_grads) @ previous[position],
+                 F.sum(input_grads, axis=0, keepdims=False),
+                 F.sum(hidden_grads, axis=0, keepdims=False)]
+        totals = terms if not totals else [
+            total + term for total, term in zip(totals, terms, strict=True)]
+    grad_ih, grad_hh, grad_bias_ih, grad_bias_hh = totals
+    if bias_ih is None:
+        grad_bias_ih = grad_bias_hh = None
+    return (_stack(F, grad_x) if parents[0] is not None else None, carry, grad_ih, grad_hh,
+            grad_bias_ih, grad_bias_hh, None)
+
+
+def _gru_vjp(F: Any, grad: Any, inputs: Any, output: Any, parents: Any, reverse: bool,
+             keep: bool) -> tuple[Any, ...]:
+    if F.graph_mode:
+        return _gru_graph_vjp(F, grad, inputs, output, parents, reverse)
+    return _gru_array_vjp(F.xp, grad, inputs, parents, reverse)
+
+
+GRU_LAYER = Primitive("gru_layer", _gru_forward, _gru_vjp, saves="both")
 
 
 # --- the layers ----------------------------------------------------------------------------------
@@ -581,23 +720,6 @@ class _Recurrent(Module, ABC):
         """One layer in one direction over the time-major ``x`` ``(T, B, F)``: the hidden
         state of every step ``(T, B, H)`` and the final states."""
 
-    def _project(self, x: Any, weight_ih: Any, bias: Any) -> Any:
-        """``x @ weight_ih.T + bias`` for every step of the time-major ``x`` at once, one
-        matrix product per gate, gate-major: ``(G, T, B, H)``."""
-        steps, batch, features = x.shape
-        gates = weight_ih.shape[0] // self.hidden_size
-        weight = reshape(weight_ih, (gates, self.hidden_size, features))
-        if bias is not None:
-            # the bias as one more input column of the weight, against a column of ones: the
-            # product adds it and the weight gradient's product yields its gradient, sparing
-            # a pass over the sequence-sized result each way
-            ones = _new_constant(namespace_of(x.data()).ones((steps, batch, 1), dtype=x.dtype))
-            x = concat([x, ones], axis=2)
-            weight = concat([weight, reshape(bias, (gates, self.hidden_size, 1))], axis=2)
-            features += 1
-        projected = reshape(x, (steps * batch, features)) @ matrix_transpose(weight)
-        return reshape(projected, (gates, steps, batch, self.hidden_size))
-
     def _check_input(self, given: object) -> bool:
         """Raise unless ``given`` is a tensor of 2 (unbatched) or 3 axes with ``input_size``
         features; returns whether it is batched."""
@@ -688,15 +810,6 @@ class _Recurrent(Module, ABC):
         return text
 
 
-def _workspace(projected: Any, blocks: int) -> Constant[*tuple[Any, ...]]:
-    """An uninitialised ``(T, blocks, B, H)`` array for a sequence primitive's forward to
-    fill (see the module's docstring)."""
-    _, steps, batch, size = projected.shape
-    data = projected.data()
-    return _new_constant(namespace_of(data).empty((steps, blocks, batch, size),
-                                                  dtype=data.dtype))
-
-
 class RNN(_Recurrent):
     """An Elman RNN: ``h_t = act(x_t @ weight_ih.T + bias_ih + h_(t-1) @ weight_hh.T +
     bias_hh)`` with ``act`` tanh or relu (PyTorch's ``nn.RNN``).
@@ -725,12 +838,21 @@ class RNN(_Recurrent):
         self.nonlinearity = nonlinearity
 
     def _run(self, x: Any, layer: int, suffix: str, initial: list[Any]) -> tuple[Any, list[Any]]:
-        weight_ih, weight_hh, bias_ih, bias_hh = self._weights(layer, suffix)
-        bias = None if bias_ih is None else bias_ih + bias_hh
+        weights = self._weights(layer, suffix)
+        operands = (x, initial[0], *weights)
+        keep = is_grad_enabled() and any(isinstance(operand, Variable) for operand in operands)
+        steps, batch, features = x.shape
+        size = self.hidden_size
+        rows = size + features + self.bias + (size if keep else 0)
+        dtype = np.result_type(x.dtype, weights[0].dtype)
+        workspace = _new_constant(namespace_of(x.data()).empty((steps, rows, batch),
+                                                                dtype=dtype))
         reverse = suffix == "_reverse"
-        hidden = apply(RNN_SEQUENCE, self._project(x, weight_ih, bias), initial[0], weight_hh,
-                       nonlinearity=self.nonlinearity, reverse=reverse)
-        return hidden, [hidden[0 if reverse else -1]]
+        # (T, H, B): the hidden states in visiting order
+        result = apply(RNN_LAYER, *operands, workspace, nonlinearity=self.nonlinearity,
+                       reverse=reverse, keep=keep)
+        visited = result[::-1] if reverse else result
+        return transpose(visited, (0, 2, 1)), [matrix_transpose(result[steps - 1])]
 
     def forward(self, input: Tensor[*tuple[Any, ...]], hx: Tensor[*tuple[Any, ...]] | None = None
                 ) -> tuple[Any, Any]:
@@ -824,12 +946,20 @@ class GRU(_Recurrent):
                          bidirectional, dtype, device)
 
     def _run(self, x: Any, layer: int, suffix: str, initial: list[Any]) -> tuple[Any, list[Any]]:
-        weight_ih, weight_hh, bias_ih, bias_hh = self._weights(layer, suffix)
-        projected = self._project(x, weight_ih, bias_ih)
+        weights = self._weights(layer, suffix)
+        operands = (x, initial[0], *weights)
+        keep = is_grad_enabled() and any(isinstance(operand, Variable) for operand in operands)
+        steps, batch, features = x.shape
+        size = self.hidden_size
+        rows = size + features + self.bias + (_GRU_KEPT_ROWS * size if keep else 0)
+        dtype = np.result_type(x.dtype, weights[0].dtype)
+        workspace = _new_constant(namespace_of(x.data()).empty((steps, rows, batch),
+                                                                dtype=dtype))
         reverse = suffix == "_reverse"
-        hidden = apply(GRU_SEQUENCE, projected, initial[0], weight_hh, bias_hh,
-                       _workspace(projected, 4), reverse=reverse)
-        return hidden, [hidden[0 if reverse else -1]]
+        # (T, H, B): the hidden states in visiting order
+        result = apply(GRU_LAYER, *operands, workspace, reverse=reverse, keep=keep)
+        visited = result[::-1] if reverse else result
+        return transpose(visited, (0, 2, 1)), [matrix_transpose(result[steps - 1])]
 
     def forward(self, input: Tensor[*tuple[Any, ...]], hx: Tensor[*tuple[Any, ...]] | None = None
                 ) -> tuple[Any, Any]:
