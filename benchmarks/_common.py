@@ -1,9 +1,14 @@
-"""Shared pieces of the benchmarks: timing, the machine's matmul rate, PyTorch if present."""
+"""Shared pieces of the benchmarks: timing, the machine's matmul rate, PyTorch if present,
+and running each library's timed part in a process of its own."""
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import platform
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -60,3 +65,36 @@ def report(name: str, ours: float, theirs: float | None, unit: str = "s",
         print(f"  ratio mushin/PyTorch: {ours / theirs:.2f}")
     if floor is not None:
         print(f"  matmul floor: {floor:.4f} {unit} (mushin at {ours / floor:.2f}x the floor)")
+
+
+ALONE = "--time-only"
+"""The flag with which a benchmark script re-runs itself to time one library only."""
+
+
+def add_alone_option(parser: argparse.ArgumentParser) -> None:
+    """The hidden option ``--time-only mushin|torch`` that :func:`alone` passes."""
+    parser.add_argument(ALONE, choices=("mushin", "torch"), help=argparse.SUPPRESS)
+
+
+def alone(library: str) -> dict[str, Any]:
+    """Run this script again in a new process that times only ``library`` and reports with
+    :func:`report_alone`; its report.
+
+    Each library then starts from a fresh process, as a user's program does. In one process
+    the first library's allocations change glibc's allocator for the second (a large block
+    freed back to the system raises the size below which later blocks stay on the heap), so
+    the second may run faster or slower than it would on its own: seen as 0.46 s against
+    0.63 s for PyTorch's CNN steps, depending on what ran before.
+    """
+    command = [sys.executable, sys.argv[0], *sys.argv[1:], ALONE, library]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"timing {library} alone failed:\n{result.stdout}{result.stderr}")
+    report: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return report
+
+
+def report_alone(seconds: float, result: Any = None) -> None:
+    """What a process started by :func:`alone` prints last: its time and a JSON-able result
+    (a final loss, say) that the parent compares between the libraries."""
+    print(json.dumps({"seconds": seconds, "result": result}))

@@ -19,7 +19,15 @@ import argparse
 from typing import Any
 
 import numpy as np
-from _common import best_time, matmul_rate, report, torch_or_none
+from _common import (
+    add_alone_option,
+    alone,
+    best_time,
+    matmul_rate,
+    report,
+    report_alone,
+    torch_or_none,
+)
 
 import mushin as mu
 from mushin.nn.activations import relu
@@ -138,17 +146,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--repeats", type=int, default=3)
+    add_alone_option(parser)
     args = parser.parse_args()
     images, labels = make_data(args.steps)
     weights = {name: value.numpy() for name, value in mushin_model().state_dict().items()}
-    run, ours_final = mushin_run(images, labels, weights)
-    ours = best_time(run, args.repeats)
     torch = torch_or_none()
+    if args.time_only is not None:
+        run, final = (mushin_run(images, labels, weights) if args.time_only == "mushin"
+                      else torch_run(torch, images, labels, weights))
+        report_alone(best_time(run, args.repeats), final["loss"])
+        return
+    ours_report = alone("mushin")
+    ours = ours_report["seconds"]
     theirs = None
     if torch is not None:
-        run_torch, their_final = torch_run(torch, images, labels, weights)
-        theirs = best_time(run_torch, args.repeats)
-        losses = ours_final["loss"], their_final["loss"]
+        their_report = alone("torch")
+        theirs = their_report["seconds"]
+        losses = ours_report["result"], their_report["result"]
         print(f"  final loss: mushin {losses[0]:.6f}, PyTorch {losses[1]:.6f}")
         assert abs(losses[0] - losses[1]) <= 1e-3 * abs(losses[1]), "the final losses differ"
         check_same_updates(torch, images, labels, weights)

@@ -15,7 +15,15 @@ import argparse
 from typing import Any
 
 import numpy as np
-from _common import best_time, matmul_rate, report, torch_or_none
+from _common import (
+    add_alone_option,
+    alone,
+    best_time,
+    matmul_rate,
+    report,
+    report_alone,
+    torch_or_none,
+)
 
 import mushin as mu
 from mushin.nn.layers import GRU, LSTM, RNN, Linear
@@ -119,16 +127,24 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=50)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--cell", choices=sorted(GATES), default="lstm")
+    add_alone_option(parser)
     args = parser.parse_args()
     sequences, labels = make_data(args.steps)
     weights = weights_of(*mushin_model(args.cell))
-    run, ours_losses = mushin_run(sequences, labels, weights, args.cell)
-    ours = best_time(run, args.repeats)
     torch = torch_or_none()
+    if args.time_only is not None:
+        run, losses = (mushin_run(sequences, labels, weights, args.cell)
+                       if args.time_only == "mushin"
+                       else torch_run(torch, sequences, labels, weights, args.cell))
+        seconds = best_time(run, args.repeats)
+        report_alone(seconds, [float(loss) for loss in losses])
+        return
+    ours_report = alone("mushin")
+    ours, ours_losses = ours_report["seconds"], ours_report["result"]
     theirs = None
     if torch is not None:
-        run_torch, their_losses = torch_run(torch, sequences, labels, weights, args.cell)
-        theirs = best_time(run_torch, args.repeats)
+        their_report = alone("torch")
+        theirs, their_losses = their_report["seconds"], their_report["result"]
         # Every run starts from the same weights, so each run ends on the same loss.
         np.testing.assert_allclose(ours_losses, their_losses, rtol=1e-3, atol=1e-4)
         print(f"  final loss: mushin {ours_losses[-1]:.6f}, PyTorch {their_losses[-1]:.6f}")

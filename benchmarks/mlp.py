@@ -12,7 +12,15 @@ import itertools
 from typing import Any
 
 import numpy as np
-from _common import best_time, matmul_rate, report, torch_or_none
+from _common import (
+    add_alone_option,
+    alone,
+    best_time,
+    matmul_rate,
+    report,
+    report_alone,
+    torch_or_none,
+)
 
 import mushin as mu
 from mushin.nn.activations import relu
@@ -158,13 +166,18 @@ def main() -> None:
     parser.add_argument("--bounds", action="store_true",
                         help="also time the epoch hand-written in NumPy (no autodiff) and the "
                         "step's matrix products alone in NumPy")
+    add_alone_option(parser)
     args = parser.parse_args()
     images, labels, weights = make_data(args.samples)
-    ours = best_time(mushin_epoch(images, labels, weights), args.repeats)
     torch = torch_or_none()
-    theirs = None
-    if torch is not None:
-        theirs = best_time(torch_epoch(torch, images, labels, weights), args.repeats)
+    if args.time_only == "mushin":
+        report_alone(best_time(mushin_epoch(images, labels, weights), args.repeats))
+        return
+    if args.time_only == "torch":
+        report_alone(best_time(torch_epoch(torch, images, labels, weights), args.repeats))
+        return
+    ours = alone("mushin")["seconds"]
+    theirs = None if torch is None else alone("torch")["seconds"]
     floor = flops_per_epoch(args.samples) / matmul_rate()
     report("mlp epoch", ours, theirs, floor=floor)
     if args.bounds:
