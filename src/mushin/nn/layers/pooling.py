@@ -27,6 +27,26 @@ class _Pool2D(Module):
         self.stride = self.kernel_size if stride is None else _pair(name, "stride", stride, 1)
         self.padding = _pair(name, "padding", padding, 0)
 
+    _pool: Any
+    """The pooling function (``maxpool2d`` or ``avgpool2d``)."""
+
+    # (B, C, H, W) to (B, C, Ho, Wo), the input's kind; Ho and Wo are known at run time.
+    @overload
+    def forward(self, x: Untyped) -> Untyped: ...
+    @overload
+    def forward(self, x: Variable[Batch, Channels, Any, Any]) -> Variable[
+            Batch, Channels, Any, Any]: ...
+    @overload
+    def forward(self, x: Constant[Batch, Channels, Any, Any]) -> Constant[
+            Batch, Channels, Any, Any]: ...
+    @overload
+    def forward(self, x: Tensor[Batch, Channels, Any, Any]) -> Tensor[
+            Batch, Channels, Any, Any]: ...
+
+    def forward(self, x: Any) -> Any:
+        """The pooling function of the layer applied with its kernel, stride and padding."""
+        return self._pool(x, self.kernel_size, self.stride, self.padding)
+
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
@@ -40,22 +60,7 @@ class MaxPool2D(_Pool2D):
                  device: str | None = None) -> None:
         super().__init__(kernel_size, stride, padding, dtype, device)
 
-    # (B, C, H, W) to (B, C, Ho, Wo), the input's kind; Ho and Wo are known at run time.
-    @overload
-    def forward(self, x: Untyped) -> Untyped: ...
-    @overload
-    def forward(self, x: Variable[Batch, Channels, Any, Any]) -> Variable[
-            Batch, Channels, Any, Any]: ...
-    @overload
-    def forward(self, x: Constant[Batch, Channels, Any, Any]) -> Constant[
-            Batch, Channels, Any, Any]: ...
-    @overload
-    def forward(self, x: Tensor[Batch, Channels, Any, Any]) -> Tensor[
-            Batch, Channels, Any, Any]: ...
-
-    def forward(self, x: Any) -> Any:
-        """``maxpool2d(x, kernel_size, stride, padding)``."""
-        return maxpool2d(x, self.kernel_size, self.stride, self.padding)
+    _pool = staticmethod(maxpool2d)
 
 
 class AvgPool2D(_Pool2D):
@@ -67,19 +72,4 @@ class AvgPool2D(_Pool2D):
                  device: str | None = None) -> None:
         super().__init__(kernel_size, stride, padding, dtype, device)
 
-    # (B, C, H, W) to (B, C, Ho, Wo), the input's kind; Ho and Wo are known at run time.
-    @overload
-    def forward(self, x: Untyped) -> Untyped: ...
-    @overload
-    def forward(self, x: Variable[Batch, Channels, Any, Any]) -> Variable[
-            Batch, Channels, Any, Any]: ...
-    @overload
-    def forward(self, x: Constant[Batch, Channels, Any, Any]) -> Constant[
-            Batch, Channels, Any, Any]: ...
-    @overload
-    def forward(self, x: Tensor[Batch, Channels, Any, Any]) -> Tensor[
-            Batch, Channels, Any, Any]: ...
-
-    def forward(self, x: Any) -> Any:
-        """``avgpool2d(x, kernel_size, stride, padding)``."""
-        return avgpool2d(x, self.kernel_size, self.stride, self.padding)
+    _pool = staticmethod(avgpool2d)
