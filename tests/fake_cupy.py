@@ -60,6 +60,17 @@ def _refuse(*args: Any, **kwargs: Any) -> Any:
     raise TypeError("implicit conversion of a device array to a NumPy array is not allowed")
 
 
+host_reads = 0
+"""How many times device data was read back by the host (``get``, ``item``, ``bool``,
+``int``, ``float``, ``index``): on a GPU each is a synchronising copy, which a training step
+should not make behind the user's back (tests/test_devices.py counts them)."""
+
+
+def _read_back() -> None:
+    global host_reads
+    host_reads += 1
+
+
 class FakeArray:
     """A device array: NumPy values inside, refused by NumPy outside."""
 
@@ -114,9 +125,11 @@ class FakeArray:
 
     def get(self) -> np.ndarray:
         """A host copy (CuPy's ``ndarray.get``)."""
+        _read_back()
         return self._array.copy()
 
     def item(self) -> Any:
+        _read_back()
         return self._array.item()
 
     def __len__(self) -> int:
@@ -126,15 +139,19 @@ class FakeArray:
         return (_wrap(item) for item in self._array)
 
     def __bool__(self) -> bool:
+        _read_back()
         return bool(self._array)
 
     def __float__(self) -> float:
+        _read_back()
         return float(self._array)
 
     def __int__(self) -> int:
+        _read_back()
         return int(self._array)
 
     def __index__(self) -> int:
+        _read_back()
         return self._array.__index__()
 
     def __repr__(self) -> str:

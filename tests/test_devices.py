@@ -109,3 +109,63 @@ def test_anomaly_detection_on_device(device: str) -> None:
     x = mu.variable([-1.0, 1.0], device=device)
     with mu.detect_anomaly(), pytest.raises(FloatingPointError, match="log"):
         mu.log(x)
+
+
+def _training_steps(device: str, reduction: str, labels: Any) -> list[Any]:
+    """Three steps of Linear -> GELU -> Dropout(0) -> Linear -> cross-entropy with Adam;
+    the losses and the final parameters (tensors on ``device``)."""
+    from mushin.nn.layers import GELU, Dropout, Linear, Sequential
+    from mushin.nn.losses import cross_entropy
+    from mushin.nn.optimizers import Adam
+
+    mu.seed(3)
+    model = Sequential(Linear(6, 8, dtype="float64"), GELU(), Dropout(0.0),
+                       Linear(8, 4, dtype="float64")).to(device)
+    optimizer = Adam(model.parameters(), lr=0.1, weight_decay=0.01)
+    x = mu.constant(np.random.default_rng(4).standard_normal((5, 6)) * 3, device=device)
+    y = mu.constant(labels, device=device)
+    losses = []
+    for _ in range(3):
+        loss = cross_entropy(model(x), y, reduction=reduction)
+        optimizer.zero_grad()
+        loss.sum().backward()
+        optimizer.step()
+        losses.append(loss)
+    return [*losses, *model.parameters()]
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("labels", [[0, 3, 1, 1, 2], [0, -100, 1, -100, 2]],
+                         ids=["all-labels", "ignored-labels"])
+def test_a_training_step_reads_nothing_back_but_the_label_check(reduction: str,
+                                                                labels: list[int]) -> None:
+    """Forward, backward and optimizer step stay on the device: the only reads back are the
+    two numbers (the smallest and largest label) that let cross_entropy refuse out-of-range
+    class indices with a clear error. The results are the CPU's."""
+    import fake_cupy
+
+    with fake_cupy.registered() as device:
+        before = fake_cupy.host_reads
+        on_device = _training_steps(device, reduction, np.array(labels))
+        reads = fake_cupy.host_reads - before
+    on_cpu = _training_steps("cpu", reduction, np.array(labels))
+    assert reads == 3 * 2, f"{reads} reads back from the device in 3 training steps"
+    for mine, other in zip(on_device, on_cpu, strict=True):
+        assert mine.device == device
+        np.testing.assert_allclose(mine.numpy(), other.numpy(), rtol=1e-12, atol=1e-15)
+
+
+def test_every_target_ignored_gives_nan_on_a_device_as_on_the_cpu() -> None:
+    import fake_cupy
+
+    from mushin.nn.losses import cross_entropy, nll
+
+    logits = np.random.default_rng(5).standard_normal((3, 4))
+    labels = np.full(3, -100)
+    with fake_cupy.registered() as device:
+        for loss in (cross_entropy, nll):
+            x = mu.variable(logits, device=device)
+            value = loss(x, mu.constant(labels, device=device))
+            assert np.isnan(value.numpy())
+            value.backward()
+            np.testing.assert_array_equal(x.grad().numpy(), np.zeros((3, 4)))

@@ -15,8 +15,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from mushin import _backend, ops
 from mushin import _typing as typed
-from mushin import ops
 from mushin._backend import Array
 from mushin._graph import Primitive
 from mushin._tensor import apply
@@ -63,6 +63,17 @@ def _horner(coefficients: tuple[float, ...], u: Array) -> Array:
 def _erf_forward(xp: Any, x: Array) -> Array:
     magnitude = xp.abs(x)
     small = magnitude <= 2
+    if xp is not _backend.CPU.xp:
+        # On a device, both branches everywhere and a select: asking which elements are
+        # small would be a read back from the device. Each branch's argument is clamped into
+        # its own range, so the other branch's elements give finite values that are dropped.
+        near = xp.minimum(magnitude, 2) * xp.sign(x)
+        near = near * _horner(_ERF_SMALL, near * near * 0.5 - 1)
+        outer = xp.clip(magnitude, 2, 6)
+        squared = outer * outer
+        far = xp.sign(x) * (1 - xp.exp(-squared) / outer
+                            * _horner(_ERFC_LARGE, (2 / squared - 5 / 18) * 4.5))
+        return xp.where(small, near, far)
     if bool(xp.all(small)):
         return x * _horner(_ERF_SMALL, x * x * 0.5 - 1)
     result = xp.empty_like(x)

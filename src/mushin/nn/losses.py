@@ -111,10 +111,20 @@ def _reduce_picked(xp: Any, losses: Array, valid: Array, reduction: str) -> Arra
         return losses
     wide = accumulator(losses)
     total = xp.sum(losses, dtype=wide)
-    count = int(xp.sum(valid))
     if reduction == "mean":
-        total = total / count if count else xp.full((), xp.nan, dtype=losses.dtype)
+        total = _per_valid_target(xp, total, valid)
     return total if wide is None else total.astype(losses.dtype)
+
+
+def _per_valid_target(xp: Any, total: Array, valid: Array) -> Array:
+    """``total`` divided by the number of targets that are not ignored; NaN when every one is
+    (PyTorch's result). On the CPU the count is read, to spare NumPy's 0/0 warning; on a
+    device it stays there, so a training step reads nothing back from the device for it."""
+    if xp is _backend.CPU.xp:
+        count = int(valid.sum())
+        return total / count if count else xp.full((), xp.nan, dtype=total.dtype)
+    count = valid.sum(dtype=total.dtype)
+    return xp.where(count > 0, total / xp.maximum(count, 1), xp.nan)
 
 
 def _nll_forward(xp: Any, log_probs: Array, target: Array, reduction: str,
@@ -130,9 +140,8 @@ def _picked_grad_scale(F: Any, xp: Any, g: Any, valid: Array, reduction: str) ->
     mask = valid[:, None].astype(g.dtype)
     if reduction == "none":
         return F.reshape(g, shape=mask.shape) * mask
-    if reduction == "mean":
-        count = int(xp.sum(valid))
-        return g * (mask / count if count else mask * 0)
+    if reduction == "mean":  # all zeros when every target is ignored
+        return g * (mask / xp.maximum(xp.sum(valid, dtype=mask.dtype), 1))
     return g * mask
 
 
@@ -168,8 +177,7 @@ def _cross_entropy_forward(xp: Any, logits: Array, target: Array, reduction: str
     # methods rather than ``xp.sum``...: the same reductions with less Python around them.
     shifted = logits - logits.max(axis=1, keepdims=True)
     valid = target != ignore_index
-    count = int(valid.sum())
-    every = count == valid.size
+    every = _none_ignored(xp, valid)
     safe = target if every else xp.where(valid, target, 0)
     losses = xp.log(xp.exp(shifted).sum(axis=1))
     losses -= shifted[xp.arange(shifted.shape[0]), safe]
@@ -178,9 +186,13 @@ def _cross_entropy_forward(xp: Any, logits: Array, target: Array, reduction: str
     if reduction == "none":
         return losses
     total = losses.sum()
-    if reduction == "mean":
-        return total / count if count else xp.full((), xp.nan, dtype=losses.dtype)
-    return total
+    return _per_valid_target(xp, total, valid) if reduction == "mean" else total
+
+
+def _none_ignored(xp: Any, valid: Array) -> bool:
+    """Whether no target is ``ignore_index``, for a cheaper path: asked on the CPU only (on a
+    device the answer would be a read back from it; the general path serves there)."""
+    return xp is _backend.CPU.xp and bool(valid.all())
 
 
 def _cross_entropy_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any, reduction: str,
@@ -197,7 +209,7 @@ def _cross_entropy_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any, redu
     grad = xp.exp(logits - logits.max(axis=1, keepdims=True))
     grad /= grad.sum(axis=1, keepdims=True)
     grad[xp.arange(grad.shape[0]), safe] -= 1
-    if reduction != "none" and bool(valid.all()):
+    if reduction != "none" and _none_ignored(xp, valid):
         grad *= g / grad.shape[0] if reduction == "mean" else g
     else:
         grad *= _picked_grad_scale(F, xp, g, valid, reduction)
