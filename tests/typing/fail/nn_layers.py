@@ -9,7 +9,7 @@ from typing import Literal as L
 
 import mushin as mu
 from mushin.nn import ops as F
-from mushin.nn.layers import Conv2D, Dropout, Linear, MaxPool2D
+from mushin.nn.layers import BatchNorm2D, Conv2D, Dropout, LayerNorm, Linear, MaxPool2D, ReLU
 
 
 def batch() -> mu.Variable[L[8], L[4]]:
@@ -97,3 +97,18 @@ def annotation_flatten_keeps_the_batch_axis() -> None:
 def case_flatten_of_a_0d_tensor() -> None:
     x: mu.Variable[*tuple[()]] = mu.randn(())
     F.flatten(x)  # E: flatten keeps axis 0: a 0-d tensor has none
+
+
+def annotation_normalisation_keeps_the_shape() -> None:
+    y: mu.Variable[L[8], L[5]] = LayerNorm(4)(batch())  # E: LayerNorm keeps [8, 4]
+    print(y.shape)
+
+
+def annotation_batch_norm_keeps_the_image_shape() -> None:
+    y: mu.Variable[L[2], L[3], Any, L[4]] = BatchNorm2D(3)(images())  # E: [2, 3, 8, 8] kept
+    print(y.shape)
+
+
+def annotation_activation_layer_keeps_the_kind() -> None:
+    y: mu.Variable[L[8], L[4]] = ReLU()(batch().freeze())  # E: a Constant in, a Constant out
+    print(y.shape)

@@ -14,7 +14,17 @@ import mushin as mu
 from mushin import nn
 from mushin.nn import activations, losses
 from mushin.nn import ops as F
-from mushin.nn.layers import AvgPool2D, Conv2D, Dropout, Linear, MaxPool2D
+from mushin.nn.layers import (
+    AvgPool2D,
+    BatchNorm1D,
+    BatchNorm2D,
+    Conv2D,
+    Dropout,
+    LayerNorm,
+    Linear,
+    MaxPool2D,
+    ReLU,
+)
 
 B = L[4]
 N = L[5]
@@ -68,6 +78,11 @@ def layers() -> None:
     assert_type(Dropout(0.5)(x.freeze()), mu.Constant[B, N])
     assert_type(MaxPool2D(2)(images), mu.Variable[B, L[3], Any, Any])
     assert_type(AvgPool2D(2)(images.freeze()), mu.Constant[B, L[3], Any, Any])
+    assert_type(BatchNorm2D(3)(images), mu.Variable[B, L[3], L[8], L[8]])
+    assert_type(BatchNorm1D(5)(x.freeze()), mu.Variable[B, N])
+    assert_type(LayerNorm(5)(batched), mu.Variable[L[2], B, N])
+    assert_type(ReLU()(x), mu.Variable[B, N])
+    assert_type(ReLU()(x.freeze()), mu.Constant[B, N])
     model = nn.Sequential(linear, Dropout(0.1))
     assert_type(model.parameters(), list[Runtime])
     assert_type(model(x), Any)
@@ -104,6 +119,7 @@ def untyped() -> None:
     assert_type(activations.relu(scores), Any)
     assert_type(F.maxpool2d(images, 2), Any)
     assert_type(MaxPool2D(2)(images), Any)
+    assert_type(LayerNorm(8)(images), Any)
     assert_type(F.flatten(images), Any)
     assert_type(losses.mse(scores, scores), Any)
     assert_type(losses.cross_entropy(scores, classes), Any)

@@ -11,16 +11,21 @@ in PyTorch), which a frozen layer uses instead.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVarTuple, overload
 
 from mushin import _backend
 from mushin._backend import Array
 from mushin._creation import ones, zeros
 from mushin._graph import Primitive
-from mushin._tensor import Constant, ShapeError, Variable, apply
+from mushin._tensor import Constant, ShapeError, Tensor, Variable, apply
 from mushin.nn.module import Module
 from mushin.ops._util import shape_of
 from mushin.ops.shape import reshape
+
+if TYPE_CHECKING:
+    from mushin._typing import Untyped
+
+Shape = TypeVarTuple("Shape")
 
 
 def _normalize_forward(xp: Any, x: Array, axes: tuple[int, ...], eps: float) -> Array:
@@ -95,6 +100,13 @@ class _BatchNorm(Module):
                 _backend.backend(device).xp.zeros((), dtype="int64")))
         else:
             self.running_mean = self.running_var = self.num_batches_tracked = None
+
+    # The input's shape; a Variable, as for Linear (a frozen layer given a Constant returns
+    # one at run time).
+    @overload
+    def forward(self, x: Untyped) -> Untyped: ...
+    @overload
+    def forward(self, x: Tensor[*Shape]) -> Variable[*Shape]: ...
 
     def forward(self, x: Any) -> Any:
         """Normalise ``x`` per channel: by the batch's statistics while training (updating
@@ -187,6 +199,11 @@ class LayerNorm(Module):
             self.weight = ones(shape, dtype=dtype, device=device)
             if bias:
                 self.bias = zeros(shape, dtype=dtype, device=device)
+
+    @overload
+    def forward(self, x: Untyped) -> Untyped: ...
+    @overload
+    def forward(self, x: Tensor[*Shape]) -> Variable[*Shape]: ...
 
     def forward(self, x: Any) -> Any:
         """``x`` normalised over its last ``len(normalized_shape)`` axes, scaled and
