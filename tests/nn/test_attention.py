@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from oracle import assert_gradients_match
 
 import mushin as mu
 from mushin.nn.layers.attention import MultiHeadAttention
@@ -95,13 +96,7 @@ def _compare(self_attention: bool = False, masks: str = "none", batched: bool = 
         theirs_loss = theirs_loss + (theirs_weights * torch.tensor(weight_seed)).sum()
     ours_loss.backward()
     theirs_loss.backward()
-    for mine, other in zip(ours_inputs, theirs_inputs, strict=True):
-        np.testing.assert_allclose(mine.grad().numpy(), other.grad.numpy(), rtol=1e-9,
-                                   atol=1e-12)
-    for (name, mine), (_, other) in zip(ours.named_parameters(), theirs.named_parameters(),
-                                        strict=True):
-        np.testing.assert_allclose(mine.grad().numpy(), other.grad.numpy(), rtol=1e-9,
-                                   atol=1e-12, err_msg=name)
+    assert_gradients_match(ours_inputs, theirs_inputs, ours, theirs)
 
 
 @pytest.mark.filterwarnings("ignore:Support for mismatched key_padding_mask:UserWarning")

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from oracle import assert_gradients_match
 
 import mushin as mu
 from mushin.nn.layers.recurrent import GRU, LSTM, RNN
@@ -94,13 +95,7 @@ def _compare(kind: str, config: dict[str, Any], with_state: bool, batched: bool 
         theirs_loss = theirs_loss + (other * torch.tensor(seed)).sum()
     ours_loss.backward()
     theirs_loss.backward()
-    for mine, other in zip(ours_inputs, theirs_inputs, strict=True):
-        np.testing.assert_allclose(mine.grad().numpy(), other.grad.numpy(), rtol=1e-9,
-                                   atol=1e-12)
-    for (name, mine), (_, other) in zip(ours.named_parameters(), theirs.named_parameters(),
-                                        strict=True):
-        np.testing.assert_allclose(mine.grad().numpy(), other.grad.numpy(), rtol=1e-9,
-                                   atol=1e-12, err_msg=name)
+    assert_gradients_match(ours_inputs, theirs_inputs, ours, theirs)
 
 
 @pytest.mark.parametrize("kind", LAYERS)
@@ -407,10 +402,4 @@ def test_gradients_from_a_constant_input(kind: str, config: dict[str, Any], step
         theirs_loss = theirs_loss + (other * torch.tensor(seed)).sum()
     ours_loss.backward()
     theirs_loss.backward()
-    for mine, other in zip(ours_states, theirs_states, strict=True):
-        np.testing.assert_allclose(mine.grad().numpy(), other.grad.numpy(), rtol=1e-9,
-                                   atol=1e-12)
-    for (name, mine), (_, other) in zip(ours.named_parameters(), theirs.named_parameters(),
-                                        strict=True):
-        np.testing.assert_allclose(mine.grad().numpy(), other.grad.numpy(), rtol=1e-9,
-                                   atol=1e-12, err_msg=name)
+    assert_gradients_match(ours_states, theirs_states, ours, theirs)

@@ -37,7 +37,7 @@ from typing import Any, cast
 
 import numpy as np
 
-from mushin._backend import namespace_of
+from mushin._backend import Array, namespace_of
 from mushin._creation import zeros
 from mushin._graph import Primitive, is_grad_enabled
 from mushin._tensor import ShapeError, Tensor, Variable, _new_constant, apply
@@ -299,6 +299,14 @@ def _lstm_forward(xp: Any, x: Any, initial_hidden: Any, initial_cell: Any, weigh
     return output
 
 
+def _quarter_rows(xp: Any, rows: int, sigmoid_rows: int, dtype: Any) -> Array:
+    """A ``(rows, 1)`` column of 1/4 over the first ``sigmoid_rows`` (the sigmoid gates, whose
+    gradients the backward computes times 4, as 1 - t^2 = 4 s (1 - s)) and 1 below."""
+    quarter = xp.ones((rows, 1), dtype=dtype)
+    quarter[:sigmoid_rows] = 0.25
+    return quarter
+
+
 def _lstm_array_vjp(xp: Any, grad: Any, inputs: Any, parents: Any, reverse: bool) -> tuple[
         Any, ...]:
     """Backpropagation through time on the arrays, from what the forward kept."""
@@ -309,8 +317,7 @@ def _lstm_array_vjp(xp: Any, grad: Any, inputs: Any, parents: Any, reverse: bool
     dtype = workspace.dtype
     # the products below give each sigmoid gate's gradient times 4 (1 - t^2 = 4 s (1 - s)):
     # the factor 1/4 goes into the weights they meet
-    quarter = xp.ones((4 * size, 1), dtype=dtype)
-    quarter[:3 * size] = 0.25
+    quarter = _quarter_rows(xp, 4 * size, 3 * size, dtype)
     recurrent_t = xp.ascontiguousarray(
         (_lstm_order(xp, weight_hh, size).astype(dtype, copy=False) * quarter).T)
     gate_grads = xp.empty((steps, 4 * size, batch), dtype=dtype)
@@ -521,8 +528,7 @@ def _gru_array_vjp(xp: Any, grad: Any, inputs: Any, parents: Any, reverse: bool)
     width = size + features + (bias_ih is not None)
     dtype = workspace.dtype
     # the update and reset gates' gradients come times 4: the 1/4 goes into their weights
-    quarter = xp.ones((3 * size, 1), dtype=dtype)
-    quarter[:2 * size] = 0.25
+    quarter = _quarter_rows(xp, 3 * size, 2 * size, dtype)
     recurrent_t = xp.ascontiguousarray(
         (_gru_order(xp, weight_hh, size).astype(dtype, copy=False) * quarter).T)
     # per step: dh z, then the gradients of the update and reset pre-activations (times 4),
