@@ -84,9 +84,6 @@ class FakeArray:
     __array_ufunc__ = None  # NumPy ufuncs (np.sin(x), ndarray + x) raise TypeError
     __array_function__ = _refuse
 
-    def __array_namespace__(self, api_version: str | None = None) -> types.ModuleType:
-        return sys.modules[__name__]
-
     @property
     def device(self) -> _Device:
         return _Device(0)
@@ -164,7 +161,11 @@ class FakeArray:
         self._array[_unwrap(key)] = _unwrap(value)
 
     def __getattr__(self, name: str) -> Any:
-        """Array methods (``astype``, ``reshape``, ``sum``...) run on the values inside."""
+        """Array methods (``astype``, ``reshape``, ``sum``...) run on the values inside. No
+        dunder name is forwarded: NumPy would read ``__array_interface__`` and convert the
+        array, which CuPy refuses; nor ``__array_namespace__``, which CuPy 14 lacks."""
+        if name.startswith("__"):
+            raise AttributeError(name)
         method = getattr(self._array, name)
         if not callable(method):
             return _wrap(method)

@@ -22,9 +22,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
-from mushin._backend import Array
+from mushin._backend import Array, namespace_of
 
 
 class _ThreadState(threading.local):
@@ -94,7 +92,7 @@ def check_finite(name: str, value: Array, phase: str) -> None:
     dtype = getattr(value, "dtype", None)
     if dtype is None or dtype.kind not in "fc":
         return
-    xp: Any = np if isinstance(value, np.ndarray | np.generic) else value.__array_namespace__()
+    xp: Any = namespace_of(value)
     if not bool(xp.all(xp.isfinite(value))):
         raise FloatingPointError(f"{phase} of '{name}' produced a NaN or an infinity "
                                  "(detected by mu.detect_anomaly())")

@@ -674,7 +674,7 @@ def apply(prim: Primitive, *operands: Any, **params: Any) -> Any:
         if str(error).startswith(f"{prim.name}:"):
             raise
         raise _named_error(prim.name, error) from error
-    if xp is np and output.__class__ is not np.ndarray:
+    if xp is np and output.__class__ is not np.ndarray and isinstance(output, np.generic):
         output = np.asarray(output)
     if state.anomaly:
         check_finite(prim.name, output, "forward")
