@@ -14,11 +14,20 @@ weights are made on the host from one seed and copied to the device once, before
 
     python benchmarks/device.py [--device cuda] [--steps 100] [--size 4096] [--repeats 3]
     python benchmarks/device.py --device cpu      # the same code path on the CPU
+    python benchmarks/device.py --profile         # where a step's time goes, per library
+
+``--profile`` prints, for the mlp and cnn steps, the host time to queue one pass against the
+synchronised time (equal: the host is the bound; the pass waits on the GPU otherwise), the
+functions where mushin's host time goes (cProfile), and the kernels where the GPU's time goes
+(PyTorch's profiler, which records every kernel of the process, CuPy's included).
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import io
+import pstats
 import time
 from collections.abc import Callable
 from typing import Any
@@ -55,6 +64,41 @@ def best_time(run: Callable[[], Any], sync: Callable[[], None], repeats: int) ->
         sync()
         times.append(time.perf_counter() - start)
     return min(times)
+
+
+def profile(name: str, run: Callable[[], Any], sync: Callable[[], None], torch: Any,
+            passes: int = 3) -> None:
+    """Print where the time of ``run`` goes: host queueing against the synchronised time, the
+    host's top functions, and the GPU's top kernels."""
+    run()
+    sync()
+    start = time.perf_counter()
+    run()
+    queued = time.perf_counter() - start
+    sync()
+    total = time.perf_counter() - start
+    print(f"--- {name}: host queues a pass in {queued * 1e3:.2f} ms, the synchronised pass "
+          f"takes {total * 1e3:.2f} ms")
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(passes):
+        run()
+    sync()
+    profiler.disable()
+    text = io.StringIO()
+    pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(25)
+    print("\n".join(text.getvalue().splitlines()[:45]))
+    if torch is None:
+        return
+    try:
+        activities = [torch.profiler.ProfilerActivity.CUDA]
+        with torch.profiler.profile(activities=activities) as kernels:
+            for _ in range(passes):
+                run()
+            sync()
+        print(kernels.key_averages().table(sort_by="self_device_time_total", row_limit=25))
+    except Exception as error:  # CUPTI may be missing or refused on the machine
+        print(f"(no kernel profile: {type(error).__name__}: {error})")
 
 
 def train_steps(model: Any, optimizer: Any, batches: list[tuple[Any, Any]],
@@ -160,6 +204,8 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--size", type=int, default=4096)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--profile", action="store_true",
+                        help="print where each step's time goes instead of the timings")
     args = parser.parse_args()
     device = _backend.backend(args.device).device  # a clear error where there is no such device
     sync = synchronizer(device)
@@ -177,12 +223,19 @@ def main() -> None:
     print(f"[device benchmarks] {device}; {args.steps} steps, matmul size {args.size}")
     for name, case in (("mlp", mlp_case), ("cnn", cnn_case)):
         ours, theirs = case(device, torch, torch_device, args.steps)
+        if args.profile:
+            profile(f"{name}, mushin", ours, sync, torch if torch_device else None)
+            if theirs is not None:
+                profile(f"{name}, PyTorch", theirs, torch_sync, torch)
+            continue
         mine = best_time(ours, sync, args.repeats)
         line = f"  {name:6s} mushin {mine * 1e3:9.2f} ms"
         if theirs is not None:
             other = best_time(theirs, torch_sync, args.repeats)
             line += f"   PyTorch {other * 1e3:9.2f} ms   ratio {mine / other:.2f} (goal <= 1.5)"
         print(line)
+    if args.profile:
+        return
     ours, raw = matmul_case(device, args.size)
     mine = best_time(ours, sync, args.repeats)
     floor = best_time(raw, sync, args.repeats)

@@ -111,9 +111,11 @@ def test_anomaly_detection_on_device(device: str) -> None:
         mu.log(x)
 
 
-def _training_steps(device: str, reduction: str, labels: Any) -> list[Any]:
+def _training_steps(device: str, reduction: str, labels: Any,
+                    labels_on_device: bool = False) -> list[Any]:
     """Three steps of Linear -> GELU -> Dropout(0) -> Linear -> cross-entropy with Adam;
-    the losses and the final parameters (tensors on ``device``)."""
+    the losses and the final parameters (tensors on ``device``). The labels come from the
+    host, or with ``labels_on_device`` are computed there (so no bounds are known)."""
     from mushin.nn.layers import GELU, Dropout, Linear, Sequential
     from mushin.nn.losses import cross_entropy
     from mushin.nn.optimizers import Adam
@@ -124,6 +126,8 @@ def _training_steps(device: str, reduction: str, labels: Any) -> list[Any]:
     optimizer = Adam(model.parameters(), lr=0.1, weight_decay=0.01)
     x = mu.constant(np.random.default_rng(4).standard_normal((5, 6)) * 3, device=device)
     y = mu.constant(labels, device=device)
+    if labels_on_device:
+        y = y * 1
     losses = []
     for _ in range(3):
         loss = cross_entropy(model(x), y, reduction=reduction)
@@ -135,24 +139,55 @@ def _training_steps(device: str, reduction: str, labels: Any) -> list[Any]:
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
-@pytest.mark.parametrize("labels", [[0, 3, 1, 1, 2], [0, -100, 1, -100, 2]],
-                         ids=["all-labels", "ignored-labels"])
-def test_a_training_step_reads_nothing_back_but_the_label_check(reduction: str,
-                                                                labels: list[int]) -> None:
-    """Forward, backward and optimizer step stay on the device: the only reads back are the
-    two numbers (the smallest and largest label) that let cross_entropy refuse out-of-range
-    class indices with a clear error. The results are the CPU's."""
+@pytest.mark.parametrize(("labels", "labels_on_device", "reads_per_step"), [
+    ([0, 3, 1, 1, 2], False, 0),      # bounds read on the host: no check on the device
+    ([0, -100, 1, -100, 2], False, 1),  # bounds include ignore_index: one any() read
+    ([0, 3, 1, 1, 2], True, 2),       # no bounds known: min and max read
+    ([0, -100, 1, -100, 2], True, 2),  # min read, then one any() read
+], ids=["host-labels", "host-ignored-labels", "device-labels", "device-ignored-labels"])
+def test_a_training_step_reads_back_only_what_the_label_check_needs(
+        reduction: str, labels: list[int], labels_on_device: bool, reads_per_step: int) -> None:
+    """Forward, backward and optimizer step stay on the device. The only reads back are those
+    that let cross_entropy refuse out-of-range class indices with a clear error, and none
+    when the labels came from the host, whose bounds were read there. The results are the
+    CPU's."""
     import fake_cupy
 
     with fake_cupy.registered() as device:
         before = fake_cupy.host_reads
-        on_device = _training_steps(device, reduction, np.array(labels))
+        on_device = _training_steps(device, reduction, np.array(labels), labels_on_device)
         reads = fake_cupy.host_reads - before
     on_cpu = _training_steps("cpu", reduction, np.array(labels))
-    assert reads == 3 * 2, f"{reads} reads back from the device in 3 training steps"
+    assert reads == 3 * reads_per_step, f"{reads} reads back from the device in 3 steps"
     for mine, other in zip(on_device, on_cpu, strict=True):
         assert mine.device == device
         np.testing.assert_allclose(mine.numpy(), other.numpy(), rtol=1e-12, atol=1e-15)
+
+
+def test_labels_moved_or_batched_to_a_device_carry_their_bounds() -> None:
+    """Labels reach a device through mu.constant, .to() and a DataLoader: none of them is read
+    back by cross_entropy, and an out-of-range label is still refused."""
+    import fake_cupy
+
+    from mushin.data import DataLoader
+    from mushin.nn.losses import cross_entropy
+
+    labels = np.array([0, 2, 1, 2, 0, 1])
+    logits = np.random.default_rng(2).standard_normal((6, 3))
+    with fake_cupy.registered() as device:
+        x = mu.variable(logits, device=device)
+        before = fake_cupy.host_reads
+        for y in (mu.constant(labels, device=device), mu.constant(labels).to(device),
+                  *(batch for _, batch in DataLoader((logits, labels), 6, device=device))):
+            cross_entropy(x, y)
+        assert fake_cupy.host_reads == before
+        with pytest.raises(IndexError, match="class index 3 is out of range for 3 classes"):
+            cross_entropy(x, mu.constant(labels + 1, device=device))
+        with pytest.raises(IndexError, match="class index -1"):
+            cross_entropy(x, mu.constant(labels - 1).to(device))
+        with pytest.raises(IndexError, match="class index 3"):
+            for _, y in DataLoader((logits, labels + 1), 3, device=device):
+                cross_entropy(x[:3], y)
 
 
 def test_every_target_ignored_gives_nan_on_a_device_as_on_the_cpu() -> None:

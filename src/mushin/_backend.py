@@ -80,6 +80,7 @@ def _import_cupy() -> ModuleType:
         raise RuntimeError("CUDA was asked for but CuPy is not installed: install the GPU "
                            "extra, `pip install mushin[gpu]`") from error
     _array_kinds[module.ndarray] = "cuda"
+    _array_modules[module.ndarray] = module
     return module
 
 
@@ -87,6 +88,8 @@ _device_kinds: dict[str, Callable[[], ModuleType]] = {"cuda": _import_cupy}
 """Device kinds other than the CPU: name -> loader of a CuPy-like array module."""
 _array_kinds: dict[type, str] = {}
 """Array type -> the device kind that owns it (filled as the kinds are loaded)."""
+_array_modules: dict[type, ModuleType] = {}
+"""Array type -> its array module: the same for every device of a kind."""
 
 
 def register_device_kind(name: str, module: ModuleType, array_type: type) -> None:
@@ -99,6 +102,7 @@ def register_device_kind(name: str, module: ModuleType, array_type: type) -> Non
     with _lock:
         _device_kinds[name] = lambda: module
         _array_kinds[array_type] = name
+        _array_modules[array_type] = module
 
 
 def backend(device: str | Backend | None) -> Backend:
@@ -144,7 +148,8 @@ def namespace_of(array: Array) -> ModuleType:
     """The array module of ``array``: NumPy on the CPU, else the array's own namespace."""
     if isinstance(array, np.ndarray | np.generic):
         return np
-    return backend_of(array).xp
+    module = _array_modules.get(type(array))  # pyright: ignore[reportUnknownArgumentType]
+    return module if module is not None else backend_of(array).xp
 
 
 def devices() -> list[str]:

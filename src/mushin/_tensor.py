@@ -501,11 +501,19 @@ class Variable(Tensor[*Shape]):
 class Constant(Tensor[*Shape]):
     """A tensor that is not tracked: no gradient flows to or through it."""
 
-    __slots__ = ()
+    # ``_range``, where set, bounds the values of integer data moved to a device from the
+    # host: the (smallest, largest) value, read there before the copy. cross_entropy, nll and
+    # embedding check class indices against it instead of reading the device (a synchronising
+    # copy); ``value_range`` below reads it.
+    __slots__ = ("_range",)
 
     def __init__(self, data: Any, *, dtype: Any = None, device: str | None = None) -> None:
         """A constant from array-like ``data`` (integer and bool data are kept)."""
         self._data = _to_array(data, dtype, device, floating=False)
+        if device is not None and self._data.__class__ is not np.ndarray:
+            bounds = host_range(data)
+            if bounds is not None and self._data.dtype.kind in "iu":
+                self._range = bounds
 
     def unfreeze(self) -> Variable[*Shape]:
         """A new leaf ``Variable`` holding the same values (always a floating dtype)."""
@@ -551,6 +559,28 @@ def _new_variable(data: Array, node: Node | None = None) -> Variable:
     variable: Variable = object.__new__(Variable)
     _init_variable(variable, data, node)
     return variable
+
+
+def _is_numpy_scalar(value: Any) -> bool:
+    return isinstance(value, np.generic)
+
+
+def host_range(data: Any) -> tuple[int, int] | None:
+    """The smallest and largest value of integer host data (a NumPy array, a nested list or a
+    ``Tensor`` of either), or None: not integers, empty, or not on the host."""
+    values: Any = data._data if isinstance(data, Tensor) else data
+    if values.__class__ is list or values.__class__ is tuple:
+        values = np.asarray(values)
+    if values.__class__ is not np.ndarray or values.dtype.kind not in "iu" or not values.size:
+        return None
+    return int(values.min()), int(values.max())
+
+
+def value_range(tensor: Any) -> tuple[int, int] | None:
+    """Bounds on the values of ``tensor`` known without reading a device: those recorded when
+    its data came from the host (``Constant._range``), or the host data's own."""
+    recorded: tuple[int, int] | None = getattr(tensor, "_range", None)
+    return recorded if recorded is not None else host_range(tensor)
 
 
 def _new_constant(data: Array) -> Constant:
@@ -674,7 +704,7 @@ def apply(prim: Primitive, *operands: Any, **params: Any) -> Any:
         if str(error).startswith(f"{prim.name}:"):
             raise
         raise _named_error(prim.name, error) from error
-    if xp is np and output.__class__ is not np.ndarray and isinstance(output, np.generic):
+    if xp is np and output.__class__ is not np.ndarray and _is_numpy_scalar(output):
         output = np.asarray(output)
     if state.anomaly:
         check_finite(prim.name, output, "forward")

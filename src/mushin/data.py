@@ -17,7 +17,7 @@ from typing import Any, cast
 from mushin import _backend
 from mushin._backend import CPU, Array
 from mushin._creation import generator
-from mushin._tensor import Constant, Tensor, _new_constant, _to_array
+from mushin._tensor import Constant, Tensor, _new_constant, _to_array, host_range
 
 
 def _array_entries(arrays: object) -> list[Any]:
@@ -78,6 +78,10 @@ class DataLoader:
                              f"got lengths {lengths}")
         self.length = lengths[0]
         """The number of rows (samples)."""
+        # Bounds of each integer host array, given to its batches on a device (read once
+        # here, so that cross_entropy never reads a batch's labels back from the device).
+        self._bounds = [host_range(array) if self.device is not None else None
+                        for array in self.arrays]
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
         self.drop_last = drop_last
@@ -115,10 +119,14 @@ class DataLoader:
                   for array in self.arrays]
         for start, stop in self._ranges:
             batch: list[Constant[*tuple[Any, ...]]] = []
-            for array, device_order in zip(self.arrays, orders, strict=True):
+            for array, device_order, bounds in zip(self.arrays, orders, self._bounds,
+                                                   strict=True):
                 rows = array[start:stop] if device_order is None else (
                     array[device_order[start:stop]])
                 if self.device is not None:
                     rows = _to_array(rows, None, self.device, floating=False)
-                batch.append(_new_constant(rows))
+                constant = _new_constant(rows)
+                if bounds is not None:
+                    constant._range = bounds
+                batch.append(constant)
             yield tuple(batch)

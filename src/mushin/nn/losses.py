@@ -15,11 +15,13 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from mushin import _backend
+import numpy as np
+
+from mushin import _backend, _cuda
 from mushin import _typing as typed
 from mushin._backend import Array
 from mushin._graph import Primitive
-from mushin._tensor import Constant, ShapeError, Tensor, Variable, apply
+from mushin._tensor import Constant, ShapeError, Tensor, Variable, apply, value_range
 from mushin.nn import activations
 from mushin.nn.activations import _logsoftmax_forward
 from mushin.ops import elementwise, reduce
@@ -69,7 +71,8 @@ def _class_indices(name: str, x: Any, target: Any, ignore_index: int) -> Array:
     """``target`` as an integer array on ``x``'s device, checked against ``x``'s classes."""
     x_shape = shape_of(x)
     backend = _backend.backend_of(_data(x))
-    data = backend.asarray(_data(target))
+    raw = _data(target)
+    data = backend.asarray(raw)
     if data.dtype.kind not in "iu":
         raise TypeError(f"{name}: class-index targets must be integers, got dtype {data.dtype}")
     if not x_shape:
@@ -79,11 +82,19 @@ def _class_indices(name: str, x: Any, target: Any, ignore_index: int) -> Array:
         raise ShapeError(f"{name}: an input of shape {x_shape} needs a target of class indices "
                          f"of shape {expected}, got shape {tuple(data.shape)}")
     classes = x_shape[0] if len(x_shape) == 1 else x_shape[1]
-    if not data.size or (int(data.min()) >= 0 and int(data.max()) < classes):
-        return data  # the usual case, in two reductions
-    bad = ((data < 0) | (data >= classes)) & (data != ignore_index)
-    if bool(backend.xp.any(bad)):
-        first = int(data[bad].reshape(-1)[0])
+    # The check reads the indices where that is cheap: on the host, or in the bounds recorded
+    # when they came from there; a device's indices are read back only when neither serves.
+    bounds = value_range(target)
+    if not data.size or (bounds is not None and bounds[0] >= 0 and bounds[1] < classes):
+        return data  # the usual case
+    on_host = raw.__class__ is np.ndarray
+    values: Any = raw if on_host else data
+    xp: Any = np if on_host else backend.xp
+    if bounds is None and int(values.min()) >= 0 and int(values.max()) < classes:
+        return data
+    bad = ((values < 0) | (values >= classes)) & (values != ignore_index)
+    if bool(xp.any(bad)):
+        first = int(values[bad].reshape(-1)[0])
         raise IndexError(f"{name}: class index {first} is out of range for {classes} classes "
                          f"(indices must lie in [0, {classes}) or equal ignore_index="
                          f"{ignore_index})")
@@ -169,6 +180,8 @@ def _fast_rows(logits: Any) -> bool:
 
 def _cross_entropy_forward(xp: Any, logits: Array, target: Array, reduction: str,
                            ignore_index: int) -> Array:
+    if _cuda.enabled(xp) and _fast_rows(logits) and logits.shape[1]:
+        return _cuda.cross_entropy(logits, target, reduction, ignore_index)
     if not _fast_rows(logits):
         return _nll_forward(xp, _logsoftmax_forward(xp, logits, 1), target, reduction,
                             ignore_index)
@@ -200,6 +213,8 @@ def _cross_entropy_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any, redu
     logits, target = inputs
     target = F.unwrap(target)
     xp = _backend.namespace_of(target)
+    if not F.graph_mode and _fast_rows(logits) and logits.shape[1] and _cuda.enabled(xp):
+        return _cuda.cross_entropy_grad(logits, target, g, reduction, ignore_index), None
     valid, safe = _valid_and_safe(xp, target, ignore_index)
     if F.graph_mode or not _fast_rows(logits):
         one_hot = _one_hot(xp, safe, parents[0].shape[1], g.dtype)
@@ -242,7 +257,9 @@ def cross_entropy(logits: Any, target: Any, reduction: str = "mean",
         axis = 1 if len(shape_of(logits)) > 1 else 0
         losses = -reduce.sum(target * activations.logsoftmax(logits, axis=axis), axis=axis)
         return _reduce(losses, reduction)
-    return _apply_class_loss(CROSS_ENTROPY, logits, target_data, reduction, ignore_index)
+    return _apply_class_loss(CROSS_ENTROPY, logits,
+                             target if isinstance(target, Tensor) else target_data,
+                             reduction, ignore_index)
 
 
 # --- binary cross-entropy -----------------------------------------------------------------------

@@ -26,12 +26,12 @@ from typing import Any
 
 import numpy as np
 
-from mushin import _backend
+from mushin import _backend, _cuda
 from mushin import _typing as typed
 from mushin._backend import Array
 from mushin._creation import generator
 from mushin._graph import Primitive
-from mushin._tensor import ShapeError, Tensor, apply
+from mushin._tensor import ShapeError, Tensor, apply, value_range
 from mushin.ops._util import shape_of
 from mushin.ops.elementwise import mul
 from mushin.ops.shape import reshape
@@ -227,12 +227,14 @@ def _conv_input_grad_forward(xp: Any, grad: Array, weight: Array, input_shape: t
     full_height, full_width = height + 2 * padding[0], width + 2 * padding[1]
     product_shape = (groups, matrix.shape[1], batch * out_height)
     product_dtype = xp.result_type(weight.dtype, grad.dtype)
-    if stride != (1, 1) or 2 * out_width < full_width:
+    fused = _cuda.enabled(xp)  # on CuPy, one gathering kernel sums the columns back
+    if stride != (1, 1) or 2 * out_width < full_width or fused:
         product = _take(xp, "products", (*product_shape[:2], product_shape[2] * out_width),
                         product_dtype)
         _grouped(xp, matrix, _grad_rows(xp, grad, groups), product)
         columns = product.reshape(channels, *kernel, batch, out_height, out_width)
-        image = _col2im(xp, columns, input_shape, kernel, stride, padding, dilation)
+        image = (_cuda.col2im(columns, input_shape, kernel, stride, padding, dilation) if fused
+                 else _col2im(xp, columns, input_shape, kernel, stride, padding, dilation))
         _give_back(xp, "products", product)
         return image
     # Stride 1: the gradient spread over the padded input's full width Wp (zeros past the Wo
@@ -410,6 +412,9 @@ def _run_max_scatter_forward(xp: Any, grad: Array, x: Array, best: Array, axis: 
     if end < x.shape[axis]:
         result[(slice(None),) * axis + (slice(end, None),)] = 0
     slots, candidates = _runs(result, axis, size), _runs(x, axis, size)
+    if size == 2 and _cuda.enabled(xp):  # the rule below for any axis, in one kernel
+        _cuda.pair_max_scatter(grad, candidates[0], candidates[1], slots[0], slots[1])
+        return result
     if size == 2 and axis == x.ndim - 1:
         # Pairs along the rows: the first is the first maximum where it is at least the
         # second (as with ``_first_hits``, a NaN maximum goes to the second), and the second
@@ -648,14 +653,18 @@ def embedding(indices: Any, weight: Any, padding_idx: int | None = None) -> Any:
         raise ShapeError(f"embedding: expected a weight of shape (num_embeddings, dim), got "
                          f"shape {weight_shape}")
     # The indices follow the weight to its device (they are small; the table may not be).
+    # Their range is read on the host where they come from there (value_range), else from
+    # the device.
+    bounds = value_range(indices)
     index_data = _backend.backend_of(weight._data if isinstance(weight, Tensor) else weight
                                      ).asarray(index_data)
     if index_data.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be integers, got dtype {index_data.dtype}")
-    if index_data.size and (int(index_data.min()) < 0
-                            or int(index_data.max()) >= weight_shape[0]):
-        raise IndexError(f"embedding: indices must lie in [0, {weight_shape[0]}), got values "
-                         f"from {int(index_data.min())} to {int(index_data.max())}")
+    if index_data.size:
+        low, high = bounds or (int(index_data.min()), int(index_data.max()))
+        if low < 0 or high >= weight_shape[0]:
+            raise IndexError(f"embedding: indices must lie in [0, {weight_shape[0]}), got "
+                             f"values from {low} to {high}")
     return apply(EMBEDDING, index_data, weight, padding_idx=padding_idx)
 
 

@@ -24,6 +24,7 @@ from typing import Any, TypeGuard, cast
 
 import numpy as np
 
+from mushin import _cuda
 from mushin._backend import Array, backend_of, namespace_of
 from mushin._tensor import Constant, Tensor, Variable, _new_constant
 from mushin.nn.module import Parameter
@@ -398,6 +399,12 @@ def _decayed(grad: Array, param: Array, weight_decay: float, out: Array) -> Arra
     return decayed
 
 
+def _fused(xp: Any, param: Array, grad: Array) -> bool:
+    """Whether the update runs as one fused CUDA kernel (``mushin._cuda``): on CuPy arrays
+    whose gradient has the parameter's dtype. Elsewhere the in-place steps below serve."""
+    return _cuda.enabled(xp) and grad.dtype == param.dtype
+
+
 def _count_step(state: dict[str, Any]) -> int:
     step: int = state.get("step", 0) + 1
     state["step"] = step
@@ -430,6 +437,10 @@ class SGD(Optimizer):
         started = buffer is not None
         if momentum and buffer is None:
             buffer = state["momentum_buffer"] = xp.empty_like(param)
+        if _fused(xp, param, grad):
+            _cuda.sgd(param, grad, buffer, lr, weight_decay, momentum, 1.0 - dampening,
+                      nesterov, started)
+            return
         decayed = self._scratch(param, 1) if weight_decay else None
         for p, g, b, scratch, d in _pieces(param, grad, buffer, self._scratch(param), decayed):
             if d is not None:
@@ -472,13 +483,18 @@ class Adam(Optimizer):
         beta1, beta2 = group["betas"]
         step = _count_step(state)
         shrink = 1.0 - lr * weight_decay if self._decoupled_weight_decay else 1.0
-        decayed = (self._scratch(param, 1)
-                   if weight_decay and not self._decoupled_weight_decay else None)
         exp_avg = _buffer(state, "exp_avg", param)
         exp_avg_sq = _buffer(state, "exp_avg_sq", param)
         largest = _buffer(state, "max_exp_avg_sq", param) if group["amsgrad"] else None
         correction2 = math.sqrt(1.0 - beta2 ** step)
         step_size = -lr / (1.0 - beta1 ** step)
+        if _fused(xp, param, grad):
+            _cuda.adam(param, grad, exp_avg, exp_avg_sq, largest, step_size, beta1, beta2,
+                       correction2, eps, shrink,
+                       0.0 if self._decoupled_weight_decay else weight_decay)
+            return
+        decayed = (self._scratch(param, 1)
+                   if weight_decay and not self._decoupled_weight_decay else None)
         for p, g, m, v, top, scratch, d in _pieces(param, grad, exp_avg, exp_avg_sq, largest,
                                                    self._scratch(param), decayed):
             if shrink != 1.0:
@@ -543,6 +559,10 @@ class RMSprop(Optimizer):
         square_avg = _buffer(state, "square_avg", param)
         grad_avg = _buffer(state, "grad_avg", param) if group["centered"] else None
         buffer = _buffer(state, "momentum_buffer", param) if momentum > 0 else None
+        if _fused(xp, param, grad):
+            _cuda.rmsprop(param, grad, square_avg, grad_avg, buffer, lr, alpha, eps,
+                          weight_decay, momentum)
+            return
         decayed = self._scratch(param, 1) if weight_decay else None
         for p, g, sq, avg, b, scratch, d in _pieces(param, grad, square_avg, grad_avg, buffer,
                                                     self._scratch(param), decayed):
@@ -595,6 +615,9 @@ class Adagrad(Optimizer):
         weight_decay, eps = group["weight_decay"], group["eps"]
         lr = group["lr"] / (1.0 + (step - 1) * group["lr_decay"])
         square_sum = _buffer(state, "sum", param, group["initial_accumulator_value"])
+        if _fused(xp, param, grad):
+            _cuda.adagrad(param, grad, square_sum, lr, eps, weight_decay)
+            return
         decayed = self._scratch(param, 1) if weight_decay else None
         for p, g, total, scratch, d in _pieces(param, grad, square_sum, self._scratch(param),
                                                decayed):

@@ -14,7 +14,7 @@ from typing import Any, cast
 from mushin import _backend
 from mushin._backend import Array
 from mushin._graph import Primitive
-from mushin._tensor import ShapeError, Tensor, apply
+from mushin._tensor import Constant, ShapeError, Tensor, apply, host_range
 from mushin.ops._namespace import unwrap
 from mushin.ops._util import check_shape_argument, normalize_axis, shape_of
 
@@ -294,4 +294,9 @@ def to_device(x: Any, device: str) -> Any:
     source = _backend.backend_of(unwrap(x))
     if target is source:
         return x
-    return apply(TO_DEVICE, x, device=target.device, source=source.device)
+    moved: Any = apply(TO_DEVICE, x, device=target.device, source=source.device)
+    if moved.__class__ is Constant and source is _backend.CPU:
+        bounds = host_range(x)
+        if bounds is not None:
+            moved._range = bounds
+    return moved
