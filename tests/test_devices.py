@@ -190,6 +190,26 @@ def test_labels_moved_or_batched_to_a_device_carry_their_bounds() -> None:
                 cross_entropy(x[:3], y)
 
 
+def test_embedding_checks_host_indices_without_reading_the_device() -> None:
+    import fake_cupy
+
+    from mushin.nn.ops import embedding
+
+    weight_values = np.random.default_rng(3).standard_normal((5, 2))
+    tokens = np.array([[0, 4], [2, 2]])
+    with fake_cupy.registered() as device:
+        weight = mu.variable(weight_values, device=device)
+        before = fake_cupy.host_reads
+        rows = embedding(mu.constant(tokens, device=device), weight)
+        assert fake_cupy.host_reads == before
+        np.testing.assert_array_equal(rows.numpy(), weight_values[tokens])
+        with pytest.raises(IndexError, match=r"indices must lie in \[0, 5\), got values from "
+                                             "1 to 5"):
+            embedding(mu.constant(tokens + 1, device=device), weight)
+        with pytest.raises(IndexError, match="from -1 to 3"):  # computed on the device: read
+            embedding(mu.constant(tokens, device=device) - 1, weight)
+
+
 def test_every_target_ignored_gives_nan_on_a_device_as_on_the_cpu() -> None:
     import fake_cupy
 

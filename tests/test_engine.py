@@ -161,6 +161,59 @@ def test_gradients_accumulate_until_reset() -> None:
     np.testing.assert_array_equal(x.grad().numpy(), [2.0, 4.0])
 
 
+def test_many_paths_into_one_node_sum_in_place_without_touching_shared_gradients() -> None:
+    """``add``'s VJP hands the same array to both operands: ``a`` and ``b`` start from one
+    shared gradient, then ``a`` receives three more, which are summed in place into an array
+    of the engine's own; ``b``'s gradient must stay the shared one's value."""
+    rng = np.random.default_rng(0)
+    w_values, v_values, seed = (rng.standard_normal(4) for _ in range(3))
+    w, v = mu.variable(w_values), mu.variable(v_values)
+    a, b = w * 1.5, v * 1.0
+    total = (a + b) + a * 2.0 + a * 3.0 + a * 4.0
+    total.backward(mu.constant(seed))
+    np.testing.assert_allclose(w.grad().numpy(), 1.5 * (1 + 2 + 3 + 4) * seed, rtol=1e-14)
+    np.testing.assert_allclose(v.grad().numpy(), seed, rtol=1e-15)
+
+
+def test_leaf_gradients_accumulate_in_place_without_touching_shared_ones() -> None:
+    """``a`` and ``b`` first store one shared gradient array; later backward calls add to
+    ``a``'s (in place from the third on), and ``b``'s must not change."""
+    seeds = [np.random.default_rng(k).standard_normal(3) for k in range(4)]
+    a, b = mu.variable(np.ones(3)), mu.variable(np.ones(3))
+    (a + b).backward(mu.constant(seeds[0]))
+    for factor, seed in zip((2.0, 3.0, 4.0), seeds[1:], strict=True):
+        (a * factor).backward(mu.constant(seed))
+    expected = seeds[0] + 2 * seeds[1] + 3 * seeds[2] + 4 * seeds[3]
+    np.testing.assert_allclose(a.grad().numpy(), expected, rtol=1e-14)
+    np.testing.assert_array_equal(b.grad().numpy(), seeds[0])
+    a.reset()  # a fresh start: the next gradient is stored, not added
+    (a * 5.0).backward(mu.constant(seeds[0]))
+    np.testing.assert_allclose(a.grad().numpy(), 5 * seeds[0], rtol=1e-15)
+
+
+def test_accumulating_a_large_gradient_allocates_no_new_sum() -> None:
+    """From the third backward on, a leaf's gradient is added in place: the pass allocates
+    only the new gradient itself, not a second array for the sum."""
+    import tracemalloc
+
+    size = 1_000_000
+    w = mu.variable(np.zeros(size))
+    scale = mu.constant(np.full(size, 0.5))
+    for _ in range(2):
+        (w * scale).sum().backward()
+    tracemalloc.start()
+    try:
+        before, _ = tracemalloc.get_traced_memory()
+        (w * scale).sum().backward()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # one array of 8 MB at a time (the forward product, freed once summed; then the VJP's
+    # g * scale, added in place): a new sum would make it two
+    assert peak - before < 1.5 * 8 * size
+    np.testing.assert_array_equal(w.grad().numpy(), np.full(size, 1.5))
+
+
 def test_a_second_backward_without_retain_graph_raises_and_reset_still_works() -> None:
     x = mu.variable(np.array([1.0, 2.0]))
     y = mu.exp(x).sum()

@@ -220,6 +220,10 @@ def backward_pass(root: Node, seed: Any, ops: Any, retain_graph: bool) -> None:
     anomaly = state.anomaly
     graph_mode = ops.graph_mode
     pending: dict[Node, Any] = {root: seed}
+    # Nodes whose pending gradient is a sum made below: an array nothing else holds, so
+    # further gradients are added to it in place. A node's first gradient may be shared (a
+    # VJP can hand one array to several operands) and is never written.
+    summed: set[Node] = set()
     wrap = ops.wrap
     for node in order:
         grad = pending.pop(node, None)
@@ -256,6 +260,13 @@ def backward_pass(root: Node, seed: Any, ops: Any, retain_graph: bool) -> None:
             if anomaly:
                 check_finite(prim.name, ops.unwrap(input_grad), "backward")
             previous = pending.get(parent)
-            pending[parent] = input_grad if previous is None else previous + input_grad
+            if previous is None:
+                pending[parent] = input_grad
+            elif parent in summed and not graph_mode:
+                previous += input_grad  # a NumPy scalar (a 0-d sum) makes a new one
+                pending[parent] = previous
+            else:
+                pending[parent] = previous + input_grad
+                summed.add(parent)
         if not retain_graph:
             node.release()

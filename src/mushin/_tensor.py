@@ -418,9 +418,14 @@ class Tensor(Generic[*Shape]):
 class Variable(Tensor[*Shape]):
     """A tensor tracked in the graph: gradients can be computed with respect to it."""
 
-    __slots__ = ("__weakref__", "_grad", "_node")
+    # ``_summed``, where set, is the gradient array this Variable made by summing two
+    # gradients: no VJP or other tensor shares it, so later gradients are added to it in
+    # place (``_accumulate``). Code that replaces ``_grad`` uses ``_replace_grad``, which
+    # forgets it.
+    __slots__ = ("__weakref__", "_grad", "_node", "_summed")
     _node: Node
     _grad: Any
+    _summed: Any
 
     def __init__(self, data: Any, *, dtype: Any = None, device: str | None = None) -> None:
         """A new leaf from array-like ``data`` (always a floating dtype)."""
@@ -428,8 +433,22 @@ class Variable(Tensor[*Shape]):
         _init_variable(self, array, None)
 
     def _accumulate(self, grad: Any) -> None:
+        """Add the gradient ``grad`` (the parameter's shape and dtype) to the stored one: in
+        place into an array this Variable made by an earlier sum, else as a new sum (the
+        first gradient may be shared with other tensors' gradients, and is not written)."""
         previous = self._grad
-        self._grad = grad if previous is None else previous + grad
+        if previous is None:
+            self._replace_grad(grad)
+        elif previous is getattr(self, "_summed", None) and not isinstance(previous, Tensor):
+            previous += grad  # a NumPy scalar (a 0-d sum) makes a new one
+            self._grad = self._summed = previous
+        else:
+            self._grad = self._summed = previous + grad
+
+    def _replace_grad(self, grad: Any) -> None:
+        """Set the stored gradient to ``grad`` (None clears it), which may be shared."""
+        self._grad = grad
+        self._summed = None
 
     def backward(self, grad: Any = None, *, retain_graph: bool = False,
                  create_graph: bool = False) -> None:
@@ -460,7 +479,10 @@ class Variable(Tensor[*Shape]):
             backward_pass(self._node, seed, _ops.array_ops(data), retain_graph)
 
     def grad(self) -> Variable[*Shape]:
-        """The accumulated gradient, of this tensor's shape (zeros before any backward)."""
+        """The accumulated gradient, of this tensor's shape (zeros before any backward).
+
+        It shares the stored array, which a later ``backward()`` may add to in place, as
+        PyTorch's ``.grad``: ``.numpy()`` takes a copy that stays as it is."""
         grad = self._grad
         if grad is None:
             grad = _new_variable(_backend.namespace_of(self._data).zeros_like(self._data))
@@ -472,11 +494,11 @@ class Variable(Tensor[*Shape]):
         """Set the gradients of this tensor and of every ``Variable`` it depends on to zero."""
         from mushin._graph import topological_order
 
-        self._grad = None
+        self._replace_grad(None)
         for node in topological_order(self._node):
             owner = node.owner() if node.owner is not None else None
             if owner is not None:
-                owner._grad = None
+                owner._replace_grad(None)
 
     def freeze(self) -> Constant[*Shape]:
         """A ``Constant`` holding the same values (shared, not copied)."""

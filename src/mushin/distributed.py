@@ -636,7 +636,8 @@ class DataParallel(Module):
             present = _on_host(reduced[bucket.size:]) > 0
             for (_, tensor, start, stop), has_grad in zip(bucket.slots, present, strict=True):
                 parameter = cast("Variable[*tuple[Any, ...]]", tensor)
-                parameter._grad = means[start:stop].reshape(tensor.shape) if has_grad else None
+                parameter._replace_grad(
+                    means[start:stop].reshape(tensor.shape) if has_grad else None)
 
     def _broadcast_state(self, world: _World, buckets: list[_Bucket]) -> None:
         """Copy rank 0's parameters and buffers into every rank's, in place."""

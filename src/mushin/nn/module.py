@@ -316,9 +316,9 @@ class Module:
             parameter._data = target.asarray(parameter._data)
             grad = parameter._grad
             if isinstance(grad, Tensor):
-                parameter._grad = _new_variable(target.asarray(grad._data))
+                parameter._replace_grad(_new_variable(target.asarray(grad._data)))
             elif grad is not None:
-                parameter._grad = target.asarray(grad)
+                parameter._replace_grad(target.asarray(grad))
         for buffer in self.buffers():
             buffer._data = target.asarray(buffer._data)
         return self

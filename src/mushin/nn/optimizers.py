@@ -156,7 +156,7 @@ class Optimizer(ABC):
         """Clear every parameter's gradient (it reads as zeros until the next backward)."""
         for group in self.param_groups:
             for param in group["params"]:
-                param._grad = None
+                param._replace_grad(None)
 
     def _scratch(self, like: Array, slot: int = 0) -> Array:
         """An uninitialised array of ``like``'s shape, dtype and device, valid until the next

@@ -88,8 +88,8 @@ def clip_grad_norm(params: Iterable[Variable[*tuple[Any, ...]]] | Variable[*tupl
         for param in with_grads:
             grad = param._grad
             if isinstance(grad, Tensor):  # recorded by backward(create_graph=True): keep it so
-                param._grad = grad * scale
+                param._replace_grad(grad * scale)
             else:  # with out=, so a 0-d gradient stays an array
                 xp = namespace_of(grad)
-                param._grad = xp.multiply(grad, scale, out=xp.empty_like(grad))
+                param._replace_grad(xp.multiply(grad, scale, out=xp.empty_like(grad)))
     return total
