@@ -186,6 +186,10 @@ def test_leaf_gradients_accumulate_in_place_without_touching_shared_ones() -> No
     expected = seeds[0] + 2 * seeds[1] + 3 * seeds[2] + 4 * seeds[3]
     np.testing.assert_allclose(a.grad().numpy(), expected, rtol=1e-14)
     np.testing.assert_array_equal(b.grad().numpy(), seeds[0])
+    held = a.grad()  # what grad() returned never changes afterwards
+    (a * 6.0).backward(mu.constant(seeds[1]))
+    np.testing.assert_allclose(held.numpy(), expected, rtol=1e-14)
+    np.testing.assert_allclose(a.grad().numpy(), expected + 6 * seeds[1], rtol=1e-14)
     a.reset()  # a fresh start: the next gradient is stored, not added
     (a * 5.0).backward(mu.constant(seeds[0]))
     np.testing.assert_allclose(a.grad().numpy(), 5 * seeds[0], rtol=1e-15)

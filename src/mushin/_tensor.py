@@ -419,9 +419,9 @@ class Variable(Tensor[*Shape]):
     """A tensor tracked in the graph: gradients can be computed with respect to it."""
 
     # ``_summed``, where set, is the gradient array this Variable made by summing two
-    # gradients: no VJP or other tensor shares it, so later gradients are added to it in
-    # place (``_accumulate``). Code that replaces ``_grad`` uses ``_replace_grad``, which
-    # forgets it.
+    # gradients: no VJP, other tensor or ``grad()`` result shares it, so later gradients are
+    # added to it in place (``_accumulate``). Code that replaces ``_grad`` uses
+    # ``_replace_grad``, which forgets it, as ``grad()`` does when it hands the array out.
     __slots__ = ("__weakref__", "_grad", "_node", "_summed")
     _node: Node
     _grad: Any
@@ -479,15 +479,15 @@ class Variable(Tensor[*Shape]):
             backward_pass(self._node, seed, _ops.array_ops(data), retain_graph)
 
     def grad(self) -> Variable[*Shape]:
-        """The accumulated gradient, of this tensor's shape (zeros before any backward).
-
-        It shares the stored array, which a later ``backward()`` may add to in place, as
-        PyTorch's ``.grad``: ``.numpy()`` takes a copy that stays as it is."""
+        """The accumulated gradient, of this tensor's shape (zeros before any backward)."""
         grad = self._grad
         if grad is None:
             grad = _new_variable(_backend.namespace_of(self._data).zeros_like(self._data))
         elif not isinstance(grad, Variable):
             grad = _new_variable(grad._data if isinstance(grad, Tensor) else grad)
+            # The returned Variable shares the array, so it is no longer this Variable's
+            # alone: a later gradient makes a new sum rather than changing what it holds.
+            self._summed = None
         return cast("Variable[*Shape]", grad)
 
     def reset(self) -> None:
