@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 import mushin as mu
+from mushin.nn import activations
 from mushin.nn.activations import relu
 from mushin.nn.losses import cross_entropy
 from mushin.nn.ops import conv2d, maxpool2d
@@ -118,6 +119,38 @@ def test_relu_gradient(device: str, dtype: str) -> None:
     values = np.random.default_rng(5).standard_normal((3, 4, 5))
     values[0, 0, :3] = 0.0  # the gradient at 0 is 0, as PyTorch's
     _compare(device, dtype, lambda x: relu(x) * 1.5, [values])
+
+
+ACTIVATIONS: list[tuple[str, Callable[[Any], Any]]] = [
+    ("sigmoid", activations.sigmoid), ("tanh", activations.tanh), ("gelu", activations.gelu),
+    ("erf", activations.erf), ("silu", activations.silu),
+    ("leaky_relu", lambda x: activations.leaky_relu(x, 0.03)),
+    ("elu", lambda x: activations.elu(x, 1.3)),
+    ("softplus", lambda x: activations.softplus(x, beta=2.0, threshold=15.0)),
+    ("softmax-last-axis", lambda x: activations.softmax(x, axis=-1)),
+    ("logsoftmax-last-axis", lambda x: activations.logsoftmax(x, axis=-1)),
+    ("softmax-first-axis", lambda x: activations.softmax(x, axis=0)),  # the portable path
+    ("logsoftmax-first-axis", lambda x: activations.logsoftmax(x, axis=0)),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(("name", "function"), ACTIVATIONS, ids=[a[0] for a in ACTIVATIONS])
+@pytest.mark.parametrize("shape", [(6, 33), (2, 3, 300)])
+def test_activation(device: str, dtype: str, name: str, function: Callable[[Any], Any],
+                    shape: tuple[int, ...]) -> None:
+    values = np.random.default_rng(10).standard_normal(shape) * 3
+    values.reshape(-1)[:6] = [0.0, -0.0, 25.0, -25.0, 1e-8, -40.0]  # both tails and zero
+    _compare(device, dtype, function, [values])
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+@pytest.mark.parametrize(("name", "function"), ACTIVATIONS[:8], ids=[a[0] for a in ACTIVATIONS[:8]])
+def test_activation_keeps_nan_and_infinity_where_the_cpu_does(
+        device: str, name: str, function: Callable[[Any], Any]) -> None:
+    values = np.array([np.nan, np.inf, -np.inf, 0.5])
+    found = [function(mu.constant(values, device=where)).numpy() for where in ("cpu", device)]
+    np.testing.assert_allclose(found[1], found[0], rtol=1e-12)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])

@@ -33,6 +33,14 @@ def on_gpu(array: Any) -> bool:
     return type(array).__module__.startswith("cupy")
 
 
+def fusable(array: Any, *others: Any) -> bool:
+    """Whether ``array`` is a float32 or float64 CuPy array, and ``others`` arrays of its
+    shape and dtype: what the point-wise and row kernels take."""
+    return (on_gpu(array) and array.dtype.char in "fd"
+            and all(other.shape == array.shape and other.dtype == array.dtype
+                    for other in others))
+
+
 @functools.cache
 def elementwise(xp: Any, in_params: str, out_params: str, body: str, name: str) -> Any:
     """A cached ``xp.ElementwiseKernel`` (CuPy compiles it at its first call)."""
@@ -140,6 +148,73 @@ def adagrad(param: Array, grad: Array, square_sum: Array, lr: float, eps: float,
 
 
 # --- activations and pooling ------------------------------------------------------------------
+
+def pointwise(name: str, body: str, names: str, *arrays: Array, **scalars: float) -> Array:
+    """One ``ElementwiseKernel`` pass: ``body`` (CUDA C) sets ``out`` from ``arrays`` (of one
+    dtype, ``T``, named by the space-separated ``names``) and the ``scalars`` (of ``T`` too).
+    """
+    first = arrays[0]
+    in_params = ", ".join([f"T {label}" for label in names.split()]
+                          + [f"T {label}" for label in scalars])
+    kernel = elementwise(_xp(first), in_params, "T out", body, name)
+    return kernel(*arrays, *(_scalar(first, value) for value in scalars.values()))
+
+
+_SOFTMAX = r"""
+// One block per row of c values: softmax (or, with take_log, log-softmax) of the row.
+extern "C" __global__ void mushin_softmax_rows(const T* x, T* y, long long c, int take_log) {
+    __shared__ T shared[BLOCK];
+    long long row = blockIdx.x;
+    const T* r = x + row * c;
+    T* o = y + row * c;
+    T m, s;
+    row_stats(r, c, shared, &m, &s);
+    T log_sum = log(s);
+    for (long long j = threadIdx.x; j < c; j += BLOCK)
+        o[j] = take_log ? (r[j] - m) - log_sum : exp(r[j] - m) / s;
+}
+
+// One block per row: the gradient of softmax, y * (g - sum(g * y)), or of log-softmax,
+// g - exp(y) * sum(g), for the output y and its gradient g.
+extern "C" __global__ void mushin_softmax_grad_rows(
+        const T* g, const T* y, T* dx, long long c, int take_log) {
+    __shared__ T shared[BLOCK];
+    long long row = blockIdx.x;
+    const T* gr = g + row * c;
+    const T* yr = y + row * c;
+    T* o = dx + row * c;
+    T total = 0;
+    for (long long j = threadIdx.x; j < c; j += BLOCK)
+        total += take_log ? gr[j] : gr[j] * yr[j];
+    total = block_sum(total, shared);
+    for (long long j = threadIdx.x; j < c; j += BLOCK)
+        o[j] = take_log ? gr[j] - exp(yr[j]) * total : yr[j] * (gr[j] - total);
+}
+"""
+
+
+def _rows(name: str, arrays: list[Array], take_log: bool) -> Array:
+    xp = _xp(arrays[0])
+    arrays = [xp.ascontiguousarray(array) for array in arrays]
+    first = arrays[0]
+    result = xp.empty(first.shape, dtype=first.dtype)
+    columns = first.shape[-1]
+    if first.size:
+        _raw(xp, _SOFTMAX, name, first.dtype.name, "int64")(
+            (first.size // columns,), (BLOCK,), (*arrays, result, xp.int64(columns),
+                                                 xp.int32(take_log)))
+    return result
+
+
+def softmax_rows(x: Array, take_log: bool) -> Array:
+    """Softmax (or, with ``take_log``, log-softmax) of ``x`` along its last axis."""
+    return _rows("mushin_softmax_rows", [x], take_log)
+
+
+def softmax_rows_grad(grad: Array, output: Array, take_log: bool) -> Array:
+    """The gradient of :func:`softmax_rows` from its ``output`` and output gradient."""
+    return _rows("mushin_softmax_grad_rows", [grad, output], take_log)
+
 
 def relu_grad(grad: Array, output: Array) -> Array:
     """``grad * (output > 0)`` in one pass (a NaN gradient stays NaN, as the product's)."""

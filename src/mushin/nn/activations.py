@@ -61,6 +61,8 @@ def _horner(coefficients: tuple[float, ...], u: Array) -> Array:
 
 
 def _erf_forward(xp: Any, x: Array) -> Array:
+    if _cuda.fusable(x):
+        return _cuda.pointwise("mushin_erf", "out = erf(x);", "x", x)
     magnitude = xp.abs(x)
     small = magnitude <= 2
     if xp is not _backend.CPU.xp:
@@ -87,8 +89,22 @@ def _erf_forward(xp: Any, x: Array) -> Array:
     return result
 
 
-ERF = Primitive("erf", _erf_forward, lambda F, g, inputs, out, parents: (
-    g * (_TWO_OVER_SQRT_PI * F.exp(-(inputs[0] * inputs[0]))),))
+def _erf_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any) -> tuple[Any]:
+    x = inputs[0]
+    if _fused_grad(F, g, x):
+        return (_cuda.pointwise("mushin_erf_grad", "out = g * (c * exp(-(x * x)));", "g x", g,
+                                x, c=_TWO_OVER_SQRT_PI),)
+    return (g * (_TWO_OVER_SQRT_PI * F.exp(-(x * x))),)
+
+
+def _fused_grad(F: Any, g: Any, *arrays: Any) -> bool:
+    """Whether an array-mode VJP can run as one CUDA kernel (``mushin._cuda``): on CuPy
+    arrays of float32 or float64, all of one shape and dtype. A recorded second-order pass
+    (``F.graph_mode``) composes operations instead."""
+    return not F.graph_mode and _cuda.fusable(g, *arrays)
+
+
+ERF = Primitive("erf", _erf_forward, _erf_vjp)
 
 
 def erf(x: Any) -> Any:
@@ -109,72 +125,146 @@ def _relu_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any) -> tuple[Any,
 RELU = Primitive("relu", lambda xp, x: xp.maximum(x, 0), _relu_vjp, saves="output")
 
 
+# exp(-|x|) never overflows; each branch is the accurate form on its side of 0.
+_SIGMOID = "T d = exp(-fabs(x)); T s = x >= (T)0 ? (T)1 / ((T)1 + d) : d / ((T)1 + d);"
+
+
 def _sigmoid_forward(xp: Any, x: Array) -> Array:
-    # exp(-|x|) never overflows; each branch is the accurate form on its side of 0.
+    if _cuda.fusable(x):
+        return _cuda.pointwise("mushin_sigmoid", _SIGMOID + "out = s;", "x", x)
     decay = xp.exp(-xp.abs(x))
     return xp.where(x >= 0, 1 / (1 + decay), decay / (1 + decay))
 
 
-SIGMOID = Primitive("sigmoid", _sigmoid_forward,
-                    lambda F, g, inputs, out, parents: (g * out * (1 - out),), saves="output")
+def _sigmoid_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any) -> tuple[Any]:
+    if _fused_grad(F, g, out):
+        return (_cuda.pointwise("mushin_sigmoid_grad", "out = g * y * ((T)1 - y);", "g y", g,
+                                out),)
+    return (g * out * (1 - out),)
+
+
+SIGMOID = Primitive("sigmoid", _sigmoid_forward, _sigmoid_vjp, saves="output")
 
 
 def _softmax_forward(xp: Any, x: Array, axis: int) -> Array:
+    if axis == x.ndim - 1 and _cuda.fusable(x):
+        return _cuda.softmax_rows(x, take_log=False)
     shifted = xp.exp(x - xp.max(x, axis=axis, keepdims=True))
     wide = accumulator(x)
     result = shifted / xp.sum(shifted, axis=axis, keepdims=True, dtype=wide)
     return result if wide is None else result.astype(x.dtype)
 
 
-SOFTMAX = Primitive("softmax", _softmax_forward,
-                    lambda F, g, inputs, out, parents, axis: (
-                        out * (g - F.sum(g * out, axis=(axis,), keepdims=True)),),
-                    saves="output")
+def _softmax_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any,
+                 axis: int) -> tuple[Any]:
+    if axis == out.ndim - 1 and _fused_grad(F, g, out):
+        return (_cuda.softmax_rows_grad(g, out, take_log=False),)
+    return (out * (g - F.sum(g * out, axis=(axis,), keepdims=True)),)
+
+
+SOFTMAX = Primitive("softmax", _softmax_forward, _softmax_vjp, saves="output")
 
 
 def _logsoftmax_forward(xp: Any, x: Array, axis: int) -> Array:
+    if axis == x.ndim - 1 and _cuda.fusable(x):
+        return _cuda.softmax_rows(x, take_log=True)
     shifted = x - xp.max(x, axis=axis, keepdims=True)
     wide = accumulator(x)
     result = shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True, dtype=wide))
     return result if wide is None else result.astype(x.dtype)
 
 
-LOGSOFTMAX = Primitive("logsoftmax", _logsoftmax_forward,
-                       lambda F, g, inputs, out, parents, axis: (
-                           g - F.exp(out) * F.sum(g, axis=(axis,), keepdims=True),),
-                       saves="output")
+def _logsoftmax_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any,
+                    axis: int) -> tuple[Any]:
+    if axis == out.ndim - 1 and _fused_grad(F, g, out):
+        return (_cuda.softmax_rows_grad(g, out, take_log=True),)
+    return (g - F.exp(out) * F.sum(g, axis=(axis,), keepdims=True),)
 
-LEAKY_RELU = Primitive(
-    "leaky_relu", lambda xp, x, slope: xp.where(x > 0, x, x * slope),
-    lambda F, g, inputs, out, parents, slope: (F.where(inputs[0] > 0, g, g * slope),))
+
+LOGSOFTMAX = Primitive("logsoftmax", _logsoftmax_forward, _logsoftmax_vjp, saves="output")
+
+def _leaky_relu_forward(xp: Any, x: Array, slope: float) -> Array:
+    if _cuda.fusable(x):
+        return _cuda.pointwise("mushin_leaky_relu", "out = x > (T)0 ? x : x * slope;", "x", x,
+                               slope=slope)
+    return xp.where(x > 0, x, x * slope)
+
+
+def _leaky_relu_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any,
+                    slope: float) -> tuple[Any]:
+    x = inputs[0]
+    if _fused_grad(F, g, x):
+        return (_cuda.pointwise("mushin_leaky_relu_grad", "out = x > (T)0 ? g : g * slope;",
+                                "g x", g, x, slope=slope),)
+    return (F.where(x > 0, g, g * slope),)
+
+
+LEAKY_RELU = Primitive("leaky_relu", _leaky_relu_forward, _leaky_relu_vjp)
+
+
+def _gelu_forward(xp: Any, x: Array) -> Array:
+    if _cuda.fusable(x):
+        return _cuda.pointwise("mushin_gelu", "out = x * ((T)0.5 + (T)0.5 * erf(x * c));", "x",
+                               x, c=_INV_SQRT_2)
+    return x * (0.5 + 0.5 * _erf_forward(xp, x * _INV_SQRT_2))
 
 
 def _gelu_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any) -> tuple[Any]:
     x = inputs[0]
+    if _fused_grad(F, g, x):
+        return (_cuda.pointwise(
+            "mushin_gelu_grad", "T cdf = (T)0.5 + (T)0.5 * erf(x * c);"
+            "T density = exp((T)-0.5 * (x * x)) * d; out = g * (cdf + x * density);",
+            "g x", g, x, c=_INV_SQRT_2, d=_INV_SQRT_2PI),)
     cdf = 0.5 + 0.5 * F.erf(x * _INV_SQRT_2)
     density = F.exp(-0.5 * (x * x)) * _INV_SQRT_2PI
     return (g * (cdf + x * density),)
 
 
-GELU = Primitive("gelu", lambda xp, x: x * (0.5 + 0.5 * _erf_forward(xp, x * _INV_SQRT_2)),
-                 _gelu_vjp)
+GELU = Primitive("gelu", _gelu_forward, _gelu_vjp)
+
+
+def _silu_forward(xp: Any, x: Array) -> Array:
+    if _cuda.fusable(x):
+        return _cuda.pointwise("mushin_silu", _SIGMOID + "out = x * s;", "x", x)
+    return x * _sigmoid_forward(xp, x)
 
 
 def _silu_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any) -> tuple[Any]:
     x = inputs[0]
+    if _fused_grad(F, g, x):
+        return (_cuda.pointwise("mushin_silu_grad",
+                                _SIGMOID + "out = g * (s + x * s * ((T)1 - s));", "g x", g, x),)
     gate = F.sigmoid(x)
     return (g * (gate + x * gate * (1 - gate)),)
 
 
-SILU = Primitive("silu", lambda xp, x: x * _sigmoid_forward(xp, x), _silu_vjp)
+SILU = Primitive("silu", _silu_forward, _silu_vjp)
 
-ELU = Primitive(
-    "elu", lambda xp, x, alpha: xp.where(x > 0, x, alpha * xp.expm1(xp.minimum(x, 0))),
-    lambda F, g, inputs, out, parents, alpha: (F.where(inputs[0] > 0, g, g * (out + alpha)),),
-    saves="both")
+def _elu_forward(xp: Any, x: Array, alpha: float) -> Array:
+    if _cuda.fusable(x):  # min(x, 0) keeps a NaN, as NumPy's minimum
+        return _cuda.pointwise("mushin_elu", "T low = (x < (T)0 || x != x) ? x : (T)0;"
+                               "out = x > (T)0 ? x : alpha * expm1(low);", "x", x, alpha=alpha)
+    return xp.where(x > 0, x, alpha * xp.expm1(xp.minimum(x, 0)))
+
+
+def _elu_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any, alpha: float) -> tuple[Any]:
+    x = inputs[0]
+    if _fused_grad(F, g, x, out):
+        return (_cuda.pointwise("mushin_elu_grad", "out = x > (T)0 ? g : g * (y + alpha);",
+                                "g x y", g, x, out, alpha=alpha),)
+    return (F.where(x > 0, g, g * (out + alpha)),)
+
+
+ELU = Primitive("elu", _elu_forward, _elu_vjp, saves="both")
 
 
 def _softplus_forward(xp: Any, x: Array, beta: float, threshold: float) -> Array:
+    if _cuda.fusable(x):  # max(z, 0) keeps a NaN, as NumPy's maximum
+        return _cuda.pointwise(
+            "mushin_softplus", "T z = x * beta; T high = (z > (T)0 || z != z) ? z : (T)0;"
+            "T smooth = (high + log1p(exp(-fabs(z)))) / beta; out = z > threshold ? x : smooth;",
+            "x", x, beta=beta, threshold=threshold)
     scaled = x * beta
     # log(1 + e^z) = max(z, 0) + log1p(e^-|z|): no overflow; linear above the threshold.
     smooth = (xp.maximum(scaled, 0) + xp.log1p(xp.exp(-xp.abs(scaled)))) / beta
@@ -183,6 +273,11 @@ def _softplus_forward(xp: Any, x: Array, beta: float, threshold: float) -> Array
 
 def _softplus_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any, beta: float,
                   threshold: float) -> tuple[Any]:
+    if _fused_grad(F, g, inputs[0]):
+        return (_cuda.pointwise(
+            "mushin_softplus_grad",
+            "T x = z * beta;" + _SIGMOID + "out = x > threshold ? g : g * s;", "g z", g,
+            inputs[0], beta=beta, threshold=threshold),)
     scaled = inputs[0] * beta
     return (F.where(scaled > threshold, g, g * F.sigmoid(scaled)),)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from mushin import _cuda
 from mushin._backend import Array
 from mushin._graph import Primitive
 from mushin._tensor import Constant, ShapeError, Tensor, apply
@@ -88,8 +89,14 @@ SIN = Primitive("sin", lambda xp, x: xp.sin(x),
                 lambda F, g, inputs, out, parents: (g * F.cos(inputs[0]),))
 COS = Primitive("cos", lambda xp, x: xp.cos(x),
                 lambda F, g, inputs, out, parents: (-g * F.sin(inputs[0]),))
-TANH = Primitive("tanh", lambda xp, x: xp.tanh(x),
-                 lambda F, g, inputs, out, parents: (g * (1 - out * out),), saves="output")
+def _tanh_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any) -> tuple[Any]:
+    if not F.graph_mode and _cuda.fusable(g, out):  # one CUDA kernel on CuPy
+        return (_cuda.pointwise("mushin_tanh_grad", "out = g * ((T)1 - y * y);", "g y", g,
+                                out),)
+    return (g * (1 - out * out),)
+
+
+TANH = Primitive("tanh", lambda xp, x: xp.tanh(x), _tanh_vjp, saves="output")
 
 
 def _extremum_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any) -> tuple[Any, ...]:
