@@ -283,7 +283,8 @@ __device__ void row_stats(const T* r, long long c, T* shared, T* m, T* s) {
 
 _CROSS_ENTROPY = r"""
 // One block per row: the row's loss, log(sum(exp(x - m))) - (x[t] - m); 0 where the target
-// is ignore_index.
+// is ignore_index. The caller has checked the targets; one outside [0, c) all the same (its
+// data changed behind mushin's back) gives NaN, never a read outside the row.
 extern "C" __global__ void mushin_cross_entropy_rows(
         const T* x, const I* target, T* loss, long long n, long long c, long long ignore) {
     __shared__ T shared[BLOCK];
@@ -293,7 +294,8 @@ extern "C" __global__ void mushin_cross_entropy_rows(
     row_stats(r, c, shared, &m, &s);
     if (threadIdx.x == 0) {
         long long t = (long long)target[row];
-        loss[row] = t == ignore ? (T)0 : log(s) - (r[t] - m);
+        if (t == ignore) loss[row] = 0;
+        else loss[row] = (t < 0 || t >= c) ? (T)nan("") : log(s) - (r[t] - m);
     }
 }
 
@@ -326,7 +328,7 @@ extern "C" __global__ void mushin_cross_entropy_scale(
 }
 
 // One block per row: (softmax(x) - one_hot(t)) * scale, scale being g[row] (per_row) or
-// g[0], and 0 where the target is ignore_index.
+// g[0], and 0 where the target is ignore_index (NaN for a target outside [0, c)).
 extern "C" __global__ void mushin_cross_entropy_grad(
         const T* x, const I* target, const T* g, T* grad, long long n, long long c,
         long long ignore, int per_row) {
@@ -336,7 +338,7 @@ extern "C" __global__ void mushin_cross_entropy_grad(
     T m, s;
     row_stats(r, c, shared, &m, &s);
     long long t = (long long)target[row];
-    T scale = t == ignore ? (T)0 : g[per_row ? row : 0];
+    T scale = t == ignore ? (T)0 : (t < 0 || t >= c) ? (T)nan("") : g[per_row ? row : 0];
     for (long long j = threadIdx.x; j < c; j += BLOCK) {
         T p = exp(r[j] - m) / s;
         if (j == t) p -= 1;
