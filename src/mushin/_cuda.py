@@ -9,7 +9,8 @@ test suite's stand-in backend), and ``enabled(xp)`` picks the kernel only for Cu
 
 Every kernel computes the same quantities in the same order as the portable path, in the
 arrays' own dtype; only rounding differs (CUDA contracts ``a * b + c`` into one fused
-multiply-add). ``tests/test_fused.py`` compares each kernel with the CPU on a GPU.
+multiply-add). ``tests/test_cuda_kernels.py`` compiles each kernel as C++ and compares it with
+the portable path on any machine; ``tests/test_fused.py`` compares it with the CPU on a GPU.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from mushin._backend import Array
+from mushin._backend import Array, namespace_of
 
 BLOCK = 128
 """Threads per block of the row kernels (one block per row)."""
@@ -58,6 +59,11 @@ def _raw(xp: Any, source: str, name: str, value_type: str, index_type: str) -> A
     code = (f"typedef {_C_TYPES[value_type]} T;\ntypedef {_C_TYPES[index_type]} I;\n"
             f"#define BLOCK {BLOCK}\n{_HELPERS}\n{source}")
     return xp.RawKernel(code, name)
+
+
+def _xp(array: Array) -> Any:
+    """CuPy (the array module of ``array``)."""
+    return namespace_of(array)
 
 
 def _scalar(array: Array, value: float) -> Any:
@@ -346,12 +352,6 @@ extern "C" __global__ void mushin_cross_entropy_grad(
     }
 }
 """
-
-
-def _xp(array: Array) -> Any:
-    from mushin._backend import namespace_of
-
-    return namespace_of(array)
 
 
 def _kernel(xp: Any, name: str, logits: Array, target: Array) -> Any:
