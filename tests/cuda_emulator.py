@@ -169,7 +169,9 @@ class _Raw:
                 assert isinstance(value, np.ndarray) and value.flags.c_contiguous
                 arguments.append(value.ctypes.data_as(ctypes.c_void_p))
             else:
-                arguments.append(_CTYPES[parameter.rsplit(" ", 1)[0]](int(value)))
+                kind = parameter.rsplit(" ", 1)[0]
+                arguments.append(_CTYPES[kind](float(value) if kind in ("double", "float")
+                                               else int(value)))
         self.library.run(*arguments)
 
 
@@ -179,6 +181,7 @@ class _Module:
     __name__ = "cupy"
     int32 = np.int32
     int64 = np.int64
+    float64 = np.float64
     ElementwiseKernel = _Elementwise
     RawKernel = _Raw
 

@@ -204,6 +204,26 @@ def test_softmax_rows(dtype: str, take_log: bool, shape: tuple[int, ...]) -> Non
     _close(found_grad, expected_grad, dtype)
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize(("shape", "axes"), [((6, 33), (1,)), ((2, 3, 300), (2,)),
+                                             ((2, 3, 4, 5), (2, 3)), ((5, 1), (1,))])
+def test_normalize_rows(dtype: str, shape: tuple[int, ...], axes: tuple[int, ...]) -> None:
+    from mushin.nn.layers import norm
+
+    rng = np.random.default_rng(6)
+    x = (rng.standard_normal(shape) * 3 + 1).astype(dtype)
+    g = rng.standard_normal(shape).astype(dtype)
+    expected = norm._normalize_forward(np, x, axes, 1e-5)
+    _close(norm._normalize_forward(np, emulated(x), axes, 1e-5), expected, dtype)
+    parent = types.SimpleNamespace(shape=shape)
+    expected_grad = norm._normalize_vjp(array_ops(x), g, (x,), expected, (parent,), axes=axes,
+                                        eps=1e-5)[0]
+    found_grad = norm._normalize_vjp(_FUSED, emulated(g), (emulated(x),), emulated(expected),
+                                     (parent,), axes=axes, eps=1e-5)[0]
+    assert type(found_grad) is EmulatedArray  # the kernel ran
+    _close(found_grad, expected_grad, dtype)
+
+
 # --- ReLU, max pooling, col2im ---------------------------------------------------------------
 
 @pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")

@@ -129,6 +129,30 @@ def test_cross_entropy_second_derivative_takes_the_graph_path(device: str) -> No
     np.testing.assert_allclose(hessians[1], hessians[0], rtol=1e-11, atol=1e-14)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape", [(4, 33), (2, 3, 300), (2, 5, 1)])
+def test_layer_norm(device: str, dtype: str, shape: tuple[int, ...]) -> None:
+    from mushin.nn.layers import LayerNorm
+
+    values = np.random.default_rng(11).standard_normal(shape) * 3 + 1
+    reference = LayerNorm(shape[-1])
+    reference.load_state_dict({"weight": np.linspace(0.5, 1.5, shape[-1]),
+                               "bias": np.linspace(-1, 1, shape[-1])})
+    results = []
+    for where in ("cpu", device):
+        layer = LayerNorm(shape[-1], dtype=dtype)
+        layer.load_state_dict(reference.state_dict())
+        layer.to(where)
+        x = mu.variable(values, dtype=dtype, device=where)
+        y = layer(x)
+        grad = np.random.default_rng(1).standard_normal(shape).astype(dtype)
+        y.backward(mu.constant(grad, device=where))
+        results.append([y.numpy(), x.grad().numpy(),
+                        *(p.grad().numpy() for p in layer.parameters())])
+    for found, expected in zip(results[1], results[0], strict=True):
+        np.testing.assert_allclose(found, expected, **_tolerance(dtype, expected))
+
+
 # --- ReLU and max pooling ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])

@@ -212,6 +212,75 @@ def _rows(name: str, arrays: list[Array], take_log: bool) -> Array:
     return result
 
 
+_NORMALIZE = r"""
+// One block per row of c values: (x - mean) / sqrt(var + eps), the variance biased.
+extern "C" __global__ void mushin_normalize_rows(const T* x, T* y, long long c, double eps) {
+    __shared__ T shared[BLOCK];
+    long long row = blockIdx.x;
+    const T* r = x + row * c;
+    T* o = y + row * c;
+    T total = 0;
+    for (long long j = threadIdx.x; j < c; j += BLOCK) total += r[j];
+    T mean = block_sum(total, shared) / (T)c;
+    T squares = 0;
+    for (long long j = threadIdx.x; j < c; j += BLOCK) squares += (r[j] - mean) * (r[j] - mean);
+    T root = sqrt(block_sum(squares, shared) / (T)c + (T)eps);
+    for (long long j = threadIdx.x; j < c; j += BLOCK) o[j] = (r[j] - mean) / root;
+}
+
+// One block per row: the gradient (g - mean(g) - y * mean(g * y)) / sqrt(var + eps), for the
+// input x, the output y and its gradient g.
+extern "C" __global__ void mushin_normalize_grad_rows(
+        const T* g, const T* x, const T* y, T* dx, long long c, double eps) {
+    __shared__ T shared[BLOCK];
+    long long row = blockIdx.x;
+    const T* gr = g + row * c;
+    const T* xr = x + row * c;
+    const T* yr = y + row * c;
+    T* o = dx + row * c;
+    T inverse = (T)1 / (T)c;
+    T total = 0, grads = 0, products = 0;
+    for (long long j = threadIdx.x; j < c; j += BLOCK) {
+        total += xr[j];
+        grads += gr[j];
+        products += gr[j] * yr[j];
+    }
+    T mean = block_sum(total, shared) * inverse;
+    T mean_grad = block_sum(grads, shared) * inverse;
+    T mean_grad_out = block_sum(products, shared) * inverse;
+    T squares = 0;
+    for (long long j = threadIdx.x; j < c; j += BLOCK) squares += (xr[j] - mean) * (xr[j] - mean);
+    T root = sqrt(block_sum(squares, shared) * inverse + (T)eps);
+    for (long long j = threadIdx.x; j < c; j += BLOCK)
+        o[j] = (gr[j] - mean_grad - yr[j] * mean_grad_out) / root;
+}
+"""
+
+
+def normalize_rows(x: Array, columns: int, eps: float) -> Array:
+    """``(x - mean) / sqrt(var + eps)`` over each run of ``columns`` trailing elements."""
+    xp = _xp(x)
+    x = xp.ascontiguousarray(x)
+    result = xp.empty(x.shape, dtype=x.dtype)
+    if x.size:
+        _raw(xp, _NORMALIZE, "mushin_normalize_rows", x.dtype.name, "int64")(
+            (x.size // columns,), (BLOCK,), (x, result, xp.int64(columns), xp.float64(eps)))
+    return result
+
+
+def normalize_rows_grad(grad: Array, x: Array, output: Array, columns: int,
+                        eps: float) -> Array:
+    """The gradient of :func:`normalize_rows` from its input, output and output gradient."""
+    xp = _xp(grad)
+    arrays = [xp.ascontiguousarray(array) for array in (grad, x, output)]
+    result = xp.empty(x.shape, dtype=x.dtype)
+    if x.size:
+        _raw(xp, _NORMALIZE, "mushin_normalize_grad_rows", x.dtype.name, "int64")(
+            (x.size // columns,), (BLOCK,), (*arrays, result, xp.int64(columns),
+                                             xp.float64(eps)))
+    return result
+
+
 def softmax_rows(x: Array, take_log: bool) -> Array:
     """Softmax (or, with ``take_log``, log-softmax) of ``x`` along its last axis."""
     return _rows("mushin_softmax_rows", [x], take_log)

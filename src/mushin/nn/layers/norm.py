@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any, TypeVarTuple, overload
 
-from mushin import _backend
+from mushin import _backend, _cuda
 from mushin._backend import Array
 from mushin._creation import ones, zeros
 from mushin._graph import Primitive
@@ -28,7 +28,18 @@ if TYPE_CHECKING:
 Shape = TypeVarTuple("Shape")
 
 
+def _trailing(shape: tuple[int, ...], axes: tuple[int, ...]) -> int:
+    """The number of elements the trailing ``axes`` hold (each row of a row kernel), or 0
+    when ``axes`` are not the trailing ones (batch normalisation's)."""
+    if axes != tuple(range(len(shape) - len(axes), len(shape))):
+        return 0
+    return math.prod(shape[axis] for axis in axes)
+
+
 def _normalize_forward(xp: Any, x: Array, axes: tuple[int, ...], eps: float) -> Array:
+    columns = _trailing(x.shape, axes)
+    if columns and _cuda.fusable(x):  # LayerNorm on CuPy: one row kernel
+        return _cuda.normalize_rows(x, columns, eps)
     centred = x - xp.mean(x, axis=axes, keepdims=True)
     variance = xp.mean(centred * centred, axis=axes, keepdims=True)
     return centred / xp.sqrt(variance + eps)
@@ -37,6 +48,9 @@ def _normalize_forward(xp: Any, x: Array, axes: tuple[int, ...], eps: float) -> 
 def _normalize_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any,
                    axes: tuple[int, ...], eps: float) -> tuple[Any]:
     x = inputs[0]
+    columns = _trailing(tuple(parents[0].shape), axes)
+    if columns and not F.graph_mode and _cuda.fusable(g, x, out):
+        return (_cuda.normalize_rows_grad(g, x, out, columns, eps),)
     inverse_count = 1.0 / math.prod(parents[0].shape[axis] for axis in axes)
     centred = x - F.sum(x, axis=axes, keepdims=True) * inverse_count
     variance = F.sum(centred * centred, axis=axes, keepdims=True) * inverse_count
