@@ -117,7 +117,7 @@ def erf(x: Any) -> Any:
 def _relu_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any) -> tuple[Any, ...]:
     # The mask ``out > 0`` times the gradient (one compare, one multiply; ``where`` with a
     # broadcast scalar 0 is about ten times slower on NumPy), one fused kernel on CuPy.
-    if not F.graph_mode and _cuda.on_gpu(g):
+    if _fused_grad(F, g, out):
         return (_cuda.relu_grad(g, out),)
     return (g * (out > 0),)
 

@@ -227,7 +227,8 @@ def _conv_input_grad_forward(xp: Any, grad: Array, weight: Array, input_shape: t
     full_height, full_width = height + 2 * padding[0], width + 2 * padding[1]
     product_shape = (groups, matrix.shape[1], batch * out_height)
     product_dtype = xp.result_type(weight.dtype, grad.dtype)
-    fused = _cuda.enabled(xp)  # on CuPy, one gathering kernel sums the columns back
+    # on CuPy (float32, float64), one gathering kernel sums the columns back
+    fused = _cuda.enabled(xp) and np.dtype(product_dtype).char in "fd"
     if stride != (1, 1) or 2 * out_width < full_width or fused:
         product = _take(xp, "products", (*product_shape[:2], product_shape[2] * out_width),
                         product_dtype)
@@ -412,7 +413,7 @@ def _run_max_scatter_forward(xp: Any, grad: Array, x: Array, best: Array, axis: 
     if end < x.shape[axis]:
         result[(slice(None),) * axis + (slice(end, None),)] = 0
     slots, candidates = _runs(result, axis, size), _runs(x, axis, size)
-    if size == 2 and _cuda.enabled(xp):  # the rule below for any axis, in one kernel
+    if size == 2 and _cuda.fusable(grad, *candidates):  # the rule below, any axis, one kernel
         _cuda.pair_max_scatter(grad, candidates[0], candidates[1], slots[0], slots[1])
         return result
     if size == 2 and axis == x.ndim - 1:

@@ -400,9 +400,10 @@ def _decayed(grad: Array, param: Array, weight_decay: float, out: Array) -> Arra
 
 
 def _fused(xp: Any, param: Array, grad: Array) -> bool:
-    """Whether the update runs as one fused CUDA kernel (``mushin._cuda``): on CuPy arrays
-    whose gradient has the parameter's dtype. Elsewhere the in-place steps below serve."""
-    return _cuda.enabled(xp) and grad.dtype == param.dtype
+    """Whether the update runs as one fused CUDA kernel (``mushin._cuda``): on float32 or
+    float64 CuPy arrays whose gradient has the parameter's dtype. Elsewhere the in-place
+    steps below serve."""
+    return _cuda.enabled(xp) and _cuda.fusable(param, grad)
 
 
 def _count_step(state: dict[str, Any]) -> int:
