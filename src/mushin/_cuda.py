@@ -42,6 +42,12 @@ def fusable(array: Any, *others: Any) -> bool:
                     for other in others))
 
 
+def fused_vjp(F: Any, grad: Any, *arrays: Any) -> bool:
+    """Whether an array-mode VJP can run as one kernel here: :func:`fusable` arrays, and not
+    a recorded second-order pass (``F.graph_mode``), which composes operations instead."""
+    return not F.graph_mode and fusable(grad, *arrays)
+
+
 @functools.cache
 def elementwise(xp: Any, in_params: str, out_params: str, body: str, name: str) -> Any:
     """A cached ``xp.ElementwiseKernel`` (CuPy compiles it at its first call)."""

@@ -91,17 +91,10 @@ def _erf_forward(xp: Any, x: Array) -> Array:
 
 def _erf_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any) -> tuple[Any]:
     x = inputs[0]
-    if _fused_grad(F, g, x):
+    if _cuda.fused_vjp(F, g, x):
         return (_cuda.pointwise("mushin_erf_grad", "out = g * (c * exp(-(x * x)));", "g x", g,
                                 x, c=_TWO_OVER_SQRT_PI),)
     return (g * (_TWO_OVER_SQRT_PI * F.exp(-(x * x))),)
-
-
-def _fused_grad(F: Any, g: Any, *arrays: Any) -> bool:
-    """Whether an array-mode VJP can run as one CUDA kernel (``mushin._cuda``): on CuPy
-    arrays of float32 or float64, all of one shape and dtype. A recorded second-order pass
-    (``F.graph_mode``) composes operations instead."""
-    return not F.graph_mode and _cuda.fusable(g, *arrays)
 
 
 ERF = Primitive("erf", _erf_forward, _erf_vjp)
@@ -117,7 +110,7 @@ def erf(x: Any) -> Any:
 def _relu_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any) -> tuple[Any, ...]:
     # The mask ``out > 0`` times the gradient (one compare, one multiply; ``where`` with a
     # broadcast scalar 0 is about ten times slower on NumPy), one fused kernel on CuPy.
-    if _fused_grad(F, g, out):
+    if _cuda.fused_vjp(F, g, out):
         return (_cuda.relu_grad(g, out),)
     return (g * (out > 0),)
 
@@ -137,7 +130,7 @@ def _sigmoid_forward(xp: Any, x: Array) -> Array:
 
 
 def _sigmoid_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any) -> tuple[Any]:
-    if _fused_grad(F, g, out):
+    if _cuda.fused_vjp(F, g, out):
         return (_cuda.pointwise("mushin_sigmoid_grad", "out = g * y * ((T)1 - y);", "g y", g,
                                 out),)
     return (g * out * (1 - out),)
@@ -157,7 +150,7 @@ def _softmax_forward(xp: Any, x: Array, axis: int) -> Array:
 
 def _softmax_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any,
                  axis: int) -> tuple[Any]:
-    if axis == out.ndim - 1 and _fused_grad(F, g, out):
+    if axis == out.ndim - 1 and _cuda.fused_vjp(F, g, out):
         return (_cuda.softmax_rows_grad(g, out, take_log=False),)
     return (out * (g - F.sum(g * out, axis=(axis,), keepdims=True)),)
 
@@ -176,7 +169,7 @@ def _logsoftmax_forward(xp: Any, x: Array, axis: int) -> Array:
 
 def _logsoftmax_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any,
                     axis: int) -> tuple[Any]:
-    if axis == out.ndim - 1 and _fused_grad(F, g, out):
+    if axis == out.ndim - 1 and _cuda.fused_vjp(F, g, out):
         return (_cuda.softmax_rows_grad(g, out, take_log=True),)
     return (g - F.exp(out) * F.sum(g, axis=(axis,), keepdims=True),)
 
@@ -193,7 +186,7 @@ def _leaky_relu_forward(xp: Any, x: Array, slope: float) -> Array:
 def _leaky_relu_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any,
                     slope: float) -> tuple[Any]:
     x = inputs[0]
-    if _fused_grad(F, g, x):
+    if _cuda.fused_vjp(F, g, x):
         return (_cuda.pointwise("mushin_leaky_relu_grad", "out = x > (T)0 ? g : g * slope;",
                                 "g x", g, x, slope=slope),)
     return (F.where(x > 0, g, g * slope),)
@@ -211,7 +204,7 @@ def _gelu_forward(xp: Any, x: Array) -> Array:
 
 def _gelu_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any) -> tuple[Any]:
     x = inputs[0]
-    if _fused_grad(F, g, x):
+    if _cuda.fused_vjp(F, g, x):
         return (_cuda.pointwise(
             "mushin_gelu_grad", "T cdf = (T)0.5 + (T)0.5 * erf(x * c);"
             "T density = exp((T)-0.5 * (x * x)) * d; out = g * (cdf + x * density);",
@@ -232,7 +225,7 @@ def _silu_forward(xp: Any, x: Array) -> Array:
 
 def _silu_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any) -> tuple[Any]:
     x = inputs[0]
-    if _fused_grad(F, g, x):
+    if _cuda.fused_vjp(F, g, x):
         return (_cuda.pointwise("mushin_silu_grad",
                                 _SIGMOID + "out = g * (s + x * s * ((T)1 - s));", "g x", g, x),)
     gate = F.sigmoid(x)
@@ -250,7 +243,7 @@ def _elu_forward(xp: Any, x: Array, alpha: float) -> Array:
 
 def _elu_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any, alpha: float) -> tuple[Any]:
     x = inputs[0]
-    if _fused_grad(F, g, x, out):
+    if _cuda.fused_vjp(F, g, x, out):
         return (_cuda.pointwise("mushin_elu_grad", "out = x > (T)0 ? g : g * (y + alpha);",
                                 "g x y", g, x, out, alpha=alpha),)
     return (F.where(x > 0, g, g * (out + alpha)),)
@@ -273,7 +266,7 @@ def _softplus_forward(xp: Any, x: Array, beta: float, threshold: float) -> Array
 
 def _softplus_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any, beta: float,
                   threshold: float) -> tuple[Any]:
-    if _fused_grad(F, g, inputs[0]):
+    if _cuda.fused_vjp(F, g, inputs[0]):
         return (_cuda.pointwise(
             "mushin_softplus_grad",
             "T x = z * beta;" + _SIGMOID + "out = x > threshold ? g : g * s;", "g z", g,

@@ -90,7 +90,7 @@ SIN = Primitive("sin", lambda xp, x: xp.sin(x),
 COS = Primitive("cos", lambda xp, x: xp.cos(x),
                 lambda F, g, inputs, out, parents: (-g * F.sin(inputs[0]),))
 def _tanh_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any) -> tuple[Any]:
-    if not F.graph_mode and _cuda.fusable(g, out):  # one CUDA kernel on CuPy
+    if _cuda.fused_vjp(F, g, out):  # one CUDA kernel on CuPy
         return (_cuda.pointwise("mushin_tanh_grad", "out = g * ((T)1 - y * y);", "g y", g,
                                 out),)
     return (g * (1 - out * out),)

@@ -49,7 +49,7 @@ def _normalize_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any,
                    axes: tuple[int, ...], eps: float) -> tuple[Any]:
     x = inputs[0]
     columns = _trailing(tuple(parents[0].shape), axes)
-    if columns and not F.graph_mode and _cuda.fusable(g, x, out):
+    if columns and _cuda.fused_vjp(F, g, x, out):
         return (_cuda.normalize_rows_grad(g, x, out, columns, eps),)
     inverse_count = 1.0 / math.prod(parents[0].shape[axis] for axis in axes)
     centred = x - F.sum(x, axis=axes, keepdims=True) * inverse_count
