@@ -19,7 +19,7 @@ if ! .venv/bin/python -c "import mushin, pytest, hypothesis, torch, mypy, pyrigh
 fi
 
 echo "== ruff"
-.venv/bin/ruff check src tests benchmarks examples
+.venv/bin/ruff check src tests benchmarks examples scripts
 echo "== mypy --strict src"
 .venv/bin/mypy --strict src
 # pyright (strict for src, pyproject's [tool.pyright]) runs on the Node.js of the

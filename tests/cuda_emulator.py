@@ -1,12 +1,12 @@
-"""Runs mushin's CUDA kernels (``mushin/_cuda.py``) on the CPU, so that their arithmetic and
+"""Runs mushin's CUDA kernels (``mushin.kernels.cuda``) on the CPU, so that their arithmetic and
 indexing are tested on machines without a GPU.
 
 Each kernel's CUDA C source is compiled as C++ with g++: an ``ElementwiseKernel`` body becomes
 the body of a loop over the elements, and a ``RawKernel`` runs each block on one
 ``std::thread`` per CUDA thread (8 to a block), with a barrier for ``__syncthreads()`` and
 ``__shared__`` arrays made function-statics (the blocks run one after another). ``module``
-stands in for CuPy toward ``mushin._cuda`` (install it with ``installed()``), and
-``EmulatedArray`` is a NumPy array that ``mushin._cuda.on_gpu`` takes for a CuPy one. What
+stands in for CuPy toward ``mushin.kernels.cuda`` (install it with ``installed()``), and
+``EmulatedArray`` is a NumPy array that ``mushin.kernels.cuda.on_gpu`` takes for a CuPy one. What
 this cannot show is CuPy's own handling of the kernels (its parameter parsing, launch
 limits, NVRTC): the GPU cases of tests/test_fused.py cover that where a GPU exists.
 """
@@ -27,7 +27,7 @@ import numpy as np
 
 
 class EmulatedArray(np.ndarray):  # type: ignore[type-arg]
-    """A NumPy array that looks like a CuPy one to ``mushin._cuda.on_gpu``."""
+    """A NumPy array that looks like a CuPy one to ``mushin.kernels.cuda.on_gpu``."""
 
 
 EmulatedArray.__module__ = "cupy_emulated"
@@ -176,7 +176,7 @@ class _Raw:
 
 
 class _Module:
-    """The part of CuPy that ``mushin._cuda`` uses, on ``EmulatedArray``s."""
+    """The part of CuPy that mushin's kernels use, on ``EmulatedArray``s."""
 
     __name__ = "cupy"
     int32 = np.int32
@@ -199,12 +199,13 @@ module = _Module()
 
 @contextlib.contextmanager
 def installed() -> Iterator[None]:
-    """``mushin._cuda`` sends its kernels to this emulator while the block runs."""
-    from mushin import _cuda
+    """mushin's CUDA kernels go to this emulator while the block runs (every kernel body reaches
+    CuPy through ``mushin.kernels.cuda.xp_of``)."""
+    from mushin.kernels import cuda
 
-    original = _cuda._xp
-    _cuda._xp = lambda array: module
+    original = cuda.xp_of
+    cuda.xp_of = lambda array: module
     try:
         yield
     finally:
-        _cuda._xp = original
+        cuda.xp_of = original

@@ -20,7 +20,7 @@ import numpy as np
 import mushin as mu
 from mushin import distributed as dist
 from mushin._backend import CPU
-from mushin._creation import generator
+from mushin._random import generator
 from mushin.nn.activations import relu
 from mushin.nn.module import Module
 from mushin.nn.optimizers import SGD

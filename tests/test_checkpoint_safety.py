@@ -276,10 +276,10 @@ def test_every_damaged_header_byte_is_refused(tmp_path: Path) -> None:
 _SAVER = """
 import itertools, sys
 import numpy as np
-from mushin import io
+from mushin import _atomic, io
 path, mode, first = sys.argv[1], sys.argv[2], int(sys.argv[3])
 if mode == "named":
-    io._open_unnamed = lambda directory: None
+    _atomic._open_unnamed = lambda directory: None
 size = 3_000_000
 for version in itertools.count(first):
     io.save(path, {"version": np.array(version), "a": np.full(size, version, np.float32),

@@ -11,17 +11,18 @@ from __future__ import annotations
 import itertools
 import shutil
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import pytest
 from cuda_emulator import EmulatedArray, emulated, installed, module
 
-from mushin import _cuda
-from mushin.nn import activations, losses, optimizers
-from mushin.nn import ops as nn_ops
-from mushin.ops import array_ops
+from mushin._graph import Primitive
+from mushin._tensor import array_ops
+from mushin.kernels import cuda
+from mushin.nn import optimizers
+from mushin.nn.functional import activation, conv, loss, norm, pool, special, window
 from mushin.ops import elementwise as elementwise_ops
 
 pytestmark = pytest.mark.skipif(shutil.which("g++") is None,
@@ -73,16 +74,21 @@ UPDATES: list[tuple[type[optimizers.Optimizer], dict[str, Any]]] = [
                          ids=[f"{kind.__name__}-{options}" for kind, options in UPDATES])
 def test_optimizer_update(monkeypatch: pytest.MonkeyPatch, dtype: str,
                           kind: type[optimizers.Optimizer], options: dict[str, Any]) -> None:
-    """Four steps of ``_update`` on the same gradients: the fused kernel (forced on for
-    emulated arrays) and the in-place NumPy steps give the same parameters and state."""
+    """Four steps of ``_update`` on the same gradients: the fused kernel (which emulated
+    arrays take, as CuPy's) and the in-place NumPy steps give the same parameters and
+    state."""
     import mushin as mu
 
-    monkeypatch.setattr(optimizers, "_fused",
-                        lambda xp, param, grad: type(param) is EmulatedArray)
+    def portable_update_of(param: Any, grad: Any, terms: Any) -> None:
+        assert type(param) is not EmulatedArray, "emulated arrays must take the kernel"
+        portable_update(param, grad, terms)
+
     rng = np.random.default_rng(1)
     start = rng.standard_normal((3, 5)).astype(dtype)
     grads = [rng.standard_normal((3, 5)).astype(dtype) for _ in range(4)]
     optimizer = kind([mu.variable(np.zeros(1))], **options)
+    portable_update = optimizer._portable_update
+    monkeypatch.setattr(optimizer, "_portable_update", portable_update_of)
     group = optimizer.param_groups[0]
     results = []
     for convert in (np.array, emulated):
@@ -112,24 +118,26 @@ def test_cross_entropy(dtype: str, index_dtype: str, reduction: str, rows: int, 
         target[::3] = ignore
     elif ignored == "all":
         target[:] = ignore
-    expected = losses._cross_entropy_forward(np, logits, target, reduction, ignore)
-    found = _cuda.cross_entropy(emulated(logits), emulated(target), reduction, ignore)
+    prim = loss.CROSS_ENTROPY
+    expected = prim.forward(np, logits, target, reduction, ignore)
+    found = prim.cuda_forward(module, emulated(logits), emulated(target), reduction, ignore)
     _close(found, expected, dtype)
     g = rng.standard_normal(np.shape(expected)).astype(dtype)
-    expected_grad, _ = losses._cross_entropy_vjp(array_ops(logits), g, (logits, target), None,
-                                                 (None, None), reduction, ignore)
-    found_grad = _cuda.cross_entropy_grad(emulated(logits), emulated(target), emulated(g),
-                                          reduction, ignore)
+    expected_grad, _ = prim.vjp(array_ops(logits), g, (logits, target), None, (None, None),
+                                reduction, ignore)
+    found_grad, _ = prim.cuda_vjp(_FUSED, emulated(g), (emulated(logits), emulated(target)),
+                                  None, (None, None), reduction, ignore)
     _close(found_grad, expected_grad, dtype)
 
 
 def test_cross_entropy_gives_nan_for_a_target_outside_the_classes() -> None:
     logits = np.zeros((3, 4))
     target = np.array([0, 9, 3])
-    found = _cuda.cross_entropy(emulated(logits), emulated(target), "none", -100)
+    prim = loss.CROSS_ENTROPY
+    found = prim.cuda_forward(module, emulated(logits), emulated(target), "none", -100)
     assert np.isnan(found[1]) and np.isfinite(found[[0, 2]]).all()
-    grad = _cuda.cross_entropy_grad(emulated(logits), emulated(target), emulated(np.ones(3)),
-                                    "none", -100)
+    grad, _ = prim.cuda_vjp(_FUSED, emulated(np.ones(3)), (emulated(logits), emulated(target)),
+                            None, (None, None), "none", -100)
     assert np.isnan(grad[1]).all() and np.isfinite(grad[[0, 2]]).all()
 
 
@@ -137,17 +145,11 @@ def test_cross_entropy_gives_nan_for_a_target_outside_the_classes() -> None:
 
 _FUSED = types.SimpleNamespace(graph_mode=False)
 
-UNARY: list[tuple[str, Callable[..., Any], Callable[..., Any], dict[str, float], str]] = [
-    # (name, forward, VJP, parameters, what the VJP saves)
-    ("erf", activations._erf_forward, activations._erf_vjp, {}, "inputs"),
-    ("sigmoid", activations._sigmoid_forward, activations._sigmoid_vjp, {}, "output"),
-    ("gelu", activations._gelu_forward, activations._gelu_vjp, {}, "inputs"),
-    ("silu", activations._silu_forward, activations._silu_vjp, {}, "inputs"),
-    ("leaky_relu", activations._leaky_relu_forward, activations._leaky_relu_vjp,
-     {"slope": 0.03}, "inputs"),
-    ("elu", activations._elu_forward, activations._elu_vjp, {"alpha": 1.3}, "both"),
-    ("softplus", activations._softplus_forward, activations._softplus_vjp,
-     {"beta": 2.0, "threshold": 15.0}, "inputs"),
+UNARY: list[tuple[Primitive, dict[str, float]]] = [
+    # (the primitive, its parameters)
+    (special.ERF, {}), (activation.SIGMOID, {}), (activation.GELU, {}), (activation.SILU, {}),
+    (activation.LEAKY_RELU, {"slope": 0.03}), (activation.ELU, {"alpha": 1.3}),
+    (activation.SOFTPLUS, {"beta": 2.0, "threshold": 15.0}),
 ]
 
 
@@ -160,20 +162,22 @@ def _values(dtype: str) -> np.ndarray:
 
 @pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize(("name", "forward", "vjp", "parameters", "saves"), UNARY,
-                         ids=[case[0] for case in UNARY])
-def test_activation(dtype: str, name: str, forward: Callable[..., Any],
-                    vjp: Callable[..., Any], parameters: dict[str, float], saves: str) -> None:
+@pytest.mark.parametrize(("prim", "parameters"), UNARY, ids=[case[0].name for case in UNARY])
+def test_activation(dtype: str, prim: Primitive, parameters: dict[str, float]) -> None:
+    """The CUDA rules (forward and VJP) against the portable ones."""
+    assert prim.cuda_forward is not None and prim.cuda_vjp is not None
     x = _values(dtype)
     g = np.random.default_rng(1).standard_normal(x.shape).astype(dtype)
-    expected = forward(np, x, **parameters)
-    found = forward(np, emulated(x), **parameters)
+    expected = prim.forward(np, x, **parameters)
+    found = prim.cuda_forward(module, emulated(x), **parameters)
     assert type(found) is EmulatedArray  # the kernel ran
     _close(found, expected, dtype)
-    output = expected if saves != "inputs" else None
-    expected_grad = vjp(array_ops(x), g, (x,), output, (None,), **parameters)[0]
-    found_grad = vjp(_FUSED, emulated(g), (emulated(x),),
-                     None if output is None else emulated(output), (None,), **parameters)[0]
+    output = expected if prim.save_output else None
+    expected_grad = prim.vjp(array_ops(x), g, (x,), output, (None,), **parameters)[0]
+    found_grad = prim.cuda_vjp(_FUSED, emulated(g), (emulated(x),),
+                               None if output is None else emulated(output), (None,),
+                               **parameters)[0]
+    assert type(found_grad) is EmulatedArray
     _close(found_grad, expected_grad, dtype)
 
 
@@ -181,8 +185,11 @@ def test_activation(dtype: str, name: str, forward: Callable[..., Any],
 def test_tanh_gradient(dtype: str) -> None:
     y = np.tanh(_values(dtype))
     g = np.random.default_rng(2).standard_normal(y.shape).astype(dtype)
-    expected = elementwise_ops._tanh_vjp(array_ops(y), g, (None,), y, (None,))[0]
-    found = elementwise_ops._tanh_vjp(_FUSED, emulated(g), (None,), emulated(y), (None,))[0]
+    tanh = elementwise_ops.TANH
+    expected = tanh.vjp(array_ops(y), g, (None,), y, (None,))[0]
+    assert tanh.cuda_vjp is not None
+    found = tanh.cuda_vjp(_FUSED, emulated(g), (None,), emulated(y), (None,))[0]
+    assert type(found) is EmulatedArray  # the kernel ran
     _close(found, expected, dtype)
 
 
@@ -190,17 +197,17 @@ def test_tanh_gradient(dtype: str) -> None:
 @pytest.mark.parametrize("take_log", [False, True], ids=["softmax", "logsoftmax"])
 @pytest.mark.parametrize("shape", [(7, 33), (2, 3, 300), (4, 1)])
 def test_softmax_rows(dtype: str, take_log: bool, shape: tuple[int, ...]) -> None:
-    forward, vjp = ((activations._logsoftmax_forward, activations._logsoftmax_vjp) if take_log
-                    else (activations._softmax_forward, activations._softmax_vjp))
+    prim = activation.LOGSOFTMAX if take_log else activation.SOFTMAX
+    assert prim.cuda_forward is not None and prim.cuda_vjp is not None
     rng = np.random.default_rng(3)
     x = (rng.standard_normal(shape) * 3).astype(dtype)
     g = rng.standard_normal(shape).astype(dtype)
     axis = len(shape) - 1
-    expected = forward(np, x, axis)
-    _close(forward(np, emulated(x), axis), expected, dtype)
-    expected_grad = vjp(array_ops(x), g, (x,), expected, (None,), axis=axis)[0]
-    found_grad = vjp(_FUSED, emulated(g), (emulated(x),), emulated(expected), (None,),
-                     axis=axis)[0]
+    expected = prim.forward(np, x, axis)
+    _close(prim.cuda_forward(module, emulated(x), axis), expected, dtype)
+    expected_grad = prim.vjp(array_ops(x), g, (x,), expected, (None,), axis=axis)[0]
+    found_grad = prim.cuda_vjp(_FUSED, emulated(g), (emulated(x),), emulated(expected),
+                               (None,), axis=axis)[0]
     _close(found_grad, expected_grad, dtype)
 
 
@@ -208,18 +215,19 @@ def test_softmax_rows(dtype: str, take_log: bool, shape: tuple[int, ...]) -> Non
 @pytest.mark.parametrize(("shape", "axes"), [((6, 33), (1,)), ((2, 3, 300), (2,)),
                                              ((2, 3, 4, 5), (2, 3)), ((5, 1), (1,))])
 def test_normalize_rows(dtype: str, shape: tuple[int, ...], axes: tuple[int, ...]) -> None:
-    from mushin.nn.layers import norm
-
+    prim = norm.NORMALIZE
     rng = np.random.default_rng(6)
     x = (rng.standard_normal(shape) * 3 + 1).astype(dtype)
     g = rng.standard_normal(shape).astype(dtype)
-    expected = norm._normalize_forward(np, x, axes, 1e-5)
-    _close(norm._normalize_forward(np, emulated(x), axes, 1e-5), expected, dtype)
+    expected = prim.forward(np, x, axes, 1e-5)
+    found = prim.run_forward(module, (emulated(x),), {"axes": axes, "eps": 1e-5})
+    assert type(found) is EmulatedArray  # the kernel ran
+    _close(found, expected, dtype)
     parent = types.SimpleNamespace(shape=shape)
-    expected_grad = norm._normalize_vjp(array_ops(x), g, (x,), expected, (parent,), axes=axes,
-                                        eps=1e-5)[0]
-    found_grad = norm._normalize_vjp(_FUSED, emulated(g), (emulated(x),), emulated(expected),
-                                     (parent,), axes=axes, eps=1e-5)[0]
+    expected_grad = prim.vjp(array_ops(x), g, (x,), expected, (parent,), axes=axes, eps=1e-5)[0]
+    assert prim.cuda_vjp is not None
+    found_grad = prim.cuda_vjp(_FUSED, emulated(g), (emulated(x),), emulated(expected),
+                               (parent,), axes=axes, eps=1e-5)[0]
     assert type(found_grad) is EmulatedArray  # the kernel ran
     _close(found_grad, expected_grad, dtype)
 
@@ -230,14 +238,17 @@ def test_normalize_rows(dtype: str, shape: tuple[int, ...], axes: tuple[int, ...
 def test_relu_gradient_and_pair_max_routing() -> None:
     rng = np.random.default_rng(4)
     g, y = rng.standard_normal((2, 5, 6)), np.maximum(_values("float64")[:5, :6], 0)[None]
-    np.testing.assert_array_equal(np.asarray(_cuda.relu_grad(emulated(g), emulated(y))),
-                                  g * (y > 0))
+    assert activation.RELU.cuda_vjp is not None
+    relu_grad = activation.RELU.cuda_vjp(_FUSED, emulated(g), (None,),
+                                         emulated(np.broadcast_to(y, g.shape)), (None,))[0]
+    assert type(relu_grad) is EmulatedArray  # the kernel ran
+    np.testing.assert_array_equal(np.asarray(relu_grad), g * (y > 0))
     first, second = rng.standard_normal((2, 4, 3))
     first[0, :2] = second[0, :2]  # ties go to the first
     first[1, 0], second[1, 1] = np.nan, np.nan
     grad = rng.standard_normal((4, 3))
     slots = [emulated(np.zeros((4, 3))) for _ in range(2)]
-    _cuda.pair_max_scatter(emulated(grad), emulated(first), emulated(second), *slots)
+    pool._pair_max_scatter(emulated(grad), emulated(first), emulated(second), *slots)
     picked = grad * (first >= second)
     np.testing.assert_array_equal(np.asarray(slots[0]), picked)
     np.testing.assert_array_equal(np.asarray(slots[1]), grad - picked)
@@ -256,15 +267,51 @@ def test_col2im(shape: tuple[int, int, int, int], kernel: tuple[int, int],
                 stride: tuple[int, int], padding: tuple[int, int],
                 dilation: tuple[int, int]) -> None:
     batch, channels = shape[:2]
-    out_size = nn_ops._output_size("conv2d", shape, kernel, stride, padding, dilation)
-    columns = np.random.default_rng(5).standard_normal((channels, *kernel, batch, *out_size))
-    expected = nn_ops._col2im(np, columns, shape, kernel, stride, padding, dilation)
-    found = _cuda.col2im(emulated(columns), shape, kernel, stride, padding, dilation)
+    out_size = window.output_size("conv2d", shape, kernel, stride, padding, dilation)
+    rng = np.random.default_rng(5)
+    columns = rng.standard_normal((channels, *kernel, batch, *out_size))
+    expected = conv._col2im(np, columns, shape, kernel, stride, padding, dilation)
+    found = conv._col2im_cuda(emulated(columns), shape, kernel, stride, padding, dilation)
     np.testing.assert_allclose(np.asarray(found), expected, rtol=1e-12, atol=1e-14)
+    # The input gradient's CUDA rule (the columns, then the kernel, whatever the stride)
+    # against the portable forward; NumPy stands in for CuPy's array functions.
+    grad = rng.standard_normal((batch, 2, *out_size))
+    weight = rng.standard_normal((2, channels, *kernel))
+    geometry = {"input_shape": shape, "stride": stride, "padding": padding,
+                "dilation": dilation, "groups": 1}
+    expected = conv.CONV2D_INPUT_GRAD.forward(np, grad, weight, **geometry)
+    numpy_as_cupy = types.SimpleNamespace(
+        __name__="cupy", **{name: getattr(np, name) for name in (
+            "empty", "matmul", "result_type", "swapaxes")})
+    found = conv.CONV2D_INPUT_GRAD.run_forward(
+        numpy_as_cupy, (emulated(grad), emulated(weight)), geometry)
+    assert type(found) is EmulatedArray  # the kernel ran
+    _close(found, expected, "float64")
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize(("shape", "axis"), [((2, 3, 4, 7), 3), ((2, 3, 5, 6), 2)])
+def test_run_max_scatter_rule(dtype: str, shape: tuple[int, ...], axis: int) -> None:
+    """The 2x2 max pool's routing through the CUDA rule, along the rows and the columns, an
+    odd size leaving an incomplete run, with ties and NaNs."""
+    prim = pool.RUN_MAX_SCATTER
+    x = np.random.default_rng(7).standard_normal(shape).astype(dtype)
+    x[0, 0, :2, :2] = 1.0  # ties
+    x[1, 2, 2, 2] = np.nan
+    best = pool.RUN_MAX.forward(np, x, axis=axis, size=2)
+    grad = np.random.default_rng(8).standard_normal(best.shape).astype(dtype)
+    expected = prim.forward(np, grad, x, best, axis=axis, size=2)
+    # ``np``: the rule allocates the result with the operands' module (CuPy's on a GPU)
+    assert prim.cuda_forward is not None
+    found = prim.cuda_forward(np, emulated(grad), emulated(x), emulated(best), axis=axis,
+                              size=2)
+    assert type(found) is EmulatedArray  # the kernel ran
+    np.testing.assert_array_equal(np.asarray(found), expected)
 
 
 def test_the_emulator_stands_in_for_cupy() -> None:
     """The fused paths take the emulated arrays for CuPy's (else the tests above would compare
     the NumPy path with itself)."""
-    assert _cuda.on_gpu(emulated([1.0])) and _cuda.enabled(module)
-    assert not _cuda.on_gpu(np.ones(1))
+    assert cuda.on_gpu(emulated([1.0])) and cuda.enabled(module)
+    assert not cuda.on_gpu(np.ones(1))

@@ -1,5 +1,5 @@
-"""The fused CUDA kernels of ``mushin._cuda`` against the CPU, over the shapes, dtypes and
-options each one handles.
+"""The fused CUDA kernels (the primitives' CUDA rules and the optimizers' updates) against
+the CPU, over the shapes, dtypes and options each one handles.
 
 Each case runs the public operation on a device and on the CPU and compares values and
 gradients. On a GPU (the ``cuda`` cases, marked ``gpu``) that checks the kernels; on the

@@ -7,10 +7,10 @@
     z.backward()
     w.grad()                                    # d z / d w
 
-See README.md and docs/ for the tour; API.md is the contract.
+See README.md and docs/ for the tour; docs/api.md is the reference.
 """
 
-from mushin import data, distributed, nn, testing
+from mushin import data, distributed, nn, ops, testing
 from mushin._backend import devices
 from mushin._creation import (
     constant,
@@ -20,59 +20,21 @@ from mushin._creation import (
     ones,
     randn,
     randu,
-    seed,
     variable,
     zeros,
 )
 from mushin._graph import detect_anomaly, enable_grad, is_grad_enabled, no_grad
-from mushin._tensor import Constant, ShapeError, Tensor, Variable
+from mushin._random import seed
+from mushin._tensor import Constant, Tensor, Variable
+from mushin.errors import ShapeError
 from mushin.io import load, save
-from mushin.ops import (
-    abs,
-    add,
-    astype,
-    broadcast_to,
-    clip,
-    concat,
-    cos,
-    div,
-    exp,
-    expand_dims,
-    flatten,
-    log,
-    logsumexp,
-    matmul,
-    max,
-    maximum,
-    mean,
-    min,
-    minimum,
-    mm,
-    mul,
-    neg,
-    pow,
-    reshape,
-    sin,
-    sqrt,
-    squeeze,
-    stack,
-    sub,
-    sum,
-    tanh,
-    transpose,
-    var,
-    where,
-)
+from mushin.ops import *  # noqa: F403  (every operation: see mushin/ops/__init__.py)
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Constant", "ShapeError", "Tensor", "Variable", "abs", "add", "astype", "broadcast_to", "clip",
-    "concat", "constant", "cos", "custom", "data", "detect_anomaly", "devices", "distributed",
-    "div",
-    "enable_grad", "exp", "expand_dims", "eye", "fill", "flatten", "is_grad_enabled", "load",
-    "log", "logsumexp", "matmul", "max", "maximum", "mean", "min", "minimum", "mm", "mul", "neg",
-    "nn", "no_grad", "ones", "pow", "randn", "randu", "reshape", "save", "seed", "sin", "sqrt",
-    "squeeze", "stack", "sub", "sum", "tanh", "testing", "transpose", "var", "variable", "where",
-    "zeros",
+    "Constant", "ShapeError", "Tensor", "Variable", "constant", "custom", "data", "detect_anomaly",
+    "devices", "distributed", "enable_grad", "eye", "fill", "is_grad_enabled", "load", "nn",
+    "no_grad", "ones", "randn", "randu", "save", "seed", "testing", "variable", "zeros",
 ]
+__all__ += ops.__all__  # every operation, as generated in mushin/ops/__init__.py

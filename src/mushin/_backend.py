@@ -161,3 +161,10 @@ def devices() -> list[str]:
         return found
     found.extend(f"cuda:{index}" for index in range(count))
     return found
+
+
+def accumulator(array: Any) -> Any:
+    """The dtype to sum ``array``'s elements in: float32 for float16, whose running sums overflow
+    at 65504 (and stop growing by 1 at 2048) long before a mean, a softmax or a log-sum-exp
+    does, as NumPy's ``mean`` does; None (the array's own dtype) otherwise."""
+    return "float32" if getattr(array, "dtype", None) == "float16" else None

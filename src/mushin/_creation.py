@@ -1,4 +1,5 @@
-"""Making tensors (API.md section 2) and the random state behind ``mu.seed``.
+"""Making tensors: ``fill``, ``eye``, ``randn``, ``randu``, ``custom``, ``zeros``, ``ones``,
+``variable``, ``constant`` (the random state behind them is ``mushin._random``).
 
 Each maker returns a leaf ``Variable`` (call ``.freeze()`` for a ``Constant``), except
 ``constant``; each takes keyword-only ``dtype=`` (float32 by default) and ``device=``.
@@ -12,7 +13,6 @@ shape is known only at run time (a bare ``Variable`` or ``Constant``).
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, overload
 
@@ -20,61 +20,20 @@ import numpy as np
 
 from mushin import _backend
 from mushin._backend import Backend
+from mushin._check import check_shape_argument, number
+from mushin._random import generator
 from mushin._tensor import Constant, Variable, _new_variable
-from mushin.ops._util import check_shape_argument
 
 if TYPE_CHECKING:
     from numpy.typing import DTypeLike
 
     from mushin._typing import Shape
 
-_random_lock = threading.Lock()
-_seed: int | None = None
-_generators: dict[str, Any] = {}
-
-
-def seed(n: int) -> None:
-    """Make every later random draw (``randn``, ``randu``, initialisers, dropout, shuffling)
-    reproducible, on every device."""
-    global _seed
-    if isinstance(n, bool) or not isinstance(n, int | np.integer):
-        raise TypeError(f"seed must be an int, got {n!r}")
-    if n < 0:
-        raise ValueError(f"seed must not be negative, got {n}")
-    with _random_lock:
-        _seed = int(n)
-        _generators.clear()
-
-
-def generator(backend: Backend) -> Any:
-    """The random generator of ``backend``'s device (NumPy's or CuPy's ``Generator``)."""
-    found = _generators.get(backend.device)
-    if found is None:
-        with _random_lock:
-            found = _generators.get(backend.device)
-            if found is None:
-                offset = 0 if backend.device_id is None else backend.device_id + 1
-                entropy = None if _seed is None else _seed + offset
-                if backend.device_id is None:
-                    found = np.random.default_rng(entropy)
-                else:
-                    with backend.xp.cuda.Device(backend.device_id):
-                        found = backend.xp.random.default_rng(entropy)
-                _generators[backend.device] = found
-    return found
-
-
 def _target(shape: Any, dtype: Any, device: str | None, name: str) -> tuple[
         tuple[int, ...], np.dtype[Any], Backend]:
     return (check_shape_argument(name, shape),
             _backend.float_dtype(_backend.DEFAULT_DTYPE if dtype is None else dtype),
             _backend.backend(device))
-
-
-def _number(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.number):
-        raise TypeError(f"{name}: value must be a number, got {value!r}")
-    return float(value)  # pyright: ignore[reportUnknownArgumentType] (isinstance on Any)
 
 
 @overload
@@ -91,7 +50,7 @@ def fill(shape: Any, value: float, *, dtype: DTypeLike | None = None,
          device: str | None = None) -> Variable:
     """A leaf whose every element is ``value``."""
     size, kind, where = _target(shape, dtype, device, "fill")
-    return _new_variable(where.xp.full(size, _number(value, "fill"), dtype=kind))
+    return _new_variable(where.xp.full(size, number("fill", "value", value), dtype=kind))
 
 
 @overload
@@ -144,7 +103,8 @@ def eye(shape: Any, value: float = 1.0, *, dtype: DTypeLike | None = None,
     size, kind, where = _target(shape, dtype, device, "eye")
     if len(size) < 2:
         raise ValueError(f"eye: the shape needs at least 2 axes, got {size}")
-    matrix = where.xp.eye(size[-2], size[-1], dtype=kind) * kind.type(_number(value, "eye"))
+    matrix = where.xp.eye(size[-2], size[-1], dtype=kind) * kind.type(
+        number("eye", "value", value))
     return _new_variable(where.xp.ascontiguousarray(where.xp.broadcast_to(matrix, size)))
 
 

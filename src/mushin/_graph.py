@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from mushin._backend import Array, namespace_of
+from mushin.kernels import cuda
 
 
 class _ThreadState(threading.local):
@@ -124,12 +125,20 @@ class Primitive:
     mushin operations (``create_graph=True``, where operands and the output are tensors),
     and arithmetic uses operators, which both support. ``saves`` says which values the node
     keeps for the VJP: ``"inputs"``, ``"output"``, ``"both"`` or ``"none"``.
+
+    ``cuda_forward`` and ``cuda_vjp`` are the primitive's CUDA rules (one fused kernel each, see
+    ``mushin.kernels.cuda``), taking the same arguments as ``forward`` and ``vjp``. The engine
+    calls them where the arrays are CuPy's (the VJP only in a plain backward pass, since a
+    recorded one composes operations); a rule returns ``NotImplemented`` for arrays its kernel
+    does not take (float16, an axis other than the last...), and the portable rule runs.
     """
 
-    __slots__ = ("forward", "name", "save_inputs", "save_output", "vjp")
+    __slots__ = ("cuda_forward", "cuda_vjp", "forward", "name", "save_inputs", "save_output",
+                 "vjp")
 
     def __init__(self, name: str, forward: Forward, vjp: VJP | None,
-                 saves: str = "inputs") -> None:
+                 saves: str = "inputs", *, cuda_forward: Forward | None = None,
+                 cuda_vjp: VJP | None = None) -> None:
         if name in PRIMITIVES:
             raise ValueError(f"a primitive named {name!r} already exists")
         if saves not in ("inputs", "output", "both", "none"):
@@ -140,6 +149,17 @@ class Primitive:
         self.vjp: Callable[..., tuple[Any, ...]] | None = vjp
         self.save_inputs = saves in ("inputs", "both")
         self.save_output = saves in ("output", "both")
+        self.cuda_forward: Callable[..., Any] | None = cuda_forward
+        self.cuda_vjp: Callable[..., Any] | None = cuda_vjp
+
+    def run_forward(self, xp: Any, arrays: Any, params: dict[str, Any]) -> Array:
+        """The forward on ``arrays`` of the array module ``xp``: the CUDA rule where there is
+        one and it takes them, else the portable rule."""
+        if self.cuda_forward is not None and cuda.enabled(xp):
+            output = self.cuda_forward(xp, *arrays, **params)
+            if output is not NotImplemented:
+                return output
+        return self.forward(xp, *arrays, **params)
 
     def __repr__(self) -> str:
         return f"Primitive({self.name!r})"
@@ -225,6 +245,7 @@ def backward_pass(root: Node, seed: Any, ops: Any, retain_graph: bool) -> None:
     # VJP can hand one array to several operands) and is never written.
     summed: set[Node] = set()
     wrap = ops.wrap
+    on_cuda = not graph_mode and cuda.enabled(ops.xp)
     for node in order:
         grad = pending.pop(node, None)
         if grad is None:
@@ -249,7 +270,11 @@ def backward_pass(root: Node, seed: Any, ops: Any, retain_graph: bool) -> None:
                     inputs, node.parents, strict=True))
             if output is not None:
                 output = wrap(output, node)
-        input_grads = prim.vjp(ops, grad, inputs, output, node.parents, **node.params)
+        input_grads: Any = NotImplemented
+        if on_cuda and prim.cuda_vjp is not None:
+            input_grads = prim.cuda_vjp(ops, grad, inputs, output, node.parents, **node.params)
+        if input_grads is NotImplemented:
+            input_grads = prim.vjp(ops, grad, inputs, output, node.parents, **node.params)
         for parent, input_grad in zip(node.parents, input_grads, strict=True):
             if parent is None or input_grad is None:
                 continue

@@ -12,60 +12,47 @@ at run time the type parameters are ignored and shapes are checked by the operat
 
 from __future__ import annotations
 
+import functools
 import weakref
-from typing import TYPE_CHECKING, Any, Generic, Self, cast, final, overload
+from collections.abc import Callable
+from types import ModuleType, SimpleNamespace
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, Self, TypeVar, cast, final, overload
 
 import numpy as np
 
 from mushin import _backend
 from mushin._backend import Array
-from mushin._graph import Node, Primitive, backward_pass, check_finite, state
-from mushin._typing import (
-    binary_method,
-    broadcast_method,
-    comparison_method,
-    flatten_method,
-    matmul_method,
-    matrix_product_method,
-    matrix_transpose_property,
-    reduction_method,
-    reflected_method,
-    reshape_method,
-    rows_method,
-    runtime_shape_method,
-    same_type_method,
-    transpose_method,
-    variance_method,
-)
+from mushin._graph import PRIMITIVES, Node, Primitive, backward_pass, check_finite, state
+from mushin._typing import rows_method
+from mushin.errors import ShapeError
 
 if TYPE_CHECKING:
     # For the checkers the shape defaults to "known only at run time", so a bare ``Variable``
     # means ``Variable[*tuple[Any, ...]]`` (TypeVarTuple defaults are in ``typing`` from 3.13).
     from typing_extensions import TypeVarTuple, Unpack
 
-    from mushin._typing import AnyShape, HostArray, Scalar
+    from mushin._tensor_methods import TensorMethods
+    from mushin._typing import AnyShape, Scalar
 
     Shape = TypeVarTuple("Shape", default=Unpack[tuple[Any, ...]])
 else:
     from typing import TypeVarTuple
 
     Shape = TypeVarTuple("Shape")
+    TensorMethods = Generic
 
 _SCALARS = (int, float, bool)
-
-
-class ShapeError(ValueError):
-    """An operation received operands whose shapes do not fit together."""
 
 
 def _is_numpy(array: Any) -> bool:
     return isinstance(array, np.ndarray | np.generic)
 
 
-class Tensor(Generic[*Shape]):
+class Tensor(TensorMethods[*Shape]):
     """What ``Variable`` and ``Constant`` share: an array on a device, and the operations.
 
-    Methods and operators delegate to the functions of ``mushin.ops``.
+    Its operators and the methods that mirror operations are bound by the op families
+    (:func:`method`); the class itself holds the array facts.
     """
 
     __slots__ = ("_data",)
@@ -148,270 +135,38 @@ class Tensor(Generic[*Shape]):
         where = "" if device == "cpu" else f", device={device}"
         return f"{type(self).__name__}({values}, shape={self.shape}, dtype={self.dtype}{where})"
 
-    # --- operators -------------------------------------------------------------------
-    @binary_method
-    def __add__(self, other: Any) -> Any:
-        return apply(_ops.ADD, self, other)
+    # --- operations ----------------------------------------------------------------
+    # The operators and methods that mirror operations (``x + y``, ``x.sum()``...) are bound
+    # to the class by the op families (``mushin.ops``), each beside its operation, with
+    # ``method``. The checkers see them through ``TensorMethods``, generated from those
+    # bindings; the few whose types need their own overloads are declared here.
+    if TYPE_CHECKING:
 
-    @reflected_method
-    def __radd__(self, other: Any) -> Any:
-        return apply(_ops.ADD, other, self)
+        @overload  # type: ignore[override]
+        def __eq__(self, other: Tensor[*Shape] | Scalar) -> Constant[*Shape]: ...
+        @overload
+        def __eq__(self, other: object) -> Constant: ...
+        def __eq__(self, other: object) -> Constant: ...  # pyright: ignore[reportIncompatibleMethodOverride]
 
-    @binary_method
-    def __sub__(self, other: Any) -> Any:
-        return apply(_ops.SUB, self, other)
+        @overload  # type: ignore[override]
+        def __ne__(self, other: Tensor[*Shape] | Scalar) -> Constant[*Shape]: ...
+        @overload
+        def __ne__(self, other: object) -> Constant: ...
+        def __ne__(self, other: object) -> Constant: ...  # pyright: ignore[reportIncompatibleMethodOverride]
 
-    @reflected_method
-    def __rsub__(self, other: Any) -> Any:
-        return apply(_ops.SUB, other, self)
+        def __invert__(self) -> Constant[*Shape]: ...
+        def __abs__(self) -> Self: ...
 
-    @binary_method
-    def __mul__(self, other: Any) -> Any:
-        return apply(_ops.MUL, self, other)
-
-    @reflected_method
-    def __rmul__(self, other: Any) -> Any:
-        return apply(_ops.MUL, other, self)
-
-    @binary_method
-    def __truediv__(self, other: Any) -> Any:
-        return apply(_ops.DIV, self, other)
-
-    @reflected_method
-    def __rtruediv__(self, other: Any) -> Any:
-        return apply(_ops.DIV, other, self)
-
-    @binary_method
-    def __pow__(self, other: Any) -> Any:
-        return apply(_ops.POW, self, other)
-
-    @reflected_method
-    def __rpow__(self, other: Any) -> Any:
-        return apply(_ops.POW, other, self)
-
-    @matmul_method
-    def __matmul__(self, other: Any) -> Any:
-        return _ops.matmul(self, other)
-
-    @runtime_shape_method
-    def __rmatmul__(self, other: HostArray) -> Any:
-        return _ops.matmul(other, self)
-
-    @same_type_method
-    def __neg__(self) -> Any:
-        return apply(_ops.NEG, self)
+        @overload
+        def clip(self, lo: Scalar | None = None, hi: Scalar | None = None) -> Self: ...
+        @overload
+        def clip(self, lo: Tensor[*AnyShape] | Scalar | None = None,
+                 hi: Tensor[*AnyShape] | Scalar | None = None) -> Tensor[*AnyShape]: ...
+        def clip(self, lo: Tensor[*AnyShape] | Scalar | None = None,
+                 hi: Tensor[*AnyShape] | Scalar | None = None) -> Any: ...
 
     def __pos__(self) -> Self:
         return self
-
-    def __abs__(self) -> Self:
-        return _ops.abs(self)
-
-    @comparison_method
-    def __lt__(self, other: Any) -> Any:
-        return _ops.compare("less", self, other)
-
-    @comparison_method
-    def __le__(self, other: Any) -> Any:
-        return _ops.compare("less_equal", self, other)
-
-    @comparison_method
-    def __gt__(self, other: Any) -> Any:
-        return _ops.compare("greater", self, other)
-
-    @comparison_method
-    def __ge__(self, other: Any) -> Any:
-        return _ops.compare("greater_equal", self, other)
-
-    @overload  # type: ignore[override]
-    def __eq__(self, other: Tensor[*Shape] | Scalar) -> Constant[*Shape]: ...
-
-    @overload
-    def __eq__(self, other: object) -> Constant: ...
-
-    def __eq__(self, other: object) -> Constant:  # pyright: ignore[reportIncompatibleMethodOverride]
-        return _ops.compare("equal", self, other)
-
-    @overload  # type: ignore[override]
-    def __ne__(self, other: Tensor[*Shape] | Scalar) -> Constant[*Shape]: ...
-
-    @overload
-    def __ne__(self, other: object) -> Constant: ...
-
-    def __ne__(self, other: object) -> Constant:  # pyright: ignore[reportIncompatibleMethodOverride]
-        return _ops.compare("not_equal", self, other)
-
-    @comparison_method
-    def __and__(self, other: Any) -> Any:
-        return _ops.compare("logical_and", self, other)
-
-    @comparison_method
-    def __or__(self, other: Any) -> Any:
-        return _ops.compare("logical_or", self, other)
-
-    @comparison_method
-    def __xor__(self, other: Any) -> Any:
-        return _ops.compare("logical_xor", self, other)
-
-    def __invert__(self) -> Constant[*Shape]:
-        return cast("Constant[*Shape]", _ops.logical_not(self))
-
-    @runtime_shape_method
-    def __getitem__(self, index: Any) -> Any:
-        return _ops.getitem(self, index)
-
-    # --- methods ---------------------------------------------------------------------
-    @binary_method
-    def add(self, other: Any) -> Any:
-        return apply(_ops.ADD, self, other)
-
-    @binary_method
-    def sub(self, other: Any) -> Any:
-        return apply(_ops.SUB, self, other)
-
-    @binary_method
-    def mul(self, other: Any) -> Any:
-        return apply(_ops.MUL, self, other)
-
-    @binary_method
-    def div(self, other: Any) -> Any:
-        return apply(_ops.DIV, self, other)
-
-    @matrix_product_method
-    def mm(self, other: Any) -> Any:
-        return _ops.mm(self, other)
-
-    @matmul_method
-    def matmul(self, other: Any) -> Any:
-        return _ops.matmul(self, other)
-
-    @binary_method
-    def pow(self, exponent: Any) -> Any:
-        return apply(_ops.POW, self, exponent)
-
-    @same_type_method
-    def neg(self) -> Any:
-        return _ops.neg(self)
-
-    @same_type_method
-    def exp(self) -> Any:
-        return _ops.exp(self)
-
-    @same_type_method
-    def log(self) -> Any:
-        return _ops.log(self)
-
-    @same_type_method
-    def sqrt(self) -> Any:
-        return _ops.sqrt(self)
-
-    @same_type_method
-    def abs(self) -> Any:
-        return _ops.abs(self)
-
-    @same_type_method
-    def sin(self) -> Any:
-        return _ops.sin(self)
-
-    @same_type_method
-    def cos(self) -> Any:
-        return _ops.cos(self)
-
-    @same_type_method
-    def tanh(self) -> Any:
-        return _ops.tanh(self)
-
-    @overload
-    def clip(self, lo: Scalar | None = None, hi: Scalar | None = None) -> Self: ...
-
-    @overload
-    def clip(self, lo: Tensor[*AnyShape] | Scalar | None = None,
-             hi: Tensor[*AnyShape] | Scalar | None = None) -> Tensor[*AnyShape]: ...
-
-    def clip(self, lo: Tensor[*AnyShape] | Scalar | None = None,
-             hi: Tensor[*AnyShape] | Scalar | None = None) -> Any:
-        return _ops.clip(self, lo, hi)
-
-    @binary_method
-    def maximum(self, other: Any) -> Any:
-        return apply(_ops.MAXIMUM, self, other)
-
-    @binary_method
-    def minimum(self, other: Any) -> Any:
-        return apply(_ops.MINIMUM, self, other)
-
-    @reduction_method
-    def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Any:
-        return _ops.sum(self, axis, keepdims)
-
-    @reduction_method
-    def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Any:
-        return _ops.mean(self, axis, keepdims)
-
-    @reduction_method
-    def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Any:
-        return _ops.max(self, axis, keepdims)
-
-    @reduction_method
-    def min(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Any:
-        return _ops.min(self, axis, keepdims)
-
-    @variance_method
-    def var(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False,
-            ddof: int = 0) -> Any:
-        return _ops.var(self, axis, keepdims, ddof=ddof)
-
-    @reduction_method
-    def logsumexp(self, axis: int | tuple[int, ...] | None = None,
-                  keepdims: bool = False) -> Any:
-        return _ops.logsumexp(self, axis, keepdims)
-
-    @reshape_method
-    def reshape(self, *shape: Any) -> Any:
-        target = shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape
-        return _ops.reshape(self, target)
-
-    @transpose_method
-    def transpose(self, axes: tuple[int, ...] | None = None) -> Any:
-        return _ops.transpose(self, axes)
-
-    @matrix_transpose_property
-    def T(self) -> Any:
-        """The matrix transpose: the last two axes swapped (as ``.mT``)."""
-        return _ops.matrix_transpose(self)
-
-    @matrix_transpose_property
-    def mT(self) -> Any:
-        """The matrix transpose: the last two axes swapped."""
-        return _ops.matrix_transpose(self)
-
-    @flatten_method
-    def flatten(self) -> Any:
-        return _ops.flatten(self)
-
-    @runtime_shape_method
-    def expand_dims(self, axis: int | tuple[int, ...]) -> Any:
-        return _ops.expand_dims(self, axis)
-
-    @runtime_shape_method
-    def squeeze(self, axis: int | tuple[int, ...] | None = None) -> Any:
-        return _ops.squeeze(self, axis)
-
-    @broadcast_method
-    def broadcast_to(self, shape: tuple[int, ...]) -> Any:
-        return _ops.broadcast_to(self, shape)
-
-    @same_type_method
-    def astype(self, dtype: Any) -> Any:
-        return _ops.astype(self, dtype)
-
-    @same_type_method
-    def to(self, device: str) -> Any:
-        """A copy on ``device`` (the same tensor if it is already there).
-
-        A ``Variable`` copy stays in the graph: gradients flow back to the original device.
-        """
-        return _ops.to_device(self, device)
 
 
 @final
@@ -468,15 +223,15 @@ class Variable(Tensor[*Shape]):
                 raise ShapeError(f"backward: the seed gradient has shape {tuple(seed.shape)} "
                                  f"but the tensor has shape {tuple(data.shape)}")
         if create_graph:
-            ops = _ops.graph_ops()
+            ops = graph_ops()
             previous = state.grad_enabled
             state.grad_enabled = True
             try:
-                backward_pass(self._node, _ops.wrap(seed, None), ops, retain_graph=True)
+                backward_pass(self._node, wrap(seed, None), ops, retain_graph=True)
             finally:
                 state.grad_enabled = previous
         else:
-            backward_pass(self._node, seed, _ops.array_ops(data), retain_graph)
+            backward_pass(self._node, seed, array_ops(data), retain_graph)
 
     def grad(self) -> Variable[*Shape]:
         """The accumulated gradient, of this tensor's shape (zeros before any backward)."""
@@ -564,6 +319,58 @@ class Constant(Tensor[*Shape]):
         def reset(self):
             """Always a ``TypeError``: a Constant has no gradient to reset."""
             self._not_a_variable("reset")
+
+
+# --- the operations' public surface: methods and typed exports, declared by each op family ---
+
+_Function = TypeVar("_Function", bound=Callable[..., Any])
+
+
+class Binding(NamedTuple):
+    """What an op family declared about one of its functions: the function, and the name of
+    the ``mushin._typing`` decorator that gives it its static type (``None``: typed by hand)."""
+
+    function: Callable[..., Any]
+    typing: str | None
+
+
+METHODS: dict[str, Binding] = {}
+"""Every operator and method the op families bound to ``Tensor``, by method name."""
+EXPORTS: dict[str, Binding] = {}
+"""Every public operation of ``mushin.ops`` (and so of ``mu``), by name."""
+
+
+def method(*names: str, typing: str | None) -> Callable[[_Function], _Function]:
+    """Bind the decorated function to ``Tensor`` as the methods (or operators) ``names``.
+
+    ``typing`` names the ``mushin._typing`` method decorator that types it for the checkers
+    (``scripts/generate_surface.py`` writes the declarations into ``mushin._tensor_methods``);
+    ``None`` means ``Tensor`` declares its type by hand. A ``*_property`` typing binds a
+    property (``x.T``).
+    """
+
+    def bind(function: _Function) -> _Function:
+        for name in names:
+            if name in METHODS:
+                raise ValueError(f"Tensor.{name} is already bound")
+            METHODS[name] = Binding(function, typing)
+            bound = property(function) if typing and typing.endswith("_property") else function
+            setattr(Tensor, name, bound)
+        return function
+
+    return bind
+
+
+def exported(typing: str) -> Callable[[_Function], _Function]:
+    """Declare the decorated function a public operation, typed for the checkers by the
+    ``mushin._typing`` function decorator ``typing`` (``mushin.ops``, generated from these
+    declarations, exports it so typed)."""
+
+    def declare(function: _Function) -> _Function:
+        EXPORTS[function.__name__] = Binding(function, typing)
+        return function
+
+    return declare
 
 
 # --- construction helpers (the hot path uses these, not __init__) -----------------------
@@ -721,7 +528,8 @@ def apply(prim: Primitive, *operands: Any, **params: Any) -> Any:
         xp = np if reference is None or _is_numpy(reference) else _backend.namespace_of(
             reference)
     try:
-        output = prim.forward(xp, *arrays, **params)
+        output = (prim.forward(xp, *arrays, **params) if xp is np
+                  else prim.run_forward(xp, arrays, params))
     except (TypeError, ValueError, IndexError) as error:
         if str(error).startswith(f"{prim.name}:"):
             raise
@@ -746,16 +554,82 @@ def apply(prim: Primitive, *operands: Any, **params: Any) -> Any:
     return variable
 
 
-from mushin import ops as _ops  # noqa: E402 - the operations need the classes above
+# --- the two function sets a VJP runs with (see ``mushin._graph.Primitive``) ------------------
+# ``array_ops(reference)`` runs each primitive's forward directly on backend arrays: the fast,
+# usual backward pass. ``graph_ops()`` runs each primitive through ``apply``, so the backward
+# pass is itself recorded (``backward(create_graph=True)``). Both expose every registered
+# primitive by name (``F.cos(x)``, ``F.sum(g, axis=(0,))``) plus the few helpers the engine needs.
+
+def wrap(value: Any, node: Node | None) -> Any:
+    """A saved value as a tensor: a ``Variable`` on ``node``, or a ``Constant``."""
+    if node is None:
+        if value is None or isinstance(value, int | float | bool | Tensor):
+            return value  # pyright: ignore[reportUnknownVariableType] (isinstance on Any)
+        return _new_constant(value)
+    variable: Variable = object.__new__(Variable)
+    variable._data = value
+    variable._grad = None
+    variable._node = node
+    return variable
 
 
-def _document_methods() -> None:
-    """Give each method that mirrors a ``mu`` function (``x.sum()``, ``x.reshape(...)``) that
-    function's docstring, so ``help(x.sum)`` says what ``help(mu.sum)`` says."""
-    for name, method in vars(Tensor).items():
-        function = getattr(_ops, name, None)
-        if callable(method) and not method.__doc__ and function is not None:
-            method.__doc__ = f"``x.{name}(...)`` is ``mu.{name}(x, ...)``: {function.__doc__}"
+def unwrap(value: Any) -> Any:
+    """The backend array of a tensor; anything else unchanged."""
+    return value._data if isinstance(value, Tensor) else value
 
 
-_document_methods()
+def _unwrapped(prim: Primitive) -> Any:
+    """A non-differentiable primitive on tensors: computed on the arrays, a ``Constant``."""
+
+    def run(*operands: Any, **params: Any) -> Any:
+        return apply(prim, *(unwrap(operand) for operand in operands), **params)
+
+    return run
+
+
+_array_cache: dict[tuple[int, int], SimpleNamespace] = {}
+_graph_cache: dict[int, SimpleNamespace] = {}
+
+
+def _on_device(prim: Primitive, xp: ModuleType) -> Any:
+    """``prim``'s forward on arrays of ``xp``, through its CUDA rule where it has one."""
+
+    def run(*arrays: Any, **params: Any) -> Any:
+        return prim.run_forward(xp, arrays, params)
+
+    return run
+
+
+def _build_array_ops(xp: ModuleType) -> SimpleNamespace:
+    functions = {name: functools.partial(prim.forward, xp)
+                 if prim.cuda_forward is None or xp is np else _on_device(prim, xp)
+                 for name, prim in PRIMITIVES.items()}
+    return SimpleNamespace(graph_mode=False, xp=xp, wrap=wrap, unwrap=unwrap,
+                           zeros_like=xp.zeros_like, **functions)
+
+
+def array_ops(reference: Array) -> SimpleNamespace:
+    """The function set on plain arrays of ``reference``'s array module."""
+    xp = np if isinstance(reference, np.ndarray) else _backend.namespace_of(reference)
+    key = (id(xp), len(PRIMITIVES))
+    found = _array_cache.get(key)
+    if found is None:
+        found = _array_cache[key] = _build_array_ops(xp)
+    return found
+
+
+def graph_ops() -> SimpleNamespace:
+    """The function set on tensors, recording every step (for ``create_graph=True``)."""
+    found = _graph_cache.get(len(PRIMITIVES))
+    if found is None:
+        functions = {name: (functools.partial(apply, prim) if prim.vjp is not None
+                            else _unwrapped(prim)) for name, prim in PRIMITIVES.items()}
+
+        def zeros_like(value: Any) -> Any:
+            data = unwrap(value)
+            return _new_constant(_backend.namespace_of(data).zeros_like(data))
+
+        found = _graph_cache[len(PRIMITIVES)] = SimpleNamespace(
+            graph_mode=True, xp=None, wrap=wrap, unwrap=unwrap, zeros_like=zeros_like,
+            **functions)
+    return found

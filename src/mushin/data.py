@@ -6,18 +6,63 @@
 
 Shuffling draws a new order each epoch (each ``iter``) from mushin's random generator, so it
 is reproducible under ``mu.seed``. Unshuffled batches are views of the arrays, not copies.
+Data-parallel training shards each epoch between the processes: :func:`shard_ranges` says
+which batches are whose.
 """
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Iterator, Sequence
 from typing import Any, cast
 
 from mushin import _backend
 from mushin._backend import CPU, Array
-from mushin._creation import generator
+from mushin._check import is_int
+from mushin._random import generator
 from mushin._tensor import Constant, Tensor, _new_constant, _to_array, host_range
+
+
+def shard_ranges(length: int, batch_size: int, rank: int, world_size: int,
+                 drop_last: bool = False) -> list[tuple[int, int]]:
+    """The ``[start, stop)`` positions, in an epoch's order of ``length`` rows, of rank
+    ``rank``'s batches of (at most) ``batch_size`` rows.
+
+    Step ``k`` of every rank covers the *global batch* of positions
+    ``[k * batch_size * world_size, (k + 1) * batch_size * world_size)``, which the ranks
+    split into consecutive runs: rank ``r`` takes the ``r``-th. So the ranks' batches are
+    disjoint, together they cover the epoch, and their union at step ``k`` is exactly the
+    ``k``-th batch of a single process using ``batch_size * world_size``. Every rank gets the
+    same number of batches (a rank with fewer would leave the others waiting in the
+    all-reduce): a last, partial global batch is split as evenly as possible, or dropped with
+    ``drop_last`` -- and also when it holds fewer rows than there are ranks, since some rank
+    would then get none.
+    """
+    for name, value in (("length", length), ("batch_size", batch_size), ("rank", rank),
+                        ("world_size", world_size)):
+        if not is_int(value):
+            raise TypeError(f"shard_ranges: {name} must be an int, got {value!r}")
+    if length < 0 or batch_size < 1 or world_size < 1 or not 0 <= rank < world_size:
+        raise ValueError(f"shard_ranges: need length >= 0, batch_size >= 1 and 0 <= rank < "
+                         f"world_size, got length={length}, batch_size={batch_size}, "
+                         f"rank={rank}, world_size={world_size}")
+    global_batch = batch_size * world_size
+    full_steps, remainder = divmod(length, global_batch)
+    ranges = [(step * global_batch + rank * batch_size,
+               step * global_batch + (rank + 1) * batch_size) for step in range(full_steps)]
+    if remainder >= world_size and not drop_last:
+        base, extra = divmod(remainder, world_size)
+        start = full_steps * global_batch + rank * base + min(rank, extra)
+        ranges.append((start, start + base + (rank < extra)))
+    return ranges
+
+
+def _process_position() -> tuple[int, int]:
+    """This process's rank and the number of ranks, from ``mu.distributed``."""
+    # Imported here: mushin.distributed imports this module (it re-exports shard_ranges), so
+    # a module-level import would be a cycle.
+    from mushin.distributed.bootstrap import rank, world_size
+
+    return rank(), world_size()
 
 
 def _array_entries(arrays: object) -> list[Any]:
@@ -45,7 +90,7 @@ class DataLoader:
 
     With ``shard`` (data-parallel training, after ``mu.distributed.init()``), each process
     gets only its own share of every epoch: ``batch_size`` is then per process, the shares
-    are disjoint and together cover the epoch (``mu.distributed.shard_ranges``), and with
+    are disjoint and together cover the epoch (:func:`shard_ranges`), and with
     ``shuffle`` rank 0 draws each epoch's order and sends it to the others, so iterating is a
     collective operation that every rank must take part in.
     """
@@ -57,10 +102,9 @@ class DataLoader:
         entries = _array_entries(arrays)
         if not entries:
             raise ValueError("DataLoader: arrays is empty; give at least one array")
-        size: object = batch_size
-        if isinstance(size, bool) or not isinstance(size, numbers.Integral):
+        if not is_int(batch_size):
             raise TypeError(f"DataLoader: batch_size must be an int, got {batch_size!r}")
-        if size < 1:
+        if batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be at least 1, got {batch_size}")
         for key, flag in (("shuffle", shuffle), ("drop_last", drop_last), ("shard", shard)):
             if flag is not True and flag is not False:
@@ -86,17 +130,9 @@ class DataLoader:
         self.shuffle = shuffle
         self.drop_last = drop_last
         self.shard = shard
-        if shard:
-            from mushin import distributed
-
-            self._ranges = distributed.shard_ranges(
-                self.length, self.batch_size, distributed.rank(), distributed.world_size(),
-                drop_last)
-        else:
-            count = self.length // self.batch_size if drop_last else (
-                -(-self.length // self.batch_size))
-            self._ranges = [(start, min(start + self.batch_size, self.length))
-                            for start in range(0, count * self.batch_size, self.batch_size)]
+        rank, world_size = _process_position() if shard else (0, 1)
+        # One process is a world of one rank: consecutive batches, the last one smaller.
+        self._ranges = shard_ranges(self.length, self.batch_size, rank, world_size, drop_last)
 
     def __len__(self) -> int:
         """The number of batches per epoch (on this rank, with ``shard``)."""
@@ -106,9 +142,9 @@ class DataLoader:
         if not self.shuffle:
             return None
         if self.shard:
-            from mushin import distributed
+            from mushin.distributed.collectives import shared_permutation
 
-            return distributed.shared_permutation(self.length)
+            return shared_permutation(self.length)
         return generator(CPU).permutation(self.length)
 
     def __iter__(self) -> Iterator[tuple[Constant[*tuple[Any, ...]], ...]]:

@@ -21,18 +21,16 @@ What can be saved is a flat mapping of names to arrays: a module (anything with 
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import importlib
 import json
 import math
 import os
-import secrets
 from collections.abc import Mapping
 from typing import Any, Protocol, cast
 
 import numpy as np
 
+from mushin._atomic import write_bytes
 from mushin._backend import backend_of
 from mushin._tensor import Constant, Tensor, _new_constant
 
@@ -115,45 +113,6 @@ def _named_arrays(module_or_dict: object) -> dict[str, np.ndarray[Any, Any]]:
     return arrays
 
 
-def _sync_directory(directory: str) -> None:
-    """Make a rename in ``directory`` durable, where the system allows it (POSIX)."""
-    if not hasattr(os, "O_DIRECTORY"):
-        return
-    descriptor = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        with contextlib.suppress(OSError):  # some file systems refuse to sync a directory
-            os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
-def _open_unnamed(directory: str) -> int | None:
-    """A file open for writing in ``directory`` that has no name yet (Linux's ``O_TMPFILE``):
-    if the process dies before it is named, the system discards it. None where the system,
-    or the file system, has no such files."""
-    flag = getattr(os, "O_TMPFILE", 0)
-    if not flag or os.link not in os.supports_dir_fd or not os.path.isdir("/proc/self/fd"):
-        return None
-    try:
-        return os.open(directory, os.O_WRONLY | flag, 0o666)
-    except OSError as error:
-        if error.errno in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL):
-            return None
-        raise
-
-
-def _name_unnamed(descriptor: int, directory: str, name: str) -> None:
-    """Give the unnamed file open as ``descriptor`` the name ``name`` in ``directory``."""
-    directory_descriptor = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        # linkat(AT_SYMLINK_FOLLOW) of /proc/self/fd/N names an O_TMPFILE file (see open(2));
-        # the directory descriptors make os.link call linkat rather than link.
-        os.link(f"/proc/self/fd/{descriptor}", name, src_dir_fd=directory_descriptor,
-                dst_dir_fd=directory_descriptor)
-    finally:
-        os.close(directory_descriptor)
-
-
 def save(path: str | os.PathLike[str], module_or_dict: HasStateDict | Mapping[str, Any]) -> None:
     """Write the tensors of a module, or of a dict of name -> tensor or array, to ``path``.
 
@@ -168,32 +127,7 @@ def save(path: str | os.PathLike[str], module_or_dict: HasStateDict | Mapping[st
     directory = os.path.dirname(os.path.abspath(target))
     if not os.path.isdir(directory):
         raise FileNotFoundError(f"save: the directory {directory!r} does not exist")
-    temporary_name = f".{os.path.basename(target)}.{secrets.token_hex(8)}.tmp"
-    temporary = os.path.join(directory, temporary_name)
-    # os.open applies the umask to 0o666, so the checkpoint gets the usual file permissions.
-    descriptor = _open_unnamed(directory)
-    named = descriptor is None
-    if descriptor is None:
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL
-                             | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        try:
-            remaining = memoryview(payload)
-            while remaining:  # os.write may write less than asked (over 2 GiB, say)
-                remaining = remaining[os.write(descriptor, remaining):]
-            os.fsync(descriptor)
-            if not named:
-                _name_unnamed(descriptor, directory, temporary_name)
-                named = True
-        finally:
-            os.close(descriptor)
-        os.replace(temporary, target)
-    except BaseException:
-        if named:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-        raise
-    _sync_directory(directory)
+    write_bytes(target, payload)
 
 
 def _int_list(value: object) -> list[int] | None:

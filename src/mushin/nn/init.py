@@ -12,7 +12,7 @@ import math
 from typing import Any, TypeVar
 
 from mushin import _backend
-from mushin._creation import generator
+from mushin._random import generator
 from mushin._tensor import Tensor
 
 TensorT = TypeVar("TensorT", bound=Tensor[*tuple[Any, ...]])

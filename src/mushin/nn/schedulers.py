@@ -20,7 +20,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from typing import Any
 
-from mushin.nn.optimizers import Optimizer, _mapping, _sequence
+from mushin.nn.optim.optimizer import Optimizer, _mapping, _sequence
 
 
 def _positive_int(owner: str, key: str, value: object) -> int:

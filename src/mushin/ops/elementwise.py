@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from mushin import _cuda
 from mushin._backend import Array
+from mushin._check import broadcast_shape, shape_of
 from mushin._graph import Primitive
-from mushin._tensor import Constant, ShapeError, Tensor, apply
-from mushin.ops._util import broadcast_shape, shape_of
+from mushin._tensor import Constant, Tensor, apply, exported, method
+from mushin.errors import ShapeError
+from mushin.kernels import cuda
 
 
 def _binary(name: str, operation: Callable[[Any, Any, Any], Any]) -> Callable[..., Array]:
@@ -89,14 +90,21 @@ SIN = Primitive("sin", lambda xp, x: xp.sin(x),
                 lambda F, g, inputs, out, parents: (g * F.cos(inputs[0]),))
 COS = Primitive("cos", lambda xp, x: xp.cos(x),
                 lambda F, g, inputs, out, parents: (-g * F.sin(inputs[0]),))
+
+
+
 def _tanh_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any) -> tuple[Any]:
-    if _cuda.fused_vjp(F, g, out):  # one CUDA kernel on CuPy
-        return (_cuda.pointwise("mushin_tanh_grad", "out = g * ((T)1 - y * y);", "g y", g,
-                                out),)
     return (g * (1 - out * out),)
 
 
-TANH = Primitive("tanh", lambda xp, x: xp.tanh(x), _tanh_vjp, saves="output")
+def _tanh_vjp_cuda(F: Any, g: Any, inputs: Any, out: Any, parents: Any) -> Any:
+    if not cuda.fusable(g, out):
+        return NotImplemented
+    return (cuda.pointwise("mushin_tanh_grad", "out = g * ((T)1 - y * y);", "g y", g, out),)
+
+
+TANH = Primitive("tanh", lambda xp, x: xp.tanh(x), _tanh_vjp, saves="output",
+                 cuda_vjp=_tanh_vjp_cuda)
 
 
 def _extremum_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any) -> tuple[Any, ...]:
@@ -174,81 +182,113 @@ LOGICAL_NOT = Primitive("logical_not", lambda xp, x: ~x, None)
 
 # --- public functions ------------------------------------------------------------------------
 
+@exported("binary_function")
+@method("add", "__add__", typing="binary_method")
 def add(a: Any, b: Any) -> Any:
     """``a + b``, broadcasting."""
     return apply(ADD, a, b)
 
 
+@exported("binary_function")
+@method("sub", "__sub__", typing="binary_method")
 def sub(a: Any, b: Any) -> Any:
     """``a - b``, broadcasting."""
     return apply(SUB, a, b)
 
 
+@exported("binary_function")
+@method("mul", "__mul__", typing="binary_method")
 def mul(a: Any, b: Any) -> Any:
     """``a * b`` elementwise, broadcasting."""
     return apply(MUL, a, b)
 
 
+@exported("binary_function")
+@method("div", "__truediv__", typing="binary_method")
 def div(a: Any, b: Any) -> Any:
     """``a / b`` elementwise, broadcasting."""
     return apply(DIV, a, b)
 
 
+@exported("unary_function")
+@method("neg", "__neg__", typing="same_type_method")
 def neg(x: Any) -> Any:
     """``-x``."""
     return apply(NEG, x)
 
 
+@exported("binary_function")
+@method("pow", "__pow__", typing="binary_method")
 def pow(base: Any, exponent: Any) -> Any:
     """``base ** exponent`` elementwise; differentiable in both (the exponent where base > 0)."""
     return apply(POW, base, exponent)
 
 
+@exported("unary_function")
+@method("exp", typing="same_type_method")
 def exp(x: Any) -> Any:
     """``e ** x``."""
     return apply(EXP, x)
 
 
+@exported("unary_function")
+@method("log", typing="same_type_method")
 def log(x: Any) -> Any:
     """The natural logarithm."""
     return apply(LOG, x)
 
 
+@exported("unary_function")
+@method("sqrt", typing="same_type_method")
 def sqrt(x: Any) -> Any:
     """The square root."""
     return apply(SQRT, x)
 
 
+@exported("unary_function")
+@method("abs", typing="same_type_method")
+@method("__abs__", typing=None)
 def abs(x: Any) -> Any:
     """``|x|`` (gradient 0 at 0)."""
     return apply(ABS, x)
 
 
+@exported("unary_function")
+@method("sin", typing="same_type_method")
 def sin(x: Any) -> Any:
     """The sine."""
     return apply(SIN, x)
 
 
+@exported("unary_function")
+@method("cos", typing="same_type_method")
 def cos(x: Any) -> Any:
     """The cosine."""
     return apply(COS, x)
 
 
+@exported("unary_function")
+@method("tanh", typing="same_type_method")
 def tanh(x: Any) -> Any:
     """The hyperbolic tangent."""
     return apply(TANH, x)
 
 
+@exported("binary_function")
+@method("maximum", typing="binary_method")
 def maximum(a: Any, b: Any) -> Any:
     """The elementwise maximum; at ties the gradient is shared equally."""
     return apply(MAXIMUM, a, b)
 
 
+@exported("binary_function")
+@method("minimum", typing="binary_method")
 def minimum(a: Any, b: Any) -> Any:
     """The elementwise minimum; at ties the gradient is shared equally."""
     return apply(MINIMUM, a, b)
 
 
+@exported("where_function")
 def where(condition: Any, a: Any, b: Any) -> Any:
     """``a`` where ``condition`` holds, else ``b`` (the condition is never differentiated)."""
     if isinstance(condition, Tensor):
@@ -260,6 +300,8 @@ def where(condition: Any, a: Any, b: Any) -> Any:
     return apply(WHERE, condition, a, b)
 
 
+@exported("clip_function")
+@method("clip", typing=None)
 def clip(x: Any, lo: Any = None, hi: Any = None) -> Any:
     """``x`` limited to ``[lo, hi]`` (either may be None); the gradient passes inside."""
     if isinstance(lo, Tensor | list) or hasattr(lo, "shape") or isinstance(
@@ -271,6 +313,8 @@ def clip(x: Any, lo: Any = None, hi: Any = None) -> Any:
     return apply(CLIP, x, lo=lo, hi=hi)
 
 
+@exported("same_type_function")
+@method("astype", typing="same_type_method")
 def astype(x: Any, dtype: Any) -> Any:
     """``x`` converted to ``dtype`` (a ``Variable`` needs a floating dtype)."""
     from mushin._backend import float_dtype, parse_dtype
@@ -291,7 +335,38 @@ def compare(name: str, a: Any, b: Any) -> Constant[*tuple[Any, ...]]:
     return result
 
 
+@method("__invert__", typing=None)
 def logical_not(x: Any) -> Constant[*tuple[Any, ...]]:
     """``~x`` on a bool mask, as a ``Constant``."""
     result: Constant[*tuple[Any, ...]] = apply(LOGICAL_NOT, x._data if isinstance(x, Tensor) else x)
     return result
+
+
+def _reflected(prim: Primitive) -> Callable[[Any, Any], Any]:
+    """``other op x`` for a number or host array ``other`` on the left of a tensor ``x``."""
+
+    def reflected(x: Any, other: Any) -> Any:
+        return apply(prim, other, x)
+
+    return reflected
+
+
+for _name, _prim in (("add", ADD), ("sub", SUB), ("mul", MUL), ("truediv", DIV), ("pow", POW)):
+    method(f"__r{_name}__", typing="reflected_method")(_reflected(_prim))
+
+
+def _comparison(name: str) -> Callable[[Any, Any], Any]:
+    """The operator ``x op other`` of the comparison or logical operation ``name``."""
+
+    def compared(x: Any, other: Any) -> Any:
+        return compare(name, x, other)
+
+    return compared
+
+
+for _operator, _name in (("lt", "less"), ("le", "less_equal"), ("gt", "greater"),
+                         ("ge", "greater_equal"), ("and", "logical_and"), ("or", "logical_or"),
+                         ("xor", "logical_xor")):
+    method(f"__{_operator}__", typing="comparison_method")(_comparison(_name))
+method("__eq__", typing=None)(_comparison("equal"))
+method("__ne__", typing=None)(_comparison("not_equal"))

@@ -4,12 +4,16 @@
 from __future__ import annotations
 
 import builtins
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from mushin._check import broadcast_shape, shape_of
 from mushin._graph import Primitive
-from mushin._tensor import ShapeError, apply
-from mushin.ops._util import broadcast_shape, shape_of
+from mushin._tensor import apply, exported, method
+from mushin.errors import ShapeError
 from mushin.ops.shape import expand_dims, squeeze
+
+if TYPE_CHECKING:
+    from mushin._typing import HostArray
 
 
 def _matmul_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any) -> tuple[Any, ...]:
@@ -21,6 +25,8 @@ def _matmul_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any) -> tuple[An
 MATMUL = Primitive("matmul", lambda xp, a, b: xp.matmul(a, b), _matmul_vjp)
 
 
+@exported("matrix_product_function")
+@method("mm", typing="matrix_product_method")
 def mm(a: Any, b: Any) -> Any:
     """The matrix product over the last two axes; leading axes broadcast.
 
@@ -42,6 +48,8 @@ def mm(a: Any, b: Any) -> Any:
     return apply(MATMUL, a, b)
 
 
+@exported("matmul_function")
+@method("matmul", "__matmul__", typing="matmul_method")
 def matmul(a: Any, b: Any) -> Any:
     """``a @ b``: ``mm``, also for a 1-axis operand (a vector, as in NumPy)."""
     first, second = shape_of(a), shape_of(b)
@@ -63,3 +71,9 @@ def matmul(a: Any, b: Any) -> Any:
     if vector_left:
         result = squeeze(result, -2 if not vector_right else -1)
     return result
+
+
+@method("__rmatmul__", typing="runtime_shape_method")
+def _rmatmul(x: Any, other: HostArray) -> Any:
+    """``other @ x`` for a host array ``other``."""
+    return matmul(other, x)

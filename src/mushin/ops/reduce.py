@@ -10,10 +10,10 @@ import builtins
 import math
 from typing import Any
 
-from mushin._backend import Array
+from mushin._backend import Array, accumulator
+from mushin._check import normalize_axis, shape_of
 from mushin._graph import Primitive
-from mushin._tensor import Tensor, apply
-from mushin.ops._util import accumulator, normalize_axis, shape_of
+from mushin._tensor import Tensor, apply, exported, method
 from mushin.ops.elementwise import astype
 
 
@@ -90,6 +90,8 @@ def _reduce(prim: Primitive, x: Any, axis: Any, keepdims: bool) -> Any:
     return apply(prim, x, axis=axes, keepdims=bool(keepdims))
 
 
+@exported("reduction_function")
+@method("sum", typing="reduction_method")
 def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """The sum over ``axis`` (all axes by default)."""
     return _reduce(SUM, x, axis, keepdims)
@@ -101,6 +103,8 @@ def _count(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> int:
     return math.prod(shape[index] for index in axis)
 
 
+@exported("reduction_function")
+@method("mean", typing="reduction_method")
 def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """The mean over ``axis`` (all axes by default)."""
     shape = shape_of(x)
@@ -125,17 +129,23 @@ def _in_float32(reduction: Any, x: Any, axis: Any, keepdims: bool, **options: An
     return astype(reduction(astype(x, "float32"), axis, keepdims, **options), "float16")
 
 
+@exported("reduction_function")
+@method("max", typing="reduction_method")
 def max(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """The maximum over ``axis``; tied elements share the gradient equally."""
     return _reduce(AMAX, x, axis, keepdims)
 
 
+@exported("reduction_function")
+@method("min", typing="reduction_method")
 def min(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """The minimum over ``axis``; tied elements share the gradient equally."""
     return _reduce(AMIN, x, axis, keepdims)
 
 
-def var(x: Any, axis: Any = None, keepdims: bool = False, *, ddof: int = 0) -> Any:
+@exported("variance_function")
+@method("var", typing="variance_method")
+def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Any:
     """The variance over ``axis`` with ``ddof`` delta degrees of freedom (NumPy's)."""
     shape = shape_of(x)
     count = _count(shape, normalize_axis("var", axis, len(shape)))
@@ -149,6 +159,8 @@ def var(x: Any, axis: Any = None, keepdims: bool = False, *, ddof: int = 0) -> A
     return _reduce(SUM, centred * centred, axis, keepdims) * (1.0 / (count - ddof))
 
 
+@exported("reduction_function")
+@method("logsumexp", typing="reduction_method")
 def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """``log(sum(exp(x)))`` over ``axis``, computed without overflow."""
     return _reduce(LOGSUMEXP, x, axis, keepdims)

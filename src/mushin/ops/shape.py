@@ -13,10 +13,10 @@ from typing import Any, cast
 
 from mushin import _backend
 from mushin._backend import Array
+from mushin._check import check_shape_argument, normalize_axis, shape_of
 from mushin._graph import Primitive
-from mushin._tensor import Constant, ShapeError, Tensor, apply, host_range
-from mushin.ops._namespace import unwrap
-from mushin.ops._util import check_shape_argument, normalize_axis, shape_of
+from mushin._tensor import Constant, Tensor, apply, exported, host_range, method, unwrap
+from mushin.errors import ShapeError
 
 RESHAPE = Primitive("reshape", lambda xp, x, shape: xp.reshape(x, shape),
                     lambda F, g, inputs, out, parents, shape: (
@@ -110,6 +110,7 @@ TO_DEVICE = Primitive("to_device",
 
 # --- public functions ------------------------------------------------------------------------
 
+@exported("reshape_function")
 def reshape(x: Any, shape: Any) -> Any:
     """``x`` with a new shape of the same size; one size may be -1 (inferred)."""
     old = shape_of(x)
@@ -129,11 +130,15 @@ def reshape(x: Any, shape: Any) -> Any:
     return apply(RESHAPE, x, shape=new)
 
 
+@exported("flatten_function")
+@method("flatten", typing="flatten_method")
 def flatten(x: Any) -> Any:
     """``x`` as one axis."""
     return reshape(x, (math.prod(shape_of(x)),))
 
 
+@exported("transpose_function")
+@method("transpose", typing="transpose_method")
 def transpose(x: Any, axes: Any = None) -> Any:
     """The axes permuted by ``axes``; all reversed by default (NumPy's ``transpose``)."""
     ndim = len(shape_of(x))
@@ -148,6 +153,7 @@ def transpose(x: Any, axes: Any = None) -> Any:
     return apply(TRANSPOSE, x, axes=order)
 
 
+@method("T", "mT", typing="matrix_transpose_property")
 def matrix_transpose(x: Any) -> Any:
     """The last two axes swapped (``x.T`` and ``x.mT``)."""
     shape = shape_of(x)
@@ -156,7 +162,9 @@ def matrix_transpose(x: Any) -> Any:
     return apply(MATRIX_TRANSPOSE, x)
 
 
-def expand_dims(x: Any, axis: Any) -> Any:
+@exported("runtime_shape_function")
+@method("expand_dims", typing="runtime_shape_method")
+def expand_dims(x: Any, axis: int | tuple[int, ...]) -> Any:
     """``x`` with new size-1 axes at the positions ``axis`` of the result."""
     shape = shape_of(x)
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
@@ -167,7 +175,9 @@ def expand_dims(x: Any, axis: Any) -> Any:
     return apply(RESHAPE, x, shape=new)
 
 
-def squeeze(x: Any, axis: Any = None) -> Any:
+@exported("runtime_shape_function")
+@method("squeeze", typing="runtime_shape_method")
+def squeeze(x: Any, axis: int | tuple[int, ...] | None = None) -> Any:
     """``x`` without the size-1 axes ``axis`` (all of them by default)."""
     shape = shape_of(x)
     axes = normalize_axis("squeeze", axis, len(shape))
@@ -181,6 +191,8 @@ def squeeze(x: Any, axis: Any = None) -> Any:
                                          if index not in axes))
 
 
+@exported("broadcast_function")
+@method("broadcast_to", typing="broadcast_method")
 def broadcast_to(x: Any, shape: Any) -> Any:
     """``x`` broadcast to ``shape`` (NumPy's rules)."""
     old = shape_of(x)
@@ -201,6 +213,7 @@ def sum_to(x: Any, shape: Any) -> Any:
     return apply(SUM_TO, x, shape=new)
 
 
+@exported("join_function")
 def concat(tensors: Any, axis: int = 0) -> Any:
     """The tensors joined along an existing ``axis``; other axes must agree."""
     tensors = list(tensors)
@@ -221,6 +234,7 @@ def concat(tensors: Any, axis: int = 0) -> Any:
     return apply(CONCAT, *tensors, axis=position, sizes=tuple(shape[position] for shape in shapes))
 
 
+@exported("join_function")
 def stack(tensors: Any, axis: int = 0) -> Any:
     """The tensors, all of one shape, joined along a new ``axis``."""
     tensors = list(tensors)
@@ -270,6 +284,7 @@ def _check_masks(shape: tuple[int, ...], items: tuple[Any, ...]) -> None:
             axis += 1
 
 
+@method("__getitem__", typing="runtime_shape_method")
 def getitem(x: Any, index: Any) -> Any:
     """``x[index]`` with ints, slices, None, ``...`` and integer or bool arrays."""
     indices = cast("Sequence[Any]", index) if isinstance(index, tuple) else (index,)
@@ -288,8 +303,12 @@ def getitem(x: Any, index: Any) -> Any:
     return apply(GETITEM, x, index=tuple(converted))
 
 
+@method("to", typing="same_type_method")
 def to_device(x: Any, device: str) -> Any:
-    """``x`` copied to ``device`` (``x`` itself if it is already there)."""
+    """``x`` copied to ``device`` (``x`` itself if it is already there).
+
+    A ``Variable`` copy stays in the graph: gradients flow back to the original device.
+    """
     target = _backend.backend(device)
     source = _backend.backend_of(unwrap(x))
     if target is source:
@@ -300,3 +319,11 @@ def to_device(x: Any, device: str) -> Any:
         if bounds is not None:
             moved._range = bounds
     return moved
+
+
+@method("reshape", typing="reshape_method")
+def _reshape_method(x: Any, *shape: Any) -> Any:
+    """``x`` with a new shape of the same size: ``x.reshape((2, 3))`` or ``x.reshape(2, 3)``
+    (one size may be -1, inferred), as ``mu.reshape(x, shape)``."""
+    target = shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape
+    return reshape(x, target)

@@ -6,7 +6,19 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from mushin.nn import activations
+from mushin._check import integer
+from mushin.nn.functional.activation import (
+    elu,
+    gelu,
+    leaky_relu,
+    logsoftmax,
+    relu,
+    sigmoid,
+    silu,
+    softmax,
+    softplus,
+    tanh,
+)
 from mushin.nn.module import Module, check_options
 
 TensorT = TypeVar("TensorT")
@@ -32,35 +44,35 @@ class ReLU(_Activation):
     """``max(x, 0)`` (:func:`mushin.nn.activations.relu`)."""
 
     def _apply(self, x: Any) -> Any:
-        return activations.relu(x)
+        return relu(x)
 
 
 class Sigmoid(_Activation):
     """``1 / (1 + exp(-x))`` (:func:`mushin.nn.activations.sigmoid`)."""
 
     def _apply(self, x: Any) -> Any:
-        return activations.sigmoid(x)
+        return sigmoid(x)
 
 
 class Tanh(_Activation):
     """The hyperbolic tangent (:func:`mushin.nn.activations.tanh`)."""
 
     def _apply(self, x: Any) -> Any:
-        return activations.tanh(x)
+        return tanh(x)
 
 
 class GELU(_Activation):
     """The exact Gaussian error linear unit (:func:`mushin.nn.activations.gelu`)."""
 
     def _apply(self, x: Any) -> Any:
-        return activations.gelu(x)
+        return gelu(x)
 
 
 class SiLU(_Activation):
     """``x * sigmoid(x)`` (:func:`mushin.nn.activations.silu`)."""
 
     def _apply(self, x: Any) -> Any:
-        return activations.silu(x)
+        return silu(x)
 
 
 class LeakyReLU(_Activation):
@@ -70,11 +82,11 @@ class LeakyReLU(_Activation):
     def __init__(self, negative_slope: float = 0.01, *, dtype: Any = None,
                  device: str | None = None) -> None:
         super().__init__(dtype=dtype, device=device)
-        activations.leaky_relu(0.0, negative_slope)  # validates the slope here, not at call
+        leaky_relu(0.0, negative_slope)  # validates the slope here, not at call
         self.negative_slope = negative_slope
 
     def _apply(self, x: Any) -> Any:
-        return activations.leaky_relu(x, self.negative_slope)
+        return leaky_relu(x, self.negative_slope)
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}"
@@ -87,11 +99,11 @@ class ELU(_Activation):
     def __init__(self, alpha: float = 1.0, *, dtype: Any = None,
                  device: str | None = None) -> None:
         super().__init__(dtype=dtype, device=device)
-        activations.elu(0.0, alpha)
+        elu(0.0, alpha)
         self.alpha = alpha
 
     def _apply(self, x: Any) -> Any:
-        return activations.elu(x, self.alpha)
+        return elu(x, self.alpha)
 
     def extra_repr(self) -> str:
         return f"alpha={self.alpha}"
@@ -104,12 +116,12 @@ class Softplus(_Activation):
     def __init__(self, beta: float = 1.0, threshold: float = 20.0, *, dtype: Any = None,
                  device: str | None = None) -> None:
         super().__init__(dtype=dtype, device=device)
-        activations.softplus(0.0, beta, threshold)
+        softplus(0.0, beta, threshold)
         self.beta = beta
         self.threshold = threshold
 
     def _apply(self, x: Any) -> Any:
-        return activations.softplus(x, self.beta, self.threshold)
+        return softplus(x, self.beta, self.threshold)
 
     def extra_repr(self) -> str:
         return f"beta={self.beta}, threshold={self.threshold}"
@@ -120,12 +132,10 @@ class Softmax(_Activation):
 
     def __init__(self, axis: int = -1, *, dtype: Any = None, device: str | None = None) -> None:
         super().__init__(dtype=dtype, device=device)
-        if isinstance(axis, bool) or not isinstance(axis, int):
-            raise TypeError(f"Softmax: axis must be an int, got {axis!r}")
-        self.axis = axis
+        self.axis = integer("Softmax", "axis", axis)
 
     def _apply(self, x: Any) -> Any:
-        return activations.softmax(x, self.axis)
+        return softmax(x, self.axis)
 
     def extra_repr(self) -> str:
         return f"axis={self.axis}"
@@ -135,4 +145,4 @@ class LogSoftmax(Softmax):
     """``logsoftmax`` along ``axis`` (the last axis by default)."""
 
     def _apply(self, x: Any) -> Any:
-        return activations.logsoftmax(x, self.axis)
+        return logsoftmax(x, self.axis)

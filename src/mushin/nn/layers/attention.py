@@ -14,13 +14,16 @@ import math
 from typing import Any, cast
 
 from mushin._backend import backend_of, parse_dtype
+from mushin._check import is_int, probability
 from mushin._creation import zeros
-from mushin._tensor import ShapeError, Tensor, Variable, _new_constant
+from mushin._tensor import Tensor, Variable, _new_constant
+from mushin.errors import ShapeError
 from mushin.nn import init
-from mushin.nn.activations import softmax
+from mushin.nn.functional.activation import softmax
+from mushin.nn.functional.dropout import dropout
+from mushin.nn.functional.linear import linear
 from mushin.nn.layers.linear import Linear
 from mushin.nn.module import Module
-from mushin.nn.ops import dropout, linear
 from mushin.ops.reduce import mean
 from mushin.ops.shape import expand_dims, matrix_transpose, reshape, squeeze, transpose
 
@@ -51,16 +54,13 @@ class MultiHeadAttention(Module):
                  device: str | None = None) -> None:
         super().__init__()
         for name, size in (("embed_dim", embed_dim), ("num_heads", num_heads)):
-            if isinstance(size, bool) or not isinstance(size, int) or size <= 0:
+            if not is_int(size) or size <= 0:
                 raise ValueError(f"MultiHeadAttention: {name} must be a positive int, got "
                                  f"{size!r}")
         if embed_dim % num_heads:
             raise ValueError(f"MultiHeadAttention: embed_dim ({embed_dim}) must be divisible "
                              f"by num_heads ({num_heads})")
-        if isinstance(dropout, bool) or not isinstance(dropout, int | float) \
-                or not 0 <= dropout <= 1:
-            raise ValueError(f"MultiHeadAttention: dropout must be a probability in [0, 1], "
-                             f"got {dropout!r}")
+        dropout = probability("MultiHeadAttention", "dropout", dropout)
         for name, flag in (("bias", bias), ("batch_first", batch_first)):
             if not isinstance(flag, bool):
                 raise TypeError(f"MultiHeadAttention: {name} must be True or False, got "
@@ -68,7 +68,7 @@ class MultiHeadAttention(Module):
         self.embed_dim = embed_dim
         self.num_heads = num_heads
         self.head_dim = embed_dim // num_heads
-        self.dropout = float(dropout)
+        self.dropout = dropout
         self.batch_first = batch_first
         # PyTorch's initialisation: Xavier-uniform projections, zero biases, out_proj.weight
         # as any Linear's

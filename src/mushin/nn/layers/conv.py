@@ -6,11 +6,13 @@ from __future__ import annotations
 import math
 from typing import Any, Generic, TypeVar
 
+from mushin._check import is_int
 from mushin._creation import zeros
 from mushin._tensor import Tensor, Variable
 from mushin.nn import init
+from mushin.nn.functional.conv import conv2d
+from mushin.nn.functional.window import Pair, pair
 from mushin.nn.module import Module
-from mushin.nn.ops import Pair, _pair, conv2d
 
 InChannels = TypeVar("InChannels", bound=int)
 OutChannels = TypeVar("OutChannels", bound=int)
@@ -38,17 +40,17 @@ class Conv2D(Module, Generic[InChannels, OutChannels]):
         super().__init__()
         for name, size in (("in_channels", in_channels), ("out_channels", out_channels),
                            ("groups", groups)):
-            if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            if not is_int(size) or size < 1:
                 raise ValueError(f"Conv2D: {name} must be a positive int, got {size!r}")
         if in_channels % groups or out_channels % groups:
             raise ValueError(f"Conv2D: in_channels ({in_channels}) and out_channels "
                              f"({out_channels}) must both be divisible by groups ({groups})")
         self.in_channels = in_channels
         self.out_channels = out_channels
-        self.kernel_size = _pair("Conv2D", "kernel_size", kernel_size, 1)
-        self.stride = _pair("Conv2D", "stride", stride, 1)
-        self.padding = _pair("Conv2D", "padding", padding, 0)
-        self.dilation = _pair("Conv2D", "dilation", dilation, 1)
+        self.kernel_size = pair("Conv2D", "kernel_size", kernel_size, 1)
+        self.stride = pair("Conv2D", "stride", stride, 1)
+        self.padding = pair("Conv2D", "padding", padding, 0)
+        self.dilation = pair("Conv2D", "dilation", dilation, 1)
         self.groups = groups
         self.weight = zeros((out_channels, in_channels // groups, *self.kernel_size),
                             dtype=dtype, device=device)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from mushin._check import probability
 from mushin._tensor import Tensor
+from mushin.nn.functional.dropout import dropout
 from mushin.nn.module import Module, check_options
-from mushin.nn.ops import dropout
 
 TensorT = TypeVar("TensorT", bound="Tensor[*tuple[Any, ...]]")
 
@@ -17,10 +18,8 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5, *, dtype: Any = None, device: str | None = None) -> None:
         super().__init__()
-        if isinstance(p, bool) or not isinstance(p, int | float) or not 0 <= p <= 1:
-            raise ValueError(f"Dropout: p must be a probability in [0, 1], got {p!r}")
+        self.p = probability("Dropout", "p", p)
         check_options(dtype, device)
-        self.p = float(p)
 
     def forward(self, x: TensorT) -> TensorT:
         """``dropout(x, p)`` while training, ``x`` when frozen."""

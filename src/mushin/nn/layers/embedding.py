@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from mushin._check import is_int
 from mushin._creation import zeros
 from mushin._tensor import Variable
 from mushin.nn import init
+from mushin.nn.functional.linear import embedding
 from mushin.nn.module import Module
-from mushin.nn.ops import embedding
 
 
 class Embedding(Module):
@@ -25,11 +26,10 @@ class Embedding(Module):
                  *, dtype: Any = None, device: str | None = None) -> None:
         super().__init__()
         for name, size in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
-            if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            if not is_int(size) or size < 1:
                 raise ValueError(f"Embedding: {name} must be a positive int, got {size!r}")
         if padding_idx is not None:
-            if isinstance(padding_idx, bool) or not isinstance(padding_idx, int) or not (
-                    -num_embeddings <= padding_idx < num_embeddings):
+            if not is_int(padding_idx) or not -num_embeddings <= padding_idx < num_embeddings:
                 raise ValueError(f"Embedding: padding_idx must be an int in "
                                  f"[-{num_embeddings}, {num_embeddings}), got {padding_idx!r}")
             padding_idx %= num_embeddings

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from mushin._check import is_int, normalize_axis, shape_of
 from mushin.nn.module import Module, check_options
-from mushin.ops._util import normalize_axis, shape_of
 from mushin.ops.shape import reshape
 
 
@@ -18,7 +18,7 @@ class Flatten(Module):
                  device: str | None = None) -> None:
         super().__init__()
         for name, value in (("start_dim", start_dim), ("end_dim", end_dim)):
-            if isinstance(value, bool) or not isinstance(value, int):
+            if not is_int(value):
                 raise TypeError(f"Flatten: {name} must be an int, got {value!r}")
         check_options(dtype, device)
         self.start_dim = start_dim
@@ -26,7 +26,8 @@ class Flatten(Module):
 
     # ``Any``: the axes joined are values, not types, and a result of run-time shape
     # (``Variable[*tuple[Any, ...]]``) would leave a following ``Linear``'s batch axes unknown
-    # to pyright. ``mu.nn.ops.flatten`` (axis 0 kept) is typed ``[N, Any]``.
+    # to pyright. ``mu.nn.ops.flatten`` (axis 0 kept) is typed ``[N, Any]``; ``mu.flatten``
+    # joins every axis.
     def forward(self, x: Any) -> Any:
         """``x`` with the axes ``start_dim..end_dim`` joined."""
         shape = shape_of(x)

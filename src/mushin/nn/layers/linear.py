@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 from typing import Any, Generic, TypeVar, TypeVarTuple
 
+from mushin._check import is_int
 from mushin._creation import zeros
 from mushin._tensor import Tensor, Variable
 from mushin.nn import init
+from mushin.nn.functional.linear import linear
 from mushin.nn.module import Module
-from mushin.nn.ops import linear
 
 InFeatures = TypeVar("InFeatures", bound=int)
 OutFeatures = TypeVar("OutFeatures", bound=int)
@@ -32,7 +33,7 @@ class Linear(Module, Generic[InFeatures, OutFeatures]):
                  *, dtype: Any = None, device: str | None = None) -> None:
         super().__init__()
         for name, size in (("in_features", in_features), ("out_features", out_features)):
-            if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+            if not is_int(size) or size < 0:
                 raise ValueError(f"Linear: {name} must be a non-negative int, got {size!r}")
         self.in_features = in_features
         self.out_features = out_features

@@ -2,7 +2,8 @@
 
 All three subtract the mean and divide by the standard deviation over some axes, then
 apply a learnt per-feature scale (``weight``) and shift (``bias``). The normalisation is one
-primitive (``normalize``) with a closed-form VJP, so a layer adds three graph nodes, not ten.
+primitive (``normalize``, in ``mushin.nn.functional.norm``) with a closed-form VJP, so a layer
+adds three graph nodes, not ten.
 Batch normalisation normalises over the batch (and spatial) axes while training and keeps
 running statistics (``running_mean``, ``running_var``, ``num_batches_tracked`` buffers, as
 in PyTorch), which a frozen layer uses instead.
@@ -13,13 +14,14 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any, TypeVarTuple, overload
 
-from mushin import _backend, _cuda
+from mushin import _backend
 from mushin._backend import Array
+from mushin._check import is_int, is_number, shape_of
 from mushin._creation import ones, zeros
-from mushin._graph import Primitive
-from mushin._tensor import Constant, ShapeError, Tensor, Variable, apply
+from mushin._tensor import Constant, Tensor, Variable
+from mushin.errors import ShapeError
+from mushin.nn.functional.norm import normalize
 from mushin.nn.module import Module
-from mushin.ops._util import shape_of
 from mushin.ops.shape import reshape
 
 if TYPE_CHECKING:
@@ -28,49 +30,8 @@ if TYPE_CHECKING:
 Shape = TypeVarTuple("Shape")
 
 
-def _trailing(shape: tuple[int, ...], axes: tuple[int, ...]) -> int:
-    """The number of elements the trailing ``axes`` hold (each row of a row kernel), or 0
-    when ``axes`` are not the trailing ones (batch normalisation's)."""
-    if axes != tuple(range(len(shape) - len(axes), len(shape))):
-        return 0
-    return math.prod(shape[axis] for axis in axes)
-
-
-def _normalize_forward(xp: Any, x: Array, axes: tuple[int, ...], eps: float) -> Array:
-    columns = _trailing(x.shape, axes)
-    if columns and _cuda.fusable(x):  # LayerNorm on CuPy: one row kernel
-        return _cuda.normalize_rows(x, columns, eps)
-    centred = x - xp.mean(x, axis=axes, keepdims=True)
-    variance = xp.mean(centred * centred, axis=axes, keepdims=True)
-    return centred / xp.sqrt(variance + eps)
-
-
-def _normalize_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any,
-                   axes: tuple[int, ...], eps: float) -> tuple[Any]:
-    x = inputs[0]
-    columns = _trailing(tuple(parents[0].shape), axes)
-    if columns and _cuda.fused_vjp(F, g, x, out):
-        return (_cuda.normalize_rows_grad(g, x, out, columns, eps),)
-    inverse_count = 1.0 / math.prod(parents[0].shape[axis] for axis in axes)
-    centred = x - F.sum(x, axis=axes, keepdims=True) * inverse_count
-    variance = F.sum(centred * centred, axis=axes, keepdims=True) * inverse_count
-    mean_grad = F.sum(g, axis=axes, keepdims=True) * inverse_count
-    mean_grad_out = F.sum(g * out, axis=axes, keepdims=True) * inverse_count
-    return ((g - mean_grad - out * mean_grad_out) / F.sqrt(variance + eps),)
-
-
-NORMALIZE = Primitive("normalize", _normalize_forward, _normalize_vjp, saves="both")
-
-
-def normalize(x: Any, axes: tuple[int, ...], eps: float = 1e-5) -> Any:
-    """``(x - mean) / sqrt(var + eps)`` with the mean and the (biased) variance over
-    ``axes``."""
-    return apply(NORMALIZE, x, axes=tuple(sorted(axes)), eps=float(eps))
-
-
 def _check_number(layer: str, name: str, value: Any, positive: bool) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or (
-            value <= 0 if positive else value < 0):
+    if not is_number(value) or (value <= 0 if positive else value < 0):
         raise ValueError(f"{layer}: {name} must be a {'positive' if positive else 'non-negative'}"
                          f" number, got {value!r}")
     return float(value)
@@ -90,8 +51,7 @@ class _BatchNorm(Module):
                  device: str | None = None) -> None:
         super().__init__()
         name = type(self).__name__
-        if isinstance(num_features, bool) or not isinstance(num_features, int) or (
-                num_features < 1):
+        if not is_int(num_features) or num_features < 1:
             raise ValueError(f"{name}: num_features must be a positive int, got "
                              f"{num_features!r}")
         self.num_features = num_features
@@ -200,8 +160,7 @@ class LayerNorm(Module):
         super().__init__()
         shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(
             normalized_shape)
-        if not shape or any(isinstance(size, bool) or not isinstance(size, int) or size < 1
-                            for size in shape):
+        if not shape or any(not is_int(size) or size < 1 for size in shape):
             raise ValueError(f"LayerNorm: normalized_shape must be a positive int or a tuple of "
                              f"them, got {normalized_shape!r}")
         self.normalized_shape = shape

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from mushin._tensor import Constant, Tensor, Variable
+from mushin.nn.functional.pool import avgpool2d, maxpool2d
+from mushin.nn.functional.window import Pair, pair
 from mushin.nn.module import Module, check_options
-from mushin.nn.ops import Pair, _pair, avgpool2d, maxpool2d
 
 if TYPE_CHECKING:
     from mushin._typing import Untyped
@@ -23,9 +24,9 @@ class _Pool2D(Module):
         super().__init__()
         name = type(self).__name__
         check_options(dtype, device)
-        self.kernel_size = _pair(name, "kernel_size", kernel_size, 1)
-        self.stride = self.kernel_size if stride is None else _pair(name, "stride", stride, 1)
-        self.padding = _pair(name, "padding", padding, 0)
+        self.kernel_size = pair(name, "kernel_size", kernel_size, 1)
+        self.stride = self.kernel_size if stride is None else pair(name, "stride", stride, 1)
+        self.padding = pair(name, "padding", padding, 0)
 
     _pool: Any
     """The pooling function (``maxpool2d`` or ``avgpool2d``)."""

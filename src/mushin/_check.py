@@ -1,36 +1,65 @@
-"""Argument checks shared by the operations: shapes, axes and operands."""
+"""Every argument check of mushin: one definition each, the operation's name in each message.
+
+The checks raise the exception a caller should see (``TypeError`` for a value of the wrong
+type, ``ValueError`` for one out of range, ``ShapeError`` for shapes that do not fit) with a
+message that starts with the operation's name. Predicates (``is_int``, ``is_number``) serve the
+checks whose messages say more than "must be an int".
+"""
 
 from __future__ import annotations
 
+import numbers
 import sys
 from collections.abc import Sequence
 from types import FrameType
-from typing import Any, cast
+from typing import Any, TypeGuard, cast
 
-from mushin._tensor import ShapeError, Tensor
+from mushin.errors import ShapeError
+
+
+def is_int(value: object) -> TypeGuard[int]:
+    """Whether ``value`` is an integer (Python's or NumPy's), not a bool."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def is_number(value: object) -> TypeGuard[float]:
+    """Whether ``value`` is a real number (Python's or NumPy's), not a bool."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def number(name: str, argument: str, value: object) -> float:
+    """``value`` as a float, or ``TypeError``: ``{name}: {argument} must be a number``."""
+    if not is_number(value):
+        raise TypeError(f"{name}: {argument} must be a number, got {value!r}")
+    return float(value)
+
+
+def integer(name: str, argument: str, value: object) -> int:
+    """``value`` as an int, or ``TypeError``: ``{name}: {argument} must be an int``."""
+    if not is_int(value):
+        raise TypeError(f"{name}: {argument} must be an int, got {value!r}")
+    return int(value)
+
+
+def probability(name: str, argument: str, value: object) -> float:
+    """A probability in [0, 1] (a dropout rate), or ``ValueError`` saying so."""
+    if not is_number(value) or not 0 <= value <= 1:
+        raise ValueError(f"{name}: {argument} must be a probability in [0, 1], got {value!r}")
+    return float(value)
 
 
 def shape_of(value: Any) -> tuple[int, ...]:
-    """The shape of a tensor, an array or a scalar (``()``)."""
-    if isinstance(value, Tensor):
-        return tuple(value._data.shape)
+    """The shape of a tensor, an array or a scalar (``()``); ``TypeError`` for anything else."""
     shape = getattr(value, "shape", None)
     if shape is not None:
         return tuple(shape)
     if isinstance(value, int | float | bool):
         return ()
-    raise TypeError(f"{_public_caller()}: expected a tensor, an array or a number, got "
+    raise TypeError(f"{public_caller()}: expected a tensor, an array or a number, got "
                     f"{type(value).__name__}")
 
 
-def accumulator(array: Any) -> Any:
-    """The dtype to sum ``array``'s elements in: float32 for float16, whose running sums overflow
-    at 65504 (and stop growing by 1 at 2048) long before a mean, a softmax or a log-sum-exp
-    does, as NumPy's ``mean`` does; None (the array's own dtype) otherwise."""
-    return "float32" if getattr(array, "dtype", None) == "float16" else None
-
-
-def _public_caller() -> str:
+def public_caller() -> str:
     """The public mushin function that called (maybe through private helpers) the function
     calling this one: the operation an operand error should name. Only errors pay for it."""
     frame: FrameType | None = sys._getframe(2)

@@ -1,0 +1,366 @@
+"""What ``src/mushin/_typing.py`` declares, in order: each callable's static type, written with
+the rules of ``rules.py``, and the decorators that give those types to the library's functions.
+
+Signatures are templates (see ``model.py``): ``{kind}`` is each kind in turn, and a pattern's
+``{first}``, ``{other}``, ``{result}`` and ``{options}`` come from its table.
+"""
+
+from __future__ import annotations
+
+from model import (
+    Bound,
+    Comment,
+    Declaration,
+    Decorator,
+    Descriptor,
+    ForKinds,
+    ForPairs,
+    Function,
+    Section,
+    Text,
+)
+from rules import (
+    BOUND_PAIRS,
+    BROADCASTS,
+    BROADCASTS_TO,
+    CLASS_INDICES,
+    CLASS_PROBABILITIES,
+    FUNCTION_PAIRS,
+    HOST_OPERAND,
+    LOSSES,
+    MATMULS,
+    MATRIX_PRODUCTS,
+    REDUCTIONS,
+    RESHAPE_SIZES,
+    RESHAPES,
+    TRANSPOSES,
+)
+
+DESCRIPTOR = "MethodDescriptor, Protocol"
+
+BOUND_OPERATION = "(self: {first}, other: {other}) -> {result}"
+"""A two-operand method bound to its tensor, ``x.add(other)``."""
+FUNCTION_OPERATION = "(a: {first}, b: {other}, /) -> {result}"
+"""A two-operand function, ``add(a, b)``."""
+BOUND_FORM = "(self: {kind}[*Shape], {options}) -> {kind}[{result}]"
+"""A one-operand method, of its tensor's kind."""
+FUNCTION_FORM = "(x: {kind}[*AnyShape], {options}) -> {kind}[{result}]"
+"""A one-operand function, of ``x``'s kind."""
+CLASS_INDEX_FORM = "(x: {kind}[{shape}], {options}, ignore_index: int = ...) -> {kind}[{result}]"
+"""``nll`` and ``cross_entropy`` with class indices."""
+
+HOST_ARRAY_FUNCTIONS = (
+    "(a: Variable[*AnyShape], b: HostArray, /) -> Variable[*AnyShape]",
+    "(a: HostArray, b: Variable[*AnyShape], /) -> Variable[*AnyShape]",
+    "(a: Constant[*AnyShape] | HostArray, b: HostArray, /) -> Constant[*AnyShape]",
+    "(a: HostArray, b: Constant[*AnyShape], /) -> Constant[*AnyShape]",
+    "(a: Tensor[*AnyShape], b: HostArray, /) -> Tensor[*AnyShape]",
+    "(a: HostArray, b: Tensor[*AnyShape], /) -> Tensor[*AnyShape]",
+)
+"""The matrix products with a host array operand: a run-time shape."""
+
+
+def _descriptor(name: str, bound: str, doc: str) -> Descriptor:
+    """The descriptor of the method whose bound type is the generic class ``bound``."""
+    return Descriptor(name, DESCRIPTOR, doc, (f"TensorT -> {bound}[TensorT]",))
+
+
+DECLARATIONS: tuple[Declaration, ...] = (
+    Section("elementwise binary operations: + - * / ** maximum minimum"),
+    Bound("_Binary", "Generic[TensorT]",
+          "``tensor op other`` bound to a tensor: the kind rule and the typed broadcasts.",
+          (ForPairs(BOUND_OPERATION, (*BROADCASTS, HOST_OPERAND), BOUND_PAIRS),)),
+    _descriptor("BinaryMethod", "_Binary",
+                "An elementwise binary method or operator (``x.add``, ``x + y``)."),
+    Descriptor("ReflectedMethod", DESCRIPTOR,
+               "A reflected operator with a number on the left (``2 * x``): ``x``'s type.",
+               ("TensorT -> Callable[[Scalar], TensorT]",)),
+    Function("BinaryFunction", "Protocol",
+             "``add``, ``sub``, ``mul``, ``div``, ``pow``, ``maximum``, ``minimum``.",
+             (ForPairs(FUNCTION_OPERATION, BROADCASTS, (("Variable", "Tensor"),)),
+              "(a: Variable[*AnyShape], b: HostArray, /) -> Variable[*AnyShape]",
+              ForPairs(FUNCTION_OPERATION, BROADCASTS, (("Tensor", "Variable"),)),
+              "(a: Scalar, b: Variable[*Shape], /) -> Variable[*Shape]",
+              "(a: HostArray, b: Variable[*AnyShape], /) -> Variable[*AnyShape]",
+              ForPairs(FUNCTION_OPERATION, BROADCASTS, (("Constant", "Constant"),)),
+              "(a: Scalar, b: Constant[*Shape], /) -> Constant[*Shape]",
+              ForPairs(FUNCTION_OPERATION, BROADCASTS, (("Tensor", "Tensor"),)),
+              "(a: Scalar, b: Tensor[*Shape], /) -> Tensor[*Shape]",
+              "(a: Scalar, b: Scalar, /) -> Constant[*NoAxes]",
+              "(a: Constant[*AnyShape] | HostArray | Scalar, b: HostArray, /) -> "
+              "Constant[*AnyShape]",
+              "(a: HostArray, b: Constant[*AnyShape] | Scalar, /) -> Constant[*AnyShape]",
+              "(a: Tensor[*AnyShape], b: HostArray, /) -> Tensor[*AnyShape]",
+              "(a: HostArray, b: Tensor[*AnyShape], /) -> Tensor[*AnyShape]")),
+
+    Section("comparisons and logical operators: a Constant mask"),
+    Bound("_Comparison", "Protocol[TensorT_co]",
+          "``tensor < other`` and the like, bound to a tensor: a ``Constant`` mask.",
+          (ForPairs(BOUND_OPERATION, BROADCASTS, (("Tensor", "Tensor"),), "Constant"),
+           "(self, other: HostArray) -> Constant[*AnyShape]")),
+    _descriptor("ComparisonMethod", "_Comparison",
+                "A comparison or logical operator (``<``, ``&``...)."),
+
+    Section("elementwise unary operations"),
+    Descriptor("SameTypeMethod", "MethodDescriptor, Protocol[P]",
+               "A method whose result has its tensor's type (``exp``, ``astype``...).",
+               ("TensorT -> Callable[P, TensorT]",)),
+    Function("UnaryFunction", "Protocol", "``exp``, ``log``, ``sin``...: the operand's type.",
+             ("(x: TensorT, /) -> TensorT",
+              "(x: Scalar, /) -> Constant[*NoAxes]",
+              "(x: HostArray, /) -> Constant[*AnyShape]")),
+    Function("SameTypeFunction", "Protocol[P]",
+             "A function whose result has ``x``'s type (``astype``).",
+             ("(x: TensorT, /, *args: P.args, **kwargs: P.kwargs) -> TensorT",)),
+    Function("ClipFunction", "Protocol",
+             "``clip(x, lo, hi)``: ``x``'s type for number bounds, else a run-time shape.",
+             ("(x: TensorT, lo: Scalar | None = None, hi: Scalar | None = None) -> TensorT",
+              "(x: Variable[*AnyShape], lo: Tensor[*AnyShape] | Scalar | None = None, "
+              "hi: Tensor[*AnyShape] | Scalar | None = None) -> Variable[*AnyShape]",
+              "(x: Tensor[*AnyShape], lo: Variable[*AnyShape], "
+              "hi: Tensor[*AnyShape] | Scalar | None = None) -> Variable[*AnyShape]",
+              "(x: Tensor[*AnyShape], lo: Tensor[*AnyShape] | Scalar | None, "
+              "hi: Variable[*AnyShape]) -> Variable[*AnyShape]",
+              "(x: Constant[*AnyShape], lo: Constant[*AnyShape] | Scalar | None = None, "
+              "hi: Constant[*AnyShape] | Scalar | None = None) -> Constant[*AnyShape]",
+              "(x: Tensor[*AnyShape], lo: Tensor[*AnyShape] | Scalar | None = None, "
+              "hi: Tensor[*AnyShape] | Scalar | None = None) -> Tensor[*AnyShape]")),
+
+    Section("matrix products"),
+    Bound("_MatrixProduct", "Generic[TensorT]",
+          "``mm`` bound to a tensor: ``[*B, M, K] @ [K, N] -> [*B, M, N]``.",
+          (ForPairs(BOUND_OPERATION, (*MATRIX_PRODUCTS, HOST_OPERAND), BOUND_PAIRS),)),
+    _descriptor("MatrixProductMethod", "_MatrixProduct", "The method ``mm``."),
+    Function("MatrixProductFunction", "Protocol", "The function ``mm``.",
+             (ForPairs(FUNCTION_OPERATION, MATRIX_PRODUCTS, FUNCTION_PAIRS),
+              *HOST_ARRAY_FUNCTIONS)),
+    Bound("_Matmul", "Generic[TensorT]",
+          "``matmul`` and ``@`` bound to a tensor: ``[*B, M, K] @ [K, N] -> [*B, M, N]``.",
+          (ForPairs(BOUND_OPERATION, (*MATMULS, HOST_OPERAND), BOUND_PAIRS),)),
+    _descriptor("MatmulMethod", "_Matmul", "The method ``matmul`` and ``@``."),
+    Function("MatmulFunction", "Protocol", "The function ``matmul`` and ``@``.",
+             (ForPairs(FUNCTION_OPERATION, MATMULS, FUNCTION_PAIRS), *HOST_ARRAY_FUNCTIONS)),
+
+    Section("reductions"),
+    Bound("_Reduction", "Generic[TensorT]",
+          "A reduction bound to a tensor: 0-d over every axis, else a run-time shape.",
+          (ForKinds(BOUND_FORM, REDUCTIONS),)),
+    _descriptor("ReductionMethod", "_Reduction",
+                "The method ``sum``, ``mean``, ``max``, ``min``, ``logsumexp``."),
+    Function("ReductionFunction", "Protocol",
+             "The function ``sum``, ``mean``, ``max``, ``min``, ``logsumexp``.",
+             (ForKinds(FUNCTION_FORM, REDUCTIONS),
+              "(x: HostArray | Scalar, axis: Axis | None = None, keepdims: bool = False) -> "
+              "Constant[*AnyShape]")),
+    Bound("_Variance", "Generic[TensorT]",
+          "``var`` bound to a tensor: 0-d over every axis, else a run-time shape.",
+          (ForKinds("(self: {kind}[*Shape], {options}, ddof: int = 0) -> {kind}[{result}]",
+                    REDUCTIONS),)),
+    _descriptor("VarianceMethod", "_Variance", "The method ``var``."),
+    Function("VarianceFunction", "Protocol", "The function ``var``.",
+             (ForKinds("(x: {kind}[*AnyShape], {options}, *, ddof: int = 0) -> "
+                       "{kind}[{result}]", REDUCTIONS),
+              "(x: HostArray | Scalar, axis: Axis | None = None, keepdims: bool = False, *, "
+              "ddof: int = 0) -> Constant[*AnyShape]")),
+
+    Section("shapes"),
+    Bound("_Reshape", "Protocol[TensorT_co]",
+          "``reshape`` bound to a tensor: the shape given, ``Any`` for a ``-1``.",
+          (ForKinds(BOUND_FORM, (*RESHAPES, *RESHAPE_SIZES)),)),
+    _descriptor("ReshapeMethod", "_Reshape",
+                "The method ``reshape(shape)`` or ``reshape(*sizes)``."),
+    Function("ReshapeFunction", "Protocol", "The function ``reshape(x, shape)``.",
+             (ForKinds(FUNCTION_FORM, RESHAPES),)),
+    Bound("_Transpose", "Generic[TensorT]",
+          "``transpose`` bound to a tensor: up to 4 axes reversed, else a run-time shape.",
+          (ForKinds("(self: {kind}[{shape}], {options}) -> {kind}[{result}]", TRANSPOSES),)),
+    _descriptor("TransposeMethod", "_Transpose", "The method ``transpose(axes=None)``."),
+    Function("TransposeFunction", "Protocol", "The function ``transpose(x, axes=None)``.",
+             (ForKinds("(x: {kind}[{shape}], {options}) -> {kind}[{result}]", TRANSPOSES),)),
+    Descriptor("MatrixTransposeProperty", DESCRIPTOR,
+               "``x.T`` and ``x.mT``: the last two axes swapped.",
+               (ForKinds("{kind}[*B, M, N] -> {kind}[*B, N, M]"),)),
+    Descriptor("FlattenMethod", DESCRIPTOR, "The method ``flatten()``: one axis of run-time size.",
+               (ForKinds("{kind}[*Shape] -> Callable[[], {kind}[Any]]"),)),
+    Function("FlattenFunction", "Protocol", "The function ``flatten(x)``: one axis.",
+             (ForKinds("(x: {kind}[*AnyShape]) -> {kind}[Any]"),)),
+    Bound("_Broadcast", "Generic[TensorT]", "``broadcast_to`` bound to a tensor.",
+          (ForKinds("(self: {kind}[*Shape], {options}) -> {kind}[{result}]", BROADCASTS_TO),)),
+    _descriptor("BroadcastMethod", "_Broadcast", "The method ``broadcast_to(shape)``."),
+    Function("BroadcastFunction", "Protocol", "The function ``broadcast_to(x, shape)``.",
+             (ForKinds("(x: {kind}[*AnyShape], {options}) -> {kind}[{result}]",
+                       BROADCASTS_TO),)),
+    Descriptor("RuntimeShapeMethod", "MethodDescriptor, Protocol[P]",
+               "A method keeping the kind, with a run-time shape (``squeeze``, indexing).",
+               (ForKinds("{kind}[*Shape] -> Callable[P, {kind}[*AnyShape]]"),)),
+    Function("RuntimeShapeFunction", "Protocol[P]",
+             "A function like ``squeeze(x, axis)``: ``x``'s kind, a run-time shape.",
+             (ForKinds("(x: {kind}[*AnyShape], /, *args: P.args, **kwargs: P.kwargs) -> "
+                       "{kind}[*AnyShape]"),)),
+    Descriptor("RowsMethod", DESCRIPTOR, "``iter(x)``: the sub-tensors along the first axis.",
+               (ForKinds("{kind}[N, *Shape] -> Callable[[], Iterator[{kind}[*Shape]]]"),)),
+    Function("JoinFunction", "Protocol",
+             "``concat`` and ``stack``: the tensors' common kind; a run-time shape.",
+             (ForKinds("(tensors: Sequence[{kind}[*AnyShape]], axis: int = 0) -> "
+                       "{kind}[*AnyShape]"),)),
+    Function("WhereFunction", "Protocol",
+             "``where(condition, a, b)``: ``a`` and ``b`` of one shape, or numbers.",
+             ("(condition: Tensor[*AnyShape] | HostArray | bool, a: Variable[*Shape], "
+              "b: Tensor[*Shape] | Scalar) -> Variable[*Shape]",
+              "(condition: Tensor[*AnyShape] | HostArray | bool, a: Tensor[*Shape] | Scalar, "
+              "b: Variable[*Shape]) -> Variable[*Shape]",
+              "(condition: Tensor[*AnyShape] | HostArray | bool, a: Constant[*Shape], "
+              "b: Constant[*Shape] | Scalar) -> Constant[*Shape]",
+              "(condition: Tensor[*AnyShape] | HostArray | bool, a: Scalar, "
+              "b: Constant[*Shape]) -> Constant[*Shape]",
+              "(condition: Tensor[*AnyShape] | HostArray | bool, a: Tensor[*Shape], "
+              "b: Tensor[*Shape] | Scalar) -> Tensor[*Shape]",
+              "(condition: Tensor[*AnyShape] | HostArray | bool, a: Scalar, "
+              "b: Tensor[*Shape]) -> Tensor[*Shape]",
+              "(condition: Tensor[*Shape], a: Scalar, b: Scalar) -> Constant[*Shape]",
+              "(condition: Tensor[*AnyShape] | HostArray | bool, a: HostArray | Scalar, "
+              "b: HostArray | Scalar) -> Constant[*AnyShape]")),
+
+    Section("modules (mu.nn)"),
+    Text('''class HasForward(Protocol[Forward_co]):
+    """Anything with a ``forward``: a module."""
+
+    @property
+    def forward(self) -> Forward_co: ...'''),
+    Descriptor("ForwardCall", DESCRIPTOR,
+               "``Module.__call__`` typed as each module's own ``forward``: ``layer(x)`` is "
+               "checked like\n``layer.forward(x)``, so shapes flow through layers.",
+               ("HasForward[Callable[P, Forward]] -> Callable[P, Forward]",)),
+
+    Section("mu.nn functions: activations, functional layers, losses"),
+    Function("ActivationFunction", "Protocol[P]",
+             "An activation (``relu``, ``softmax(x, axis)``...) or ``dropout``: the operand's "
+             "kind\nand shape; a number gives a 0-d ``Constant``.",
+             ("(x: TensorT, /, *args: P.args, **kwargs: P.kwargs) -> TensorT",
+              "(x: Scalar, /, *args: P.args, **kwargs: P.kwargs) -> Constant[*NoAxes]",
+              "(x: HostArray, /, *args: P.args, **kwargs: P.kwargs) -> Constant[*AnyShape]")),
+    Function("BatchFlattenFunction", "Protocol",
+             "``mu.nn.ops.flatten(x)``: the first axis kept, the others joined into one axis "
+             "whose\nsize (a product) is known only at run time.",
+             ("(x: Untyped) -> Untyped", ForKinds("(x: {kind}[N, *Shape]) -> {kind}[N, Any]"))),
+    Function("PoolFunction", "Protocol[P]",
+             "``maxpool2d``, ``avgpool2d``: ``(N, C, H, W)`` to ``(N, C, Ho, Wo)``, the output "
+             "size\nknown only at run time; ``x``'s kind.",
+             ("(x: Untyped, /, *args: P.args, **kwargs: P.kwargs) -> Untyped",
+              ForKinds("(x: {kind}[N, C, Any, Any], /, *args: P.args, "
+                                "**kwargs: P.kwargs) -> {kind}[N, C, Any, Any]"))),
+    Text('''Reduced: TypeAlias = Literal["mean", "sum"]
+"""A ``reduction`` to one number: the loss is 0-d."""
+Unreduced: TypeAlias = Literal["none"]
+"""``reduction="none"``: one loss per element (per sample for the class losses)."""'''),
+    Function("LossFunction", "Protocol[P]",
+             "``mse``, ``l1``, ``huber``, ``binary_cross_entropy``, ``bce_with_logits``,\n"
+             "``kl_div``: a target of the input's shape (or a host array). The result is 0-d "
+             "for\n``\"mean\"`` and ``\"sum\"``, of the input's shape for ``\"none\"``, and of "
+             "run-time shape when\nthe reduction is not a literal or other options are given; "
+             "a ``Variable`` when either\noperand is one.",
+             ("(x: Untyped, target: Any, /, *args: P.args, **kwargs: P.kwargs) -> Untyped",
+              ForPairs("(x: {first}, target: {other}, /, {options}) -> {result}", LOSSES,
+                       FUNCTION_PAIRS))),
+    Text('''ClassIndices: TypeAlias = "Constant[N, *Rest] | HostArray"
+"""Integer class indices for an ``(N, C, *Rest)`` input: ``(N, *Rest)``."""'''),
+    Function("NllFunction", "Protocol",
+             "``nll(log_probs, target)``: integer class indices, ``(N, C, *Rest)`` with\n"
+             "``(N, *Rest)`` (``(C,)`` with a 0-d target). The result has the input's kind: "
+             "0-d for\n``\"mean\"`` and ``\"sum\"``, the target's shape for ``\"none\"``. (The "
+             "``[*B, C]`` forms\nmatch inputs whose leading axes are known only at run time, "
+             "such as a ``Linear``'s\noutput for an input of run-time shape, "
+             "``[*tuple[Any, ...], C]``.)",
+             ("(x: Untyped, target: Any, reduction: str = ..., ignore_index: int = ...) -> "
+              "Untyped",
+              ForKinds(CLASS_INDEX_FORM, CLASS_INDICES))),
+    Function("CrossEntropyFunction", "Protocol",
+             "``cross_entropy(logits, target)``: as ``nll``, or a floating target of the "
+             "logits'\nshape (class probabilities).",
+             ("(x: Untyped, target: Any, reduction: str = ..., ignore_index: int = ...) -> "
+              "Untyped",
+              ForKinds(CLASS_INDEX_FORM, CLASS_INDICES),
+              Comment("class probabilities: a floating target of the logits' shape"),
+              ForPairs("(x: {first}, target: {other}, {options}, ignore_index: int = ...) -> "
+                       "{result}", CLASS_PROBABILITIES, FUNCTION_PAIRS))),
+)
+"""The declarations of ``_typing.py``, for the checkers only (inside ``if TYPE_CHECKING:``)."""
+
+ANY_CALLABLE = "Callable[..., object]"
+SELF_AND = "Callable[Concatenate[Any, P], Any]"
+"""A callable whose parameters after the tensor are kept (``ParamSpec``)."""
+
+
+def _method(name: str, returns: str, doc: str, takes: str = ANY_CALLABLE) -> Decorator:
+    return Decorator(name, f"method: {takes}", returns, doc)
+
+
+def _function(name: str, returns: str, doc: str, takes: str = ANY_CALLABLE) -> Decorator:
+    return Decorator(name, f"function: {takes}", returns, doc)
+
+
+DECORATORS = (
+    _method("binary_method", "BinaryMethod",
+            "Type an elementwise binary method or operator (``add``, ``__add__``...)."),
+    _method("reflected_method", "ReflectedMethod",
+            "Type a reflected operator (``__radd__``...): a number on the left."),
+    _method("comparison_method", "ComparisonMethod",
+            "Type a comparison or logical operator: a ``Constant`` mask."),
+    _method("matrix_product_method", "MatrixProductMethod", "Type the method ``mm``."),
+    _method("matmul_method", "MatmulMethod", "Type the method ``matmul`` and the operator ``@``."),
+    _method("reduction_method", "ReductionMethod",
+            "Type a reduction method (``sum``, ``mean``...)."),
+    _method("variance_method", "VarianceMethod", "Type the method ``var``."),
+    _method("reshape_method", "ReshapeMethod", "Type the method ``reshape``."),
+    _method("transpose_method", "TransposeMethod", "Type the method ``transpose``."),
+    Decorator("matrix_transpose_property", "getter: Callable[[Any], Any]",
+              "MatrixTransposeProperty",
+              "A property (``.T``, ``.mT``) typed as the matrix transpose.", "property(getter)"),
+    _method("flatten_method", "FlattenMethod", "Type the method ``flatten``."),
+    _method("broadcast_method", "BroadcastMethod", "Type the method ``broadcast_to``."),
+    _method("runtime_shape_method", "RuntimeShapeMethod[P]",
+            "Type a method whose result keeps the kind and has a shape known only at run time.",
+            SELF_AND),
+    _method("same_type_method", "SameTypeMethod[P]",
+            "Type a method whose result has its tensor's kind and shape (``exp``, ``astype``...).",
+            SELF_AND),
+    _method("rows_method", "RowsMethod",
+            "Type ``__iter__``: the sub-tensors along the first axis."),
+    _function("binary_function", "BinaryFunction",
+              "Type an elementwise binary function (``add``, ``maximum``...)."),
+    _function("unary_function", "UnaryFunction",
+              "Type an elementwise unary function (``exp``, ``sin``...)."),
+    _function("matrix_product_function", "MatrixProductFunction", "Type the function ``mm``."),
+    _function("matmul_function", "MatmulFunction", "Type the function ``matmul``."),
+    _function("reduction_function", "ReductionFunction",
+              "Type a reduction function (``sum``, ``mean``...)."),
+    _function("variance_function", "VarianceFunction", "Type the function ``var``."),
+    _function("reshape_function", "ReshapeFunction", "Type the function ``reshape``."),
+    _function("transpose_function", "TransposeFunction", "Type the function ``transpose``."),
+    _function("flatten_function", "FlattenFunction", "Type the function ``flatten``."),
+    _function("broadcast_function", "BroadcastFunction", "Type the function ``broadcast_to``."),
+    _function("runtime_shape_function", "RuntimeShapeFunction[P]",
+              "Type a function whose result keeps ``x``'s kind and has a run-time shape.",
+              SELF_AND),
+    _function("same_type_function", "SameTypeFunction[P]",
+              "Type a function whose result has ``x``'s kind and shape (``astype``).", SELF_AND),
+    _function("clip_function", "ClipFunction", "Type the function ``clip``."),
+    _function("join_function", "JoinFunction", "Type ``concat`` and ``stack``."),
+    _function("where_function", "WhereFunction", "Type the function ``where``."),
+    _method("forward_call", "ForwardCall",
+            "Type ``Module.__call__`` as each module's ``forward`` (see ``ForwardCall``)."),
+    _function("activation_function", "ActivationFunction[P]",
+              "Type an activation (or ``dropout``): the result has ``x``'s kind and shape.",
+              SELF_AND),
+    _function("batch_flatten_function", "BatchFlattenFunction",
+              "Type ``mu.nn.ops.flatten``: the first axis kept, the rest joined."),
+    _function("pool_function", "PoolFunction[P]",
+              "Type a 2-D pooling function: ``(N, C, H, W)`` to ``(N, C, run-time, run-time)``.",
+              SELF_AND),
+    _function("loss_function", "LossFunction[P]", "Type a loss whose target has the input's shape.",
+              "Callable[Concatenate[Any, Any, P], Any]"),
+    _function("nll_function", "NllFunction", "Type ``nll``: integer class indices."),
+    _function("cross_entropy_function", "CrossEntropyFunction",
+              "Type ``cross_entropy``: class indices or class probabilities."),
+)
+"""The decorators, in order: each returns its argument, typed for the checkers."""

@@ -1,0 +1,385 @@
+"""``conv2d``: the 2-D convolution of ``(B, C, H, W)`` images, its two gradient primitives and
+the im2col / col2im pair they are built on (col2im with its CUDA kernel).
+
+Convolution is im2col plus one matrix product per group for the whole batch, the bias added
+in place: the columns are one strided view of the input (every window a set of strides)
+copied once, and the backward passes are matrix products too (col2im adds back one kernel
+offset at a time, never one pixel at a time). Its output is channel-major in memory (the
+``(B, O, Ho, Wo)`` view of the product, not a transposed copy), a layout the element-wise
+operations after it keep and its backward reads as a matrix without a copy. On NumPy its
+temporaries that never leave it (the columns, the input gradient's products) live in
+per-thread buffers reused from step to step (see ``_take``). The input and weight gradients
+are primitives with their own VJPs (an adjoint pair with ``conv2d``), so second derivatives
+work through them.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from typing import Any
+
+import numpy as np
+
+from mushin._backend import Array
+from mushin._check import is_int, shape_of
+from mushin._graph import Primitive
+from mushin._tensor import apply
+from mushin.errors import ShapeError
+from mushin.kernels import cuda
+from mushin.nn.functional.window import (
+    Pair,
+    check_image,
+    kernel_offsets,
+    output_size,
+    padded,
+    pair,
+)
+
+# --- workspaces -------------------------------------------------------------------------------
+
+# The big temporaries of a convolution that never leave it (the im2col columns, the input
+# gradient's spread rows and their product) are written into reused buffers on NumPy. Fresh
+# arrays of a few MB are freed when a training step ends, glibc hands their pages back to the
+# system, and the next step faults them in again; reusing the buffers saves about 8% of the
+# CNN benchmark's step. Each thread keeps, per purpose ("columns", "rows", "products") and
+# dtype, the latest buffer of at most _WORKSPACE_LIMIT bytes (a larger temporary is a fresh
+# array, as is a smaller one's replacement when a bigger one is needed): at most three
+# buffers per dtype, 96 MB in the worst case, held for as long as the thread lives. A buffer
+# is out of the cache while in use, so a nested or concurrent use never shares it. Device
+# arrays are always fresh: CuPy's memory pool already reuses device memory.
+_WORKSPACE_LIMIT = 32 * 1024 * 1024
+_workspaces = threading.local()
+
+
+def _take(xp: Any, purpose: str, shape: tuple[int, ...], dtype: Any) -> Array:
+    """An uninitialized array of ``shape``: a reused buffer on NumPy (give it back with
+    ``_give_back`` once it is dead), a fresh array elsewhere."""
+    if xp is not np:
+        return xp.empty(shape, dtype=dtype)
+    size = math.prod(shape)
+    cache: dict[tuple[str, Any], Array] | None = getattr(_workspaces, "cache", None)
+    if cache is None:
+        cache = _workspaces.cache = {}
+    buffer = cache.pop((purpose, np.dtype(dtype)), None)
+    if buffer is None or buffer.size < size:
+        buffer = np.empty(size, dtype=dtype)  # the smaller one, if any, is freed
+    return buffer[:size].reshape(shape)
+
+
+def _give_back(xp: Any, purpose: str, array: Array) -> None:
+    """Keep the buffer under ``array`` (from ``_take``, dead now) for the next ``_take``."""
+    if xp is not np:
+        return
+    buffer = array
+    while buffer.base is not None:
+        buffer = buffer.base
+    if buffer.nbytes <= _WORKSPACE_LIMIT:
+        _workspaces.cache[(purpose, array.dtype)] = buffer
+
+
+# --- im2col and col2im ------------------------------------------------------------------------
+
+def _im2col(xp: Any, x: Array, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair,
+            out_size: Pair) -> Array:
+    """The columns ``(C, kh, kw, B, Ho, Wo)``: what each kernel offset sees at each output.
+
+    A strided view of the padded input (each window is a set of strides, nothing is copied)
+    copied once into a contiguous workspace (``_take``: give it back once used). Channels
+    come first so that a group's columns reshape, without a copy, into one matrix
+    ``(C / groups * kh * kw, B * Ho * Wo)``: the whole batch is one matrix product.
+    """
+    batch, channels = x.shape[:2]
+    source = padded(xp, x, padding)
+    batch_step, channel_step, row_step, column_step = source.strides
+    windows = xp.lib.stride_tricks.as_strided(
+        source, shape=(channels, *kernel, batch, *out_size),
+        strides=(channel_step, dilation[0] * row_step, dilation[1] * column_step, batch_step,
+                 stride[0] * row_step, stride[1] * column_step))
+    columns = _take(xp, "columns", windows.shape, x.dtype)
+    columns[...] = windows
+    return columns
+
+
+def _col2im(xp: Any, columns: Array, input_shape: tuple[int, ...], kernel: Pair, stride: Pair,
+            padding: Pair, dilation: Pair) -> Array:
+    """The adjoint of ``_im2col``: each column summed back onto the pixel it came from.
+
+    Channel-major like the columns, ``(C, B, H, W)`` in memory, so that each kernel offset
+    adds one block without transposing it; the result is the ``(B, C, H, W)`` view of that.
+    On CuPy (float32, float64) one gathering kernel does it (``_col2im_cuda``).
+    """
+    if _col2im_gathers(xp, columns.dtype):
+        return _col2im_cuda(columns, input_shape, kernel, stride, padding, dilation)
+    batch, channels, height, width = input_shape
+    out_size = columns.shape[-2:]
+    result = xp.zeros((channels, batch, height + 2 * padding[0], width + 2 * padding[1]),
+                      dtype=columns.dtype)
+    for row, column, window in kernel_offsets(kernel, stride, dilation, out_size):
+        result[window] += columns[:, row, column]
+    return xp.swapaxes(result, 0, 1)[..., padding[0]:padding[0] + height,
+                                     padding[1]:padding[1] + width]
+
+
+def _col2im_gathers(xp: Any, dtype: Any) -> bool:
+    """Whether ``_col2im`` runs as the gathering CUDA kernel: on CuPy, for float32 and
+    float64."""
+    return cuda.enabled(xp) and np.dtype(dtype).char in "fd"
+
+
+_COL2IM = r"""
+// The adjoint of im2col, gathered: each pixel (b, c, y, x) of the (B, C, H, W) result sums
+// the columns (C, kh, kw, B, Ho, Wo) of every kernel offset and output position that read
+// it. One thread per pixel, no atomics: the sum's order is fixed.
+extern "C" __global__ void mushin_col2im(
+        const T* columns, T* image, long long batch, long long channels, long long height,
+        long long width, int kh, int kw, int out_h, int out_w, int stride_h, int stride_w,
+        int pad_h, int pad_w, int dil_h, int dil_w) {
+    long long total = batch * channels * height * width;
+    for (long long index = (long long)blockIdx.x * blockDim.x + threadIdx.x; index < total;
+         index += (long long)gridDim.x * blockDim.x) {
+        long long x = index % width, y = (index / width) % height;
+        long long c = (index / (width * height)) % channels;
+        long long b = index / (width * height * channels);
+        T sum = 0;
+        for (int i = 0; i < kh; ++i) {
+            long long row = y + pad_h - (long long)i * dil_h;
+            if (row < 0 || row % stride_h) continue;
+            row /= stride_h;
+            if (row >= out_h) continue;
+            for (int j = 0; j < kw; ++j) {
+                long long column = x + pad_w - (long long)j * dil_w;
+                if (column < 0 || column % stride_w) continue;
+                column /= stride_w;
+                if (column >= out_w) continue;
+                sum += columns[((((c * kh + i) * kw + j) * batch + b) * out_h + row) * out_w
+                               + column];
+            }
+        }
+        image[index] = sum;
+    }
+}
+"""
+
+
+def _col2im_cuda(columns: Array, input_shape: tuple[int, ...], kernel: Pair, stride: Pair,
+                 padding: Pair, dilation: Pair) -> Array:
+    """``_col2im`` in one CUDA kernel: the ``(B, C, H, W)`` image (contiguous) whose im2col
+    adjoint the columns ``(C, kh, kw, B, Ho, Wo)`` are, padding dropped."""
+    xp = cuda.xp_of(columns)
+    columns = xp.ascontiguousarray(columns)
+    batch, channels, height, width = input_shape
+    image = xp.empty(input_shape, dtype=columns.dtype)
+    total = batch * channels * height * width
+    if total:
+        # 256 threads a block, at most 65535 blocks: the kernel's grid-stride loop does the rest
+        blocks = min(-(-total // 256), 65535)
+        cuda.raw(xp, _COL2IM, "mushin_col2im", columns.dtype.name, "int64")(
+            (blocks,), (256,), (columns, image, *(xp.int64(v) for v in input_shape),
+                                *(xp.int32(v) for v in (*kernel, *columns.shape[-2:], *stride,
+                                                        *padding, *dilation))))
+    return image
+
+
+# --- the forward and the two gradients --------------------------------------------------------
+
+def _grouped(xp: Any, first: Array, second: Array, out: Array | None = None) -> Array:
+    """``first @ second`` over a leading group axis, into ``out`` if given; one plain 2-D
+    product for one group."""
+    if out is not None:
+        if first.shape[0] == 1:
+            xp.matmul(first[0], second[0], out=out[0])
+        else:
+            xp.matmul(first, second, out=out)
+        return out
+    if first.shape[0] == 1:
+        return (first[0] @ second[0])[None]
+    return xp.matmul(first, second)
+
+
+def _grad_rows(xp: Any, grad: Array, groups: int) -> Array:
+    """The output gradient ``(B, O, Ho, Wo)`` as ``(groups, O / groups, B * Ho * Wo)``: free
+    (a view) when it has the channel-major layout of ``conv2d``'s own output."""
+    out_channels = grad.shape[1]
+    return xp.swapaxes(grad, 0, 1).reshape(groups, out_channels // groups, -1)
+
+
+def _conv_forward(xp: Any, x: Array, weight: Array, bias: Array | None, stride: Pair,
+                  padding: Pair, dilation: Pair, groups: int) -> Array:
+    batch = x.shape[0]
+    out_channels = weight.shape[0]
+    kernel = (weight.shape[2], weight.shape[3])
+    out_size = output_size("conv2d", tuple(x.shape), kernel, stride, padding, dilation)
+    columns = _im2col(xp, x, kernel, stride, padding, dilation, out_size)
+    matrix = weight.reshape(groups, out_channels // groups, -1)
+    result = _grouped(xp, matrix, columns.reshape(groups, matrix.shape[2], -1))
+    _give_back(xp, "columns", columns)
+    if bias is not None:  # added in place to the product, a fresh array
+        rows = bias.reshape(groups, out_channels // groups, 1)
+        if rows.dtype == result.dtype:
+            result += rows
+        else:
+            result = result + rows
+    # The product is channel-major, (O, B, Ho, Wo) in memory. The result is its (B, O, Ho, Wo)
+    # view, not a transposed copy: element-wise operations after it keep that layout, and the
+    # backward passes read the gradient back as the (O, B * Ho * Wo) matrix without a copy.
+    return xp.swapaxes(result.reshape(out_channels, batch, *out_size), 0, 1)
+
+
+def _conv_input_grad_forward(xp: Any, grad: Array, weight: Array, input_shape: tuple[int, ...],
+                             stride: Pair, padding: Pair, dilation: Pair, groups: int) -> Array:
+    out_width = grad.shape[3]
+    if stride != (1, 1) or 2 * out_width < input_shape[3] + 2 * padding[1]:
+        return _input_grad_by_columns(xp, grad, weight, input_shape, stride, padding,
+                                      dilation, groups)
+    return _input_grad_by_spread_rows(xp, grad, weight, input_shape, padding, dilation, groups)
+
+
+def _conv_input_grad_cuda(xp: Any, grad: Array, weight: Array, input_shape: tuple[int, ...],
+                          stride: Pair, padding: Pair, dilation: Pair, groups: int) -> Any:
+    """Where col2im gathers (CuPy, float32 and float64): the columns whatever the stride,
+    summed back by one kernel launch rather than one addition per kernel offset."""
+    if not _col2im_gathers(xp, xp.result_type(weight.dtype, grad.dtype)):
+        return NotImplemented
+    return _input_grad_by_columns(xp, grad, weight, input_shape, stride, padding, dilation,
+                                  groups)
+
+
+def _input_grad_by_columns(xp: Any, grad: Array, weight: Array, input_shape: tuple[int, ...],
+                           stride: Pair, padding: Pair, dilation: Pair, groups: int) -> Array:
+    """The input gradient as the columns ``weight.T @ grad``, summed back by col2im."""
+    batch, channels = input_shape[:2]
+    out_channels, out_height, out_width = grad.shape[1:]
+    kernel = (weight.shape[2], weight.shape[3])
+    matrix = xp.swapaxes(weight.reshape(groups, out_channels // groups, -1), 1, 2)
+    product = _take(xp, "products", (groups, matrix.shape[1], batch * out_height * out_width),
+                    xp.result_type(weight.dtype, grad.dtype))
+    _grouped(xp, matrix, _grad_rows(xp, grad, groups), product)
+    columns = product.reshape(channels, *kernel, batch, out_height, out_width)
+    image = _col2im(xp, columns, input_shape, kernel, stride, padding, dilation)
+    _give_back(xp, "products", product)
+    return image
+
+
+def _input_grad_by_spread_rows(xp: Any, grad: Array, weight: Array,
+                               input_shape: tuple[int, ...], padding: Pair, dilation: Pair,
+                               groups: int) -> Array:
+    """The input gradient at stride 1, where the output is at least half the padded width.
+
+    The gradient spread over the padded input's full width Wp (zeros past the Wo outputs of
+    each row), so that each kernel offset's columns land on the input as one contiguous run
+    per channel and image, starting at i * Wp + j: kh * kw long additions instead of one short
+    one per output row each, for a product at most twice as wide.
+    """
+    batch, channels, height, width = input_shape
+    out_channels, out_height, out_width = grad.shape[1:]
+    kernel = (weight.shape[2], weight.shape[3])
+    matrix = xp.swapaxes(weight.reshape(groups, out_channels // groups, -1), 1, 2)
+    full_height, full_width = height + 2 * padding[0], width + 2 * padding[1]
+    rows = _take(xp, "rows", (out_channels, batch, out_height, full_width), grad.dtype)
+    rows[..., :out_width] = xp.swapaxes(grad, 0, 1)
+    rows[..., out_width:] = 0
+    product = _take(xp, "products", (groups, matrix.shape[1], batch * out_height * full_width),
+                    xp.result_type(weight.dtype, grad.dtype))
+    _grouped(xp, matrix, rows.reshape(groups, out_channels // groups, -1), product)
+    _give_back(xp, "rows", rows)
+    columns = product.reshape(channels, *kernel, batch, out_height * full_width)
+    # A spare row: the last offsets' runs end up to (kw - 1) * dilation past the image.
+    result = xp.zeros((channels, batch, (full_height + 1) * full_width), dtype=columns.dtype)
+    for row in range(kernel[0]):
+        for column in range(kernel[1]):
+            start = row * dilation[0] * full_width + column * dilation[1]
+            result[..., start:start + out_height * full_width] += columns[:, row, column]
+    _give_back(xp, "products", product)
+    image = result[..., :full_height * full_width].reshape(channels, batch, full_height,
+                                                           full_width)
+    return xp.swapaxes(image, 0, 1)[..., padding[0]:padding[0] + height,
+                                    padding[1]:padding[1] + width]
+
+
+def _conv_weight_grad_forward(xp: Any, x: Array, grad: Array, weight_shape: tuple[int, ...],
+                              stride: Pair, padding: Pair, dilation: Pair,
+                              groups: int) -> Array:
+    kernel = (weight_shape[2], weight_shape[3])
+    out_size = (grad.shape[2], grad.shape[3])
+    columns = _im2col(xp, x, kernel, stride, padding, dilation, out_size)
+    columns = columns.reshape(groups, -1, grad.shape[0] * out_size[0] * out_size[1])
+    # (C / groups * kh * kw, O / groups) per group, transposed at the end (it is small):
+    # OpenBLAS runs this orientation of the long, thin product faster.
+    product = _grouped(xp, columns, xp.swapaxes(_grad_rows(xp, grad, groups), 1, 2))
+    _give_back(xp, "columns", columns)
+    return xp.swapaxes(product, 1, 2).reshape(weight_shape)
+
+
+def _conv_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any, **geometry: Any) -> tuple[
+        Any, ...]:
+    x, weight, _ = inputs
+    grad_x = grad_weight = grad_bias = None
+    if parents[0] is not None:
+        grad_x = F.conv2d_input_grad(g, weight, input_shape=parents[0].shape, **geometry)
+    if parents[1] is not None:
+        grad_weight = F.conv2d_weight_grad(x, g, weight_shape=parents[1].shape, **geometry)
+    if parents[2] is not None:
+        grad_bias = F.sum(g, axis=(0, 2, 3), keepdims=False)
+    return grad_x, grad_weight, grad_bias
+
+
+def _conv_input_grad_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any,
+                         input_shape: tuple[int, ...], **geometry: Any) -> tuple[Any, ...]:
+    grad_output, weight = inputs
+    grad_grad = grad_weight = None
+    if parents[0] is not None:
+        grad_grad = F.conv2d(g, weight, None, **geometry)
+    if parents[1] is not None:
+        grad_weight = F.conv2d_weight_grad(g, grad_output, weight_shape=parents[1].shape,
+                                           **geometry)
+    return grad_grad, grad_weight
+
+
+def _conv_weight_grad_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any,
+                          weight_shape: tuple[int, ...], **geometry: Any) -> tuple[Any, ...]:
+    x, grad_output = inputs
+    grad_x = grad_grad = None
+    if parents[0] is not None:
+        grad_x = F.conv2d_input_grad(grad_output, g, input_shape=parents[0].shape, **geometry)
+    if parents[1] is not None:
+        grad_grad = F.conv2d(x, g, None, **geometry)
+    return grad_x, grad_grad
+
+
+CONV2D = Primitive("conv2d", _conv_forward, _conv_vjp)
+CONV2D_INPUT_GRAD = Primitive("conv2d_input_grad", _conv_input_grad_forward,
+                              _conv_input_grad_vjp, cuda_forward=_conv_input_grad_cuda)
+CONV2D_WEIGHT_GRAD = Primitive("conv2d_weight_grad", _conv_weight_grad_forward,
+                               _conv_weight_grad_vjp)
+
+
+def conv2d(x: Any, weight: Any, bias: Any = None, stride: int | Pair = 1,
+           padding: int | Pair = 0, dilation: int | Pair = 1, groups: int = 1) -> Any:
+    """The 2-D convolution (PyTorch's cross-correlation) of ``x`` ``(B, C, H, W)`` with
+    ``weight`` ``(O, C / groups, kh, kw)``, plus ``bias`` ``(O,)``: shape ``(B, O, Ho, Wo)``."""
+    x_shape, weight_shape = shape_of(x), shape_of(weight)
+    check_image("conv2d", x_shape)
+    if len(weight_shape) != 4:
+        raise ShapeError(f"conv2d: expected a weight of shape (O, C / groups, kh, kw), got "
+                         f"shape {weight_shape}")
+    if not is_int(groups) or groups < 1:
+        raise ValueError(f"conv2d: groups must be a positive int, got {groups!r}")
+    if weight_shape[0] % groups:
+        raise ValueError(f"conv2d: {weight_shape[0]} output channels are not divisible by "
+                         f"groups={groups}")
+    if x_shape[1] != weight_shape[1] * groups:
+        raise ShapeError(f"conv2d: the input of shape {x_shape} has {x_shape[1]} channels but "
+                         f"the weight of shape {weight_shape} with groups={groups} expects "
+                         f"{weight_shape[1] * groups}")
+    stride_pair = pair("conv2d", "stride", stride, 1)
+    padding_pair = pair("conv2d", "padding", padding, 0)
+    dilation_pair = pair("conv2d", "dilation", dilation, 1)
+    output_size("conv2d", x_shape, (weight_shape[2], weight_shape[3]), stride_pair,
+                padding_pair, dilation_pair)
+    geometry = {"stride": stride_pair, "padding": padding_pair, "dilation": dilation_pair,
+                "groups": groups}
+    if bias is not None and shape_of(bias) != (weight_shape[0],):
+        raise ShapeError(f"conv2d: expected a bias of shape ({weight_shape[0]},), got shape "
+                         f"{shape_of(bias)}")
+    return apply(CONV2D, x, weight, bias, **geometry)

@@ -1,0 +1,209 @@
+"""What the RNN, LSTM and GRU recurrences share: the layout, the helpers of their three forms,
+the run of one layer in one direction, and the stacking of layers and directions.
+
+How a layer runs, for each stacked layer and direction: the recurrence is one primitive
+(``rnn_layer``, ``lstm_layer``, ``gru_layer``) whose forward loops over time on the backend
+arrays (one matrix product and a few elementwise calls per step) and whose VJP is
+backpropagation through time. One primitive for the whole loop, rather than some 10
+operations per step, saves their per-node overhead and, above all, slicing each step out of
+a sequence-sized array: the gradient of such a slice is a sequence-sized array, once per
+step.
+
+All three share one layout (described in full in ``lstm.py``): *feature-major*, every
+per-step array ``(rows, B)``, and a *workspace* operand ``(T, rows, B)``, an uninitialised
+array whose block for a step starts with ``z_t = [h_(t-1); x_t; 1]``, what the step's matrix
+product multiplies by ``[W_hh | W_ih | b]``: the input projection and the bias ride along in
+the recurrent product, and every weight's gradient is one product over all the steps at the
+end. When a gradient can follow (a ``Variable`` among the operands, gradients enabled), each
+block goes on with what the backward step multiplies by, so that a backward step is a few
+elementwise calls and one product by ``W_hh.T``. Being an operand, the workspace is saved and
+released with the node's inputs, like any saved value. The GRU can't put its new gate's input
+projection in the per-step product (the reset gate multiplies the hidden one, bias included):
+that one is a batched product before the loop (see ``gru.py``).
+
+A backward with ``create_graph=True`` does not read the workspace: the VJP then recomputes
+what it needs from the inputs and the hidden states with recorded operations, so that second
+derivatives see how it depends on the inputs.
+
+Each cell's primitive takes the operands ``(x, *initial states, weight_ih, weight_hh, bias_ih,
+bias_hh, workspace)`` (the biases ``None`` without bias) and the parameters ``reverse``,
+``keep`` and the cell's own options; its output is ``(T, H, B)``, the hidden states in
+visiting order, followed by the LSTM's final cell state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from mushin._backend import Array, namespace_of
+from mushin._graph import Primitive, is_grad_enabled
+from mushin._tensor import Variable, _new_constant, apply
+from mushin.nn.functional.dropout import dropout
+from mushin.ops.shape import concat, matrix_transpose, stack, transpose
+
+Weights = tuple[Any, Any, Any, Any]
+"""``weight_ih, weight_hh, bias_ih, bias_hh`` of one layer and direction (biases may be
+``None``)."""
+
+# --- the array forms (forward and backpropagation through time) -------------------------------
+
+
+def dimensions(workspace: Any, weight_ih: Any, weight_hh: Any,
+               bias_ih: Any) -> tuple[int, int, int, int, int, Any]:
+    """``steps, batch, size, features, width, dtype`` of a layer: ``size`` is the hidden
+    size, ``width`` the rows of ``z = [h; x; 1]`` (no 1 without bias)."""
+    steps, _, batch = workspace.shape
+    size, features = weight_hh.shape[1], weight_ih.shape[1]
+    return steps, batch, size, features, size + features + (bias_ih is not None), \
+        workspace.dtype
+
+
+def fill_workspace(workspace: Any, x: Any, initial: Any, width: int, bias: bool,
+                   reverse: bool) -> None:
+    """Write the rows of every step's ``z_t = [h_(t-1); x_t; 1]`` known before the loop: the
+    1 (with a bias), every ``x_t`` in visiting order, and ``h_0``; each step writes the next
+    step's ``h``."""
+    size = initial.shape[1]
+    if bias:
+        workspace[:, width - 1] = 1
+    workspace[:, size:size + x.shape[2]] = (x[::-1] if reverse else x).transpose(0, 2, 1)
+    workspace[0, :size] = initial.T
+
+
+def quarter_rows(xp: Any, rows: int, sigmoid_rows: int, dtype: Any) -> Array:
+    """A ``(rows, 1)`` column of 1/4 over the first ``sigmoid_rows`` (the sigmoid gates, whose
+    gradients the backward computes times 4, as 1 - t^2 = 4 s (1 - s)) and 1 below."""
+    quarter = xp.ones((rows, 1), dtype=dtype)
+    quarter[:sigmoid_rows] = 0.25
+    return quarter
+
+
+def columns(xp: Any, blocks: Any) -> Any:
+    """The per-step blocks ``(T, rows, B)`` as one contiguous ``(rows, T * B)`` matrix: what
+    the products over all the steps at the end take."""
+    steps, rows, batch = blocks.shape
+    return xp.ascontiguousarray(blocks.transpose(1, 0, 2)).reshape(rows, steps * batch)
+
+
+def input_gradient(xp: Any, input_weights: Any, flat: Any, steps: int, batch: int,
+                   reverse: bool) -> Any:
+    """The gradient of ``x`` ``(T, B, F)`` from ``flat``, the gradients of the pre-activations
+    of every step as ``columns``, and the ``(rows, F)`` input weights they met."""
+    features = input_weights.shape[1]
+    grad_columns = xp.matmul(input_weights.T, flat).reshape(features, steps, batch)
+    return (grad_columns[:, ::-1] if reverse else grad_columns).transpose(1, 2, 0)
+
+
+# --- the recorded form (create_graph=True; F is the tensor function set) ----------------------
+
+
+def step_order(steps: int, reverse: bool) -> range:
+    """The time steps in the order the recurrence visits them."""
+    return range(steps - 1, -1, -1) if reverse else range(steps)
+
+
+def join(F: Any, parts: list[Any], axis: int) -> Any:
+    """``parts`` concatenated along the non-negative ``axis``."""
+    return F.concat(*parts, axis=axis, sizes=tuple(part.shape[axis] for part in parts))
+
+
+def stack_steps(F: Any, parts: list[Any]) -> Any:
+    """Equally shaped ``parts`` stacked along a new first axis."""
+    return join(F, [F.reshape(part, shape=(1, *part.shape)) for part in parts], 0)
+
+
+def sigmoid(F: Any, value: Any) -> Any:
+    """The logistic function, in the form the forward computes it."""
+    return 0.5 * F.tanh(0.5 * value) + 0.5
+
+
+def hidden_states(F: Any, output: Any, count: int) -> list[Any]:
+    """The first ``count`` hidden states of the primitive's ``output``, each ``(B, H)``."""
+    return [F.matrix_transpose(output[position]) for position in range(count)]
+
+
+def incoming(F: Any, grad: Any, position: int, carry: Any) -> Any:
+    """The gradient of the hidden state at ``position`` (visiting order), ``(B, H)``: the
+    output's plus ``carry``, what the later steps sent back (``None`` for the last)."""
+    grad_hidden = F.matrix_transpose(grad[position])
+    return grad_hidden if carry is None else grad_hidden + carry
+
+
+def accumulate(totals: list[Any], terms: Sequence[Any]) -> list[Any]:
+    """``totals`` plus ``terms``, term by term (``terms`` themselves at the first step)."""
+    return list(terms) if not totals else [
+        total + term for total, term in zip(totals, terms, strict=True)]
+
+
+# --- the primitive and its runs -------------------------------------------------------------
+
+
+def layer_primitive(name: str, forward: Callable[..., Any],
+                    array_vjp: Callable[..., tuple[Any, ...]],
+                    graph_vjp: Callable[..., tuple[Any, ...]]) -> Primitive:
+    """The primitive of one layer in one direction: ``forward`` the loop over time, its VJP
+    ``array_vjp(xp, grad, inputs, parents, reverse)`` (backpropagation through time from the
+    workspace) or, when the backward is recorded, ``graph_vjp(F, grad, inputs, output,
+    parents, reverse, **options)`` (the cell's options, such as the RNN's nonlinearity)."""
+
+    def vjp(F: Any, grad: Any, inputs: Any, output: Any, parents: Any, reverse: bool,
+            keep: bool, **options: Any) -> tuple[Any, ...]:
+        # ``keep`` only told the forward to fill the workspace, which a VJP always has
+        if F.graph_mode:
+            return graph_vjp(F, grad, inputs, output, parents, reverse=reverse, **options)
+        return array_vjp(F.xp, grad, inputs, parents, reverse)
+
+    return Primitive(name, forward, vjp, saves="both")
+
+
+def run_layer(layer: Primitive, kept_rows: int, x: Any, initial: Sequence[Any],
+              weights: Weights, reverse: bool, **options: Any) -> tuple[Any, list[Any]]:
+    """One layer in one direction over the time-major ``x`` ``(T, B, F)`` from the
+    ``initial`` states ``(B, H)``: the hidden state of every step ``(T, B, H)`` and the final
+    states ``(B, H)``. ``kept_rows`` is the cell's per-step workspace rows after ``z``, in
+    units of H, when a gradient is to come."""
+    operands = (x, *initial, *weights)
+    keep = is_grad_enabled() and any(isinstance(operand, Variable) for operand in operands)
+    steps, batch, features = x.shape
+    size = weights[1].shape[1]
+    rows = size + features + (weights[2] is not None) + (kept_rows * size if keep else 0)
+    dtype = np.result_type(x.dtype, weights[0].dtype)
+    workspace = _new_constant(namespace_of(x.data()).empty((steps, rows, batch), dtype=dtype))
+    result = apply(layer, *operands, workspace, reverse=reverse, keep=keep, **options)
+    # (T, H, B) in visiting order, then (LSTM) the final cell state
+    if reverse:
+        visited = result[steps - 1::-1]
+    else:
+        visited = result if result.shape[0] == steps else result[:steps]
+    finals = range(steps - 1, result.shape[0])  # the last hidden state, then the cell state
+    return transpose(visited, (0, 2, 1)), [matrix_transpose(result[index]) for index in finals]
+
+
+def run_layers(layer: Primitive, kept_rows: int, x: Any, initial: Sequence[Sequence[Any]],
+               weights: Sequence[Weights], bidirectional: bool, dropout_rate: float,
+               training: bool, **options: Any) -> tuple[Any, list[Any]]:
+    """Stacked layers, each in one or two directions, over the time-major ``x`` ``(T, B,
+    F)``: the last layer's output ``(T, B, directions * H)`` and the final states, each
+    ``(layers * directions, B, H)``. ``initial`` and ``weights`` hold, for every layer and
+    direction in PyTorch's order, its initial states ``(B, H)`` and its weights. Dropout of
+    rate ``dropout_rate`` applies to the output of every layer but the last while
+    ``training``."""
+    directions = 2 if bidirectional else 1
+    count = len(weights) // directions
+    finals: list[list[Any]] = [[] for _ in initial[0]]
+    for layer_index in range(count):
+        outputs: list[Any] = []
+        for direction in range(directions):
+            index = layer_index * directions + direction
+            hidden, states = run_layer(layer, kept_rows, x, initial[index], weights[index],
+                                       reverse=direction == 1, **options)
+            outputs.append(hidden)
+            for found, state in zip(finals, states, strict=True):
+                found.append(state)
+        x = outputs[0] if len(outputs) == 1 else concat(outputs, axis=2)
+        if layer_index < count - 1:
+            x = dropout(x, dropout_rate, training=training)
+    return x, [stack(found, axis=0) for found in finals]

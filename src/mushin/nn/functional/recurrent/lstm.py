@@ -1,0 +1,215 @@
+"""The LSTM's recurrence: its loop over time, its backpropagation through time and its
+recorded (second-order) VJP, and ``lstm``, the stacked layers.
+
+One primitive for a whole layer in one direction, input projection included, laid out
+*feature-major*: every per-step array is ``(rows, B)``, states ``(H, B)`` and gates ``(4H,
+B)``. A step's matrix product is then ``weights @ state`` with the long side first, which
+BLAS runs markedly faster at these sizes than ``state @ weights.T`` (OpenBLAS, hidden 128,
+batch 32: 19 against 25 microseconds forward, 22 against 30 backward). Everything a step
+touches is one contiguous block of the workspace: strided per-step slices of sequence-sized
+arrays cost several times more (cache and TLB misses).
+
+The workspace ``(T, rows, B)`` holds, for every step in the order the steps are visited
+(reversed for the reverse direction), ``z_t = [h_(t-1); x_t; 1]``: what the step multiplies,
+by ``weights = [W_hh | W_ih | b_ih + b_hh]``. So the input projection and the bias ride along
+in the recurrent product (no sequence-sized projection, no pass to add a bias), and the
+gradient of all three weights is one product over every step, ``gate_grads @ z.T``. When a
+gradient can follow (``keep``), the rest of a step's rows are what its backward step
+multiplies by: the gate pre-activations' derivatives by dc_t (i, f, g) or dh_t (o), that of
+c_t by dh_t, and the forget gate. Each backward step is then a handful of calls, and the
+workspace holds no more than the backward reads (the gates and cell states live in one small
+array the steps reuse).
+
+Inside, the gates run in the order (i, f, o, g), so that the three sigmoid gates are one
+block, with their weight rows halved: ``sigmoid(p) = tanh(p / 2) / 2 + 1/2``, so one ``tanh``
+call activates all four gates. The gradients are put back into PyTorch's order (i, f, g, o).
+
+The output is ``(T + 1, H, B)``: the hidden state after each step in visiting order, then the
+final cell state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from mushin.nn.functional.recurrent import _driver as driver
+
+_KEPT_ROWS = 6  # per-step workspace rows after z, in units of H, with a gradient to come
+
+
+def _order(xp: Any, rows: Any, size: int) -> Any:
+    """The four gate row blocks of ``rows`` swapped between PyTorch's order (i, f, g, o) and
+    the internal one (i, f, o, g), either way (a new array)."""
+    return xp.concatenate([rows[:2 * size], rows[3 * size:], rows[2 * size:3 * size]], axis=0)
+
+
+def _forward(xp: Any, x: Any, initial_hidden: Any, initial_cell: Any, weight_ih: Any,
+             weight_hh: Any, bias_ih: Any, bias_hh: Any, workspace: Any, reverse: bool,
+             keep: bool) -> Any:
+    """One direction of one layer over the time-major ``x`` ``(T, B, F)``: ``(T + 1, H,
+    B)``, the hidden states in visiting order and the final cell state."""
+    steps, batch, size, features, width, dtype = driver.dimensions(
+        workspace, weight_ih, weight_hh, bias_ih)
+    weights = xp.empty((4 * size, width), dtype=dtype)
+    weights[:, :size] = _order(xp, weight_hh, size)
+    weights[:, size:size + features] = _order(xp, weight_ih, size)
+    if bias_ih is not None:
+        weights[:, -1] = _order(xp, bias_ih + bias_hh, size)
+    weights[:3 * size] *= 0.5
+    driver.fill_workspace(workspace, x, initial_hidden, width, bias_ih is not None, reverse)
+    # one scratch array, reused by every step: the gates (i, f, o, g), then the cell state
+    scratch = xp.empty((5 * size, batch), dtype=dtype)
+    gates, sigmoids = scratch[:4 * size], scratch[:3 * size]
+    input_gate, forget_gate = scratch[:size], scratch[size:2 * size]
+    output_gate, cell_gate = scratch[2 * size:3 * size], scratch[3 * size:4 * size]
+    cell = scratch[4 * size:]
+    cell[...] = initial_cell.T
+    tanh_cell = xp.empty((size, batch), dtype=dtype)
+    product = xp.empty((size, batch), dtype=dtype)
+    output = xp.empty((steps + 1, size, batch), dtype=dtype)
+    for step in range(steps):
+        block = workspace[step]
+        xp.matmul(weights, block[:width], out=gates)
+        xp.tanh(gates, out=gates)
+        factors = block[width:width + 4 * size]  # (empty without keep)
+        if keep:
+            xp.multiply(gates, gates, out=factors)
+            xp.subtract(1, factors, out=factors)
+        sigmoids *= 0.5
+        sigmoids += 0.5
+        if keep:  # the cell gate and c_(t-1) lie side by side, as do i and f's factors
+            factors[:2 * size].reshape(2, size, batch)[...] *= scratch[3 * size:].reshape(
+                2, size, batch)
+            factors[3 * size:] *= input_gate
+        cell *= forget_gate
+        cell += xp.multiply(input_gate, cell_gate, out=product)
+        xp.tanh(cell, out=tanh_cell)
+        hidden = output[step]
+        xp.multiply(output_gate, tanh_cell, out=hidden)
+        if step + 1 < steps:
+            workspace[step + 1, :size] = hidden
+        if keep:
+            factors[2 * size:3 * size] *= tanh_cell
+            # o (1 - tanh(c)^2) = o - h tanh(c)
+            xp.subtract(output_gate, xp.multiply(hidden, tanh_cell, out=product),
+                        out=block[width + 4 * size:width + 5 * size])
+            block[width + 5 * size:] = forget_gate
+    output[-1] = cell
+    return output
+
+
+def _array_vjp(xp: Any, grad: Any, inputs: Any, parents: Any, reverse: bool) -> tuple[Any, ...]:
+    """Backpropagation through time on the arrays, from what the forward kept."""
+    _, _, _, weight_ih, weight_hh, bias_ih, _, workspace = inputs
+    steps, batch, size, features, width, dtype = driver.dimensions(
+        workspace, weight_ih, weight_hh, bias_ih)
+    # the products below give each sigmoid gate's gradient times 4 (1 - t^2 = 4 s (1 - s)):
+    # the factor 1/4 goes into the weights they meet
+    quarter = driver.quarter_rows(xp, 4 * size, 3 * size, dtype)
+    recurrent_t = xp.ascontiguousarray(
+        (_order(xp, weight_hh, size).astype(dtype, copy=False) * quarter).T)
+    gate_grads = xp.empty((steps, 4 * size, batch), dtype=dtype)
+    carry_hidden = None
+    carry_cell = grad[-1]
+    for step in range(steps - 1, -1, -1):
+        block = workspace[step]
+        grad_hidden = grad[step] if carry_hidden is None else grad[step] + carry_hidden
+        grad_cell = grad_hidden * block[width + 4 * size:width + 5 * size]
+        grad_cell += carry_cell
+        factors = block[width:width + 4 * size]
+        step_grads = gate_grads[step]
+        xp.multiply(factors[:2 * size].reshape(2, size, batch), grad_cell,
+                    out=step_grads[:2 * size].reshape(2, size, batch))
+        xp.multiply(factors[2 * size:3 * size], grad_hidden, out=step_grads[2 * size:3 * size])
+        xp.multiply(factors[3 * size:], grad_cell, out=step_grads[3 * size:])
+        grad_cell *= block[width + 5 * size:]
+        carry_cell = grad_cell
+        if step or parents[1] is not None:
+            carry_hidden = xp.matmul(recurrent_t, step_grads)
+    grad_x = grad_ih = grad_hh = grad_bias = None
+    want_weights = any(parents[index] is not None for index in (3, 4, 5, 6))
+    if parents[0] is not None or want_weights:
+        flat = driver.columns(xp, gate_grads)
+        if want_weights:
+            rows = driver.columns(xp, workspace[:, :width])
+            grad_weights = _order(xp, xp.matmul(flat, rows.T) * quarter, size)
+            grad_hh = grad_weights[:, :size]
+            grad_ih = grad_weights[:, size:size + features]
+            if bias_ih is not None:
+                grad_bias = grad_weights[:, -1]
+        if parents[0] is not None:
+            input_weights = _order(xp, weight_ih, size).astype(dtype, copy=False) * quarter
+            grad_x = driver.input_gradient(xp, input_weights, flat, steps, batch, reverse)
+    grad_h0 = None if parents[1] is None or carry_hidden is None else carry_hidden.T
+    grad_c0 = carry_cell.T if parents[2] is not None else None
+    return grad_x, grad_h0, grad_c0, grad_ih, grad_hh, grad_bias, grad_bias, None
+
+
+def _graph_vjp(F: Any, grad: Any, inputs: Any, output: Any, parents: Any,
+               reverse: bool) -> tuple[Any, ...]:
+    """The same gradients with recorded operations (``create_graph=True``): the gates are
+    recomputed from the inputs and the hidden states, so that second derivatives see how
+    everything depends on the inputs."""
+    x, initial_hidden, initial_cell, weight_ih, weight_hh, bias_ih, bias_hh, _ = inputs
+    steps = x.shape[0]
+    size = weight_hh.shape[1]
+    order = driver.step_order(steps, reverse)
+    weight_ih_t = F.matrix_transpose(weight_ih)
+    weight_hh_t = F.matrix_transpose(weight_hh)
+    previous = [initial_hidden, *driver.hidden_states(F, output, steps - 1)]
+    saved: list[tuple[Any, ...]] = []
+    cell = initial_cell
+    for position, step in enumerate(order):
+        pre_activation = x[step] @ weight_ih_t + previous[position] @ weight_hh_t
+        if bias_ih is not None:
+            pre_activation = pre_activation + (bias_ih + bias_hh)
+        input_gate, forget_gate, output_gate = (
+            driver.sigmoid(F, pre_activation[:, gate * size:(gate + 1) * size])
+            for gate in (0, 1, 3))
+        cell_gate = F.tanh(pre_activation[:, 2 * size:3 * size])
+        new_cell = forget_gate * cell + input_gate * cell_gate
+        saved.append((input_gate, forget_gate, cell_gate, output_gate, cell, F.tanh(new_cell)))
+        cell = new_cell
+    carry_hidden = None
+    carry_cell = F.matrix_transpose(grad[steps])
+    grad_x: list[Any] = [None] * steps
+    totals: list[Any] = []
+    for position in range(steps - 1, -1, -1):
+        step = order[position]
+        input_gate, forget_gate, cell_gate, output_gate, previous_cell, tanh_cell = \
+            saved[position]
+        grad_hidden = driver.incoming(F, grad, position, carry_hidden)
+        grad_cell = grad_hidden * (output_gate * (1 - tanh_cell * tanh_cell)) + carry_cell
+        gate_grads = driver.join(F, [
+            grad_cell * cell_gate * (input_gate * (1 - input_gate)),
+            grad_cell * previous_cell * (forget_gate * (1 - forget_gate)),
+            grad_cell * input_gate * (1 - cell_gate * cell_gate),
+            grad_hidden * tanh_cell * (output_gate * (1 - output_gate))], 1)
+        carry_cell = grad_cell * forget_gate
+        carry_hidden = gate_grads @ weight_hh
+        grad_x[step] = gate_grads @ weight_ih
+        transposed = F.matrix_transpose(gate_grads)
+        totals = driver.accumulate(totals, [transposed @ x[step],
+                                            transposed @ previous[position],
+                                            F.sum(gate_grads, axis=0, keepdims=False)])
+    grad_ih, grad_hh, grad_bias = totals
+    if bias_ih is None:
+        grad_bias = None
+    return (driver.stack_steps(F, grad_x) if parents[0] is not None else None, carry_hidden,
+            carry_cell, grad_ih, grad_hh, grad_bias, grad_bias, None)
+
+
+LSTM_LAYER = driver.layer_primitive("lstm_layer", _forward, _array_vjp, _graph_vjp)
+
+
+def lstm(x: Any, initial: Sequence[Sequence[Any]], weights: Sequence[driver.Weights], *,
+         bidirectional: bool = False, dropout: float = 0.0,
+         training: bool = True) -> tuple[Any, list[Any]]:
+    """Stacked LSTM layers over the time-major ``x`` ``(T, B, F)``: the last layer's output
+    ``(T, B, directions * H)`` and ``[h_n, c_n]``, the final hidden and cell states, each
+    ``(layers * directions, B, H)``. ``initial`` and ``weights`` hold, for every layer and
+    direction in PyTorch's order, ``[h_0, c_0]`` (each ``(B, H)``) and ``(weight_ih,
+    weight_hh, bias_ih, bias_hh)`` (biases ``None`` without bias)."""
+    return driver.run_layers(LSTM_LAYER, _KEPT_ROWS, x, initial, weights, bidirectional,
+                             dropout, training)

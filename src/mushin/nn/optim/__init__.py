@@ -1,0 +1,22 @@
+"""Optimizers: update parameters in place from their gradients, with PyTorch's update rules.
+
+``SGD``, ``Adam``, ``AdamW``, ``RMSprop`` and ``Adagrad`` share the :class:`Optimizer` base
+(``optimizer.py``: parameter groups, option checks, state dicts); each optimizer's file holds
+its portable update and its CUDA kernel side by side. ``mu.nn.optimizers`` re-exports them.
+
+``step()`` writes into each parameter's array with the array module's in-place operations
+(NumPy or CuPy: the parameter's own namespace), in the parameter's dtype, and in the steady
+state allocates no arrays: every arithmetic step writes (``out=`` or an in-place operator) into
+a state buffer or into the optimizer's shared scratch arrays. It only ever *reads* a gradient:
+the engine may share one gradient array between several tensors, so a gradient that must
+change (L2 weight decay) is written into scratch. On float32 and float64 CuPy arrays an update
+is one fused CUDA kernel instead (docs/devices.md).
+"""
+
+from mushin.nn.optim.adagrad import Adagrad
+from mushin.nn.optim.adam import Adam, AdamW
+from mushin.nn.optim.optimizer import Optimizer
+from mushin.nn.optim.rmsprop import RMSprop
+from mushin.nn.optim.sgd import SGD
+
+__all__ = ["Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "SGD"]

@@ -1,0 +1,137 @@
+"""Adam and AdamW: their options, their portable in-place update and their CUDA kernel, side by
+side (AdamW is Adam with the weight decay decoupled from the gradient)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from mushin._backend import Array, namespace_of
+from mushin.kernels import cuda
+from mushin.nn.optim._inplace import (
+    ADD_WEIGHT_DECAY_CUDA,
+    add_weight_decay,
+    count_step,
+    pieces,
+    state_buffer,
+)
+from mushin.nn.optim.optimizer import Optimizer
+
+if TYPE_CHECKING:
+    from mushin.nn.module import Parameter
+
+
+class _AdamStep(NamedTuple):
+    """What both forms of one Adam update take."""
+
+    exp_avg: Array
+    exp_avg_sq: Array
+    largest: Array | None
+    """AMSGrad's running maximum of ``exp_avg_sq``; None without AMSGrad."""
+    step_size: float
+    """``-lr / (1 - beta1 ** step)``."""
+    beta1: float
+    beta2: float
+    correction2: float
+    """``sqrt(1 - beta2 ** step)``."""
+    eps: float
+    shrink: float
+    """``1 - lr * weight_decay`` for AdamW, which scales the parameter first; else 1."""
+    decay: float
+    """The L2 weight decay added to the gradient: Adam's ``weight_decay``, 0 for AdamW."""
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba), optionally AMSGrad, with L2 weight decay added to the gradient:
+    PyTorch's ``torch.optim.Adam``."""
+
+    _core_state = ("step", "exp_avg", "exp_avg_sq")
+    _optional_state = ("max_exp_avg_sq",)
+    _decoupled_weight_decay = False
+
+    def __init__(self, params: Iterable[Parameter | dict[str, Any]],
+                 lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False) -> None:
+        """``betas`` are the decay rates of the first and second moment averages."""
+        super().__init__(params, {"lr": lr, "betas": betas, "eps": eps,
+                                  "weight_decay": weight_decay, "amsgrad": amsgrad})
+
+    def _step_terms(self, param: Array, state: dict[str, Any],
+                    group: dict[str, Any]) -> _AdamStep:
+        lr, weight_decay = group["lr"], group["weight_decay"]
+        beta1, beta2 = group["betas"]
+        step = count_step(state)
+        decoupled = self._decoupled_weight_decay
+        return _AdamStep(
+            exp_avg=state_buffer(state, "exp_avg", param),
+            exp_avg_sq=state_buffer(state, "exp_avg_sq", param),
+            largest=state_buffer(state, "max_exp_avg_sq", param) if group["amsgrad"] else None,
+            step_size=-lr / (1.0 - beta1 ** step), beta1=beta1, beta2=beta2,
+            correction2=math.sqrt(1.0 - beta2 ** step), eps=group["eps"],
+            shrink=1.0 - lr * weight_decay if decoupled else 1.0,
+            decay=0.0 if decoupled else weight_decay)
+
+    def _portable_update(self, param: Array, grad: Array, terms: _AdamStep) -> None:
+        # In place throughout, as SGD: state buffers and scratch, sliced by pieces.
+        xp = namespace_of(param)
+        exp_avg, exp_avg_sq, largest, step_size, beta1, beta2, correction2, eps, shrink, decay = (
+            terms)
+        decayed = self._scratch(param, 1) if decay else None
+        for p, g, m, v, top, scratch, d in pieces(param, grad, exp_avg, exp_avg_sq, largest,
+                                                   self._scratch(param), decayed):
+            if shrink != 1.0:
+                p *= shrink
+            if d is not None:
+                g = add_weight_decay(g, p, decay, out=d)
+            xp.subtract(g, m, out=scratch)
+            scratch *= 1.0 - beta1  # exp_avg moves (1 - beta1) of the way toward grad
+            m += scratch
+            xp.multiply(g, 1.0 - beta2, out=scratch)
+            scratch *= g
+            v *= beta2
+            v += scratch
+            if top is not None:
+                xp.maximum(top, v, out=top)
+                v = top
+            xp.sqrt(v, out=scratch)
+            scratch /= correction2
+            scratch += eps
+            xp.divide(m, scratch, out=scratch)
+            scratch *= step_size
+            p += scratch
+
+    def _cuda_update(self, param: Array, grad: Array, terms: _AdamStep) -> None:
+        xp = cuda.xp_of(param)
+        amsgrad = terms.largest is not None
+        body = """
+        if (shrink != (T)1) p = p * shrink;
+        """ + ADD_WEIGHT_DECAY_CUDA + """
+        m = m + (d - m) * one_minus_beta1;
+        v = v * beta2 + d * one_minus_beta2 * d;
+        """ + ("top = (v > top || v != v) ? v : top; T w = top;" if amsgrad else "T w = v;") + """
+        T denominator = sqrt(w) / correction2 + eps;
+        p = p + m / denominator * step_size;"""
+        kernel = cuda.elementwise(
+            xp, "T g, T step_size, T one_minus_beta1, T beta2, T one_minus_beta2, "
+            "T correction2, T eps, T shrink, T decay",
+            "T p, T m, T v" + (", T top" if amsgrad else ""), body,
+            "mushin_amsgrad" if amsgrad else "mushin_adam")
+        outputs = [param, terms.exp_avg, terms.exp_avg_sq] + (
+            [terms.largest] if terms.largest is not None else [])
+        kernel(grad, *(cuda.scalar(param, value) for value in (
+            terms.step_size, 1.0 - terms.beta1, terms.beta2, 1.0 - terms.beta2,
+            terms.correction2, terms.eps, terms.shrink, terms.decay)), *outputs)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter): each step first shrinks the
+    parameters by ``lr * weight_decay``. PyTorch's ``torch.optim.AdamW``."""
+
+    _decoupled_weight_decay = True
+
+    def __init__(self, params: Iterable[Parameter | dict[str, Any]],
+                 lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False) -> None:
+        """As :class:`Adam`, with ``weight_decay`` decoupled (and 0.01 by default)."""
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
