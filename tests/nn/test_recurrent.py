@@ -163,6 +163,31 @@ def test_second_derivatives_match_pytorch(kind: str, config: dict[str, Any]) -> 
                                    atol=1e-10, err_msg=name)
 
 
+@pytest.mark.parametrize("kind", LAYERS)
+def test_second_derivatives_through_the_parameter_gradients(kind: str) -> None:
+    """A loss of the weights' and biases' own gradients (a gradient penalty on them), against
+    torch.autograd: the recorded backward of every parameter, biases included."""
+    torch = pytest.importorskip("torch")
+    ours, theirs = _torch_pair(kind, {"num_layers": 2})
+    x = np.random.default_rng(5).standard_normal((BATCH, STEPS, INPUT))
+    ours_loss = (ours(mu.variable(x))[0] ** 2).sum()
+    theirs_loss = (theirs(torch.tensor(x))[0] ** 2).sum()
+    theirs_parameters = list(theirs.parameters())
+    theirs_grads = torch.autograd.grad(theirs_loss, theirs_parameters, create_graph=True)
+    sum((grad ** 2).sum() for grad in theirs_grads).backward()
+    ours_loss.backward(create_graph=True)
+    ours_grads = [parameter.grad() for parameter in ours.parameters()]
+    for parameter in ours.parameters():
+        parameter.reset()
+    penalty = ours_grads[0].sum() * 0.0
+    for grad in ours_grads:
+        penalty = penalty + (grad ** 2).sum()
+    penalty.backward()
+    for (name, mine), other in zip(ours.named_parameters(), theirs_parameters, strict=True):
+        np.testing.assert_allclose(mine.grad().numpy(), other.grad.numpy(), rtol=1e-8,
+                                   atol=1e-10, err_msg=name)
+
+
 # --- finite differences --------------------------------------------------------------------------
 
 

@@ -189,8 +189,8 @@ def _graph_vjp(F: Any, grad: Any, inputs: Any, output: Any, parents: Any,
         grad_x[step] = input_grads @ weight_ih
         totals = driver.accumulate(totals, [F.matrix_transpose(input_grads) @ x[step],
                                             F.matrix_transpose(hidden_grads) @ previous[position],
-                                            F.sum(input_grads, axis=0, keepdims=False),
-                                            F.sum(hidden_grads, axis=0, keepdims=False)])
+                                            F.sum(input_grads, axis=(0,), keepdims=False),
+                                            F.sum(hidden_grads, axis=(0,), keepdims=False)])
     grad_ih, grad_hh, grad_bias_ih, grad_bias_hh = totals
     if bias_ih is None:
         grad_bias_ih = grad_bias_hh = None

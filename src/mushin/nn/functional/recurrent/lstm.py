@@ -192,7 +192,7 @@ def _graph_vjp(F: Any, grad: Any, inputs: Any, output: Any, parents: Any,
         transposed = F.matrix_transpose(gate_grads)
         totals = driver.accumulate(totals, [transposed @ x[step],
                                             transposed @ previous[position],
-                                            F.sum(gate_grads, axis=0, keepdims=False)])
+                                            F.sum(gate_grads, axis=(0,), keepdims=False)])
     grad_ih, grad_hh, grad_bias = totals
     if bias_ih is None:
         grad_bias = None

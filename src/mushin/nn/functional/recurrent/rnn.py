@@ -105,7 +105,7 @@ def _graph_vjp(F: Any, grad: Any, inputs: Any, output: Any, parents: Any, revers
         transposed = F.matrix_transpose(grad_pre)
         totals = driver.accumulate(totals, [transposed @ x[step],
                                             transposed @ previous[position],
-                                            F.sum(grad_pre, axis=0, keepdims=False)])
+                                            F.sum(grad_pre, axis=(0,), keepdims=False)])
     grad_ih, grad_hh, grad_bias = totals
     if bias_ih is None:
         grad_bias = None
