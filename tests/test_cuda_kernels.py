@@ -194,6 +194,24 @@ def test_tanh_gradient(dtype: str) -> None:
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_atan_gradient(dtype: str) -> None:
+    x = _values(dtype)
+    g = np.random.default_rng(4).standard_normal(x.shape).astype(dtype)
+    atan = elementwise_ops.ATAN
+    expected = atan.vjp(array_ops(x), g, (x,), None, (None,))[0]
+    np.testing.assert_allclose(expected, g / (1 + x.astype("float64") ** 2),
+                               rtol=1e-6 if dtype == "float32" else 1e-12)
+    assert atan.cuda_vjp is not None
+    found = atan.cuda_vjp(_FUSED, emulated(g), (emulated(x),), None, (None,))[0]
+    assert type(found) is EmulatedArray  # the kernel ran
+    _close(found, expected, dtype)
+    # float16 keeps the portable path: the CUDA rule declines it.
+    half = x.astype("float16")
+    assert atan.cuda_vjp(_FUSED, emulated(half), (emulated(half),), None, (None,)) is (
+        NotImplemented)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("take_log", [False, True], ids=["softmax", "logsoftmax"])
 @pytest.mark.parametrize("shape", [(7, 33), (2, 3, 300), (4, 1)])
 def test_softmax_rows(dtype: str, take_log: bool, shape: tuple[int, ...]) -> None:

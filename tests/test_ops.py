@@ -149,6 +149,7 @@ UNARY: list[tuple[str, Callable[..., Any], Callable[..., Any], ArrayStrategy,
     ("sin", mu.sin, np.sin, any_values, None),
     ("cos", mu.cos, np.cos, any_values, None),
     ("tanh", mu.tanh, np.tanh, any_values, None),
+    ("atan", mu.atan, np.arctan, any_values, None),
 ]
 
 

@@ -111,6 +111,9 @@ if TYPE_CHECKING:
         @same_type_method
         def astype(self, dtype: Any) -> Any: ...
 
+        @same_type_method
+        def atan(self) -> Any: ...
+
         @broadcast_method
         def broadcast_to(self, shape: Any) -> Any: ...
 

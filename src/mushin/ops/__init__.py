@@ -15,6 +15,7 @@ from mushin.ops import elementwise, linalg, reduce, shape
 abs = typed.unary_function(elementwise.abs)
 add = typed.binary_function(elementwise.add)
 astype = typed.same_type_function(elementwise.astype)
+atan = typed.unary_function(elementwise.atan)
 broadcast_to = typed.broadcast_function(shape.broadcast_to)
 clip = typed.clip_function(elementwise.clip)
 concat = typed.join_function(shape.concat)
@@ -48,8 +49,8 @@ var = typed.variance_function(reduce.var)
 where = typed.where_function(elementwise.where)
 
 __all__ = [
-    "abs", "add", "astype", "broadcast_to", "clip", "concat", "cos", "div", "exp", "expand_dims",
-    "flatten", "log", "logsumexp", "matmul", "max", "maximum", "mean", "min", "minimum", "mm",
-    "mul", "neg", "pow", "reshape", "sin", "sqrt", "squeeze", "stack", "sub", "sum", "tanh",
-    "transpose", "var", "where",
+    "abs", "add", "astype", "atan", "broadcast_to", "clip", "concat", "cos", "div", "exp",
+    "expand_dims", "flatten", "log", "logsumexp", "matmul", "max", "maximum", "mean", "min",
+    "minimum", "mm", "mul", "neg", "pow", "reshape", "sin", "sqrt", "squeeze", "stack", "sub",
+    "sum", "tanh", "transpose", "var", "where",
 ]

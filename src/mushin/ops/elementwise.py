@@ -92,6 +92,20 @@ COS = Primitive("cos", lambda xp, x: xp.cos(x),
                 lambda F, g, inputs, out, parents: (-g * F.sin(inputs[0]),))
 
 
+def _atan_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any) -> tuple[Any]:
+    x = inputs[0]
+    return (g / (1 + x * x),)
+
+
+def _atan_vjp_cuda(F: Any, g: Any, inputs: Any, out: Any, parents: Any) -> Any:
+    x = inputs[0]
+    if not cuda.fusable(g, x):
+        return NotImplemented
+    return (cuda.pointwise("mushin_atan_grad", "out = g / ((T)1 + x * x);", "g x", g, x),)
+
+
+ATAN = Primitive("atan", lambda xp, x: xp.arctan(x), _atan_vjp, cuda_vjp=_atan_vjp_cuda)
+
 
 def _tanh_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any) -> tuple[Any]:
     return (g * (1 - out * out),)
@@ -265,6 +279,13 @@ def sin(x: Any) -> Any:
 def cos(x: Any) -> Any:
     """The cosine."""
     return apply(COS, x)
+
+
+@exported("unary_function")
+@method("atan", typing="same_type_method")
+def atan(x: Any) -> Any:
+    """The arctangent, in radians in (-pi/2, pi/2)."""
+    return apply(ATAN, x)
 
 
 @exported("unary_function")

@@ -43,6 +43,11 @@ def case_backward_of_a_constant_loss() -> None:
     mu.sum(c * c).backward()  # E: a loss computed from Constants only
 
 
+def case_backward_of_a_constant_arctangent() -> None:
+    _, c = tensors()
+    c.atan().backward()  # E: atan of a Constant is a Constant
+
+
 def case_grad_of_a_constant_product() -> None:
     _, c = tensors()
     (c @ c.T).grad()  # E: Constant @ Constant is a Constant

@@ -98,6 +98,8 @@ def elementwise_and_reductions() -> None:
     assert_type(mu.exp(x), mu.Variable[B, N])
     assert_type(mu.log(c * c + 1.0), mu.Constant[B, N])
     assert_type(x.tanh().sin().cos(), mu.Variable[B, N])
+    assert_type(mu.atan(c), mu.Constant[B, N])
+    assert_type(x.atan(), mu.Variable[B, N])
     assert_type(mu.sqrt(mu.abs(c)), mu.Constant[B, N])
     assert_type(x.clip(0.0, 1.0), mu.Variable[B, N])
     assert_type(mu.clip(c, hi=1.0), mu.Constant[B, N])
