@@ -8,9 +8,9 @@ checks whose messages say more than "must be an int".
 
 from __future__ import annotations
 
+import inspect
 import numbers
-import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from types import FrameType
 from typing import Any, TypeGuard, cast
 
@@ -62,7 +62,8 @@ def shape_of(value: Any) -> tuple[int, ...]:
 def public_caller() -> str:
     """The public mushin function that called (maybe through private helpers) the function
     calling this one: the operation an operand error should name. Only errors pay for it."""
-    frame: FrameType | None = sys._getframe(2)
+    here = inspect.currentframe()
+    frame: FrameType | None = here.f_back.f_back if here and here.f_back else None
     while frame is not None:
         name = frame.f_code.co_name
         if not name.startswith(("_", "<")) and str(frame.f_globals.get("__name__")).startswith(
@@ -117,3 +118,15 @@ def check_shape_argument(name: str, shape: Any, allow_minus_one: bool = False) -
         if size < 0 and not (allow_minus_one and size == -1):
             raise ValueError(f"{name}: sizes must not be negative, got {sizes!r}")
     return sizes
+
+
+def as_sequence(value: object) -> list[Any] | None:
+    """The items of ``value`` if it is a list or a tuple, else ``None``."""
+    if isinstance(value, list | tuple):
+        return list(cast("Sequence[Any]", value))
+    return None
+
+
+def as_mapping(value: object) -> Mapping[Any, Any] | None:
+    """``value`` if it is a mapping, else ``None``."""
+    return cast("Mapping[object, Any]", value) if isinstance(value, Mapping) else None

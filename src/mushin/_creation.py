@@ -22,7 +22,7 @@ from mushin import _backend
 from mushin._backend import Backend
 from mushin._check import check_shape_argument, number
 from mushin._random import generator
-from mushin._tensor import Constant, Variable, _new_variable
+from mushin._tensor import Constant, Variable, new_variable
 
 if TYPE_CHECKING:
     from numpy.typing import DTypeLike
@@ -50,7 +50,7 @@ def fill(shape: Any, value: float, *, dtype: DTypeLike | None = None,
          device: str | None = None) -> Variable:
     """A leaf whose every element is ``value``."""
     size, kind, where = _target(shape, dtype, device, "fill")
-    return _new_variable(where.xp.full(size, number("fill", "value", value), dtype=kind))
+    return new_variable(where.xp.full(size, number("fill", "value", value), dtype=kind))
 
 
 @overload
@@ -67,7 +67,7 @@ def zeros(shape: Any, *, dtype: DTypeLike | None = None,
           device: str | None = None) -> Variable:
     """A leaf of zeros."""
     size, kind, where = _target(shape, dtype, device, "zeros")
-    return _new_variable(where.xp.zeros(size, dtype=kind))
+    return new_variable(where.xp.zeros(size, dtype=kind))
 
 
 @overload
@@ -84,7 +84,7 @@ def ones(shape: Any, *, dtype: DTypeLike | None = None,
          device: str | None = None) -> Variable:
     """A leaf of ones."""
     size, kind, where = _target(shape, dtype, device, "ones")
-    return _new_variable(where.xp.ones(size, dtype=kind))
+    return new_variable(where.xp.ones(size, dtype=kind))
 
 
 @overload
@@ -105,7 +105,7 @@ def eye(shape: Any, value: float = 1.0, *, dtype: DTypeLike | None = None,
         raise ValueError(f"eye: the shape needs at least 2 axes, got {size}")
     matrix = where.xp.eye(size[-2], size[-1], dtype=kind) * kind.type(
         number("eye", "value", value))
-    return _new_variable(where.xp.ascontiguousarray(where.xp.broadcast_to(matrix, size)))
+    return new_variable(where.xp.ascontiguousarray(where.xp.broadcast_to(matrix, size)))
 
 
 @overload
@@ -123,7 +123,7 @@ def randn(shape: Any, *, dtype: DTypeLike | None = None,
     """A leaf drawn from the standard normal distribution."""
     size, kind, where = _target(shape, dtype, device, "randn")
     draw = generator(where).standard_normal(size, dtype=kind if kind.itemsize >= 4 else None)
-    return _new_variable(draw.astype(kind, copy=False))
+    return new_variable(draw.astype(kind, copy=False))
 
 
 @overload
@@ -141,7 +141,7 @@ def randu(shape: Any, *, dtype: DTypeLike | None = None,
     """A leaf drawn uniformly from [0, 1)."""
     size, kind, where = _target(shape, dtype, device, "randu")
     draw = generator(where).random(size, dtype=kind if kind.itemsize >= 4 else None)
-    return _new_variable(draw.astype(kind, copy=False))
+    return new_variable(draw.astype(kind, copy=False))
 
 
 @overload
@@ -164,7 +164,7 @@ def custom(values: Sequence[float], shape: Any, *, dtype: DTypeLike | None = Non
     if flat.size != math.prod(size):
         raise ValueError(f"custom: {flat.size} values cannot fill shape {size} "
                          f"({math.prod(size)} elements)")
-    return _new_variable(where.asarray(flat.reshape(size)))
+    return new_variable(where.asarray(flat.reshape(size)))
 
 
 def variable(values: Any, *, dtype: DTypeLike | None = None,

@@ -10,6 +10,9 @@ The classes are generic over their shape (``Variable[L[32], L[784]]``) for stati
 at run time the type parameters are ignored and shapes are checked by the operations.
 """
 
+# pyright: reportPrivateUsage=false
+# (This module defines the tensors' slots and the helpers that build and read them; every
+# other module goes through those helpers and the public methods.)
 from __future__ import annotations
 
 import functools
@@ -184,7 +187,7 @@ class Variable(Tensor[*Shape]):
 
     def __init__(self, data: Any, *, dtype: Any = None, device: str | None = None) -> None:
         """A new leaf from array-like ``data`` (always a floating dtype)."""
-        array = _to_array(data, dtype, device, floating=True)
+        array = to_array(data, dtype, device, floating=True)
         _init_variable(self, array, None)
 
     def _accumulate(self, grad: Any) -> None:
@@ -237,9 +240,9 @@ class Variable(Tensor[*Shape]):
         """The accumulated gradient, of this tensor's shape (zeros before any backward)."""
         grad = self._grad
         if grad is None:
-            grad = _new_variable(_backend.namespace_of(self._data).zeros_like(self._data))
+            grad = new_variable(_backend.namespace_of(self._data).zeros_like(self._data))
         elif not isinstance(grad, Variable):
-            grad = _new_variable(grad._data if isinstance(grad, Tensor) else grad)
+            grad = new_variable(grad._data if isinstance(grad, Tensor) else grad)
             # The returned Variable shares the array, so it is no longer this Variable's
             # alone: a later gradient makes a new sum rather than changing what it holds.
             self._summed = None
@@ -257,16 +260,16 @@ class Variable(Tensor[*Shape]):
 
     def freeze(self) -> Constant[*Shape]:
         """A ``Constant`` holding the same values (shared, not copied)."""
-        return cast("Constant[*Shape]", _new_constant(self._data))
+        return cast("Constant[*Shape]", new_constant(self._data))
 
     def detach(self) -> Variable[*Shape]:
         """A new leaf ``Variable`` holding the same values, cut from the graph."""
-        return cast("Variable[*Shape]", _new_variable(self._data))
+        return cast("Variable[*Shape]", new_variable(self._data))
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Variable[*Shape]:
         """A new leaf with a copy of the values and of the gradient (``copy.deepcopy`` of a
         model gives independent parameters, as for target networks)."""
-        copied = cast("Variable[*Shape]", _new_variable(self._data.copy()))
+        copied = cast("Variable[*Shape]", new_variable(self._data.copy()))
         grad = self._grad
         if grad is not None:
             copied._grad = (grad._data if isinstance(grad, Tensor) else grad).copy()
@@ -286,7 +289,7 @@ class Constant(Tensor[*Shape]):
 
     def __init__(self, data: Any, *, dtype: Any = None, device: str | None = None) -> None:
         """A constant from array-like ``data`` (integer and bool data are kept)."""
-        self._data = _to_array(data, dtype, device, floating=False)
+        self._data = to_array(data, dtype, device, floating=False)
         if device is not None and self._data.__class__ is not np.ndarray:
             bounds = host_range(data)
             if bounds is not None and self._data.dtype.kind in "iu":
@@ -297,7 +300,7 @@ class Constant(Tensor[*Shape]):
         data = self._data
         if data.dtype.kind not in "fc":
             data = data.astype(_backend.DEFAULT_DTYPE)
-        return cast("Variable[*Shape]", _new_variable(data))
+        return cast("Variable[*Shape]", new_variable(data))
 
     if not TYPE_CHECKING:
 
@@ -384,7 +387,9 @@ def _init_variable(variable: Variable, data: Array, node: Node | None) -> None:
     variable._node = node
 
 
-def _new_variable(data: Array, node: Node | None = None) -> Variable:
+def new_variable(data: Array, node: Node | None = None) -> Variable:
+    """A ``Variable`` holding the backend array ``data`` (not copied): a new leaf, or the
+    tensor of ``node``."""
     variable: Variable = object.__new__(Variable)
     _init_variable(variable, data, node)
     return variable
@@ -412,13 +417,37 @@ def value_range(tensor: Any) -> tuple[int, int] | None:
     return recorded if recorded is not None else host_range(tensor)
 
 
-def _new_constant(data: Array) -> Constant:
+def stored_grad(variable: Variable) -> Any:
+    """The gradient ``variable`` holds, as it is: None, a backend array, or a ``Variable``
+    after a recorded backward (``grad()`` wraps it, and hands it out for good)."""
+    return variable._grad
+
+
+def replace_grad(variable: Variable, grad: Any) -> None:
+    """Set the gradient ``variable`` holds (None clears it); ``grad`` may be shared."""
+    variable._replace_grad(grad)
+
+
+def replace_array(tensor: Tensor, array: Array) -> None:
+    """Make ``array`` the values of ``tensor`` (a module moved to another device keeps its
+    parameter objects)."""
+    tensor._data = array
+
+
+def record_range(constant: Constant, bounds: tuple[int, int]) -> None:
+    """Record the (smallest, largest) value of ``constant``'s integer data, read on the host
+    before it moved to a device (see ``value_range``)."""
+    constant._range = bounds
+
+
+def new_constant(data: Array) -> Constant:
+    """A ``Constant`` holding the backend array ``data`` (not copied)."""
     constant: Constant = object.__new__(Constant)
     constant._data = data
     return constant
 
 
-def _to_array(data: Any, dtype: Any, device: str | None, floating: bool) -> Array:
+def to_array(data: Any, dtype: Any, device: str | None, floating: bool) -> Array:
     """A backend array from array-like ``data`` (see ``mu.variable`` for the dtype rules)."""
     if isinstance(data, Tensor):
         data = data._data
@@ -543,7 +572,7 @@ def apply(prim: Primitive, *operands: Any, **params: Any) -> Any:
         constant._data = output
         return constant
     if not state.grad_enabled or prim.vjp is None:
-        return _new_variable(output)
+        return new_variable(output)
     node = Node(prim, tuple(parents), tuple(arrays) if prim.save_inputs else None,
                 output if prim.save_output else None, params, output.shape, output.dtype)
     variable: Variable = object.__new__(Variable)
@@ -565,7 +594,7 @@ def wrap(value: Any, node: Node | None) -> Any:
     if node is None:
         if value is None or isinstance(value, int | float | bool | Tensor):
             return value  # pyright: ignore[reportUnknownVariableType] (isinstance on Any)
-        return _new_constant(value)
+        return new_constant(value)
     variable: Variable = object.__new__(Variable)
     variable._data = value
     variable._grad = None
@@ -627,7 +656,7 @@ def graph_ops() -> SimpleNamespace:
 
         def zeros_like(value: Any) -> Any:
             data = unwrap(value)
-            return _new_constant(_backend.namespace_of(data).zeros_like(data))
+            return new_constant(_backend.namespace_of(data).zeros_like(data))
 
         found = _graph_cache[len(PRIMITIVES)] = SimpleNamespace(
             graph_mode=True, xp=None, wrap=wrap, unwrap=unwrap, zeros_like=zeros_like,

@@ -19,7 +19,7 @@ from mushin import _backend
 from mushin._backend import CPU, Array
 from mushin._check import is_int
 from mushin._random import generator
-from mushin._tensor import Constant, Tensor, _new_constant, _to_array, host_range
+from mushin._tensor import Constant, Tensor, host_range, new_constant, record_range, to_array
 
 
 def shard_ranges(length: int, batch_size: int, rank: int, world_size: int,
@@ -111,7 +111,7 @@ class DataLoader:
                 raise TypeError(f"DataLoader: {key} must be True or False, got {flag!r}")
         self.device = None if device is None else _backend.backend(device).device
         self.arrays: tuple[Array, ...] = tuple(
-            _to_array(array, None, None, floating=False) for array in entries)
+            to_array(array, None, None, floating=False) for array in entries)
         for position, array in enumerate(self.arrays):
             if array.ndim == 0:
                 raise ValueError(f"DataLoader: array {position} is a scalar; every array "
@@ -160,9 +160,9 @@ class DataLoader:
                 rows = array[start:stop] if device_order is None else (
                     array[device_order[start:stop]])
                 if self.device is not None:
-                    rows = _to_array(rows, None, self.device, floating=False)
-                constant = _new_constant(rows)
+                    rows = to_array(rows, None, self.device, floating=False)
+                constant = new_constant(rows)
                 if bounds is not None:
-                    constant._range = bounds
+                    record_range(constant, bounds)
                 batch.append(constant)
             yield tuple(batch)

@@ -32,7 +32,7 @@ import numpy as np
 
 from mushin._atomic import write_bytes
 from mushin._backend import backend_of
-from mushin._tensor import Constant, Tensor, _new_constant
+from mushin._tensor import Constant, Tensor, new_constant
 
 _HEADER_LIMIT = 100_000_000
 """The largest header accepted, in bytes (the safetensors library's own limit)."""
@@ -205,4 +205,4 @@ def load(path: str | os.PathLike[str]) -> dict[str, Constant[*tuple[Any, ...]]]:
         arrays: dict[str, np.ndarray[Any, Any]] = api.load(payload)
     except error_type as error:  # the library's own checks: holes, overlaps...
         raise ValueError(f"{where} is not a valid safetensors file: {error}") from None
-    return {name: _new_constant(array) for name, array in arrays.items()}
+    return {name: new_constant(array) for name, array in arrays.items()}

@@ -8,7 +8,9 @@ from typing import Any
 import numpy as np
 
 from mushin._graph import no_grad
-from mushin._tensor import Constant, Tensor, Variable, _new_variable
+from mushin._tensor import Constant, Tensor, Variable, new_variable
+
+__all__ = ["gradcheck"]
 
 
 def _as_input(value: Any) -> Tensor:
@@ -18,7 +20,7 @@ def _as_input(value: Any) -> Tensor:
     data = value.numpy() if isinstance(value, Tensor) else np.asarray(value)
     if data.dtype.kind not in "fc":
         return Constant(data)
-    return _new_variable(np.array(data, dtype=np.float64))
+    return new_variable(np.array(data, dtype=np.float64))
 
 
 def _projected(f: Callable[..., Any], inputs: list[Any], seed: np.ndarray[Any, Any]) -> float:
@@ -49,7 +51,7 @@ def gradcheck(f: Callable[..., Variable], *inputs: Any, eps: float = 1e-6, atol:
             continue
         analytic = leaf.grad().numpy().astype(np.float64)
         numeric = np.zeros_like(analytic)
-        values = leaf._data
+        values = leaf.data()
         for index in np.ndindex(*values.shape):
             original = values[index]
             values[index] = original + eps

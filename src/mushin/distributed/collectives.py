@@ -34,7 +34,7 @@ def _tensor_array(tensor: Any, operation: str, numeric: bool) -> Array:
     if not isinstance(tensor, Tensor):
         raise TypeError(f"mu.distributed.{operation} expects a mu.Tensor, got "
                         f"{type(tensor).__name__}")
-    array = tensor._data
+    array = tensor.data()
     if numeric and array.dtype.kind not in "iuf":
         raise TypeError(f"mu.distributed.{operation} needs a numeric tensor, got dtype "
                         f"{array.dtype}")

@@ -138,7 +138,7 @@ class DataParallel(Module):
     def _broadcast_state(self, world: World, buckets: list[Bucket]) -> None:
         """Copy rank 0's parameters and buffers into every rank's, in place."""
         pending = [world.start_broadcast(
-            bucket.pack([tensor._data for _, tensor, _, _ in bucket.slots]), 0)
+            bucket.pack([tensor.data() for _, tensor, _, _ in bucket.slots]), 0)
             for bucket in buckets]
         world.finish(pending, "DataParallel()")
         if world.rank == 0:

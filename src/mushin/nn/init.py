@@ -64,7 +64,7 @@ def _fan(tensor: Tensor[*tuple[Any, ...]], mode: str) -> int:
 def _array_of(tensor: Tensor[*tuple[Any, ...]]) -> Any:
     if not isinstance(tensor, Tensor):
         raise TypeError(f"expected a mushin tensor, got {type(tensor).__name__}")
-    return tensor._data
+    return tensor.data()
 
 
 def _fill(tensor: TensorT, draw: str, first: float, second: float) -> TensorT:

@@ -18,7 +18,16 @@ from typing import Any, NamedTuple, Protocol, TypeGuard, TypeVar, overload
 import numpy as np
 
 from mushin import _backend
-from mushin._tensor import Constant, Tensor, Variable, _new_constant, _new_variable
+from mushin._tensor import (
+    Constant,
+    Tensor,
+    Variable,
+    new_constant,
+    new_variable,
+    replace_array,
+    replace_grad,
+    stored_grad,
+)
 
 Parameter = Variable[*tuple[Any, ...]]
 """A parameter: a ``Variable`` of any shape."""
@@ -132,7 +141,7 @@ class Module:
         if _is_parameter(value):
             return value.freeze()
         if hasattr(value, "shape") and hasattr(value, "dtype"):
-            return _new_constant(value)
+            return new_constant(value)
         raise TypeError(f"buffer {name!r} must be a Constant or an array, got "
                         f"{type(value).__name__}")
 
@@ -255,8 +264,8 @@ class Module:
         buffer, on the device it lives on; later training does not change it."""
         state: dict[str, Buffer] = {}
         for name, tensor in self._state_items():
-            data = tensor._data
-            state[name] = _new_constant(data.copy())
+            data = tensor.data()
+            state[name] = new_constant(data.copy())
         return state
 
     def load_state_dict(self, state: Any, strict: bool = True) -> LoadResult:
@@ -304,7 +313,7 @@ class Module:
             raise ValueError(f"load_state_dict into {type(self).__name__}: "
                              + ", ".join(problems))
         for target, array in converted:
-            data = target._data
+            data = target.data()
             data[...] = _backend.backend_of(data).asarray(array, dtype=data.dtype)
         return LoadResult(missing, unexpected)
 
@@ -313,14 +322,14 @@ class Module:
         ``Variable`` objects stay the parameters); returns this module."""
         target = _backend.backend(device)
         for parameter in self.parameters():
-            parameter._data = target.asarray(parameter._data)
-            grad = parameter._grad
+            replace_array(parameter, target.asarray(parameter.data()))
+            grad = stored_grad(parameter)
             if isinstance(grad, Tensor):
-                parameter._replace_grad(_new_variable(target.asarray(grad._data)))
+                replace_grad(parameter, new_variable(target.asarray(grad.data())))
             elif grad is not None:
-                parameter._replace_grad(target.asarray(grad))
+                replace_grad(parameter, target.asarray(grad))
         for buffer in self.buffers():
-            buffer._data = target.asarray(buffer._data)
+            replace_array(buffer, target.asarray(buffer.data()))
         return self
 
     @property
@@ -358,7 +367,7 @@ def check_options(dtype: Any, device: str | None) -> None:
 def _host_or_device_array(value: Any, name: str) -> Any:
     """A state dict value as an array (a tensor's own array, or a NumPy array)."""
     if isinstance(value, Tensor):
-        return value._data
+        return value.data()
     if hasattr(value, "shape") and hasattr(value, "dtype"):
         return value
     try:

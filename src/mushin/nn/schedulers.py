@@ -20,7 +20,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from typing import Any
 
-from mushin.nn.optim.optimizer import Optimizer, _mapping, _sequence
+from mushin._check import as_mapping, as_sequence
+from mushin.nn.optim.optimizer import Optimizer
 
 
 def _positive_int(owner: str, key: str, value: object) -> int:
@@ -92,14 +93,14 @@ class LRScheduler(ABC):
         """Restore a ``state_dict()``; every entry is checked before anything changes."""
         name = f"{type(self).__name__}.load_state_dict"
         expected = {"last_epoch", "base_lrs", "last_lr", *self._settings}
-        given = _mapping(state_dict)
+        given = as_mapping(state_dict)
         if given is None or set(given) != expected:
             found = sorted(map(str, given)) if given is not None else type(state_dict).__name__
             raise ValueError(f"{name}: expected the keys {sorted(expected)}, got {found}")
         groups = len(self.optimizer.param_groups)
         lists: dict[str, list[float]] = {}
         for key in ("base_lrs", "last_lr"):
-            values = _sequence(given[key])
+            values = as_sequence(given[key])
             if values is None or len(values) != groups:
                 raise ValueError(f"{name}: {key} must list one learning rate for each of the "
                                  f"{groups} parameter group(s), got {given[key]!r}")

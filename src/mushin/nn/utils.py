@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from mushin._backend import Array, backend_of, namespace_of
-from mushin._tensor import Tensor, Variable
+from mushin._tensor import Tensor, Variable, unwrap
 
 _EPSILON = 1e-6
 """Added to the total norm before dividing, as PyTorch does, so a zero norm is harmless."""
@@ -73,7 +73,7 @@ def clip_grad_norm(params: Iterable[Variable[*tuple[Any, ...]]] | Variable[*tupl
     by_device: dict[str, list[Array]] = {}
     for param in with_grads:
         grad = param._grad
-        array = grad._data if isinstance(grad, Tensor) else grad
+        array = unwrap(grad)
         by_device.setdefault(backend_of(array).device, []).append(
             _array_norm(array, norm_type))
     # One reduction and one host transfer per device, not one per parameter.

@@ -13,7 +13,7 @@ from typing import Any
 from mushin._backend import Array
 from mushin._check import broadcast_shape, shape_of
 from mushin._graph import Primitive
-from mushin._tensor import Constant, Tensor, apply, exported, method
+from mushin._tensor import Constant, Tensor, apply, exported, method, unwrap
 from mushin.errors import ShapeError
 from mushin.kernels import cuda
 
@@ -312,8 +312,7 @@ def minimum(a: Any, b: Any) -> Any:
 @exported("where_function")
 def where(condition: Any, a: Any, b: Any) -> Any:
     """``a`` where ``condition`` holds, else ``b`` (the condition is never differentiated)."""
-    if isinstance(condition, Tensor):
-        condition = condition._data
+    condition = unwrap(condition)
     if condition is None or a is None or b is None:
         # NumPy would make an array of Python objects out of a None.
         raise TypeError("where: the condition, x and y must be tensors, arrays or numbers, "
@@ -350,16 +349,14 @@ def astype(x: Any, dtype: Any) -> Any:
 def compare(name: str, a: Any, b: Any) -> Constant[*tuple[Any, ...]]:
     """An elementwise comparison (``less``, ``equal``...) or logical operation (``logical_and``,
     ``logical_or``, ``logical_xor``) as a ``Constant`` mask: never differentiated."""
-    first = a._data if isinstance(a, Tensor) else a
-    second = b._data if isinstance(b, Tensor) else b
-    result: Constant[*tuple[Any, ...]] = apply(_COMPARISONS[name], first, second)
+    result: Constant[*tuple[Any, ...]] = apply(_COMPARISONS[name], unwrap(a), unwrap(b))
     return result
 
 
 @method("__invert__", typing=None)
 def logical_not(x: Any) -> Constant[*tuple[Any, ...]]:
     """``~x`` on a bool mask, as a ``Constant``."""
-    result: Constant[*tuple[Any, ...]] = apply(LOGICAL_NOT, x._data if isinstance(x, Tensor) else x)
+    result: Constant[*tuple[Any, ...]] = apply(LOGICAL_NOT, unwrap(x))
     return result
 
 

@@ -15,7 +15,7 @@ from mushin import _backend
 from mushin._backend import Array
 from mushin._check import check_shape_argument, normalize_axis, shape_of
 from mushin._graph import Primitive
-from mushin._tensor import Constant, Tensor, apply, exported, host_range, method, unwrap
+from mushin._tensor import Constant, apply, exported, host_range, method, unwrap
 from mushin.errors import ShapeError
 
 RESHAPE = Primitive("reshape", lambda xp, x, shape: xp.reshape(x, shape),
@@ -247,8 +247,7 @@ def stack(tensors: Any, axis: int = 0) -> Any:
 
 
 def _index_item(item: Any) -> Any:
-    if isinstance(item, Tensor):
-        item = item._data
+    item = unwrap(item)
     if isinstance(item, list):
         return _backend.CPU.asarray(item)
     if isinstance(item, float):
@@ -289,7 +288,7 @@ def getitem(x: Any, index: Any) -> Any:
     """``x[index]`` with ints, slices, None, ``...`` and integer or bool arrays."""
     indices = cast("Sequence[Any]", index) if isinstance(index, tuple) else (index,)
     items = tuple(_index_item(item) for item in indices)
-    data = x._data if isinstance(x, Tensor) else x
+    data = unwrap(x)
     if builtins.any(_is_mask(item) for item in items):
         _check_masks(shape_of(x), items)
     converted: list[Any] = []

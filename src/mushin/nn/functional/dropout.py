@@ -12,7 +12,7 @@ from mushin import _backend
 from mushin import _typing as typed
 from mushin._check import probability
 from mushin._random import generator
-from mushin._tensor import Tensor
+from mushin._tensor import unwrap
 from mushin.ops.elementwise import mul
 
 
@@ -23,7 +23,7 @@ def dropout(x: Any, p: float = 0.5, training: bool = True) -> Any:
     p = probability("dropout", "p", p)
     if not training or p == 0:
         return x
-    data = x._data if isinstance(x, Tensor) else x
+    data = unwrap(x)
     backend = _backend.backend_of(data)
     if p == 1:
         return mul(x, backend.xp.zeros(data.shape, dtype=data.dtype))

@@ -14,7 +14,7 @@ from mushin import _backend
 from mushin._backend import Array
 from mushin._check import shape_of
 from mushin._graph import Primitive
-from mushin._tensor import Tensor, apply, value_range
+from mushin._tensor import apply, unwrap, value_range
 from mushin.errors import ShapeError
 
 
@@ -84,7 +84,7 @@ EMBEDDING = Primitive("embedding", lambda xp, indices, weight, padding_idx: weig
 def embedding(indices: Any, weight: Any, padding_idx: int | None = None) -> Any:
     """The rows of ``weight`` ``(num_embeddings, dim)`` picked by the integer ``indices``
     (any shape): shape ``(*indices.shape, dim)``. The row ``padding_idx`` gets no gradient."""
-    index_data = indices._data if isinstance(indices, Tensor) else indices
+    index_data = unwrap(indices)
     weight_shape = shape_of(weight)
     if len(weight_shape) != 2:
         raise ShapeError(f"embedding: expected a weight of shape (num_embeddings, dim), got "
@@ -93,7 +93,7 @@ def embedding(indices: Any, weight: Any, padding_idx: int | None = None) -> Any:
     # Their range is read on the host where they come from there (value_range), else from
     # the device.
     bounds = value_range(indices)
-    index_data = _backend.backend_of(weight._data if isinstance(weight, Tensor) else weight
+    index_data = _backend.backend_of(unwrap(weight)
                                      ).asarray(index_data)
     if index_data.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be integers, got dtype {index_data.dtype}")

@@ -24,7 +24,7 @@ from mushin import _typing as typed
 from mushin._backend import Array, accumulator
 from mushin._check import is_number, shape_of
 from mushin._graph import Primitive
-from mushin._tensor import Constant, Tensor, Variable, apply, value_range
+from mushin._tensor import Constant, Tensor, Variable, apply, unwrap, value_range
 from mushin.errors import ShapeError
 from mushin.kernels import cuda
 from mushin.kernels.cuda import BLOCK
@@ -45,7 +45,7 @@ def _check_reduction(name: str, reduction: str, allowed: tuple[str, ...] = _REDU
 
 
 def _data(value: Any) -> Any:
-    return value._data if isinstance(value, Tensor) else value
+    return unwrap(value)
 
 
 def _target(name: str, x: Any, target: Any) -> Any:

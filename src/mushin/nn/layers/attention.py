@@ -16,7 +16,7 @@ from typing import Any, cast
 from mushin._backend import backend_of, parse_dtype
 from mushin._check import is_int, probability
 from mushin._creation import zeros
-from mushin._tensor import Tensor, Variable, _new_constant
+from mushin._tensor import Tensor, Variable, new_constant
 from mushin.errors import ShapeError
 from mushin.nn import init
 from mushin.nn.functional.activation import softmax
@@ -204,7 +204,7 @@ def _additive(name: str, mask: Any, like: Any) -> Tensor[*tuple[Any, ...]]:
     if data.dtype.kind == "b":
         data = device.asarray(data)
         xp = device.xp
-        return _new_constant(xp.where(data, xp.asarray(-math.inf, dtype=like.dtype),
+        return new_constant(xp.where(data, xp.asarray(-math.inf, dtype=like.dtype),
                                       xp.asarray(0, dtype=like.dtype)))
     if data.dtype.kind != "f":
         raise TypeError(f"MultiHeadAttention: {name} must be a bool or floating mask, got "
@@ -214,10 +214,10 @@ def _additive(name: str, mask: Any, like: Any) -> Tensor[*tuple[Any, ...]]:
         # keep the narrowed shape parameters unknown
         kept: Tensor[*tuple[Any, ...]] = cast(Any, mask)
         return kept
-    return _new_constant(device.asarray(data, dtype=parse_dtype(like.dtype)))
+    return new_constant(device.asarray(data, dtype=parse_dtype(like.dtype)))
 
 
 def _causal_mask(target_length: int, source_length: int, like: Any) -> Any:
     """``True`` above the diagonal: query ``i`` may not attend to keys after ``i``."""
     xp = backend_of(like.data()).xp
-    return _new_constant(xp.triu(xp.ones((target_length, source_length), dtype=bool), k=1))
+    return new_constant(xp.triu(xp.ones((target_length, source_length), dtype=bool), k=1))

@@ -39,7 +39,7 @@ class Embedding(Module):
         self.weight = zeros((num_embeddings, embedding_dim), dtype=dtype, device=device)
         init.normal(self.weight)
         if padding_idx is not None:
-            self.weight._data[padding_idx] = 0
+            self.weight.data()[padding_idx] = 0
 
     def forward(self, indices: Any) -> Any:
         """The rows of ``weight`` for ``indices`` (any shape): ``(*indices.shape, dim)``."""

@@ -114,7 +114,8 @@ class _BatchNorm(Module):
         if (self.running_mean is None or self.running_var is None
                 or self.num_batches_tracked is None):
             return None
-        return self.running_mean._data, self.running_var._data, self.num_batches_tracked._data
+        return (self.running_mean.data(), self.running_var.data(),
+                self.num_batches_tracked.data())
 
     def _update_running_stats(self, data: Array, axes: tuple[int, ...], running_mean: Array,
                               running_var: Array, tracked: Array) -> None:

@@ -11,21 +11,21 @@ An optimizer (``sgd.py``, ``adam.py``, ``rmsprop.py``, ``adagrad.py``) gives thr
 style in-place steps, any array module) and ``_cuda_update`` (one fused CUDA kernel) both take;
 ``Optimizer._update`` runs the kernel where :func:`mushin.kernels.cuda.fusable` takes the
 parameter and its gradient, else the portable steps. The helpers of the updates are in
-``_inplace.py``; ``_mapping`` and ``_sequence`` serve the schedulers too.
+``_inplace.py``; ``as_mapping`` and ``as_sequence`` serve the schedulers too.
 """
 
 from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeGuard, cast
 
 import numpy as np
 
 from mushin._backend import Array, backend_of, namespace_of
-from mushin._check import is_int, number
-from mushin._tensor import Constant, Tensor, Variable, _new_constant
+from mushin._check import as_mapping, as_sequence, is_int, number
+from mushin._tensor import Constant, Tensor, Variable, new_constant, unwrap
 from mushin.kernels import cuda
 
 if TYPE_CHECKING:
@@ -36,18 +36,6 @@ _SCHEDULER_KEYS = ("initial_lr",)
 
 
 # --- checking what users pass: each helper takes any object and returns it typed ----------
-
-def _sequence(value: object) -> list[Any] | None:
-    """The items of ``value`` if it is a list or a tuple, else ``None``."""
-    if isinstance(value, list | tuple):
-        return list(cast("Sequence[Any]", value))
-    return None
-
-
-def _mapping(value: object) -> Mapping[Any, Any] | None:
-    """``value`` if it is a mapping, else ``None``."""
-    return cast("Mapping[object, Any]", value) if isinstance(value, Mapping) else None
-
 
 def _non_negative(owner: str, key: str, value: object) -> float:
     checked = number(owner, key, value)
@@ -63,7 +51,7 @@ def _flag(owner: str, key: str, value: object) -> bool:
 
 
 def _betas(owner: str, key: str, value: object) -> tuple[float, float]:
-    pair = _sequence(value)
+    pair = as_sequence(value)
     if pair is None or len(pair) != 2:
         raise TypeError(f"{owner}: {key} must be a pair of numbers (beta1, beta2), "
                         f"got {value!r}")
@@ -165,7 +153,7 @@ class Optimizer(ABC):
         entries = _parameter_entries(name, params)
         if not entries:
             raise ValueError(f"{name}: got an empty list of parameters")
-        groups = [group for group in map(_mapping, entries) if group is not None]
+        groups = [group for group in map(as_mapping, entries) if group is not None]
         if len(groups) == len(entries):
             for group in groups:
                 self.add_param_group(dict(group))
@@ -178,7 +166,7 @@ class Optimizer(ABC):
     def add_param_group(self, group: dict[str, Any]) -> None:
         """Add a group: a dict with ``"params"`` and options that override the defaults."""
         name = type(self).__name__
-        if _mapping(group) is None:
+        if as_mapping(group) is None:
             raise TypeError(f"{name}: a parameter group must be a dict, got "
                             f"{type(group).__name__}")
         if "params" not in group:
@@ -224,7 +212,7 @@ class Optimizer(ABC):
                 if grad is None:
                     continue
                 if isinstance(grad, Tensor):  # recorded by backward(create_graph=True)
-                    grad = grad._data
+                    grad = grad.data()
                 elif isinstance(grad, np.generic):  # a 0-d gradient NumPy made a scalar
                     grad = np.asarray(cast(Any, grad))
                 state = self.state.get(id(param))
@@ -276,7 +264,7 @@ class Optimizer(ABC):
                 entry = self.state.get(id(param))
                 if entry:
                     state[index] = {key: value if isinstance(value, int)
-                                    else _new_constant(value.copy())
+                                    else new_constant(value.copy())
                                     for key, value in entry.items()}
                 indices.append(index)
                 index += 1
@@ -292,13 +280,13 @@ class Optimizer(ABC):
         device and dtype.
         """
         where = f"{type(self).__name__}.load_state_dict"
-        given = _mapping(state_dict)
+        given = as_mapping(state_dict)
         if given is None or set(given) != {"state", "param_groups"}:
             described = f"the keys {sorted(map(str, given))}" if given is not None else (
                 f"a {type(state_dict).__name__}")
             raise ValueError(f"{where}: expected a dict with the keys 'state' and "
                              f"'param_groups' (from state_dict()), got {described}")
-        saved_groups = _sequence(given["param_groups"])
+        saved_groups = as_sequence(given["param_groups"])
         if saved_groups is None or len(saved_groups) != len(self.param_groups):
             count = "no list of" if saved_groups is None else len(saved_groups)
             raise ValueError(f"{where}: the state has {count} parameter group(s), this "
@@ -307,12 +295,12 @@ class Optimizer(ABC):
         new_options: list[dict[str, Any]] = []
         for position, (saved, group) in enumerate(zip(saved_groups, self.param_groups,
                                                       strict=True)):
-            saved_group = _mapping(saved)
+            saved_group = as_mapping(saved)
             if saved_group is None:
                 raise ValueError(f"{where}: group {position} must be a dict, got "
                                  f"{type(saved).__name__}")
             new_options.append(self._loaded_options(f"{where}: group {position}", saved_group))
-            indices = _sequence(saved_group.get("params"))
+            indices = as_sequence(saved_group.get("params"))
             if indices is None or len(indices) != len(group["params"]):
                 count = "no list of" if indices is None else len(indices)
                 raise ValueError(f"{where}: group {position} has {count} parameter(s) in the "
@@ -322,7 +310,7 @@ class Optimizer(ABC):
                     raise ValueError(f"{where}: parameter indices must be distinct ints, got "
                                      f"{index!r} in group {position}")
                 params_by_index[index] = param
-        saved_state = _mapping(given["state"])
+        saved_state = as_mapping(given["state"])
         if saved_state is None:
             raise ValueError(f"{where}: 'state' must be a dict of parameter index -> state, "
                              f"got {type(given['state']).__name__}")
@@ -354,7 +342,7 @@ class Optimizer(ABC):
 
     def _loaded_entry(self, where: str, entry: object, param: Parameter) -> dict[str, Any]:
         """A saved parameter state, checked and moved to the parameter's device and dtype."""
-        saved = _mapping(entry)
+        saved = as_mapping(entry)
         if saved is None:
             raise ValueError(f"{where} must be a dict, got {type(entry).__name__}")
         keys = set(saved)
@@ -364,17 +352,17 @@ class Optimizer(ABC):
             raise ValueError(f"{where} has the wrong entries (missing: {missing or 'none'}; "
                              f"unknown: {unknown or 'none'})")
         loaded: dict[str, Any] = {}
-        target = backend_of(param._data)
+        target = backend_of(param.data())
         for key, value in saved.items():
             if key == "step":
                 loaded[key] = _step_count(where, value)
                 continue
             kind = type(value).__name__
-            array: Any = value._data if isinstance(value, Tensor) else value
+            array: Any = unwrap(value)
             if not hasattr(array, "shape") or not hasattr(array, "dtype"):
                 raise ValueError(f"{where}: {key!r} must be a tensor or an array, got {kind}")
             if tuple(array.shape) != param.shape:
                 raise ValueError(f"{where}: {key!r} has shape {tuple(array.shape)}, but the "
                                  f"parameter has shape {param.shape}")
-            loaded[str(key)] = target.asarray(array, dtype=param._data.dtype).copy()
+            loaded[str(key)] = target.asarray(array, dtype=param.data().dtype).copy()
         return loaded
