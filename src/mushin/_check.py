@@ -34,10 +34,13 @@ def number(name: str, argument: str, value: object) -> float:
     return float(value)
 
 
-def integer(name: str, argument: str, value: object) -> int:
-    """``value`` as an int, or ``TypeError``: ``{name}: {argument} must be an int``."""
+def integer(name: str, argument: str, value: object, minimum: int | None = None) -> int:
+    """``value`` as an int, or ``TypeError``: ``{name}: {argument} must be an int``; with a
+    ``minimum``, ``ValueError`` below it: ``{name}: {argument} must be at least {minimum}``."""
     if not is_int(value):
         raise TypeError(f"{name}: {argument} must be an int, got {value!r}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name}: {argument} must be at least {minimum}, got {value}")
     return int(value)
 
 
@@ -95,7 +98,7 @@ def normalize_axis(name: str, axis: Any, ndim: int) -> tuple[int, ...] | None:
     axes = (axis,) if not isinstance(axis, tuple | list) else tuple(cast("Sequence[Any]", axis))
     result: list[int] = []
     for item in axes:
-        if isinstance(item, bool) or not isinstance(item, int):
+        if not is_int(item):
             raise TypeError(f"{name}: an axis must be an int, got {item!r}")
         if not -ndim <= item < ndim:
             raise ValueError(f"{name}: axis {item} is out of range for a tensor with {ndim} axes")
@@ -113,7 +116,7 @@ def check_shape_argument(name: str, shape: Any, allow_minus_one: bool = False) -
         raise TypeError(f"{name}: a shape must be a tuple of ints, got {shape!r}")
     sizes = tuple(cast("Sequence[Any]", shape))
     for size in sizes:
-        if isinstance(size, bool) or not isinstance(size, int):
+        if not is_int(size):
             raise TypeError(f"{name}: a shape must be a tuple of ints, got {sizes!r}")
         if size < 0 and not (allow_minus_one and size == -1):
             raise ValueError(f"{name}: sizes must not be negative, got {sizes!r}")

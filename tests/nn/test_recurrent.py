@@ -348,7 +348,7 @@ def test_repr_shows_the_arguments() -> None:
 
 
 @pytest.mark.parametrize(("arguments", "error", "match"), [
-    ({"hidden_size": 0}, ValueError, "hidden_size must be positive"),
+    ({"hidden_size": 0}, ValueError, "hidden_size must be at least 1"),
     ({"input_size": 2.5}, TypeError, "input_size must be an int"),
     ({"num_layers": True}, TypeError, "num_layers must be an int"),
     ({"dropout": 1.5}, ValueError, r"dropout must be in \[0, 1\]"),

@@ -12,6 +12,7 @@ import math
 from typing import Any, TypeVar
 
 from mushin import _backend
+from mushin._check import is_number
 from mushin._random import generator
 from mushin._tensor import Tensor
 
@@ -32,7 +33,7 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
         return math.sqrt(2.0)
     if nonlinearity == "leaky_relu":
         slope = 0.01 if param is None else param
-        if isinstance(slope, bool) or not isinstance(slope, int | float):
+        if not is_number(slope):
             raise TypeError(f"calculate_gain: the negative slope must be a number, got "
                             f"{slope!r}")
         return math.sqrt(2.0 / (1 + slope * slope))

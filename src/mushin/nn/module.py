@@ -18,6 +18,7 @@ from typing import Any, NamedTuple, Protocol, TypeGuard, TypeVar, overload
 import numpy as np
 
 from mushin import _backend
+from mushin._check import is_int
 from mushin._tensor import (
     Constant,
     Tensor,
@@ -437,7 +438,7 @@ class Sequential(Module):
         layers = list(self._modules.values())
         if isinstance(index, slice):
             return Sequential(*layers[index])
-        if isinstance(index, bool) or not isinstance(index, int):
+        if not is_int(index):
             raise TypeError(f"Sequential indices must be ints or slices, got {index!r}")
         if not -len(layers) <= index < len(layers):
             raise IndexError(f"Sequential index {index} is out of range for {len(layers)} "

@@ -15,29 +15,19 @@ schedulers as at the start, then ``load_state_dict`` both.
 from __future__ import annotations
 
 import math
-import numbers
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from typing import Any
 
-from mushin._check import as_mapping, as_sequence
+from mushin._check import as_mapping, as_sequence, integer, is_int, number
 from mushin.nn.optim.optimizer import Optimizer
 
 
-def _positive_int(owner: str, key: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{owner}: {key} must be an int, got {value!r}")
-    if value < 1:
-        raise ValueError(f"{owner}: {key} must be at least 1, got {value}")
-    return int(value)
-
-
 def _finite(owner: str, key: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{owner}: {key} must be a number, got {value!r}")
-    if not math.isfinite(value):
+    checked = number(owner, key, value)
+    if not math.isfinite(checked):
         raise ValueError(f"{owner}: {key} must be finite, got {value!r}")
-    return float(value)
+    return checked
 
 
 def _checked_optimizer(owner: str, optimizer: object) -> Optimizer:
@@ -106,7 +96,7 @@ class LRScheduler(ABC):
                                  f"{groups} parameter group(s), got {given[key]!r}")
             lists[key] = [_finite(name, key, value) for value in values]
         last_epoch = given["last_epoch"]
-        if isinstance(last_epoch, bool) or not isinstance(last_epoch, int) or last_epoch < 0:
+        if not is_int(last_epoch) or last_epoch < 0:
             raise ValueError(f"{name}: last_epoch must be an int >= 0, got {last_epoch!r}")
         settings = self._checked_settings({key: given[key] for key in self._settings})
         self.last_epoch = last_epoch
@@ -137,7 +127,7 @@ class StepLR(LRScheduler):
         gamma = _finite(name, "gamma", settings["gamma"])
         if gamma <= 0:
             raise ValueError(f"{name}: gamma must be > 0, got {gamma}")
-        return {"step_size": _positive_int(name, "step_size", settings["step_size"]),
+        return {"step_size": integer(name, "step_size", settings["step_size"], minimum=1),
                 "gamma": gamma}
 
     def _next_lrs(self) -> list[float]:
@@ -167,7 +157,7 @@ class CosineAnnealingLR(LRScheduler):
         eta_min = _finite(name, "eta_min", settings["eta_min"])
         if eta_min < 0:
             raise ValueError(f"{name}: eta_min must be >= 0, got {eta_min}")
-        return {"T_max": _positive_int(name, "T_max", settings["T_max"]), "eta_min": eta_min}
+        return {"T_max": integer(name, "T_max", settings["T_max"], minimum=1), "eta_min": eta_min}
 
     def _next_lrs(self) -> list[float]:
         step, period, low = self.last_epoch, self.T_max, self.eta_min
@@ -208,7 +198,7 @@ class LinearWarmup(LRScheduler):
         start_factor = _finite(name, "start_factor", settings["start_factor"])
         if not 0 < start_factor <= 1:
             raise ValueError(f"{name}: start_factor must lie in (0, 1], got {start_factor}")
-        return {"warmup_steps": _positive_int(name, "warmup_steps", settings["warmup_steps"]),
+        return {"warmup_steps": integer(name, "warmup_steps", settings["warmup_steps"], minimum=1),
                 "start_factor": start_factor}
 
     def _next_lrs(self) -> list[float]:

@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
 from mushin._backend import Array, backend_of, namespace_of
+from mushin._check import number
 from mushin._tensor import Tensor, Variable, unwrap
 
 _EPSILON = 1e-6
 """Added to the total norm before dividing, as PyTorch does, so a zero norm is harmless."""
-
-
-def _number(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"clip_grad_norm: {name} must be a number, got {value!r}")
-    return float(value)
 
 
 def _array_norm(grad: Array, norm_type: float) -> Array:
@@ -60,10 +54,10 @@ def clip_grad_norm(params: Iterable[Variable[*tuple[Any, ...]]] | Variable[*tupl
         if not isinstance(param, Variable):
             raise TypeError(f"clip_grad_norm: parameter {position} must be a Variable, got "
                             f"{type(param).__name__}")
-    limit = _number("max_norm", max_norm)
+    limit = number("clip_grad_norm", "max_norm", max_norm)
     if not limit >= 0:
         raise ValueError(f"clip_grad_norm: max_norm must be >= 0, got {max_norm}")
-    norm_type = _number("norm_type", norm_type)
+    norm_type = number("clip_grad_norm", "norm_type", norm_type)
     if not norm_type > 0:
         raise ValueError(f"clip_grad_norm: norm_type must be positive (or math.inf), "
                          f"got {norm_type}")

@@ -17,7 +17,7 @@ from abc import ABC, abstractmethod
 from typing import Any, cast
 
 from mushin._backend import namespace_of
-from mushin._check import is_int, is_number
+from mushin._check import integer, is_number
 from mushin._creation import zeros
 from mushin._tensor import Tensor, new_constant
 from mushin.errors import ShapeError
@@ -25,14 +25,6 @@ from mushin.nn import init
 from mushin.nn.functional.recurrent import Weights, gru, lstm, rnn
 from mushin.nn.module import Module
 from mushin.ops.shape import expand_dims, squeeze, transpose
-
-
-def _positive_int(owner: str, name: str, value: Any) -> int:
-    if not is_int(value):
-        raise TypeError(f"{owner}: {name} must be an int, got {value!r}")
-    if value <= 0:
-        raise ValueError(f"{owner}: {name} must be positive, got {value}")
-    return int(value)
 
 
 def _tensor(owner: str, what: str, value: object) -> Tensor[*tuple[Any, ...]]:
@@ -64,9 +56,9 @@ class _Recurrent(Module, ABC):
                  device: str | None) -> None:
         super().__init__()
         owner = type(self).__name__
-        self.input_size = _positive_int(owner, "input_size", input_size)
-        self.hidden_size = _positive_int(owner, "hidden_size", hidden_size)
-        self.num_layers = _positive_int(owner, "num_layers", num_layers)
+        self.input_size = integer(owner, "input_size", input_size, minimum=1)
+        self.hidden_size = integer(owner, "hidden_size", hidden_size, minimum=1)
+        self.num_layers = integer(owner, "num_layers", num_layers, minimum=1)
         self.bias = _flag(owner, "bias", bias)
         self.batch_first = _flag(owner, "batch_first", batch_first)
         self.bidirectional = _flag(owner, "bidirectional", bidirectional)
