@@ -238,7 +238,7 @@ def test_normalize_rows(dtype: str, shape: tuple[int, ...], axes: tuple[int, ...
     x = (rng.standard_normal(shape) * 3 + 1).astype(dtype)
     g = rng.standard_normal(shape).astype(dtype)
     expected = prim.forward(np, x, axes, 1e-5)
-    found = prim.run_forward(module, (emulated(x),), {"axes": axes, "eps": 1e-5})
+    found = prim.run_forward(module, emulated(x), axes=axes, eps=1e-5)
     assert type(found) is EmulatedArray  # the kernel ran
     _close(found, expected, dtype)
     parent = types.SimpleNamespace(shape=shape)
@@ -302,7 +302,7 @@ def test_col2im(shape: tuple[int, int, int, int], kernel: tuple[int, int],
         __name__="cupy", **{name: getattr(np, name) for name in (
             "empty", "matmul", "result_type", "swapaxes")})
     found = conv.CONV2D_INPUT_GRAD.run_forward(
-        numpy_as_cupy, (emulated(grad), emulated(weight)), geometry)
+        numpy_as_cupy, emulated(grad), emulated(weight), **geometry)
     assert type(found) is EmulatedArray  # the kernel ran
     _close(found, expected, "float64")
 

@@ -152,9 +152,9 @@ class Primitive:
         self.cuda_forward: Callable[..., Any] | None = cuda_forward
         self.cuda_vjp: Callable[..., Any] | None = cuda_vjp
 
-    def run_forward(self, xp: Any, arrays: Any, params: dict[str, Any]) -> Array:
+    def run_forward(self, xp: Any, *arrays: Any, **params: Any) -> Array:
         """The forward on ``arrays`` of the array module ``xp``: the CUDA rule where there is
-        one and it takes them, else the portable rule."""
+        one and it takes them, else the portable rule (what ``apply`` runs off NumPy)."""
         if self.cuda_forward is not None and cuda.enabled(xp):
             output = self.cuda_forward(xp, *arrays, **params)
             if output is not NotImplemented:
@@ -270,10 +270,11 @@ def backward_pass(root: Node, seed: Any, ops: Any, retain_graph: bool) -> None:
                     inputs, node.parents, strict=True))
             if output is not None:
                 output = wrap(output, node)
-        input_grads: Any = NotImplemented
         if on_cuda and prim.cuda_vjp is not None:
             input_grads = prim.cuda_vjp(ops, grad, inputs, output, node.parents, **node.params)
-        if input_grads is NotImplemented:
+            if input_grads is NotImplemented:
+                input_grads = prim.vjp(ops, grad, inputs, output, node.parents, **node.params)
+        else:
             input_grads = prim.vjp(ops, grad, inputs, output, node.parents, **node.params)
         for parent, input_grad in zip(node.parents, input_grads, strict=True):
             if parent is None or input_grad is None:

@@ -547,6 +547,7 @@ def apply(prim: Primitive, *operands: Any, **params: Any) -> Any:
             reference = data
     if numpy_only:
         xp: Any = np
+        forward = prim.forward
     else:
         if reference is None:
             reference = next((value for value in arrays if hasattr(value, "dtype")), None)
@@ -556,9 +557,9 @@ def apply(prim: Primitive, *operands: Any, **params: Any) -> Any:
         _check_same_device(prim, arrays)
         xp = np if reference is None or _is_numpy(reference) else _backend.namespace_of(
             reference)
+        forward = prim.run_forward
     try:
-        output = (prim.forward(xp, *arrays, **params) if xp is np
-                  else prim.run_forward(xp, arrays, params))
+        output = forward(xp, *arrays, **params)
     except (TypeError, ValueError, IndexError) as error:
         if str(error).startswith(f"{prim.name}:"):
             raise
@@ -620,19 +621,11 @@ _array_cache: dict[tuple[int, int], SimpleNamespace] = {}
 _graph_cache: dict[int, SimpleNamespace] = {}
 
 
-def _on_device(prim: Primitive, xp: ModuleType) -> Any:
-    """``prim``'s forward on arrays of ``xp``, through its CUDA rule where it has one."""
-
-    def run(*arrays: Any, **params: Any) -> Any:
-        return prim.run_forward(xp, arrays, params)
-
-    return run
-
-
 def _build_array_ops(xp: ModuleType) -> SimpleNamespace:
-    functions = {name: functools.partial(prim.forward, xp)
-                 if prim.cuda_forward is None or xp is np else _on_device(prim, xp)
-                 for name, prim in PRIMITIVES.items()}
+    # Off NumPy, a primitive with a CUDA rule runs through it (``F.softmax`` in a VJP).
+    functions = {name: functools.partial(
+        prim.forward if prim.cuda_forward is None or xp is np else prim.run_forward, xp)
+        for name, prim in PRIMITIVES.items()}
     return SimpleNamespace(graph_mode=False, xp=xp, wrap=wrap, unwrap=unwrap,
                            zeros_like=xp.zeros_like, **functions)
 
