@@ -1,4 +1,4 @@
-"""Making tensors (API.md section 2) and what every tensor offers (section 1's ``Tensor``).
+"""Making tensors (docs/api.md#making-tensors) and what every tensor offers (``Tensor``'s members).
 
 Random draws are checked on 10^5 samples against their distribution's moments, with
 tolerances of several standard errors, on a seeded draw so the checks never flake.

@@ -1,4 +1,4 @@
-"""The engine (API.md section 1): the kind rule and dtypes of results, backward through
+"""The engine (docs/api.md#tensors): the kind rule and dtypes of results, backward through
 chains and diamonds, gradient accumulation and ``reset``, what the graph keeps alive and
 when it is freed, ``no_grad`` and ``detect_anomaly`` (per thread), higher-order gradients,
 seeds, and ``mu.testing.gradcheck`` itself.

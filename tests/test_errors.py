@@ -1,4 +1,4 @@
-"""Errors (API.md section 4): each mistake is reported where it is made, with a message that
+"""Errors (docs/api.md#errors): each mistake is reported where it is made, with a message that
 names what was expected and what was given.
 
 - ``mu.ShapeError`` (a ``ValueError``) from the operation that receives incompatible shapes,

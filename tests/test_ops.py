@@ -1,4 +1,4 @@
-"""Every operation of API.md section 3: forward values against float64 NumPy, gradients
+"""Every operation of docs/api.md#operations: forward values against float64 NumPy, gradients
 against central finite differences (``mu.testing.gradcheck``), on shapes drawn by Hypothesis
 with broadcasting, size-1 axes and 0-d tensors.
 

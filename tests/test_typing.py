@@ -1,4 +1,4 @@
-"""The static-checking contract (API.md section 5), checked with mypy --strict and pyright.
+"""The static-checking contract (docs/api.md#static-checking), checked by mypy and pyright.
 
 ``tests/typing/pass/`` holds annotated programs that both checkers must accept without a single
 diagnostic. ``tests/typing/fail/`` holds mistakes, one per line marked ``# E: <what is wrong>``,

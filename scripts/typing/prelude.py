@@ -10,7 +10,7 @@ PRELUDE = '''# pyright: reportOverlappingOverload=false
 
 A tensor's type names its kind and its shape, ``Variable[L[32], L[784]]``; a size known only
 at run time is ``Any``, and a bare ``Variable`` (``Variable[*tuple[Any, ...]]``) is a tensor
-whose whole shape is known only at run time. The rules are those of API.md: the result of an
+whose whole shape is known only at run time. The rules are those of docs/api.md: the result of an
 operation is a ``Variable`` when any operand is one, a ``Constant`` when every operand is a
 ``Constant`` (or a number or host array), and its shape is the operands' common shape for the
 broadcasts typed here:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-# --- the kind rule (API.md) -----------------------------------------------------------------
+# --- the kind rule (docs/api.md#the-kind-rule) -----------------------------------------
 
 KINDS = ("Variable", "Constant", "Tensor")
 """The kinds of tensor, narrowest first: ``Variable`` and ``Constant`` are disjoint ``Tensor``
