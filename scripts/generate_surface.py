@@ -3,7 +3,7 @@
 Each op family (``src/mushin/ops/*.py``) declares, beside each function, how it is exported
 (``@exported("unary_function")``: ``mu.exp`` typed by ``mushin._typing.unary_function``) and
 which ``Tensor`` methods it is (``@method("exp", typing="same_type_method")``, bound at import).
-This script imports mushin, reads those declarations (``mushin._tensor.EXPORTS`` and
+This script imports mushin, reads those declarations (``mushin._surface.EXPORTS`` and
 ``METHODS``) and writes:
 
 - ``src/mushin/ops/__init__.py``: every exported function with its static type;
@@ -131,7 +131,7 @@ def render_methods(methods: dict[str, Any]) -> str:
     imports = [f"        {name}," for name in aliases + decorators]
     body = "\n".join("    " + line if line else "" for line in source.rstrip().split("\n"))
     return (HEADER + '"""The ``Tensor`` methods and operators that the op families bind '
-            "(``mushin._tensor.method``),\n"
+            "(``mushin._surface.method``),\n"
             "declared for the type checkers: ``Tensor`` derives from ``TensorMethods`` for them "
             "only. Each\n"
             "declaration's decorator gives its static type (see ``mushin._typing``); at run time "
@@ -150,7 +150,7 @@ def render_methods(methods: dict[str, Any]) -> str:
 
 
 def _declarations() -> Any:
-    """``mushin._tensor`` after every op family has declared its surface.
+    """``mushin._surface`` after every op family has declared its surface.
 
     ``mushin.ops`` is replaced by an empty package while mushin loads, so that a generated
     ``ops/__init__.py`` that is stale (it names a function since removed) cannot stop its own
@@ -162,12 +162,12 @@ def _declarations() -> Any:
     package.__all__ = []  # type: ignore[attr-defined]
     sys.modules["mushin.ops"] = package
     import mushin  # noqa: F401  (the facade: every layer above the operations)
-    from mushin import _tensor
+    from mushin import _surface
 
     for path in sorted(OPS_INIT.parent.glob("*.py")):
         if path.stem != "__init__":
             importlib.import_module(f"mushin.ops.{path.stem}")
-    return _tensor
+    return _surface
 
 
 def generated() -> dict[Path, str]:

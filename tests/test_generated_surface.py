@@ -22,9 +22,9 @@ def test_generated_surface_is_current() -> None:
 
 def test_every_bound_method_has_a_type() -> None:
     """A method bound with ``typing=None`` must be declared by hand in ``Tensor``."""
-    from mushin import _tensor
+    from mushin import _surface
 
     source = (ROOT / "src" / "mushin" / "_tensor.py").read_text()
-    untyped = [name for name, binding in _tensor.METHODS.items()
+    untyped = [name for name, binding in _surface.METHODS.items()
                if binding.typing is None and f"def {name}(" not in source]
     assert not untyped, f"bound without a type and not declared in Tensor: {untyped}"

@@ -25,7 +25,7 @@ LAYERS: dict[str, int] = {
     # L1: the engine
     "mushin._graph": 1,
     # L2: the tensors, apply, and the method / export declarations
-    "mushin._tensor": 2,
+    "mushin._tensor": 2, "mushin._surface": 2,
     # L3: the operations
     "mushin.ops": 3, "mushin._creation": 3,
     # L4: the primitives of mu.nn, and their public modules

@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import functools
 import weakref
-from collections.abc import Callable
 from types import ModuleType, SimpleNamespace
-from typing import TYPE_CHECKING, Any, Generic, NamedTuple, Self, TypeVar, cast, final, overload
+from typing import TYPE_CHECKING, Any, Generic, Self, cast, final, overload
 
 import numpy as np
 
@@ -55,7 +54,7 @@ class Tensor(TensorMethods[*Shape]):
     """What ``Variable`` and ``Constant`` share: an array on a device, and the operations.
 
     Its operators and the methods that mirror operations are bound by the op families
-    (:func:`method`); the class itself holds the array facts.
+    (``mushin._surface.method``); the class itself holds the array facts.
     """
 
     __slots__ = ("_data",)
@@ -141,8 +140,8 @@ class Tensor(TensorMethods[*Shape]):
     # --- operations ----------------------------------------------------------------
     # The operators and methods that mirror operations (``x + y``, ``x.sum()``...) are bound
     # to the class by the op families (``mushin.ops``), each beside its operation, with
-    # ``method``. The checkers see them through ``TensorMethods``, generated from those
-    # bindings; the few whose types need their own overloads are declared here.
+    # ``mushin._surface.method``. The checkers see them through ``TensorMethods``, generated
+    # from those bindings; the few whose types need their own overloads are declared here.
     if TYPE_CHECKING:
 
         @overload  # type: ignore[override]
@@ -322,58 +321,6 @@ class Constant(Tensor[*Shape]):
         def reset(self):
             """Always a ``TypeError``: a Constant has no gradient to reset."""
             self._not_a_variable("reset")
-
-
-# --- the operations' public surface: methods and typed exports, declared by each op family ---
-
-_Function = TypeVar("_Function", bound=Callable[..., Any])
-
-
-class Binding(NamedTuple):
-    """What an op family declared about one of its functions: the function, and the name of
-    the ``mushin._typing`` decorator that gives it its static type (``None``: typed by hand)."""
-
-    function: Callable[..., Any]
-    typing: str | None
-
-
-METHODS: dict[str, Binding] = {}
-"""Every operator and method the op families bound to ``Tensor``, by method name."""
-EXPORTS: dict[str, Binding] = {}
-"""Every public operation of ``mushin.ops`` (and so of ``mu``), by name."""
-
-
-def method(*names: str, typing: str | None) -> Callable[[_Function], _Function]:
-    """Bind the decorated function to ``Tensor`` as the methods (or operators) ``names``.
-
-    ``typing`` names the ``mushin._typing`` method decorator that types it for the checkers
-    (``scripts/generate_surface.py`` writes the declarations into ``mushin._tensor_methods``);
-    ``None`` means ``Tensor`` declares its type by hand. A ``*_property`` typing binds a
-    property (``x.T``).
-    """
-
-    def bind(function: _Function) -> _Function:
-        for name in names:
-            if name in METHODS:
-                raise ValueError(f"Tensor.{name} is already bound")
-            METHODS[name] = Binding(function, typing)
-            bound = property(function) if typing and typing.endswith("_property") else function
-            setattr(Tensor, name, bound)
-        return function
-
-    return bind
-
-
-def exported(typing: str) -> Callable[[_Function], _Function]:
-    """Declare the decorated function a public operation, typed for the checkers by the
-    ``mushin._typing`` function decorator ``typing`` (``mushin.ops``, generated from these
-    declarations, exports it so typed)."""
-
-    def declare(function: _Function) -> _Function:
-        EXPORTS[function.__name__] = Binding(function, typing)
-        return function
-
-    return declare
 
 
 # --- construction helpers (the hot path uses these, not __init__) -----------------------

@@ -13,7 +13,8 @@ from typing import Any
 from mushin._backend import Array
 from mushin._check import broadcast_shape, shape_of
 from mushin._graph import Primitive
-from mushin._tensor import Constant, Tensor, apply, exported, method, unwrap
+from mushin._surface import exported, method
+from mushin._tensor import Constant, Tensor, apply, unwrap
 from mushin.errors import ShapeError
 from mushin.kernels import cuda
 

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from mushin._check import broadcast_shape, shape_of
 from mushin._graph import Primitive
-from mushin._tensor import apply, exported, method
+from mushin._surface import exported, method
+from mushin._tensor import apply
 from mushin.errors import ShapeError
 from mushin.ops.shape import expand_dims, squeeze
 

@@ -13,7 +13,8 @@ from typing import Any
 from mushin._backend import Array, accumulator
 from mushin._check import normalize_axis, shape_of
 from mushin._graph import Primitive
-from mushin._tensor import Tensor, apply, exported, method
+from mushin._surface import exported, method
+from mushin._tensor import Tensor, apply
 from mushin.ops.elementwise import astype
 
 

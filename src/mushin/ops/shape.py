@@ -15,7 +15,8 @@ from mushin import _backend
 from mushin._backend import Array
 from mushin._check import check_shape_argument, normalize_axis, shape_of
 from mushin._graph import Primitive
-from mushin._tensor import Constant, apply, exported, host_range, method, unwrap
+from mushin._surface import exported, method
+from mushin._tensor import Constant, apply, host_range, unwrap
 from mushin.errors import ShapeError
 
 RESHAPE = Primitive("reshape", lambda xp, x, shape: xp.reshape(x, shape),
