@@ -169,6 +169,29 @@ def test_unary_operation(name: str, function: Callable[..., Any],
         assert gradcheck(form, x)
 
 
+def test_atan_matches_pytorch_to_second_order() -> None:
+    """``mu.atan`` against ``torch.atan``: values, gradients and second derivatives (through
+    ``backward(create_graph=True)``), on large and tiny inputs too."""
+    torch = pytest.importorskip("torch")
+    values = np.array([[-1e8, -3.0, -0.5, -1e-12, 0.0], [1e-12, 0.75, 2.0, 40.0, 1e8]])
+    seed = np.random.default_rng(7).standard_normal(values.shape)
+    ours = mu.variable(values)
+    theirs = torch.tensor(values, requires_grad=True)
+    np.testing.assert_allclose(mu.atan(ours).numpy(), torch.atan(theirs).detach().numpy(),
+                               rtol=1e-15, atol=0)
+    (ours.atan() * mu.constant(seed)).sum().backward(create_graph=True)
+    (theirs_grad,) = torch.autograd.grad((torch.atan(theirs) * torch.tensor(seed)).sum(),
+                                         theirs, create_graph=True)
+    first = ours.grad()
+    np.testing.assert_allclose(first.numpy(), theirs_grad.detach().numpy(), rtol=1e-15, atol=0)
+    ours.reset()
+    (first * first).sum().backward()
+    (theirs_grad * theirs_grad).sum().backward()
+    assert theirs.grad is not None
+    np.testing.assert_allclose(ours.grad().numpy(), theirs.grad.numpy(), rtol=1e-14,
+                               atol=1e-300)
+
+
 # --- where and clip ------------------------------------------------------------------------
 
 @given(data=st.data())
