@@ -103,12 +103,26 @@ def _targets(module: str, statement: ast.Import | ast.ImportFrom) -> set[str]:
             for alias in statement.names}
 
 
+def _with_packages(module: str, target: str) -> set[str]:
+    """``target`` and the packages Python initialises to import it from ``module``: each
+    enclosing package's ``__init__`` runs first, unless ``module`` is inside it already (the
+    facade, ``mushin``, is always initialised before any module of it)."""
+    found = {target}
+    parts = target.split(".")
+    for end in range(2, len(parts)):
+        package = ".".join(parts[:end])
+        if not (module == package or module.startswith(package + ".")):
+            found.add(package)
+    return found
+
+
 def _graph() -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {}
     for module, path in MODULES.items():
         tree = ast.parse(path.read_text(), str(path))
-        graph[module] = {target for statement in _run_time_imports(tree)
-                         for target in _targets(module, statement) if target != module}
+        graph[module] = {loaded for statement in _run_time_imports(tree)
+                         for target in _targets(module, statement)
+                         for loaded in _with_packages(module, target) if loaded != module}
     return graph
 
 
@@ -179,6 +193,13 @@ def test_no_import_cycle() -> None:
 def test_the_cycle_finder_finds_cycles(graph: dict[str, set[str]],
                                        expected: list[list[str]]) -> None:
     assert _cycles(graph) == expected
+
+
+def test_importing_a_submodule_initialises_its_packages() -> None:
+    assert _with_packages("mushin.data", "mushin.distributed.bootstrap") == {
+        "mushin.distributed.bootstrap", "mushin.distributed"}
+    assert _with_packages("mushin.nn.layers.linear", "mushin.nn.functional.linear") == {
+        "mushin.nn.functional.linear", "mushin.nn.functional"}
 
 
 def test_type_checking_imports_are_not_run_time_imports() -> None:

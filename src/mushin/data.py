@@ -6,8 +6,8 @@
 
 Shuffling draws a new order each epoch (each ``iter``) from mushin's random generator, so it
 is reproducible under ``mu.seed``. Unshuffled batches are views of the arrays, not copies.
-Data-parallel training shards each epoch between the processes: :func:`shard_ranges` says
-which batches are whose.
+Data-parallel training shards each epoch between the processes: ``shard=True`` follows
+``mu.distributed.shard_ranges``, which says which batches are whose.
 """
 
 from __future__ import annotations
@@ -20,49 +20,9 @@ from mushin._backend import CPU, Array
 from mushin._check import is_int
 from mushin._random import generator
 from mushin._tensor import Constant, Tensor, host_range, new_constant, record_range, to_array
-
-
-def shard_ranges(length: int, batch_size: int, rank: int, world_size: int,
-                 drop_last: bool = False) -> list[tuple[int, int]]:
-    """The ``[start, stop)`` positions, in an epoch's order of ``length`` rows, of rank
-    ``rank``'s batches of (at most) ``batch_size`` rows.
-
-    Step ``k`` of every rank covers the *global batch* of positions
-    ``[k * batch_size * world_size, (k + 1) * batch_size * world_size)``, which the ranks
-    split into consecutive runs: rank ``r`` takes the ``r``-th. So the ranks' batches are
-    disjoint, together they cover the epoch, and their union at step ``k`` is exactly the
-    ``k``-th batch of a single process using ``batch_size * world_size``. Every rank gets the
-    same number of batches (a rank with fewer would leave the others waiting in the
-    all-reduce): a last, partial global batch is split as evenly as possible, or dropped with
-    ``drop_last`` -- and also when it holds fewer rows than there are ranks, since some rank
-    would then get none.
-    """
-    for name, value in (("length", length), ("batch_size", batch_size), ("rank", rank),
-                        ("world_size", world_size)):
-        if not is_int(value):
-            raise TypeError(f"shard_ranges: {name} must be an int, got {value!r}")
-    if length < 0 or batch_size < 1 or world_size < 1 or not 0 <= rank < world_size:
-        raise ValueError(f"shard_ranges: need length >= 0, batch_size >= 1 and 0 <= rank < "
-                         f"world_size, got length={length}, batch_size={batch_size}, "
-                         f"rank={rank}, world_size={world_size}")
-    global_batch = batch_size * world_size
-    full_steps, remainder = divmod(length, global_batch)
-    ranges = [(step * global_batch + rank * batch_size,
-               step * global_batch + (rank + 1) * batch_size) for step in range(full_steps)]
-    if remainder >= world_size and not drop_last:
-        base, extra = divmod(remainder, world_size)
-        start = full_steps * global_batch + rank * base + min(rank, extra)
-        ranges.append((start, start + base + (rank < extra)))
-    return ranges
-
-
-def _process_position() -> tuple[int, int]:
-    """This process's rank and the number of ranks, from ``mu.distributed``."""
-    # Imported here: mushin.distributed imports this module (it re-exports shard_ranges), so
-    # a module-level import would be a cycle.
-    from mushin.distributed.bootstrap import rank, world_size
-
-    return rank(), world_size()
+from mushin.distributed import bootstrap
+from mushin.distributed.collectives import shared_permutation
+from mushin.distributed.sharding import shard_ranges
 
 
 def _array_entries(arrays: object) -> list[Any]:
@@ -130,7 +90,7 @@ class DataLoader:
         self.shuffle = shuffle
         self.drop_last = drop_last
         self.shard = shard
-        rank, world_size = _process_position() if shard else (0, 1)
+        rank, world_size = (bootstrap.rank(), bootstrap.world_size()) if shard else (0, 1)
         # One process is a world of one rank: consecutive batches, the last one smaller.
         self._ranges = shard_ranges(self.length, self.batch_size, rank, world_size, drop_last)
 
@@ -142,8 +102,6 @@ class DataLoader:
         if not self.shuffle:
             return None
         if self.shard:
-            from mushin.distributed.collectives import shared_permutation
-
             return shared_permutation(self.length)
         return generator(CPU).permutation(self.length)
 

@@ -31,11 +31,10 @@ makes ``mpiexec`` stop every rank at once. See docs/distributed.md.
 The package reads bottom-up: :mod:`.transport` moves arrays between ranks (MPI, NCCL) and
 waits within the timeout; :mod:`.bootstrap` makes the process group (:func:`init`);
 :mod:`.collectives` holds the collectives on tensors; :mod:`.buckets` lays gradients out in
-flat buffers; :mod:`.data_parallel` holds the ``DataParallel`` wrapper. Sharding the data is
-``mu.data``'s (:func:`shard_ranges`, re-exported here).
+flat buffers; :mod:`.data_parallel` holds the ``DataParallel`` wrapper; :mod:`.sharding` says
+which batches each rank takes (:func:`shard_ranges`, which ``mu.data.DataLoader`` follows).
 """
 
-from mushin.data import shard_ranges
 from mushin.distributed.bootstrap import (
     DEFAULT_TIMEOUT,
     device,
@@ -52,6 +51,7 @@ from mushin.distributed.collectives import (
     shared_permutation,
 )
 from mushin.distributed.data_parallel import DataParallel
+from mushin.distributed.sharding import shard_ranges
 from mushin.distributed.transport import TIMEOUT_VARIABLE, DistributedError
 
 __all__ = [
