@@ -8,7 +8,9 @@ This script imports mushin, reads those declarations (``mushin._surface.EXPORTS`
 
 - ``src/mushin/ops/__init__.py``: every exported function with its static type;
 - ``src/mushin/_tensor_methods.py``: ``TensorMethods``, the methods as the type checkers see
-  them (``Tensor`` derives from it for the checkers only).
+  them (``Tensor`` derives from it for the checkers only);
+- ``src/mushin/linalg.py`` and ``src/mushin/special.py``: PyTorch's namespaces, from the
+  declarations ``@exported(..., namespace="linalg")``.
 
     python scripts/generate_surface.py           # rewrite both files
     python scripts/generate_surface.py --check   # exit 1 if either is stale (CI's test does this)
@@ -69,9 +71,37 @@ def render_ops_init(exports: dict[str, Any], families: list[str]) -> str:
     names = sorted(exports)
     for name in names:
         binding = exports[name]
-        lines.append(f"{name} = typed.{binding.typing}({_family(binding.function)}.{name})")
+        lines.append(f"{name} = typed.{binding.typing}({_family(binding.function)}."
+                     f"{binding.function.__name__})")
     lines += ["", "__all__ = ["]
     lines += _wrapped([f'"{name}",' for name in names], indent="    ")
+    lines.append("]")
+    return "\n".join(lines) + "\n"
+
+
+NAMESPACE_DOCS = {
+    "linalg": "``mu.linalg``: PyTorch's ``torch.linalg`` (norms, decompositions, solvers), "
+              "each function\ndefined in its op family (``mushin/ops/``) with its gradient.",
+    "special": "``mu.special``: PyTorch's ``torch.special`` (error, gamma and Bessel "
+               "functions...), each\nfunction defined in its op family (``mushin/ops/``) with "
+               "its gradient.",
+}
+
+
+def render_namespace(namespace: str, exports: dict[str, Any]) -> str:
+    """``mushin/<namespace>.py``: the namespace's functions, each given its static type."""
+    families = sorted({_family(binding.function) for binding in exports.values()})
+    lines = [HEADER + f'"""{NAMESPACE_DOCS[namespace]}\n"""', ""]
+    if exports:
+        lines.append("from mushin import _typing as typed")
+        lines += [f"from mushin.ops import {family} as _{family}" for family in families]
+        lines.append("")
+    for name in sorted(exports):
+        binding = exports[name]
+        lines.append(f"{name} = typed.{binding.typing}(_{_family(binding.function)}."
+                     f"{binding.function.__name__})")
+    lines += ["", "__all__ = ["]
+    lines += _wrapped([f'"{name}",' for name in sorted(exports)], indent="    ")
     lines.append("]")
     return "\n".join(lines) + "\n"
 
@@ -161,6 +191,8 @@ def _declarations() -> Any:
     package.__path__ = [str(OPS_INIT.parent)]
     package.__all__ = []  # type: ignore[attr-defined]
     sys.modules["mushin.ops"] = package
+    for namespace in ("linalg", "special"):  # generated too: may be stale
+        sys.modules[f"mushin.{namespace}"] = types.ModuleType(f"mushin.{namespace}")
     import mushin  # noqa: F401  (the facade: every layer above the operations)
     from mushin import _surface
 
@@ -173,10 +205,15 @@ def _declarations() -> Any:
 def generated() -> dict[Path, str]:
     """Each generated file and the text it must hold."""
     tensor = _declarations()
-    families = sorted({_family(binding.function)
-                       for binding in [*tensor.EXPORTS.values(), *tensor.METHODS.values()]})
-    return {OPS_INIT: render_ops_init(tensor.EXPORTS, families),
-            METHODS_FILE: render_methods(tensor.METHODS)}
+    bindings = [*tensor.EXPORTS.values(), *tensor.METHODS.values()]
+    for exports in tensor.NAMESPACE_EXPORTS.values():
+        bindings += exports.values()
+    families = sorted({_family(binding.function) for binding in bindings})
+    files = {OPS_INIT: render_ops_init(tensor.EXPORTS, families),
+             METHODS_FILE: render_methods(tensor.METHODS)}
+    for namespace, exports in tensor.NAMESPACE_EXPORTS.items():
+        files[ROOT / "src" / "mushin" / f"{namespace}.py"] = render_namespace(namespace, exports)
+    return files
 
 
 def main() -> int:

@@ -22,12 +22,13 @@ LAYERS: dict[str, int] = {
     # mechanism, static types, atomic files
     "mushin.errors": 0, "mushin._check": 0, "mushin._backend": 0, "mushin.kernels": 0,
     "mushin._typing": 0, "mushin._tensor_methods": 0, "mushin._atomic": 0, "mushin._random": 0,
+    "mushin._dtypes": 0,
     # L1: the engine
     "mushin._graph": 1,
     # L2: the tensors, apply, and the method / export declarations
     "mushin._tensor": 2, "mushin._surface": 2,
     # L3: the operations
-    "mushin.ops": 3, "mushin._creation": 3,
+    "mushin.ops": 3, "mushin._creation": 3, "mushin.linalg": 3, "mushin.special": 3,
     # L4: the primitives of mu.nn, and their public modules
     "mushin.nn.functional": 4, "mushin.nn.activations": 4, "mushin.nn.losses": 4,
     "mushin.nn.ops": 4, "mushin.nn.init": 4,

@@ -34,6 +34,7 @@ from rules import (
     RESHAPE_SIZES,
     RESHAPES,
     TRANSPOSES,
+    VARIANCES,
 )
 
 DESCRIPTOR = "MethodDescriptor, Protocol"
@@ -41,7 +42,9 @@ DESCRIPTOR = "MethodDescriptor, Protocol"
 BOUND_OPERATION = "(self: {first}, other: {other}) -> {result}"
 """A two-operand method bound to its tensor, ``x.add(other)``."""
 FUNCTION_OPERATION = "(a: {first}, b: {other}, /) -> {result}"
-"""A two-operand function, ``add(a, b)``."""
+"""A two-operand function, ``mm(a, b)``."""
+BINARY_OPERATION = "(a: {first}, b: {other}, /, *args: P.args, **kwargs: P.kwargs) -> {result}"
+"""An elementwise two-operand function, ``add(a, b, alpha=2)``: its options pass through."""
 BOUND_FORM = "(self: {kind}[*Shape], {options}) -> {kind}[{result}]"
 """A one-operand method, of its tensor's kind."""
 FUNCTION_FORM = "(x: {kind}[*AnyShape], {options}) -> {kind}[{result}]"
@@ -60,6 +63,11 @@ HOST_ARRAY_FUNCTIONS = (
 """The matrix products with a host array operand: a run-time shape."""
 
 
+def _passing(operands: str, result: str) -> str:
+    """A two-operand function's signature whose further options pass through (``P``)."""
+    return f"({operands}, /, *args: P.args, **kwargs: P.kwargs) -> {result}"
+
+
 def _descriptor(name: str, bound: str, doc: str) -> Descriptor:
     """The descriptor of the method whose bound type is the generic class ``bound``."""
     return Descriptor(name, DESCRIPTOR, doc, (f"TensorT -> {bound}[TensorT]",))
@@ -75,23 +83,23 @@ DECLARATIONS: tuple[Declaration, ...] = (
     Descriptor("ReflectedMethod", DESCRIPTOR,
                "A reflected operator with a number on the left (``2 * x``): ``x``'s type.",
                ("TensorT -> Callable[[Scalar], TensorT]",)),
-    Function("BinaryFunction", "Protocol",
+    Function("BinaryFunction", "Protocol[P]",
              "``add``, ``sub``, ``mul``, ``div``, ``pow``, ``maximum``, ``minimum``.",
-             (ForPairs(FUNCTION_OPERATION, BROADCASTS, (("Variable", "Tensor"),)),
-              "(a: Variable[*AnyShape], b: HostArray, /) -> Variable[*AnyShape]",
-              ForPairs(FUNCTION_OPERATION, BROADCASTS, (("Tensor", "Variable"),)),
-              "(a: Scalar, b: Variable[*Shape], /) -> Variable[*Shape]",
-              "(a: HostArray, b: Variable[*AnyShape], /) -> Variable[*AnyShape]",
-              ForPairs(FUNCTION_OPERATION, BROADCASTS, (("Constant", "Constant"),)),
-              "(a: Scalar, b: Constant[*Shape], /) -> Constant[*Shape]",
-              ForPairs(FUNCTION_OPERATION, BROADCASTS, (("Tensor", "Tensor"),)),
-              "(a: Scalar, b: Tensor[*Shape], /) -> Tensor[*Shape]",
-              "(a: Scalar, b: Scalar, /) -> Constant[*NoAxes]",
-              "(a: Constant[*AnyShape] | HostArray | Scalar, b: HostArray, /) -> "
-              "Constant[*AnyShape]",
-              "(a: HostArray, b: Constant[*AnyShape] | Scalar, /) -> Constant[*AnyShape]",
-              "(a: Tensor[*AnyShape], b: HostArray, /) -> Tensor[*AnyShape]",
-              "(a: HostArray, b: Tensor[*AnyShape], /) -> Tensor[*AnyShape]")),
+             (ForPairs(BINARY_OPERATION, BROADCASTS, (("Variable", "Tensor"),)),
+              _passing("a: Variable[*AnyShape], b: HostArray", "Variable[*AnyShape]"),
+              ForPairs(BINARY_OPERATION, BROADCASTS, (("Tensor", "Variable"),)),
+              _passing("a: Scalar, b: Variable[*Shape]", "Variable[*Shape]"),
+              _passing("a: HostArray, b: Variable[*AnyShape]", "Variable[*AnyShape]"),
+              ForPairs(BINARY_OPERATION, BROADCASTS, (("Constant", "Constant"),)),
+              _passing("a: Scalar, b: Constant[*Shape]", "Constant[*Shape]"),
+              ForPairs(BINARY_OPERATION, BROADCASTS, (("Tensor", "Tensor"),)),
+              _passing("a: Scalar, b: Tensor[*Shape]", "Tensor[*Shape]"),
+              _passing("a: Scalar, b: Scalar", "Constant[*NoAxes]"),
+              _passing("a: Constant[*AnyShape] | HostArray | Scalar, b: HostArray",
+                       "Constant[*AnyShape]"),
+              _passing("a: HostArray, b: Constant[*AnyShape] | Scalar", "Constant[*AnyShape]"),
+              _passing("a: Tensor[*AnyShape], b: HostArray", "Tensor[*AnyShape]"),
+              _passing("a: HostArray, b: Tensor[*AnyShape]", "Tensor[*AnyShape]"))),
 
     Section("comparisons and logical operators: a Constant mask"),
     Bound("_Comparison", "Protocol[TensorT_co]",
@@ -150,18 +158,17 @@ DECLARATIONS: tuple[Declaration, ...] = (
     Function("ReductionFunction", "Protocol",
              "The function ``sum``, ``mean``, ``max``, ``min``, ``logsumexp``.",
              (ForKinds(FUNCTION_FORM, REDUCTIONS),
-              "(x: HostArray | Scalar, axis: Axis | None = None, keepdims: bool = False) -> "
+              "(x: HostArray | Scalar, dim: Axis | None = None, keepdim: bool = False, *, "
+              "axis: Axis | None = None, keepdims: bool = False, dtype: Any = None) -> "
               "Constant[*AnyShape]")),
     Bound("_Variance", "Generic[TensorT]",
           "``var`` bound to a tensor: 0-d over every axis, else a run-time shape.",
-          (ForKinds("(self: {kind}[*Shape], {options}, ddof: int = 0) -> {kind}[{result}]",
-                    REDUCTIONS),)),
-    _descriptor("VarianceMethod", "_Variance", "The method ``var``."),
-    Function("VarianceFunction", "Protocol", "The function ``var``.",
-             (ForKinds("(x: {kind}[*AnyShape], {options}, *, ddof: int = 0) -> "
-                       "{kind}[{result}]", REDUCTIONS),
-              "(x: HostArray | Scalar, axis: Axis | None = None, keepdims: bool = False, *, "
-              "ddof: int = 0) -> Constant[*AnyShape]")),
+          (ForKinds(BOUND_FORM, VARIANCES),)),
+    _descriptor("VarianceMethod", "_Variance", "The method ``var`` (and ``std``)."),
+    Function("VarianceFunction", "Protocol", "The function ``var`` (and ``std``).",
+             (ForKinds(FUNCTION_FORM, VARIANCES),
+              "(x: HostArray | Scalar, dim: Axis | None = None, *args: Any, **kwargs: Any) -> "
+              "Constant[*AnyShape]")),
 
     Section("shapes"),
     Bound("_Reshape", "Protocol[TensorT_co]",
@@ -220,6 +227,62 @@ DECLARATIONS: tuple[Declaration, ...] = (
               "(condition: Tensor[*Shape], a: Scalar, b: Scalar) -> Constant[*Shape]",
               "(condition: Tensor[*AnyShape] | HostArray | bool, a: HostArray | Scalar, "
               "b: HostArray | Scalar) -> Constant[*AnyShape]")),
+
+
+    Section("operations of run-time shape: indices, several results, three operands"),
+    Descriptor("IndexMethod", "MethodDescriptor, Protocol[P]",
+               "A method giving integer or bool results (``argmax``, ``isnan``...): a "
+               "``Constant``.",
+               ("Tensor[*Shape] -> Callable[P, Constant[*AnyShape]]",)),
+    Function("IndexFunction", "Protocol[P]",
+             "A function giving integer or bool results (``argmax``...): a ``Constant``.",
+             ("(x: Tensor[*AnyShape] | HostArray | Scalar, /, *args: P.args, "
+              "**kwargs: P.kwargs) -> Constant[*AnyShape]",)),
+    Descriptor("ValuesIndicesMethod", "MethodDescriptor, Protocol[P]",
+               "A method giving values and their indices (``topk``, ``sort``, ``max(dim)``).",
+               (ForKinds("{kind}[*Shape] -> Callable[P, ValuesIndices[{kind}[*AnyShape]]]"),)),
+    Function("ValuesIndicesFunction", "Protocol[P]",
+             "A function giving values of ``x``'s kind and their indices (``topk``...).",
+             (ForKinds("(x: {kind}[*AnyShape], /, *args: P.args, **kwargs: P.kwargs) -> "
+                       "ValuesIndices[{kind}[*AnyShape]]"),)),
+    Descriptor("SplitMethod", "MethodDescriptor, Protocol[P]",
+               "A method giving several tensors of its kind (``split``, ``chunk``...).",
+               (ForKinds("{kind}[*Shape] -> Callable[P, tuple[{kind}[*AnyShape], ...]]"),)),
+    Function("SplitFunction", "Protocol[P]",
+             "A function giving several tensors of ``x``'s kind (``split``, ``unbind``...).",
+             (ForKinds("(x: {kind}[*AnyShape], /, *args: P.args, **kwargs: P.kwargs) -> "
+                       "tuple[{kind}[*AnyShape], ...]"),)),
+    Function("TernaryFunction", "Protocol[P]",
+             "``lerp``, ``addcmul``, ``addmm``...: a ``Variable`` when any operand is one;\n"
+             "a run-time shape.",
+             ("(a: Variable[*AnyShape], b: Operand, c: Operand, /, *args: P.args, "
+              "**kwargs: P.kwargs) -> Variable[*AnyShape]",
+              "(a: Operand, b: Variable[*AnyShape], c: Operand, /, *args: P.args, "
+              "**kwargs: P.kwargs) -> Variable[*AnyShape]",
+              "(a: Operand, b: Operand, c: Variable[*AnyShape], /, *args: P.args, "
+              "**kwargs: P.kwargs) -> Variable[*AnyShape]",
+              "(a: ConstantOperand, b: ConstantOperand, c: ConstantOperand, /, *args: P.args, "
+              "**kwargs: P.kwargs) -> Constant[*AnyShape]",
+              "(a: Operand, b: Operand, c: Operand, /, *args: P.args, **kwargs: P.kwargs) -> "
+              "Tensor[*AnyShape]")),
+    Function("MixedFunction", "Protocol[P]",
+             "A function of two operands of any shapes (``outer``, ``cdist``...): a "
+             "``Variable``\nwhen either is one; a run-time shape.",
+             ("(a: Variable[*AnyShape], b: Operand, /, *args: P.args, **kwargs: P.kwargs) -> "
+              "Variable[*AnyShape]",
+              "(a: Operand, b: Variable[*AnyShape], /, *args: P.args, **kwargs: P.kwargs) -> "
+              "Variable[*AnyShape]",
+              "(a: ConstantOperand, b: ConstantOperand, /, *args: P.args, **kwargs: P.kwargs) "
+              "-> Constant[*AnyShape]",
+              "(a: Operand, b: Operand, /, *args: P.args, **kwargs: P.kwargs) -> "
+              "Tensor[*AnyShape]")),
+    Function("ManyFunction", "Protocol[P]",
+             "A function of a sequence of tensors (``cat``, ``einsum``'s operands, "
+             "``block_diag``...):\na ``Variable`` when any is one; a run-time shape.",
+             ("(tensors: Sequence[Constant[*AnyShape]], /, *args: P.args, "
+              "**kwargs: P.kwargs) -> Constant[*AnyShape]",
+              "(tensors: Sequence[Tensor[*AnyShape]], /, *args: P.args, "
+              "**kwargs: P.kwargs) -> Tensor[*AnyShape]")),
 
     Section("modules (mu.nn)"),
     Text('''class HasForward(Protocol[Forward_co]):
@@ -326,8 +389,9 @@ DECORATORS = (
             SELF_AND),
     _method("rows_method", "RowsMethod",
             "Type ``__iter__``: the sub-tensors along the first axis."),
-    _function("binary_function", "BinaryFunction",
-              "Type an elementwise binary function (``add``, ``maximum``...)."),
+    _function("binary_function", "BinaryFunction[P]",
+              "Type an elementwise binary function (``add``, ``maximum``...).",
+              "Callable[Concatenate[Any, Any, P], Any]"),
     _function("unary_function", "UnaryFunction",
               "Type an elementwise unary function (``exp``, ``sin``...)."),
     _function("matrix_product_function", "MatrixProductFunction", "Type the function ``mm``."),
@@ -347,6 +411,26 @@ DECORATORS = (
     _function("clip_function", "ClipFunction", "Type the function ``clip``."),
     _function("join_function", "JoinFunction", "Type ``concat`` and ``stack``."),
     _function("where_function", "WhereFunction", "Type the function ``where``."),
+    _method("index_method", "IndexMethod[P]",
+            "Type a method giving integer or bool results: a ``Constant``.", SELF_AND),
+    _function("index_function", "IndexFunction[P]",
+              "Type a function giving integer or bool results: a ``Constant``.", SELF_AND),
+    _method("values_indices_method", "ValuesIndicesMethod[P]",
+            "Type a method giving ``(values, indices)``.", SELF_AND),
+    _function("values_indices_function", "ValuesIndicesFunction[P]",
+              "Type a function giving ``(values, indices)``.", SELF_AND),
+    _method("split_method", "SplitMethod[P]",
+            "Type a method giving a tuple of tensors of its kind.", SELF_AND),
+    _function("split_function", "SplitFunction[P]",
+              "Type a function giving a tuple of tensors of ``x``'s kind.", SELF_AND),
+    _function("ternary_function", "TernaryFunction[P]",
+              "Type a function of three operands: a ``Variable`` when any is one.",
+              "Callable[Concatenate[Any, Any, Any, P], Any]"),
+    _function("mixed_function", "MixedFunction[P]",
+              "Type a function of two operands of any shapes: a ``Variable`` when either is "
+              "one.", "Callable[Concatenate[Any, Any, P], Any]"),
+    _function("many_function", "ManyFunction[P]",
+              "Type a function of a sequence of tensors.", SELF_AND),
     _method("forward_call", "ForwardCall",
             "Type ``Module.__call__`` as each module's ``forward`` (see ``ForwardCall``)."),
     _function("activation_function", "ActivationFunction[P]",

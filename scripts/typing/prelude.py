@@ -58,7 +58,7 @@ from typing import (
 if TYPE_CHECKING:
     import numpy as np
 
-    from mushin._tensor import Constant, Tensor, Variable
+    from mushin._tensor import Constant, Tensor, ValuesIndices, Variable
 
     Shape = TypeVarTuple("Shape")
     """The shape of a tensor, whole."""
@@ -99,6 +99,10 @@ if TYPE_CHECKING:
     """A number operand (``int`` and ``bool`` are accepted where ``float`` is)."""
     HostArray: TypeAlias = np.ndarray[Any, Any] | list[Any]
     """A NumPy array or nested list operand: its shape is not known statically."""
+    Operand: TypeAlias = "Tensor[*AnyShape] | HostArray | Scalar"
+    """Any operand of an operation: a tensor, a host array or a number."""
+    ConstantOperand: TypeAlias = "Constant[*AnyShape] | HostArray | Scalar"
+    """An operand that is not tracked: a ``Constant``, a host array or a number."""
     Axis: TypeAlias = int | Sequence[int]
     """An ``axis`` argument: one axis or several (negative values count from the end)."""
     TensorT = TypeVar("TensorT", bound="Tensor[*AnyShape]")

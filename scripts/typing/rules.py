@@ -124,10 +124,25 @@ class Form(NamedTuple):
 
 
 REDUCTIONS = (
-    Form(options="axis: None = None, keepdims: Literal[False] = False", result="*NoAxes"),
-    Form(options="axis: Axis | None = None, keepdims: bool = False", result="*AnyShape"),
+    Form(options="dim: None = None, keepdim: Literal[False] = False, *, axis: None = None, "
+                 "keepdims: Literal[False] = False, dtype: Any = None", result="*NoAxes"),
+    Form(options="dim: Axis | None = None, keepdim: bool = False, *, axis: Axis | None = None, "
+                 "keepdims: bool = False, dtype: Any = None", result="*AnyShape"),
 )
-"""A reduction: 0-d over every axis, else a run-time shape."""
+"""A reduction: 0-d over every axis, else a run-time shape. PyTorch's ``dim``/``keepdim`` and
+NumPy's ``axis``/``keepdims`` are both accepted."""
+
+VARIANCES = (
+    Form(options="dim: None = None, *, correction: float | None = None, "
+                 "unbiased: bool | None = None, ddof: float | None = None, "
+                 "keepdim: Literal[False] = False, axis: None = None, "
+                 "keepdims: Literal[False] = False", result="*NoAxes"),
+    Form(options="dim: Axis | bool | None = None, *args: Any, correction: float | None = None, "
+                 "unbiased: bool | None = None, ddof: float | None = None, "
+                 "keepdim: bool = False, axis: Axis | None = None, keepdims: bool = False",
+         result="*AnyShape"),
+)
+"""``var``/``std``: PyTorch's ``correction`` (and ``unbiased``), NumPy's ``ddof``."""
 
 RESHAPES = (
     Form(options="shape: tuple[Literal[-1]], /", result="Any"),

@@ -10,7 +10,7 @@
 See README.md and docs/ for the tour; docs/api.md is the reference.
 """
 
-from mushin import data, distributed, nn, ops, testing
+from mushin import _dtypes, data, distributed, linalg, nn, ops, special, testing
 from mushin._backend import devices
 from mushin._creation import (
     constant,
@@ -23,6 +23,7 @@ from mushin._creation import (
     variable,
     zeros,
 )
+from mushin._dtypes import *  # noqa: F403  (PyTorch's dtype names)
 from mushin._graph import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from mushin._random import seed
 from mushin._tensor import Constant, Tensor, Variable
@@ -34,7 +35,12 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Constant", "ShapeError", "Tensor", "Variable", "constant", "custom", "data", "detect_anomaly",
-    "devices", "distributed", "enable_grad", "eye", "fill", "is_grad_enabled", "load", "nn",
-    "no_grad", "ones", "randn", "randu", "save", "seed", "testing", "variable", "zeros",
+    "devices", "distributed", "enable_grad", "eye", "fill", "is_grad_enabled", "linalg", "load",
+    "nn", "no_grad", "ones", "randn", "randu", "save", "seed", "special", "testing", "variable",
+    "zeros",
 ]
 __all__ += ops.__all__  # every operation, as generated in mushin/ops/__init__.py
+__all__ += _dtypes.__all__
+float = _dtypes.float32  # PyTorch's mu.float, mu.int, mu.bool: not in __all__
+int = _dtypes.int32
+bool = _dtypes.bool_

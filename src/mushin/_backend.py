@@ -168,3 +168,4 @@ def accumulator(array: Any) -> Any:
     at 65504 (and stop growing by 1 at 2048) long before a mean, a softmax or a log-sum-exp
     does, as NumPy's ``mean`` does; None (the array's own dtype) otherwise."""
     return "float32" if getattr(array, "dtype", None) == "float16" else None
+

@@ -133,3 +133,44 @@ def as_sequence(value: object) -> list[Any] | None:
 def as_mapping(value: object) -> Mapping[Any, Any] | None:
     """``value`` if it is a mapping, else ``None``."""
     return cast("Mapping[object, Any]", value) if isinstance(value, Mapping) else None
+
+
+_UNSET: Any = object()
+
+
+def axis_argument(name: str, dim: Any = _UNSET, axis: Any = _UNSET) -> Any:
+    """The axes asked for by PyTorch's ``dim=`` or NumPy's ``axis=`` (not both): None for
+    every axis. ``()`` means every axis, as PyTorch's ``dim=()`` does (docs/porting.md)."""
+    if dim is not _UNSET and axis is not _UNSET and dim is not None and axis is not None:
+        raise TypeError(f"{name}: give dim= or axis=, not both")
+    chosen: Any = axis if dim is _UNSET or dim is None else dim
+    if chosen is _UNSET:
+        return None
+    if isinstance(chosen, tuple | list):
+        axes = tuple(cast("Sequence[Any]", chosen))
+        return axes if axes else None
+    return chosen
+
+
+def keep_argument(name: str, keepdim: Any = _UNSET, keepdims: Any = _UNSET) -> bool:
+    """PyTorch's ``keepdim=`` or NumPy's ``keepdims=`` (not both), as a bool."""
+    if keepdim is not _UNSET and keepdims is not _UNSET and keepdim is not None \
+            and keepdims is not None and bool(keepdim) != bool(keepdims):
+        raise TypeError(f"{name}: give keepdim= or keepdims=, not both")
+    chosen = keepdims if keepdim is _UNSET or keepdim is None else keepdim
+    if chosen is _UNSET or chosen is None:
+        return False
+    if not isinstance(chosen, bool | int):
+        raise TypeError(f"{name}: keepdim must be a bool, got {chosen!r}")
+    return bool(chosen)
+
+
+def single_axis(name: str, dim: Any, ndim: int) -> int:
+    """One axis (PyTorch's ``dim`` of ``argmax``, ``cumsum``, ``softmax``...) as a positive
+    int; a 0-d tensor accepts 0 and -1, as PyTorch's does."""
+    if not is_int(dim):
+        raise TypeError(f"{name}: dim must be an int, got {dim!r}")
+    span = max(ndim, 1)
+    if not -span <= dim < span:
+        raise IndexError(f"{name}: dim {dim} is out of range for a tensor with {ndim} axes")
+    return int(dim) % span

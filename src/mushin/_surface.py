@@ -29,6 +29,10 @@ METHODS: dict[str, Binding] = {}
 """Every operator and method the op families bound to ``Tensor``, by method name."""
 EXPORTS: dict[str, Binding] = {}
 """Every public operation of ``mushin.ops`` (and so of ``mu``), by name."""
+NAMESPACES = ("linalg", "special")
+"""The namespaces besides ``mu`` itself (``mu.linalg``, ``mu.special``), PyTorch's."""
+NAMESPACE_EXPORTS: dict[str, dict[str, Binding]] = {namespace: {} for namespace in NAMESPACES}
+"""Every public operation of each namespace, by its name there."""
 
 
 def method(*names: str, typing: str | None) -> Callable[[_Function], _Function]:
@@ -52,13 +56,24 @@ def method(*names: str, typing: str | None) -> Callable[[_Function], _Function]:
     return bind
 
 
-def exported(typing: str) -> Callable[[_Function], _Function]:
+def exported(typing: str, *, namespace: str | None = None,
+             name: str | None = None) -> Callable[[_Function], _Function]:
     """Declare the decorated function a public operation, typed for the checkers by the
     ``mushin._typing`` function decorator ``typing`` (``mushin.ops``, generated from these
-    declarations, exports it so typed)."""
+    declarations, exports it so typed).
+
+    With ``namespace="linalg"`` (or ``"special"``) it is exported from ``mu.linalg`` instead,
+    under ``name`` (the function's own name by default): ``mu.linalg.norm`` and ``mu.norm``
+    are different functions, as in PyTorch. Stack the decorator to export a function in
+    several places.
+    """
 
     def declare(function: _Function) -> _Function:
-        EXPORTS[function.__name__] = Binding(function, typing)
+        binding = Binding(function, typing)
+        if namespace is None:
+            EXPORTS[name or function.__name__] = binding
+        else:
+            NAMESPACE_EXPORTS[namespace][name or function.__name__] = binding
         return function
 
     return declare

@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import weakref
 from types import ModuleType, SimpleNamespace
-from typing import TYPE_CHECKING, Any, Generic, Self, cast, final, overload
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, Self, TypeVar, cast, final, overload
 
 import numpy as np
 
@@ -324,6 +324,17 @@ class Constant(Tensor[*Shape]):
 
 
 # --- construction helpers (the hot path uses these, not __init__) -----------------------
+
+_Values = TypeVar("_Values")
+
+
+class ValuesIndices(NamedTuple, Generic[_Values]):
+    """What ``max(x, dim)``, ``sort``, ``topk``, ``kthvalue``... return, as PyTorch's named
+    tuples do: ``values`` (of ``x``'s kind) and their ``indices`` (an int64 ``Constant``)."""
+
+    values: _Values
+    indices: Constant
+
 
 def _init_variable(variable: Variable, data: Array, node: Node | None) -> None:
     variable._data = data

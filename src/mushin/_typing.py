@@ -57,7 +57,7 @@ from typing import (
 if TYPE_CHECKING:
     import numpy as np
 
-    from mushin._tensor import Constant, Tensor, Variable
+    from mushin._tensor import Constant, Tensor, ValuesIndices, Variable
 
     Shape = TypeVarTuple("Shape")
     """The shape of a tensor, whole."""
@@ -98,6 +98,10 @@ if TYPE_CHECKING:
     """A number operand (``int`` and ``bool`` are accepted where ``float`` is)."""
     HostArray: TypeAlias = np.ndarray[Any, Any] | list[Any]
     """A NumPy array or nested list operand: its shape is not known statically."""
+    Operand: TypeAlias = "Tensor[*AnyShape] | HostArray | Scalar"
+    """Any operand of an operation: a tensor, a host array or a number."""
+    ConstantOperand: TypeAlias = "Constant[*AnyShape] | HostArray | Scalar"
+    """An operand that is not tracked: a ``Constant``, a host array or a number."""
     Axis: TypeAlias = int | Sequence[int]
     """An ``axis`` argument: one axis or several (negative values count from the end)."""
     TensorT = TypeVar("TensorT", bound="Tensor[*AnyShape]")
@@ -309,131 +313,159 @@ if TYPE_CHECKING:
         def __get__(self, instance: TensorT, owner: type[Any],
                     /) -> Callable[[Scalar], TensorT]: ...
 
-    class BinaryFunction(Protocol):
+    class BinaryFunction(Protocol[P]):
         """``add``, ``sub``, ``mul``, ``div``, ``pow``, ``maximum``, ``minimum``."""
 
         @overload
-        def __call__(self, a: Variable[*Shape], b: Tensor[*Shape] | Tensor[*NoAxes] | Scalar,
-                     /) -> Variable[*Shape]: ...
+        def __call__(self, a: Variable[*Shape], b: Tensor[*Shape] | Tensor[*NoAxes] | Scalar, /,
+                     *args: P.args, **kwargs: P.kwargs) -> Variable[*Shape]: ...
         @overload
-        def __call__(self, a: Variable[*B, N], b: Tensor[N] | Tensor[*B, One],
-                     /) -> Variable[*B, N]: ...
+        def __call__(self, a: Variable[*B, N], b: Tensor[N] | Tensor[*B, One], /, *args: P.args,
+                     **kwargs: P.kwargs) -> Variable[*B, N]: ...
         @overload
-        def __call__(self, a: Variable[*NoAxes], b: Tensor[*B], /) -> Variable[*B]: ...
+        def __call__(self, a: Variable[*NoAxes], b: Tensor[*B], /, *args: P.args,
+                     **kwargs: P.kwargs) -> Variable[*B]: ...
         @overload
-        def __call__(self, a: Variable[N], b: Tensor[*B, N], /) -> Variable[*B, N]: ...
+        def __call__(self, a: Variable[N], b: Tensor[*B, N], /, *args: P.args,
+                     **kwargs: P.kwargs) -> Variable[*B, N]: ...
         @overload
-        def __call__(self, a: Variable[*B, M, N], b: Tensor[M, N] | Tensor[One, N],
-                     /) -> Variable[*B, M, N]: ...
+        def __call__(self, a: Variable[*B, M, N], b: Tensor[M, N] | Tensor[One, N], /,
+                     *args: P.args, **kwargs: P.kwargs) -> Variable[*B, M, N]: ...
         @overload
-        def __call__(self, a: Variable[M, N], b: Tensor[*B, M, N], /) -> Variable[*B, M, N]: ...
+        def __call__(self, a: Variable[M, N], b: Tensor[*B, M, N], /, *args: P.args,
+                     **kwargs: P.kwargs) -> Variable[*B, M, N]: ...
         @overload
-        def __call__(self, a: Variable[One, N], b: Tensor[*B, M, N], /) -> Variable[*B, M, N]: ...
+        def __call__(self, a: Variable[One, N], b: Tensor[*B, M, N], /, *args: P.args,
+                     **kwargs: P.kwargs) -> Variable[*B, M, N]: ...
         @overload
-        def __call__(self, a: Variable[*B, One], b: Tensor[*B, N], /) -> Variable[*B, N]: ...
+        def __call__(self, a: Variable[*B, One], b: Tensor[*B, N], /, *args: P.args,
+                     **kwargs: P.kwargs) -> Variable[*B, N]: ...
         @overload
-        def __call__(self, a: Variable[*B, K, M, N], b: Tensor[K, M, N],
-                     /) -> Variable[*B, K, M, N]: ...
+        def __call__(self, a: Variable[*B, K, M, N], b: Tensor[K, M, N], /, *args: P.args,
+                     **kwargs: P.kwargs) -> Variable[*B, K, M, N]: ...
         @overload
-        def __call__(self, a: Variable[K, M, N], b: Tensor[*B, K, M, N],
-                     /) -> Variable[*B, K, M, N]: ...
+        def __call__(self, a: Variable[K, M, N], b: Tensor[*B, K, M, N], /, *args: P.args,
+                     **kwargs: P.kwargs) -> Variable[*B, K, M, N]: ...
         @overload
-        def __call__(self, a: Variable[*AnyShape], b: HostArray, /) -> Variable[*AnyShape]: ...
+        def __call__(self, a: Variable[*AnyShape], b: HostArray, /, *args: P.args,
+                     **kwargs: P.kwargs) -> Variable[*AnyShape]: ...
         @overload
-        def __call__(self, a: Tensor[*Shape], b: Variable[*Shape] | Variable[*NoAxes],
-                     /) -> Variable[*Shape]: ...
+        def __call__(self, a: Tensor[*Shape], b: Variable[*Shape] | Variable[*NoAxes], /,
+                     *args: P.args, **kwargs: P.kwargs) -> Variable[*Shape]: ...
         @overload
-        def __call__(self, a: Tensor[*B, N], b: Variable[N] | Variable[*B, One],
-                     /) -> Variable[*B, N]: ...
+        def __call__(self, a: Tensor[*B, N], b: Variable[N] | Variable[*B, One], /, *args: P.args,
+                     **kwargs: P.kwargs) -> Variable[*B, N]: ...
         @overload
-        def __call__(self, a: Tensor[*NoAxes], b: Variable[*B], /) -> Variable[*B]: ...
+        def __call__(self, a: Tensor[*NoAxes], b: Variable[*B], /, *args: P.args,
+                     **kwargs: P.kwargs) -> Variable[*B]: ...
         @overload
-        def __call__(self, a: Tensor[N], b: Variable[*B, N], /) -> Variable[*B, N]: ...
+        def __call__(self, a: Tensor[N], b: Variable[*B, N], /, *args: P.args,
+                     **kwargs: P.kwargs) -> Variable[*B, N]: ...
         @overload
-        def __call__(self, a: Tensor[*B, M, N], b: Variable[M, N] | Variable[One, N],
-                     /) -> Variable[*B, M, N]: ...
+        def __call__(self, a: Tensor[*B, M, N], b: Variable[M, N] | Variable[One, N], /,
+                     *args: P.args, **kwargs: P.kwargs) -> Variable[*B, M, N]: ...
         @overload
-        def __call__(self, a: Tensor[M, N], b: Variable[*B, M, N], /) -> Variable[*B, M, N]: ...
+        def __call__(self, a: Tensor[M, N], b: Variable[*B, M, N], /, *args: P.args,
+                     **kwargs: P.kwargs) -> Variable[*B, M, N]: ...
         @overload
-        def __call__(self, a: Tensor[One, N], b: Variable[*B, M, N], /) -> Variable[*B, M, N]: ...
+        def __call__(self, a: Tensor[One, N], b: Variable[*B, M, N], /, *args: P.args,
+                     **kwargs: P.kwargs) -> Variable[*B, M, N]: ...
         @overload
-        def __call__(self, a: Tensor[*B, One], b: Variable[*B, N], /) -> Variable[*B, N]: ...
+        def __call__(self, a: Tensor[*B, One], b: Variable[*B, N], /, *args: P.args,
+                     **kwargs: P.kwargs) -> Variable[*B, N]: ...
         @overload
-        def __call__(self, a: Tensor[*B, K, M, N], b: Variable[K, M, N],
-                     /) -> Variable[*B, K, M, N]: ...
+        def __call__(self, a: Tensor[*B, K, M, N], b: Variable[K, M, N], /, *args: P.args,
+                     **kwargs: P.kwargs) -> Variable[*B, K, M, N]: ...
         @overload
-        def __call__(self, a: Tensor[K, M, N], b: Variable[*B, K, M, N],
-                     /) -> Variable[*B, K, M, N]: ...
+        def __call__(self, a: Tensor[K, M, N], b: Variable[*B, K, M, N], /, *args: P.args,
+                     **kwargs: P.kwargs) -> Variable[*B, K, M, N]: ...
         @overload
-        def __call__(self, a: Scalar, b: Variable[*Shape], /) -> Variable[*Shape]: ...
+        def __call__(self, a: Scalar, b: Variable[*Shape], /, *args: P.args,
+                     **kwargs: P.kwargs) -> Variable[*Shape]: ...
         @overload
-        def __call__(self, a: HostArray, b: Variable[*AnyShape], /) -> Variable[*AnyShape]: ...
+        def __call__(self, a: HostArray, b: Variable[*AnyShape], /, *args: P.args,
+                     **kwargs: P.kwargs) -> Variable[*AnyShape]: ...
         @overload
-        def __call__(self, a: Constant[*Shape], b: Constant[*Shape] | Constant[*NoAxes] | Scalar,
-                     /) -> Constant[*Shape]: ...
+        def __call__(self, a: Constant[*Shape], b: Constant[*Shape] | Constant[*NoAxes] | Scalar, /,
+                     *args: P.args, **kwargs: P.kwargs) -> Constant[*Shape]: ...
         @overload
-        def __call__(self, a: Constant[*B, N], b: Constant[N] | Constant[*B, One],
-                     /) -> Constant[*B, N]: ...
+        def __call__(self, a: Constant[*B, N], b: Constant[N] | Constant[*B, One], /, *args: P.args,
+                     **kwargs: P.kwargs) -> Constant[*B, N]: ...
         @overload
-        def __call__(self, a: Constant[*NoAxes], b: Constant[*B], /) -> Constant[*B]: ...
+        def __call__(self, a: Constant[*NoAxes], b: Constant[*B], /, *args: P.args,
+                     **kwargs: P.kwargs) -> Constant[*B]: ...
         @overload
-        def __call__(self, a: Constant[N], b: Constant[*B, N], /) -> Constant[*B, N]: ...
+        def __call__(self, a: Constant[N], b: Constant[*B, N], /, *args: P.args,
+                     **kwargs: P.kwargs) -> Constant[*B, N]: ...
         @overload
-        def __call__(self, a: Constant[*B, M, N], b: Constant[M, N] | Constant[One, N],
-                     /) -> Constant[*B, M, N]: ...
+        def __call__(self, a: Constant[*B, M, N], b: Constant[M, N] | Constant[One, N], /,
+                     *args: P.args, **kwargs: P.kwargs) -> Constant[*B, M, N]: ...
         @overload
-        def __call__(self, a: Constant[M, N], b: Constant[*B, M, N], /) -> Constant[*B, M, N]: ...
+        def __call__(self, a: Constant[M, N], b: Constant[*B, M, N], /, *args: P.args,
+                     **kwargs: P.kwargs) -> Constant[*B, M, N]: ...
         @overload
-        def __call__(self, a: Constant[One, N], b: Constant[*B, M, N], /) -> Constant[*B, M, N]: ...
+        def __call__(self, a: Constant[One, N], b: Constant[*B, M, N], /, *args: P.args,
+                     **kwargs: P.kwargs) -> Constant[*B, M, N]: ...
         @overload
-        def __call__(self, a: Constant[*B, One], b: Constant[*B, N], /) -> Constant[*B, N]: ...
+        def __call__(self, a: Constant[*B, One], b: Constant[*B, N], /, *args: P.args,
+                     **kwargs: P.kwargs) -> Constant[*B, N]: ...
         @overload
-        def __call__(self, a: Constant[*B, K, M, N], b: Constant[K, M, N],
-                     /) -> Constant[*B, K, M, N]: ...
+        def __call__(self, a: Constant[*B, K, M, N], b: Constant[K, M, N], /, *args: P.args,
+                     **kwargs: P.kwargs) -> Constant[*B, K, M, N]: ...
         @overload
-        def __call__(self, a: Constant[K, M, N], b: Constant[*B, K, M, N],
-                     /) -> Constant[*B, K, M, N]: ...
+        def __call__(self, a: Constant[K, M, N], b: Constant[*B, K, M, N], /, *args: P.args,
+                     **kwargs: P.kwargs) -> Constant[*B, K, M, N]: ...
         @overload
-        def __call__(self, a: Scalar, b: Constant[*Shape], /) -> Constant[*Shape]: ...
+        def __call__(self, a: Scalar, b: Constant[*Shape], /, *args: P.args,
+                     **kwargs: P.kwargs) -> Constant[*Shape]: ...
         @overload
-        def __call__(self, a: Tensor[*Shape], b: Tensor[*Shape] | Tensor[*NoAxes] | Scalar,
-                     /) -> Tensor[*Shape]: ...
+        def __call__(self, a: Tensor[*Shape], b: Tensor[*Shape] | Tensor[*NoAxes] | Scalar, /,
+                     *args: P.args, **kwargs: P.kwargs) -> Tensor[*Shape]: ...
         @overload
-        def __call__(self, a: Tensor[*B, N], b: Tensor[N] | Tensor[*B, One],
-                     /) -> Tensor[*B, N]: ...
+        def __call__(self, a: Tensor[*B, N], b: Tensor[N] | Tensor[*B, One], /, *args: P.args,
+                     **kwargs: P.kwargs) -> Tensor[*B, N]: ...
         @overload
-        def __call__(self, a: Tensor[*NoAxes], b: Tensor[*B], /) -> Tensor[*B]: ...
+        def __call__(self, a: Tensor[*NoAxes], b: Tensor[*B], /, *args: P.args,
+                     **kwargs: P.kwargs) -> Tensor[*B]: ...
         @overload
-        def __call__(self, a: Tensor[N], b: Tensor[*B, N], /) -> Tensor[*B, N]: ...
+        def __call__(self, a: Tensor[N], b: Tensor[*B, N], /, *args: P.args,
+                     **kwargs: P.kwargs) -> Tensor[*B, N]: ...
         @overload
-        def __call__(self, a: Tensor[*B, M, N], b: Tensor[M, N] | Tensor[One, N],
-                     /) -> Tensor[*B, M, N]: ...
+        def __call__(self, a: Tensor[*B, M, N], b: Tensor[M, N] | Tensor[One, N], /, *args: P.args,
+                     **kwargs: P.kwargs) -> Tensor[*B, M, N]: ...
         @overload
-        def __call__(self, a: Tensor[M, N], b: Tensor[*B, M, N], /) -> Tensor[*B, M, N]: ...
+        def __call__(self, a: Tensor[M, N], b: Tensor[*B, M, N], /, *args: P.args,
+                     **kwargs: P.kwargs) -> Tensor[*B, M, N]: ...
         @overload
-        def __call__(self, a: Tensor[One, N], b: Tensor[*B, M, N], /) -> Tensor[*B, M, N]: ...
+        def __call__(self, a: Tensor[One, N], b: Tensor[*B, M, N], /, *args: P.args,
+                     **kwargs: P.kwargs) -> Tensor[*B, M, N]: ...
         @overload
-        def __call__(self, a: Tensor[*B, One], b: Tensor[*B, N], /) -> Tensor[*B, N]: ...
+        def __call__(self, a: Tensor[*B, One], b: Tensor[*B, N], /, *args: P.args,
+                     **kwargs: P.kwargs) -> Tensor[*B, N]: ...
         @overload
-        def __call__(self, a: Tensor[*B, K, M, N], b: Tensor[K, M, N],
-                     /) -> Tensor[*B, K, M, N]: ...
+        def __call__(self, a: Tensor[*B, K, M, N], b: Tensor[K, M, N], /, *args: P.args,
+                     **kwargs: P.kwargs) -> Tensor[*B, K, M, N]: ...
         @overload
-        def __call__(self, a: Tensor[K, M, N], b: Tensor[*B, K, M, N],
-                     /) -> Tensor[*B, K, M, N]: ...
+        def __call__(self, a: Tensor[K, M, N], b: Tensor[*B, K, M, N], /, *args: P.args,
+                     **kwargs: P.kwargs) -> Tensor[*B, K, M, N]: ...
         @overload
-        def __call__(self, a: Scalar, b: Tensor[*Shape], /) -> Tensor[*Shape]: ...
+        def __call__(self, a: Scalar, b: Tensor[*Shape], /, *args: P.args,
+                     **kwargs: P.kwargs) -> Tensor[*Shape]: ...
         @overload
-        def __call__(self, a: Scalar, b: Scalar, /) -> Constant[*NoAxes]: ...
+        def __call__(self, a: Scalar, b: Scalar, /, *args: P.args,
+                     **kwargs: P.kwargs) -> Constant[*NoAxes]: ...
         @overload
-        def __call__(self, a: Constant[*AnyShape] | HostArray | Scalar, b: HostArray,
-                     /) -> Constant[*AnyShape]: ...
+        def __call__(self, a: Constant[*AnyShape] | HostArray | Scalar, b: HostArray, /,
+                     *args: P.args, **kwargs: P.kwargs) -> Constant[*AnyShape]: ...
         @overload
-        def __call__(self, a: HostArray, b: Constant[*AnyShape] | Scalar,
-                     /) -> Constant[*AnyShape]: ...
+        def __call__(self, a: HostArray, b: Constant[*AnyShape] | Scalar, /, *args: P.args,
+                     **kwargs: P.kwargs) -> Constant[*AnyShape]: ...
         @overload
-        def __call__(self, a: Tensor[*AnyShape], b: HostArray, /) -> Tensor[*AnyShape]: ...
+        def __call__(self, a: Tensor[*AnyShape], b: HostArray, /, *args: P.args,
+                     **kwargs: P.kwargs) -> Tensor[*AnyShape]: ...
         @overload
-        def __call__(self, a: HostArray, b: Tensor[*AnyShape], /) -> Tensor[*AnyShape]: ...
+        def __call__(self, a: HostArray, b: Tensor[*AnyShape], /, *args: P.args,
+                     **kwargs: P.kwargs) -> Tensor[*AnyShape]: ...
 
     # --- comparisons and logical operators: a Constant mask -------------------------------------
 
@@ -820,23 +852,29 @@ if TYPE_CHECKING:
         """A reduction bound to a tensor: 0-d over every axis, else a run-time shape."""
 
         @overload
-        def __call__(self: _Reduction[Variable[*Shape]], axis: None = None,
-                     keepdims: Literal[False] = False) -> Variable[*NoAxes]: ...
+        def __call__(self: _Reduction[Variable[*Shape]], dim: None = None,
+                     keepdim: Literal[False] = False, *, axis: None = None,
+                     keepdims: Literal[False] = False, dtype: Any = None) -> Variable[*NoAxes]: ...
         @overload
-        def __call__(self: _Reduction[Variable[*Shape]], axis: Axis | None = None,
-                     keepdims: bool = False) -> Variable[*AnyShape]: ...
+        def __call__(self: _Reduction[Variable[*Shape]], dim: Axis | None = None,
+                     keepdim: bool = False, *, axis: Axis | None = None, keepdims: bool = False,
+                     dtype: Any = None) -> Variable[*AnyShape]: ...
         @overload
-        def __call__(self: _Reduction[Constant[*Shape]], axis: None = None,
-                     keepdims: Literal[False] = False) -> Constant[*NoAxes]: ...
+        def __call__(self: _Reduction[Constant[*Shape]], dim: None = None,
+                     keepdim: Literal[False] = False, *, axis: None = None,
+                     keepdims: Literal[False] = False, dtype: Any = None) -> Constant[*NoAxes]: ...
         @overload
-        def __call__(self: _Reduction[Constant[*Shape]], axis: Axis | None = None,
-                     keepdims: bool = False) -> Constant[*AnyShape]: ...
+        def __call__(self: _Reduction[Constant[*Shape]], dim: Axis | None = None,
+                     keepdim: bool = False, *, axis: Axis | None = None, keepdims: bool = False,
+                     dtype: Any = None) -> Constant[*AnyShape]: ...
         @overload
-        def __call__(self: _Reduction[Tensor[*Shape]], axis: None = None,
-                     keepdims: Literal[False] = False) -> Tensor[*NoAxes]: ...
+        def __call__(self: _Reduction[Tensor[*Shape]], dim: None = None,
+                     keepdim: Literal[False] = False, *, axis: None = None,
+                     keepdims: Literal[False] = False, dtype: Any = None) -> Tensor[*NoAxes]: ...
         @overload
-        def __call__(self: _Reduction[Tensor[*Shape]], axis: Axis | None = None,
-                     keepdims: bool = False) -> Tensor[*AnyShape]: ...
+        def __call__(self: _Reduction[Tensor[*Shape]], dim: Axis | None = None,
+                     keepdim: bool = False, *, axis: Axis | None = None, keepdims: bool = False,
+                     dtype: Any = None) -> Tensor[*AnyShape]: ...
         def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
 
     class ReductionMethod(MethodDescriptor, Protocol):
@@ -851,52 +889,71 @@ if TYPE_CHECKING:
         """The function ``sum``, ``mean``, ``max``, ``min``, ``logsumexp``."""
 
         @overload
-        def __call__(self, x: Variable[*AnyShape], axis: None = None,
-                     keepdims: Literal[False] = False) -> Variable[*NoAxes]: ...
+        def __call__(self, x: Variable[*AnyShape], dim: None = None,
+                     keepdim: Literal[False] = False, *, axis: None = None,
+                     keepdims: Literal[False] = False, dtype: Any = None) -> Variable[*NoAxes]: ...
         @overload
-        def __call__(self, x: Variable[*AnyShape], axis: Axis | None = None,
-                     keepdims: bool = False) -> Variable[*AnyShape]: ...
+        def __call__(self, x: Variable[*AnyShape], dim: Axis | None = None, keepdim: bool = False,
+                     *, axis: Axis | None = None, keepdims: bool = False,
+                     dtype: Any = None) -> Variable[*AnyShape]: ...
         @overload
-        def __call__(self, x: Constant[*AnyShape], axis: None = None,
-                     keepdims: Literal[False] = False) -> Constant[*NoAxes]: ...
+        def __call__(self, x: Constant[*AnyShape], dim: None = None,
+                     keepdim: Literal[False] = False, *, axis: None = None,
+                     keepdims: Literal[False] = False, dtype: Any = None) -> Constant[*NoAxes]: ...
         @overload
-        def __call__(self, x: Constant[*AnyShape], axis: Axis | None = None,
-                     keepdims: bool = False) -> Constant[*AnyShape]: ...
+        def __call__(self, x: Constant[*AnyShape], dim: Axis | None = None, keepdim: bool = False,
+                     *, axis: Axis | None = None, keepdims: bool = False,
+                     dtype: Any = None) -> Constant[*AnyShape]: ...
         @overload
-        def __call__(self, x: Tensor[*AnyShape], axis: None = None,
-                     keepdims: Literal[False] = False) -> Tensor[*NoAxes]: ...
+        def __call__(self, x: Tensor[*AnyShape], dim: None = None, keepdim: Literal[False] = False,
+                     *, axis: None = None, keepdims: Literal[False] = False,
+                     dtype: Any = None) -> Tensor[*NoAxes]: ...
         @overload
-        def __call__(self, x: Tensor[*AnyShape], axis: Axis | None = None,
-                     keepdims: bool = False) -> Tensor[*AnyShape]: ...
+        def __call__(self, x: Tensor[*AnyShape], dim: Axis | None = None, keepdim: bool = False, *,
+                     axis: Axis | None = None, keepdims: bool = False,
+                     dtype: Any = None) -> Tensor[*AnyShape]: ...
         @overload
-        def __call__(self, x: HostArray | Scalar, axis: Axis | None = None,
-                     keepdims: bool = False) -> Constant[*AnyShape]: ...
+        def __call__(self, x: HostArray | Scalar, dim: Axis | None = None, keepdim: bool = False, *,
+                     axis: Axis | None = None, keepdims: bool = False,
+                     dtype: Any = None) -> Constant[*AnyShape]: ...
 
     class _Variance(Generic[TensorT]):
         """``var`` bound to a tensor: 0-d over every axis, else a run-time shape."""
 
         @overload
-        def __call__(self: _Variance[Variable[*Shape]], axis: None = None,
-                     keepdims: Literal[False] = False, ddof: int = 0) -> Variable[*NoAxes]: ...
+        def __call__(self: _Variance[Variable[*Shape]], dim: None = None, *,
+                     correction: float | None = None, unbiased: bool | None = None,
+                     ddof: float | None = None, keepdim: Literal[False] = False, axis: None = None,
+                     keepdims: Literal[False] = False) -> Variable[*NoAxes]: ...
         @overload
-        def __call__(self: _Variance[Variable[*Shape]], axis: Axis | None = None,
-                     keepdims: bool = False, ddof: int = 0) -> Variable[*AnyShape]: ...
+        def __call__(self: _Variance[Variable[*Shape]], dim: Axis | bool | None = None, *args: Any,
+                     correction: float | None = None, unbiased: bool | None = None,
+                     ddof: float | None = None, keepdim: bool = False, axis: Axis | None = None,
+                     keepdims: bool = False) -> Variable[*AnyShape]: ...
         @overload
-        def __call__(self: _Variance[Constant[*Shape]], axis: None = None,
-                     keepdims: Literal[False] = False, ddof: int = 0) -> Constant[*NoAxes]: ...
+        def __call__(self: _Variance[Constant[*Shape]], dim: None = None, *,
+                     correction: float | None = None, unbiased: bool | None = None,
+                     ddof: float | None = None, keepdim: Literal[False] = False, axis: None = None,
+                     keepdims: Literal[False] = False) -> Constant[*NoAxes]: ...
         @overload
-        def __call__(self: _Variance[Constant[*Shape]], axis: Axis | None = None,
-                     keepdims: bool = False, ddof: int = 0) -> Constant[*AnyShape]: ...
+        def __call__(self: _Variance[Constant[*Shape]], dim: Axis | bool | None = None, *args: Any,
+                     correction: float | None = None, unbiased: bool | None = None,
+                     ddof: float | None = None, keepdim: bool = False, axis: Axis | None = None,
+                     keepdims: bool = False) -> Constant[*AnyShape]: ...
         @overload
-        def __call__(self: _Variance[Tensor[*Shape]], axis: None = None,
-                     keepdims: Literal[False] = False, ddof: int = 0) -> Tensor[*NoAxes]: ...
+        def __call__(self: _Variance[Tensor[*Shape]], dim: None = None, *,
+                     correction: float | None = None, unbiased: bool | None = None,
+                     ddof: float | None = None, keepdim: Literal[False] = False, axis: None = None,
+                     keepdims: Literal[False] = False) -> Tensor[*NoAxes]: ...
         @overload
-        def __call__(self: _Variance[Tensor[*Shape]], axis: Axis | None = None,
-                     keepdims: bool = False, ddof: int = 0) -> Tensor[*AnyShape]: ...
+        def __call__(self: _Variance[Tensor[*Shape]], dim: Axis | bool | None = None, *args: Any,
+                     correction: float | None = None, unbiased: bool | None = None,
+                     ddof: float | None = None, keepdim: bool = False, axis: Axis | None = None,
+                     keepdims: bool = False) -> Tensor[*AnyShape]: ...
         def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
 
     class VarianceMethod(MethodDescriptor, Protocol):
-        """The method ``var``."""
+        """The method ``var`` (and ``std``)."""
 
         @overload
         def __get__(self, instance: None, owner: type[Any], /) -> Callable[..., Any]: ...
@@ -904,29 +961,41 @@ if TYPE_CHECKING:
         def __get__(self, instance: TensorT, owner: type[Any], /) -> _Variance[TensorT]: ...
 
     class VarianceFunction(Protocol):
-        """The function ``var``."""
+        """The function ``var`` (and ``std``)."""
 
         @overload
-        def __call__(self, x: Variable[*AnyShape], axis: None = None,
-                     keepdims: Literal[False] = False, *, ddof: int = 0) -> Variable[*NoAxes]: ...
+        def __call__(self, x: Variable[*AnyShape], dim: None = None, *,
+                     correction: float | None = None, unbiased: bool | None = None,
+                     ddof: float | None = None, keepdim: Literal[False] = False, axis: None = None,
+                     keepdims: Literal[False] = False) -> Variable[*NoAxes]: ...
         @overload
-        def __call__(self, x: Variable[*AnyShape], axis: Axis | None = None, keepdims: bool = False,
-                     *, ddof: int = 0) -> Variable[*AnyShape]: ...
+        def __call__(self, x: Variable[*AnyShape], dim: Axis | bool | None = None, *args: Any,
+                     correction: float | None = None, unbiased: bool | None = None,
+                     ddof: float | None = None, keepdim: bool = False, axis: Axis | None = None,
+                     keepdims: bool = False) -> Variable[*AnyShape]: ...
         @overload
-        def __call__(self, x: Constant[*AnyShape], axis: None = None,
-                     keepdims: Literal[False] = False, *, ddof: int = 0) -> Constant[*NoAxes]: ...
+        def __call__(self, x: Constant[*AnyShape], dim: None = None, *,
+                     correction: float | None = None, unbiased: bool | None = None,
+                     ddof: float | None = None, keepdim: Literal[False] = False, axis: None = None,
+                     keepdims: Literal[False] = False) -> Constant[*NoAxes]: ...
         @overload
-        def __call__(self, x: Constant[*AnyShape], axis: Axis | None = None, keepdims: bool = False,
-                     *, ddof: int = 0) -> Constant[*AnyShape]: ...
+        def __call__(self, x: Constant[*AnyShape], dim: Axis | bool | None = None, *args: Any,
+                     correction: float | None = None, unbiased: bool | None = None,
+                     ddof: float | None = None, keepdim: bool = False, axis: Axis | None = None,
+                     keepdims: bool = False) -> Constant[*AnyShape]: ...
         @overload
-        def __call__(self, x: Tensor[*AnyShape], axis: None = None,
-                     keepdims: Literal[False] = False, *, ddof: int = 0) -> Tensor[*NoAxes]: ...
+        def __call__(self, x: Tensor[*AnyShape], dim: None = None, *,
+                     correction: float | None = None, unbiased: bool | None = None,
+                     ddof: float | None = None, keepdim: Literal[False] = False, axis: None = None,
+                     keepdims: Literal[False] = False) -> Tensor[*NoAxes]: ...
         @overload
-        def __call__(self, x: Tensor[*AnyShape], axis: Axis | None = None, keepdims: bool = False,
-                     *, ddof: int = 0) -> Tensor[*AnyShape]: ...
+        def __call__(self, x: Tensor[*AnyShape], dim: Axis | bool | None = None, *args: Any,
+                     correction: float | None = None, unbiased: bool | None = None,
+                     ddof: float | None = None, keepdim: bool = False, axis: Axis | None = None,
+                     keepdims: bool = False) -> Tensor[*AnyShape]: ...
         @overload
-        def __call__(self, x: HostArray | Scalar, axis: Axis | None = None, keepdims: bool = False,
-                     *, ddof: int = 0) -> Constant[*AnyShape]: ...
+        def __call__(self, x: HostArray | Scalar, dim: Axis | None = None, *args: Any,
+                     **kwargs: Any) -> Constant[*AnyShape]: ...
 
     # --- shapes ---------------------------------------------------------------------------------
 
@@ -1316,6 +1385,127 @@ if TYPE_CHECKING:
         def __call__(self, condition: Tensor[*AnyShape] | HostArray | bool, a: HostArray | Scalar,
                      b: HostArray | Scalar) -> Constant[*AnyShape]: ...
 
+    # --- operations of run-time shape: indices, several results, three operands -----------------
+
+    class IndexMethod(MethodDescriptor, Protocol[P]):
+        """A method giving integer or bool results (``argmax``, ``isnan``...): a ``Constant``."""
+
+        @overload
+        def __get__(self, instance: None, owner: type[Any], /) -> Callable[..., Any]: ...
+        @overload
+        def __get__(self, instance: Tensor[*Shape], owner: type[Any],
+                    /) -> Callable[P, Constant[*AnyShape]]: ...
+
+    class IndexFunction(Protocol[P]):
+        """A function giving integer or bool results (``argmax``...): a ``Constant``."""
+
+        def __call__(self, x: Tensor[*AnyShape] | HostArray | Scalar, /, *args: P.args,
+                     **kwargs: P.kwargs) -> Constant[*AnyShape]: ...
+
+    class ValuesIndicesMethod(MethodDescriptor, Protocol[P]):
+        """A method giving values and their indices (``topk``, ``sort``, ``max(dim)``)."""
+
+        @overload
+        def __get__(self, instance: None, owner: type[Any], /) -> Callable[..., Any]: ...
+        @overload
+        def __get__(self, instance: Variable[*Shape], owner: type[Any],
+                    /) -> Callable[P, ValuesIndices[Variable[*AnyShape]]]: ...
+        @overload
+        def __get__(self, instance: Constant[*Shape], owner: type[Any],
+                    /) -> Callable[P, ValuesIndices[Constant[*AnyShape]]]: ...
+        @overload
+        def __get__(self, instance: Tensor[*Shape], owner: type[Any],
+                    /) -> Callable[P, ValuesIndices[Tensor[*AnyShape]]]: ...
+
+    class ValuesIndicesFunction(Protocol[P]):
+        """A function giving values of ``x``'s kind and their indices (``topk``...)."""
+
+        @overload
+        def __call__(self, x: Variable[*AnyShape], /, *args: P.args,
+                     **kwargs: P.kwargs) -> ValuesIndices[Variable[*AnyShape]]: ...
+        @overload
+        def __call__(self, x: Constant[*AnyShape], /, *args: P.args,
+                     **kwargs: P.kwargs) -> ValuesIndices[Constant[*AnyShape]]: ...
+        @overload
+        def __call__(self, x: Tensor[*AnyShape], /, *args: P.args,
+                     **kwargs: P.kwargs) -> ValuesIndices[Tensor[*AnyShape]]: ...
+
+    class SplitMethod(MethodDescriptor, Protocol[P]):
+        """A method giving several tensors of its kind (``split``, ``chunk``...)."""
+
+        @overload
+        def __get__(self, instance: None, owner: type[Any], /) -> Callable[..., Any]: ...
+        @overload
+        def __get__(self, instance: Variable[*Shape], owner: type[Any],
+                    /) -> Callable[P, tuple[Variable[*AnyShape], ...]]: ...
+        @overload
+        def __get__(self, instance: Constant[*Shape], owner: type[Any],
+                    /) -> Callable[P, tuple[Constant[*AnyShape], ...]]: ...
+        @overload
+        def __get__(self, instance: Tensor[*Shape], owner: type[Any],
+                    /) -> Callable[P, tuple[Tensor[*AnyShape], ...]]: ...
+
+    class SplitFunction(Protocol[P]):
+        """A function giving several tensors of ``x``'s kind (``split``, ``unbind``...)."""
+
+        @overload
+        def __call__(self, x: Variable[*AnyShape], /, *args: P.args,
+                     **kwargs: P.kwargs) -> tuple[Variable[*AnyShape], ...]: ...
+        @overload
+        def __call__(self, x: Constant[*AnyShape], /, *args: P.args,
+                     **kwargs: P.kwargs) -> tuple[Constant[*AnyShape], ...]: ...
+        @overload
+        def __call__(self, x: Tensor[*AnyShape], /, *args: P.args,
+                     **kwargs: P.kwargs) -> tuple[Tensor[*AnyShape], ...]: ...
+
+    class TernaryFunction(Protocol[P]):
+        """``lerp``, ``addcmul``, ``addmm``...: a ``Variable`` when any operand is one;
+        a run-time shape."""
+
+        @overload
+        def __call__(self, a: Variable[*AnyShape], b: Operand, c: Operand, /, *args: P.args,
+                     **kwargs: P.kwargs) -> Variable[*AnyShape]: ...
+        @overload
+        def __call__(self, a: Operand, b: Variable[*AnyShape], c: Operand, /, *args: P.args,
+                     **kwargs: P.kwargs) -> Variable[*AnyShape]: ...
+        @overload
+        def __call__(self, a: Operand, b: Operand, c: Variable[*AnyShape], /, *args: P.args,
+                     **kwargs: P.kwargs) -> Variable[*AnyShape]: ...
+        @overload
+        def __call__(self, a: ConstantOperand, b: ConstantOperand, c: ConstantOperand, /,
+                     *args: P.args, **kwargs: P.kwargs) -> Constant[*AnyShape]: ...
+        @overload
+        def __call__(self, a: Operand, b: Operand, c: Operand, /, *args: P.args,
+                     **kwargs: P.kwargs) -> Tensor[*AnyShape]: ...
+
+    class MixedFunction(Protocol[P]):
+        """A function of two operands of any shapes (``outer``, ``cdist``...): a ``Variable``
+        when either is one; a run-time shape."""
+
+        @overload
+        def __call__(self, a: Variable[*AnyShape], b: Operand, /, *args: P.args,
+                     **kwargs: P.kwargs) -> Variable[*AnyShape]: ...
+        @overload
+        def __call__(self, a: Operand, b: Variable[*AnyShape], /, *args: P.args,
+                     **kwargs: P.kwargs) -> Variable[*AnyShape]: ...
+        @overload
+        def __call__(self, a: ConstantOperand, b: ConstantOperand, /, *args: P.args,
+                     **kwargs: P.kwargs) -> Constant[*AnyShape]: ...
+        @overload
+        def __call__(self, a: Operand, b: Operand, /, *args: P.args,
+                     **kwargs: P.kwargs) -> Tensor[*AnyShape]: ...
+
+    class ManyFunction(Protocol[P]):
+        """A function of a sequence of tensors (``cat``, ``einsum``'s operands, ``block_diag``...):
+        a ``Variable`` when any is one; a run-time shape."""
+
+        @overload
+        def __call__(self, tensors: Sequence[Constant[*AnyShape]], /, *args: P.args,
+                     **kwargs: P.kwargs) -> Constant[*AnyShape]: ...
+        @overload
+        def __call__(self, tensors: Sequence[Tensor[*AnyShape]], /, *args: P.args,
+                     **kwargs: P.kwargs) -> Tensor[*AnyShape]: ...
+
     # --- modules (mu.nn) ------------------------------------------------------------------------
 
     class HasForward(Protocol[Forward_co]):
@@ -1674,9 +1864,9 @@ def rows_method(method: Callable[..., object]) -> RowsMethod:
     return cast("RowsMethod", method)
 
 
-def binary_function(function: Callable[..., object]) -> BinaryFunction:
+def binary_function(function: Callable[Concatenate[Any, Any, P], Any]) -> BinaryFunction[P]:
     """Type an elementwise binary function (``add``, ``maximum``...)."""
-    return cast("BinaryFunction", function)
+    return cast("BinaryFunction[P]", function)
 
 
 def unary_function(function: Callable[..., object]) -> UnaryFunction:
@@ -1747,6 +1937,52 @@ def join_function(function: Callable[..., object]) -> JoinFunction:
 def where_function(function: Callable[..., object]) -> WhereFunction:
     """Type the function ``where``."""
     return cast("WhereFunction", function)
+
+
+def index_method(method: Callable[Concatenate[Any, P], Any]) -> IndexMethod[P]:
+    """Type a method giving integer or bool results: a ``Constant``."""
+    return cast("IndexMethod[P]", method)
+
+
+def index_function(function: Callable[Concatenate[Any, P], Any]) -> IndexFunction[P]:
+    """Type a function giving integer or bool results: a ``Constant``."""
+    return cast("IndexFunction[P]", function)
+
+
+def values_indices_method(method: Callable[Concatenate[Any, P], Any]) -> ValuesIndicesMethod[P]:
+    """Type a method giving ``(values, indices)``."""
+    return cast("ValuesIndicesMethod[P]", method)
+
+
+def values_indices_function(
+        function: Callable[Concatenate[Any, P], Any]) -> ValuesIndicesFunction[P]:
+    """Type a function giving ``(values, indices)``."""
+    return cast("ValuesIndicesFunction[P]", function)
+
+
+def split_method(method: Callable[Concatenate[Any, P], Any]) -> SplitMethod[P]:
+    """Type a method giving a tuple of tensors of its kind."""
+    return cast("SplitMethod[P]", method)
+
+
+def split_function(function: Callable[Concatenate[Any, P], Any]) -> SplitFunction[P]:
+    """Type a function giving a tuple of tensors of ``x``'s kind."""
+    return cast("SplitFunction[P]", function)
+
+
+def ternary_function(function: Callable[Concatenate[Any, Any, Any, P], Any]) -> TernaryFunction[P]:
+    """Type a function of three operands: a ``Variable`` when any is one."""
+    return cast("TernaryFunction[P]", function)
+
+
+def mixed_function(function: Callable[Concatenate[Any, Any, P], Any]) -> MixedFunction[P]:
+    """Type a function of two operands of any shapes: a ``Variable`` when either is one."""
+    return cast("MixedFunction[P]", function)
+
+
+def many_function(function: Callable[Concatenate[Any, P], Any]) -> ManyFunction[P]:
+    """Type a function of a sequence of tensors."""
+    return cast("ManyFunction[P]", function)
 
 
 def forward_call(method: Callable[..., object]) -> ForwardCall:
