@@ -161,6 +161,29 @@ DECLARATIONS: tuple[Declaration, ...] = (
               "(x: HostArray | Scalar, dim: Axis | None = None, keepdim: bool = False, *, "
               "axis: Axis | None = None, keepdims: bool = False, dtype: Any = None) -> "
               "Constant[*AnyShape]")),
+    Bound("_Extremum", "Generic[TensorT]",
+          "``max``/``min`` bound to a tensor: 0-d over every axis, ``(values, indices)``\n"
+          "along a ``dim``, values over ``axis=``, the elementwise extremum with another tensor.",
+          (ForKinds("(self: {kind}[*Shape]) -> {kind}[*NoAxes]"),
+           ForKinds("(self: {kind}[*Shape], dim: int, keepdim: bool = False) -> "
+                    "ValuesIndices[{kind}[*AnyShape]]"),
+           ForKinds("(self: {kind}[*Shape], *, axis: Axis | None = None, "
+                    "keepdims: bool = False) -> {kind}[*AnyShape]"),
+           "(self: Tensor[*Shape], other: Variable[*AnyShape]) -> Variable[*AnyShape]",
+           ForKinds("(self: {kind}[*Shape], other: Constant[*AnyShape] | HostArray | Scalar) -> "
+                    "{kind}[*AnyShape]"))),
+    _descriptor("ExtremumMethod", "_Extremum", "The methods ``max`` and ``min``."),
+    Function("ExtremumFunction", "Protocol",
+             "The functions ``max`` and ``min`` (see ``_Extremum``).",
+             (ForKinds("(x: {kind}[*AnyShape]) -> {kind}[*NoAxes]"),
+              ForKinds("(x: {kind}[*AnyShape], dim: int, keepdim: bool = False) -> "
+                       "ValuesIndices[{kind}[*AnyShape]]"),
+              ForKinds("(x: {kind}[*AnyShape], *, axis: Axis | None = None, "
+                       "keepdims: bool = False) -> {kind}[*AnyShape]"),
+              "(x: Tensor[*AnyShape], other: Variable[*AnyShape]) -> Variable[*AnyShape]",
+              ForKinds("(x: {kind}[*AnyShape], other: Constant[*AnyShape] | HostArray | Scalar) "
+                       "-> {kind}[*AnyShape]"),
+              "(x: HostArray | Scalar, *args: Any, **kwargs: Any) -> Constant[*AnyShape]")),
     Bound("_Variance", "Generic[TensorT]",
           "``var`` bound to a tensor: 0-d over every axis, else a run-time shape.",
           (ForKinds(BOUND_FORM, VARIANCES),)),
@@ -373,6 +396,8 @@ DECORATORS = (
     _method("matmul_method", "MatmulMethod", "Type the method ``matmul`` and the operator ``@``."),
     _method("reduction_method", "ReductionMethod",
             "Type a reduction method (``sum``, ``mean``...)."),
+    _method("extremum_method", "ExtremumMethod", "Type the methods ``max`` and ``min``."),
+    _function("extremum_function", "ExtremumFunction", "Type the functions ``max`` and ``min``."),
     _method("variance_method", "VarianceMethod", "Type the method ``var``."),
     _method("reshape_method", "ReshapeMethod", "Type the method ``reshape``."),
     _method("transpose_method", "TransposeMethod", "Type the method ``transpose``."),

@@ -917,6 +917,99 @@ if TYPE_CHECKING:
                      axis: Axis | None = None, keepdims: bool = False,
                      dtype: Any = None) -> Constant[*AnyShape]: ...
 
+    class _Extremum(Generic[TensorT]):
+        """``max``/``min`` bound to a tensor: 0-d over every axis, ``(values, indices)``
+        along a ``dim``, values over ``axis=``, the elementwise extremum with another tensor."""
+
+        @overload
+        def __call__(self: _Extremum[Variable[*Shape]]) -> Variable[*NoAxes]: ...
+        @overload
+        def __call__(self: _Extremum[Constant[*Shape]]) -> Constant[*NoAxes]: ...
+        @overload
+        def __call__(self: _Extremum[Tensor[*Shape]]) -> Tensor[*NoAxes]: ...
+        @overload
+        def __call__(self: _Extremum[Variable[*Shape]], dim: int,
+                     keepdim: bool = False) -> ValuesIndices[Variable[*AnyShape]]: ...
+        @overload
+        def __call__(self: _Extremum[Constant[*Shape]], dim: int,
+                     keepdim: bool = False) -> ValuesIndices[Constant[*AnyShape]]: ...
+        @overload
+        def __call__(self: _Extremum[Tensor[*Shape]], dim: int,
+                     keepdim: bool = False) -> ValuesIndices[Tensor[*AnyShape]]: ...
+        @overload
+        def __call__(self: _Extremum[Variable[*Shape]], *, axis: Axis | None = None,
+                     keepdims: bool = False) -> Variable[*AnyShape]: ...
+        @overload
+        def __call__(self: _Extremum[Constant[*Shape]], *, axis: Axis | None = None,
+                     keepdims: bool = False) -> Constant[*AnyShape]: ...
+        @overload
+        def __call__(self: _Extremum[Tensor[*Shape]], *, axis: Axis | None = None,
+                     keepdims: bool = False) -> Tensor[*AnyShape]: ...
+        @overload
+        def __call__(self: _Extremum[Tensor[*Shape]],
+                     other: Variable[*AnyShape]) -> Variable[*AnyShape]: ...
+        @overload
+        def __call__(self: _Extremum[Variable[*Shape]],
+                     other: Constant[*AnyShape] | HostArray | Scalar) -> Variable[*AnyShape]: ...
+        @overload
+        def __call__(self: _Extremum[Constant[*Shape]],
+                     other: Constant[*AnyShape] | HostArray | Scalar) -> Constant[*AnyShape]: ...
+        @overload
+        def __call__(self: _Extremum[Tensor[*Shape]],
+                     other: Constant[*AnyShape] | HostArray | Scalar) -> Tensor[*AnyShape]: ...
+        def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
+
+    class ExtremumMethod(MethodDescriptor, Protocol):
+        """The methods ``max`` and ``min``."""
+
+        @overload
+        def __get__(self, instance: None, owner: type[Any], /) -> Callable[..., Any]: ...
+        @overload
+        def __get__(self, instance: TensorT, owner: type[Any], /) -> _Extremum[TensorT]: ...
+
+    class ExtremumFunction(Protocol):
+        """The functions ``max`` and ``min`` (see ``_Extremum``)."""
+
+        @overload
+        def __call__(self, x: Variable[*AnyShape]) -> Variable[*NoAxes]: ...
+        @overload
+        def __call__(self, x: Constant[*AnyShape]) -> Constant[*NoAxes]: ...
+        @overload
+        def __call__(self, x: Tensor[*AnyShape]) -> Tensor[*NoAxes]: ...
+        @overload
+        def __call__(self, x: Variable[*AnyShape], dim: int,
+                     keepdim: bool = False) -> ValuesIndices[Variable[*AnyShape]]: ...
+        @overload
+        def __call__(self, x: Constant[*AnyShape], dim: int,
+                     keepdim: bool = False) -> ValuesIndices[Constant[*AnyShape]]: ...
+        @overload
+        def __call__(self, x: Tensor[*AnyShape], dim: int,
+                     keepdim: bool = False) -> ValuesIndices[Tensor[*AnyShape]]: ...
+        @overload
+        def __call__(self, x: Variable[*AnyShape], *, axis: Axis | None = None,
+                     keepdims: bool = False) -> Variable[*AnyShape]: ...
+        @overload
+        def __call__(self, x: Constant[*AnyShape], *, axis: Axis | None = None,
+                     keepdims: bool = False) -> Constant[*AnyShape]: ...
+        @overload
+        def __call__(self, x: Tensor[*AnyShape], *, axis: Axis | None = None,
+                     keepdims: bool = False) -> Tensor[*AnyShape]: ...
+        @overload
+        def __call__(self, x: Tensor[*AnyShape],
+                     other: Variable[*AnyShape]) -> Variable[*AnyShape]: ...
+        @overload
+        def __call__(self, x: Variable[*AnyShape],
+                     other: Constant[*AnyShape] | HostArray | Scalar) -> Variable[*AnyShape]: ...
+        @overload
+        def __call__(self, x: Constant[*AnyShape],
+                     other: Constant[*AnyShape] | HostArray | Scalar) -> Constant[*AnyShape]: ...
+        @overload
+        def __call__(self, x: Tensor[*AnyShape],
+                     other: Constant[*AnyShape] | HostArray | Scalar) -> Tensor[*AnyShape]: ...
+        @overload
+        def __call__(self, x: HostArray | Scalar, *args: Any,
+                     **kwargs: Any) -> Constant[*AnyShape]: ...
+
     class _Variance(Generic[TensorT]):
         """``var`` bound to a tensor: 0-d over every axis, else a run-time shape."""
 
@@ -1817,6 +1910,16 @@ def matmul_method(method: Callable[..., object]) -> MatmulMethod:
 def reduction_method(method: Callable[..., object]) -> ReductionMethod:
     """Type a reduction method (``sum``, ``mean``...)."""
     return cast("ReductionMethod", method)
+
+
+def extremum_method(method: Callable[..., object]) -> ExtremumMethod:
+    """Type the methods ``max`` and ``min``."""
+    return cast("ExtremumMethod", method)
+
+
+def extremum_function(function: Callable[..., object]) -> ExtremumFunction:
+    """Type the functions ``max`` and ``min``."""
+    return cast("ExtremumFunction", function)
 
 
 def variance_method(method: Callable[..., object]) -> VarianceMethod:
