@@ -67,7 +67,7 @@ def train_worker(steps: int, batch: int, warmup: int = 5) -> dict[str, Any]:
             step_times.append(end - start)
             wait_times.append(before_sync - before_barrier)
             sync_times.append(after_sync - before_sync)
-    parameters = sum(parameter.size for parameter in model.parameters())
+    parameters = sum(parameter.numel() for parameter in model.parameters())
     return {"step": float(np.median(step_times)), "wait": float(np.median(wait_times)),
             "sync": float(np.median(sync_times)), "parameters": parameters,
             "buckets": len(model.buckets)}

@@ -106,7 +106,7 @@ def main() -> None:
     loader = DataLoader([train_images, train_labels], batch_size=args.batch_size,
                                 shuffle=True, device=args.device)
     print(f"training on {len(train_labels)} digits, testing on {len(test_labels)} "
-          f"({sum(p.size for p in model.parameters())} parameters, device {args.device})")
+          f"({sum(p.numel() for p in model.parameters())} parameters, device {args.device})")
 
     losses: list[float] = []
     accuracies: list[float] = []

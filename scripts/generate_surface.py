@@ -21,6 +21,7 @@ So adding an operation touches its family file (and its tests); this script does
 from __future__ import annotations
 
 import argparse
+import ast
 import importlib
 import inspect
 import re
@@ -66,7 +67,7 @@ def render_ops_init(exports: dict[str, Any], families: list[str]) -> str:
              '"""',
              "",
              "from mushin import _typing as typed",
-             f"from mushin.ops import {', '.join(families)}",
+             *_imports("from mushin.ops import", families),
              ""]
     names = sorted(exports)
     for name in names:
@@ -106,6 +107,15 @@ def render_namespace(namespace: str, exports: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _imports(statement: str, names: list[str]) -> list[str]:
+    """``from x import a, b`` on one line, or one name per line in parentheses (ruff's style)
+    when it would pass 100 characters."""
+    line = f"{statement} {', '.join(names)}"
+    if len(line) <= 100:
+        return [line]
+    return [f"{statement} (", *(f"    {name}," for name in names), ")"]
+
+
 def _wrapped(items: list[str], indent: str, width: int = 100) -> list[str]:
     """``items`` joined by spaces into lines of at most ``width`` characters."""
     lines: list[str] = []
@@ -139,9 +149,37 @@ def _parameters(function: Callable[..., Any]) -> str:
             rendered.append("*")
             keyword_only_started = True
         default = "" if parameter.default is inspect.Parameter.empty else (
-            f" = {parameter.default!r}")
+            f" = {_default(parameter.default)}")
         rendered.append(f"{parameter.name}: {text}{default}")
     return ", ".join(rendered)
+
+
+def _default(value: Any) -> str:
+    """A parameter's default as source: its repr where that is a literal, else ``...`` (a
+    sentinel object such as ``_UNSET`` has no source form; the checkers need only know that
+    the parameter may be left out)."""
+    text = repr(value)
+    try:
+        ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return "..."
+    return text
+
+
+def _wrapped_signature(name: str, parameters: str) -> str:
+    """``def name(parameters) -> Any: ...`` with its parameters spread over lines of at most 96
+    characters (100 once indented)."""
+    lines = [f"    def {name}("]
+    current = "            "
+    items = parameters.split(", ")
+    for index, parameter in enumerate(items):
+        piece = parameter + (", " if index < len(items) - 1 else ") -> Any: ...")
+        if len(current) + len(piece.rstrip()) > 96 and current.strip():
+            lines.append(current.rstrip())
+            current = "            "
+        current += piece
+    lines.append(current.rstrip())
+    return "\n".join(lines)
 
 
 def render_methods(methods: dict[str, Any]) -> str:
@@ -151,9 +189,8 @@ def render_methods(methods: dict[str, Any]) -> str:
     declarations: list[str] = []
     for name, binding in typed.items():
         signature = f"    def {name}({_parameters(binding.function)}) -> Any: ..."
-        if len(signature) > 100:
-            head, _, rest = signature.partition("(")
-            signature = f"{head}(\n            {rest}"
+        if len(signature) > 96:  # 4 more columns of indentation come later
+            signature = _wrapped_signature(name, _parameters(binding.function))
         declarations += [f"    @{binding.typing}", signature, ""]
     source = "\n".join(declarations)
     decorators = sorted({binding.typing for binding in typed.values()})

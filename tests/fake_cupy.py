@@ -12,6 +12,7 @@ a device array to NumPy.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import sys
 import types
 from collections.abc import Callable, Iterator
@@ -238,7 +239,22 @@ class _Generator:
         return _Function(getattr(self._generator, name))
 
 
+class _Namespace:
+    """A NumPy or SciPy submodule whose functions take and return device arrays."""
+
+    def __init__(self, module: Any) -> None:
+        self._module = module
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._module, name)
+        return _Function(value) if callable(value) and not isinstance(value, type) else value
+
+
 random = types.SimpleNamespace(default_rng=_Generator)
+linalg = _Namespace(np.linalg)
+# What cupyx.scipy offers on a real GPU, found by mushin._backend.scipy_of.
+scipy_special = _Namespace(importlib.import_module("scipy.special"))
+scipy_linalg = _Namespace(importlib.import_module("scipy.linalg"))
 # CuPy's cupy.lib.stride_tricks (a strided view of a device array is a device array).
 lib = types.SimpleNamespace(stride_tricks=types.SimpleNamespace(
     as_strided=_Function(np.lib.stride_tricks.as_strided)))

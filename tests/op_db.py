@@ -64,9 +64,22 @@ def _lookup(path: tuple[str, ...]) -> Any:
     return found
 
 
+ADAPTERS: dict[str, Callable[..., Any]] = {
+    # op_db's op is a lambda around the PyTorch function: the same lambda around mushin's.
+    "where": lambda x, condition, other: mu.where(condition, x, other),
+    "linalg.lstsq.grad_oriented": lambda a, b, driver=None: mu.linalg.lstsq(
+        a, b, driver=driver)[:2],
+    "linalg.pinv.singular": lambda a, b: mu.linalg.pinv(a @ b.mT),
+}
+"""Entries whose ``op`` is not PyTorch's function itself but a lambda around it."""
+
+
 def resolve(opinfo: Any) -> Callable[..., Any] | None:
     """The mushin callable PyTorch's name gives, or None where mushin lacks it."""
     name: str = opinfo.name
+    adapter = ADAPTERS.get(entry_name(opinfo))
+    if adapter is not None:
+        return adapter
     if name.startswith("__") and name.endswith("__"):
         return lambda x, *args, **kwargs: _call_method(x, name, args, kwargs)
     for prefix, path in _NAMESPACES.items():
@@ -74,7 +87,7 @@ def resolve(opinfo: Any) -> Callable[..., Any] | None:
             return _lookup((*path, name[len(prefix):]))
     if "." in name:
         return None
-    if hasattr(torch, name):
+    if callable(getattr(torch, name, None)):  # torch.float is a dtype: x.float() is the op
         return _lookup((name,))
     # A method-only op (view, contiguous...): the method of the first operand.
     return lambda x, *args, **kwargs: _call_method(x, name, args, kwargs)
@@ -98,7 +111,9 @@ RANDOM = ("rand", "dropout", "normal", "bernoulli", "multinomial", "uniform", "c
 """Ops whose values are random or undefined: only their shapes and dtypes are compared."""
 
 
-def _is_random(opinfo: Any) -> bool:
+def _is_random(opinfo: Any, sample: Any = None) -> bool:
+    if opinfo.name == "nn.functional.rrelu":  # random slopes only while training
+        return sample is not None and bool(sample.kwargs.get("training", False))
     return (opinfo.is_factory_function and "like" not in opinfo.name and opinfo.name in (
         "empty", "empty_strided", "empty_permuted", "new_empty", "new_empty_strided")) or any(
         word in opinfo.name for word in RANDOM)
@@ -194,6 +209,30 @@ def compare(what: str, expected: Any, got: Any) -> None:
         raise Mismatch(f"{what}: {got!r}, expected {expected!r}")
 
 
+SIGN_FREE = {"svd": "U, S, V", "linalg.svd": "U, S, Vh", "linalg.eigh": "L, Q"}
+"""Outputs defined only up to the sign of each vector (singular vectors, eigenvectors), and
+for full SVDs up to a basis of the complement: the LAPACK that PyTorch and NumPy call may
+choose differently. Both sides are compared through ``abs`` of the first ``k`` vectors (as
+many as singular values), which keeps the comparison of values and gradients exact."""
+
+
+def _canonical(form: str, outputs: Any, absolute: Callable[[Any], Any]) -> tuple[Any, ...]:
+    if form == "L, Q":
+        values, vectors = outputs
+        return values, absolute(vectors)
+    left, singular, right = outputs
+    k = singular.shape[-1]
+    right = right[..., :k, :] if form.endswith("Vh") else right[..., :k]
+    return absolute(left[..., :k]), singular, absolute(right)
+
+
+def _sign_free(name: str, expected: Any, got: Any) -> tuple[Any, Any]:
+    form = SIGN_FREE.get(name)
+    if not form or not isinstance(expected, tuple) or not isinstance(got, tuple | list):
+        return expected, got
+    return _canonical(form, expected, torch.abs), _canonical(form, got, mu.abs)
+
+
 def compare_shapes(what: str, expected: Any, got: Any) -> None:
     """Compare only the shapes and dtypes (random or undefined values)."""
     for want, have in zip(_leaves(expected), _leaves(got), strict=False):
@@ -243,12 +282,14 @@ def run_sample(opinfo: Any, function: Callable[..., Any], sample: Any,
         return Outcome("refused", f"{type(error).__name__}: {error}"[:300])
     except Exception as error:  # a raw crash is the finding
         return Outcome("crash", f"{type(error).__name__}: {error}"[:300])
+    expected, got = _sign_free(opinfo.name, expected, got)
     try:
-        if _is_random(opinfo):
+        if _is_random(opinfo, sample):
             compare_shapes("value", expected, got)
         else:
             compare("value", expected, got)
-        if check_gradients and tracked and opinfo.supports_autograd and not _is_random(opinfo):
+        if check_gradients and tracked and opinfo.supports_autograd and not _is_random(
+                opinfo, sample):
             _compare_gradients(expected, got, tracked)
     except Mismatch as error:
         return Outcome("mismatch", str(error)[:300])
@@ -282,7 +323,7 @@ def _compare_gradients(expected: Any, got: Any, tracked: dict[int, tuple[torch.T
     for index, ((_, variable), want) in enumerate(zip(tracked.values(), torch_grads,
                                                        strict=True)):
         have = variable.grad().numpy()
-        reference = np.zeros(have.shape) if want is None else want.numpy()
+        reference = np.zeros(have.shape) if want is None else want.numpy(force=True)
         if have.shape != reference.shape or not np.allclose(
                 have, reference, rtol=1e-6, atol=1e-6, equal_nan=True):
             raise Mismatch(f"gradient of input {index} differs")
@@ -315,3 +356,96 @@ def run_entry(opinfo: Any, check_gradients: bool = True, limit: int | None = Non
         if status in statuses:
             return status, outcomes
     return "pass", outcomes
+
+
+# --- the same samples on another device ----------------------------------------------------------
+
+def _to_device(value: Any, device: str) -> Any:
+    """mushin arguments moved to ``device`` (tensors; containers item by item)."""
+    if isinstance(value, mu.Variable):
+        return mu.Variable(value.numpy(), device=device)
+    if isinstance(value, mu.Constant):
+        return mu.Constant(value.numpy(), device=device)
+    if isinstance(value, tuple):
+        return tuple(_to_device(item, device) for item in value)
+    if isinstance(value, list):
+        return [_to_device(item, device) for item in value]
+    if isinstance(value, dict):
+        return {key: _to_device(item, device) for key, item in value.items()}
+    return value
+
+
+def _tracked(value: Any) -> list[Any]:
+    found: list[Any] = []
+    if isinstance(value, mu.Variable):
+        found.append(value)
+    elif isinstance(value, tuple | list):
+        for item in value:
+            found += _tracked(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            found += _tracked(item)
+    return found
+
+
+def _run_mushin(function: Callable[..., Any], arguments: tuple[Any, ...]
+                ) -> tuple[list[Any], list[Any]]:
+    """Values of every tensor output, and the gradients of every tracked operand for a fixed
+    cotangent, as host arrays."""
+    first, args, kwargs = arguments
+    mu.seed(0)
+    got = function(first, *args, **kwargs)
+    outputs = [leaf for leaf in _leaves(got) if isinstance(leaf, mu.Tensor)]
+    device = next((item.device for item in _leaves(arguments) if isinstance(item, mu.Tensor)),
+                  "cpu")
+    for output in outputs:
+        if output.device != device:
+            raise Mismatch(f"an output is on {output.device}, its operands on {device}")
+    values = [output.numpy() for output in outputs]
+    tracked = _tracked(arguments)
+    total: Any = None
+    for output in outputs:
+        if isinstance(output, mu.Variable):
+            cotangent = np.random.default_rng(0).standard_normal(output.shape)
+            term = (output * mu.Constant(cotangent, device=output.device)).sum()
+            total = term if total is None else total + term
+    gradients = []
+    if total is not None:
+        total.backward()
+        gradients = [variable.grad().numpy() for variable in tracked]
+    return values, gradients
+
+
+def run_entry_on_device(opinfo: Any, device: str) -> None:
+    """Every sample of a passing entry, on ``device`` and on the CPU: equal values and
+    gradients, and every result on the device (raises ``Mismatch`` otherwise)."""
+    dtype = sample_dtype(opinfo)
+    function = resolve(opinfo)
+    assert dtype is not None and function is not None
+    grad = dtype.is_floating_point and opinfo.supports_autograd
+    for index, sample in enumerate(opinfo.sample_inputs("cpu", dtype, requires_grad=grad)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                opinfo.op(sample.input, *sample.args, **sample.kwargs)
+            except Exception:  # a sample PyTorch itself refuses: not part of the entry
+                continue
+            if "device" in sample.kwargs or any(  # the sample asks for a result on the CPU
+                    isinstance(arg, torch.device) or arg in ("cpu", "cuda")
+                    for arg in sample.args if isinstance(arg, str | torch.device)):
+                continue
+            tracked: dict[int, tuple[torch.Tensor, Any]] = {}
+            on_cpu = (to_mushin(sample.input, tracked), to_mushin(sample.args, tracked),
+                      to_mushin(sample.kwargs, tracked))
+            on_device = _to_device(on_cpu, device)
+            cpu_values, cpu_gradients = _run_mushin(function, on_cpu)
+            values, gradients = _run_mushin(function, on_device)
+        if _is_random(opinfo, sample):
+            continue
+        for what, want, have in (("value", cpu_values, values),
+                                 ("gradient", cpu_gradients, gradients)):
+            if len(want) != len(have) or not all(
+                    a.shape == b.shape and np.allclose(a, b, rtol=1e-9, atol=1e-9,
+                                                       equal_nan=True)
+                    for a, b in zip(want, have, strict=True)):
+                raise Mismatch(f"sample {index}: the {what}s on {device} differ from the CPU's")

@@ -146,7 +146,8 @@ def test_tensor_members() -> None:
     for tensor, kind in ((mu.variable(values), "Variable"), (mu.constant(values), "Constant")):
         assert tensor.shape == (2, 3)
         assert tensor.ndim == 2
-        assert tensor.size == 6
+        assert tensor.numel() == 6
+        assert tensor.size() == (2, 3) and tensor.size(1) == 3 and tensor.size(-2) == 2
         assert tensor.dtype == np.float64
         assert isinstance(tensor.dtype, np.dtype)
         assert tensor.device == "cpu"

@@ -54,7 +54,6 @@ SHAPE_MISTAKES: list[tuple[str, Callable[[], Any], tuple[str, ...]]] = [
     ("reshape", lambda: mu.ones((2, 3)).reshape(4, 2), ("(2, 3)", "(4, 2)")),
     ("reshape", lambda: mu.reshape(mu.ones((2, 3)), (4, -1)), ("(2, 3)", "(4, -1)")),
     ("broadcast_to", lambda: mu.broadcast_to(mu.ones((2, 3)), (3, 3)), ("(2, 3)", "(3, 3)")),
-    ("squeeze", lambda: mu.squeeze(mu.ones((2, 3)), 0), ("(2, 3)",)),
     ("matrix_transpose", lambda: mu.ones((3,)).T, ("(3,)",)),
 ]
 
@@ -218,13 +217,14 @@ def test_axes_must_be_ints() -> None:
         mu.ones((2, 3)).transpose((0, 1, 2))
 
 
-def test_reductions_refuse_what_leaves_nothing_to_reduce() -> None:
-    with pytest.raises(ValueError, match="ddof=1"):
-        mu.var(mu.ones((1, 3)), axis=0, ddof=1)
+def test_reductions_over_nothing_follow_pytorch() -> None:
+    """A maximum of nothing is refused; a mean of nothing, or a variance with no degree of
+    freedom left, is NaN, as PyTorch gives it."""
     with pytest.raises(ValueError, match="empty"):
         mu.max(mu.zeros((0, 3)), axis=0)
-    with pytest.raises(ValueError, match="empty"):
-        mu.mean(mu.zeros((0,)))
+    with np.errstate(all="ignore"):
+        assert np.isnan(mu.var(mu.ones((1, 3)), axis=0, ddof=1).numpy()).all()
+        assert np.isnan(mu.mean(mu.zeros((0,))).item())
 
 
 def test_bad_indices() -> None:
@@ -263,8 +263,10 @@ def test_bad_arguments_to_concat_stack_and_clip() -> None:
         mu.stack([], 0)
     with pytest.raises(mu.ShapeError, match="0-d"):
         mu.concat([mu.variable(1.0), mu.variable(2.0)], 0)
-    with pytest.raises(ValueError, match=r"lo \(2.0\) is greater than hi \(1.0\)"):
-        mu.clip(mu.ones((2,)), 2.0, 1.0)
+    # PyTorch's clamp with min > max gives max everywhere (no error).
+    np.testing.assert_array_equal(mu.clip(mu.ones((2,)), 2.0, 1.0).numpy(), [1.0, 1.0])
+    with pytest.raises(ValueError, match="clamp"):
+        mu.clamp(mu.ones((2,)))
 
 
 def test_a_primitive_name_is_registered_once() -> None:

@@ -302,8 +302,10 @@ def test_reduction(name: str, function: Callable[..., Any], reference: Callable[
     x = data.draw(values(shape))
     axis = data.draw(draw_from.axes(len(shape)))
     keepdims = data.draw(st.booleans())
-    expected = np.asarray(reference(x, axis=axis, keepdims=keepdims))
-    assert_values(function(mu.variable(x), axis, keepdims), expected)
+    # axis=() is every axis in mushin (PyTorch's dim=()), no axis in NumPy.
+    numpy_axis = None if axis == () else axis
+    expected = np.asarray(reference(x, axis=numpy_axis, keepdims=keepdims))
+    assert_values(function(mu.variable(x), axis=axis, keepdims=keepdims), expected)
     assert_values(getattr(mu.variable(x), name)(axis=axis, keepdims=keepdims), expected)
     assert gradcheck(lambda t: function(t, axis=axis, keepdims=keepdims), x)
 
@@ -315,12 +317,13 @@ def test_var_with_ddof(data: st.DataObject) -> None:
     axis = data.draw(draw_from.axes(len(shape)))
     keepdims = data.draw(st.booleans())
     ddof = data.draw(st.sampled_from([0, 1]))
-    reduced = range(len(shape)) if axis is None else np.atleast_1d(axis)
+    numpy_axis = None if axis == () else axis  # () is every axis, as PyTorch's dim=()
+    reduced = range(len(shape)) if numpy_axis is None else np.atleast_1d(numpy_axis)
     assume(int(np.prod([shape[index] for index in reduced])) > ddof)
-    expected = np.var(x, axis=axis, keepdims=keepdims, ddof=ddof)
-    assert_values(mu.var(mu.variable(x), axis, keepdims, ddof=ddof), expected)
-    assert_values(mu.variable(x).var(axis=axis, keepdims=keepdims, ddof=ddof), expected)
-    assert gradcheck(lambda t: mu.var(t, axis, keepdims, ddof=ddof), x)
+    expected = np.var(x, axis=numpy_axis, keepdims=keepdims, ddof=ddof)
+    assert_values(mu.var(mu.variable(x), axis=axis, keepdims=keepdims, ddof=ddof), expected)
+    assert_values(mu.variable(x).var(axis=axis, keepdims=keepdims, correction=ddof), expected)
+    assert gradcheck(lambda t: mu.var(t, axis=axis, keepdims=keepdims, ddof=ddof), x)
 
 
 def test_max_shares_the_gradient_among_ties() -> None:
@@ -550,7 +553,7 @@ def test_composite_softmax_and_normalisation(data: st.DataObject) -> None:
         return shifted / shifted.sum(axis=-1, keepdims=True)
 
     def normalise(t: Any) -> Any:
-        return (t - t.mean(axis=0)) / mu.sqrt(t.var(axis=0) + 1e-1)
+        return (t - t.mean(axis=0)) / mu.sqrt(t.var(axis=0, correction=0) + 1e-1)
 
     shifted = np.exp(x - x.max(axis=-1, keepdims=True))
     assert_values(softmax(mu.variable(x)), shifted / shifted.sum(axis=-1, keepdims=True))

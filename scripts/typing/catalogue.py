@@ -121,18 +121,24 @@ DECLARATIONS: tuple[Declaration, ...] = (
              "A function whose result has ``x``'s type (``astype``).",
              ("(x: TensorT, /, *args: P.args, **kwargs: P.kwargs) -> TensorT",)),
     Function("ClipFunction", "Protocol",
-             "``clip(x, lo, hi)``: ``x``'s type for number bounds, else a run-time shape.",
-             ("(x: TensorT, lo: Scalar | None = None, hi: Scalar | None = None) -> TensorT",
-              "(x: Variable[*AnyShape], lo: Tensor[*AnyShape] | Scalar | None = None, "
-              "hi: Tensor[*AnyShape] | Scalar | None = None) -> Variable[*AnyShape]",
-              "(x: Tensor[*AnyShape], lo: Variable[*AnyShape], "
-              "hi: Tensor[*AnyShape] | Scalar | None = None) -> Variable[*AnyShape]",
-              "(x: Tensor[*AnyShape], lo: Tensor[*AnyShape] | Scalar | None, "
+             "``clamp(x, min, max)`` (``clip``): ``x``'s type for number bounds, else a "
+             "run-time shape\n(NumPy's ``lo=``/``hi=`` keywords are accepted too).",
+             ("(x: TensorT, min: Scalar | None = None, max: Scalar | None = None, "
+              "**bounds: Scalar | None) -> TensorT",
+              "(x: Variable[*AnyShape], min: Bound = None, max: Bound = None, "
+              "**bounds: Bound) -> Variable[*AnyShape]",
+              "(x: Tensor[*AnyShape], min: Variable[*AnyShape], max: Bound = None, "
+              "**bounds: Bound) -> Variable[*AnyShape]",
+              "(x: Tensor[*AnyShape], min: Bound, max: Variable[*AnyShape], "
+              "**bounds: Bound) -> Variable[*AnyShape]",
+              "(x: Tensor[*AnyShape], *, lo: Variable[*AnyShape] | Bound = None, "
               "hi: Variable[*AnyShape]) -> Variable[*AnyShape]",
-              "(x: Constant[*AnyShape], lo: Constant[*AnyShape] | Scalar | None = None, "
-              "hi: Constant[*AnyShape] | Scalar | None = None) -> Constant[*AnyShape]",
-              "(x: Tensor[*AnyShape], lo: Tensor[*AnyShape] | Scalar | None = None, "
-              "hi: Tensor[*AnyShape] | Scalar | None = None) -> Tensor[*AnyShape]")),
+              "(x: Tensor[*AnyShape], *, lo: Variable[*AnyShape], "
+              "hi: Bound = None) -> Variable[*AnyShape]",
+              "(x: Constant[*AnyShape], min: ConstantBound = None, max: ConstantBound = None, "
+              "**bounds: ConstantBound) -> Constant[*AnyShape]",
+              "(x: Tensor[*AnyShape], min: Bound = None, max: Bound = None, "
+              "**bounds: Bound) -> Tensor[*AnyShape]")),
 
     Section("matrix products"),
     Bound("_MatrixProduct", "Generic[TensorT]",
@@ -210,10 +216,17 @@ DECLARATIONS: tuple[Declaration, ...] = (
     Descriptor("MatrixTransposeProperty", DESCRIPTOR,
                "``x.T`` and ``x.mT``: the last two axes swapped.",
                (ForKinds("{kind}[*B, M, N] -> {kind}[*B, N, M]"),)),
-    Descriptor("FlattenMethod", DESCRIPTOR, "The method ``flatten()``: one axis of run-time size.",
-               (ForKinds("{kind}[*Shape] -> Callable[[], {kind}[Any]]"),)),
+    Bound("_Flatten", "Generic[TensorT]",
+          "``flatten`` bound to a tensor: one axis of run-time size, or the axes ``start_dim`` "
+          "to\n``end_dim`` joined (a run-time shape).",
+          (ForKinds("(self: {kind}[*Shape]) -> {kind}[Any]"),
+           ForKinds("(self: {kind}[*Shape], start_dim: int, end_dim: int = -1) -> "
+                    "{kind}[*AnyShape]"))),
+    _descriptor("FlattenMethod", "_Flatten", "The method ``flatten(start_dim=0, end_dim=-1)``."),
     Function("FlattenFunction", "Protocol", "The function ``flatten(x)``: one axis.",
-             (ForKinds("(x: {kind}[*AnyShape]) -> {kind}[Any]"),)),
+             (ForKinds("(x: {kind}[*AnyShape]) -> {kind}[Any]"),
+              ForKinds("(x: {kind}[*AnyShape], start_dim: int, end_dim: int = -1) -> "
+                       "{kind}[*AnyShape]"))),
     Bound("_Broadcast", "Generic[TensorT]", "``broadcast_to`` bound to a tensor.",
           (ForKinds("(self: {kind}[*Shape], {options}) -> {kind}[{result}]", BROADCASTS_TO),)),
     _descriptor("BroadcastMethod", "_Broadcast", "The method ``broadcast_to(shape)``."),
@@ -230,9 +243,9 @@ DECLARATIONS: tuple[Declaration, ...] = (
     Descriptor("RowsMethod", DESCRIPTOR, "``iter(x)``: the sub-tensors along the first axis.",
                (ForKinds("{kind}[N, *Shape] -> Callable[[], Iterator[{kind}[*Shape]]]"),)),
     Function("JoinFunction", "Protocol",
-             "``concat`` and ``stack``: the tensors' common kind; a run-time shape.",
-             (ForKinds("(tensors: Sequence[{kind}[*AnyShape]], axis: int = 0) -> "
-                       "{kind}[*AnyShape]"),)),
+             "``cat``, ``concat`` and ``stack``: the tensors' common kind; a run-time shape.",
+             (ForKinds("(tensors: Sequence[{kind}[*AnyShape]], dim: int | None = None, *, "
+                       "axis: int | None = None) -> {kind}[*AnyShape]"),)),
     Function("WhereFunction", "Protocol",
              "``where(condition, a, b)``: ``a`` and ``b`` of one shape, or numbers.",
              ("(condition: Tensor[*AnyShape] | HostArray | bool, a: Variable[*Shape], "
@@ -306,6 +319,114 @@ DECLARATIONS: tuple[Declaration, ...] = (
               "**kwargs: P.kwargs) -> Constant[*AnyShape]",
               "(tensors: Sequence[Tensor[*AnyShape]], /, *args: P.args, "
               "**kwargs: P.kwargs) -> Tensor[*AnyShape]")),
+
+    Bound("_Mixed", "Generic[TensorT]",
+          "A method of two operands of any shapes bound to a tensor (``x.outer(y)``): a "
+          "``Variable``\nwhen either is one; a run-time shape.",
+          ("(self: Variable[*Shape], other: Operand, /, *args: Any, **kwargs: Any) -> "
+           "Variable[*AnyShape]",
+           "(self: Constant[*Shape], other: Variable[*AnyShape], /, *args: Any, **kwargs: Any) -> "
+           "Variable[*AnyShape]",
+           "(self: Tensor[*Shape], other: Variable[*AnyShape], /, *args: Any, **kwargs: Any) -> "
+           "Variable[*AnyShape]",
+           "(self: Constant[*Shape], other: ConstantOperand, /, *args: Any, **kwargs: Any) -> "
+           "Constant[*AnyShape]",
+           "(self: Tensor[*Shape], other: Operand, /, *args: Any, **kwargs: Any) -> "
+           "Tensor[*AnyShape]")),
+    _descriptor("MixedMethod", "_Mixed", "A method of two operands of any shapes."),
+    Bound("_Ternary", "Generic[TensorT]",
+          "A method of three operands bound to a tensor (``x.addmm(a, b)``, ``x.lerp(y, w)``,\n"
+          "``x.clamp(lo, hi)``): a ``Variable`` when any is one; a run-time shape.",
+          ("(self: Variable[*Shape], b: Operand | None = ..., c: Operand | None = ..., /, "
+           "*args: Any, **kwargs: Any) -> Variable[*AnyShape]",
+           "(self: Constant[*Shape], b: Variable[*AnyShape], c: Operand | None = ..., /, "
+           "*args: Any, **kwargs: Any) -> Variable[*AnyShape]",
+           "(self: Tensor[*Shape], b: Variable[*AnyShape], c: Operand | None = ..., /, "
+           "*args: Any, **kwargs: Any) -> Variable[*AnyShape]",
+           "(self: Constant[*Shape], b: Operand | None, c: Variable[*AnyShape], /, *args: Any, "
+           "**kwargs: Any) -> Variable[*AnyShape]",
+           "(self: Tensor[*Shape], b: Operand | None, c: Variable[*AnyShape], /, *args: Any, "
+           "**kwargs: Any) -> Variable[*AnyShape]",
+           "(self: Constant[*Shape], b: ConstantOperand | None = ..., "
+           "c: ConstantOperand | None = ..., /, *args: Any, **kwargs: Any) -> "
+           "Constant[*AnyShape]",
+           "(self: Tensor[*Shape], b: Operand | None = ..., c: Operand | None = ..., /, "
+           "*args: Any, **kwargs: Any) -> Tensor[*AnyShape]")),
+    _descriptor("TernaryMethod", "_Ternary", "A method of three operands."),
+    Bound("_Scatter", "Generic[TensorT]",
+          "``x.scatter_add(dim, index, src)`` and the like bound to a tensor: ``x``'s shape, a\n"
+          "``Variable`` when ``x`` or ``src`` is one.",
+          ("(self: Variable[*Shape], dim: int, index: Any, src: Operand, /, *args: Any, "
+           "**kwargs: Any) -> Variable[*Shape]",
+           "(self: Constant[*Shape], dim: int, index: Any, src: Variable[*AnyShape], /, "
+           "*args: Any, **kwargs: Any) -> Variable[*Shape]",
+           "(self: Tensor[*Shape], dim: int, index: Any, src: Variable[*AnyShape], /, "
+           "*args: Any, **kwargs: Any) -> Variable[*Shape]",
+           "(self: Constant[*Shape], dim: int, index: Any, src: ConstantOperand = ..., /, "
+           "*args: Any, **kwargs: Any) -> Constant[*Shape]",
+           "(self: Tensor[*Shape], dim: int, index: Any, src: Operand = ..., /, *args: Any, "
+           "**kwargs: Any) -> Tensor[*Shape]")),
+    _descriptor("ScatterMethod", "_Scatter",
+                "``scatter``, ``scatter_add``, ``index_add``... as methods."),
+    Function("ScatterFunction", "Protocol",
+             "``scatter(x, dim, index, src)``, ``index_add``...: ``x``'s shape, a ``Variable`` "
+             "when\n``x`` or ``src`` is one.",
+             ("(x: Variable[*Shape], dim: int, index: Any, src: Operand = ..., /, *args: Any, "
+              "**kwargs: Any) -> Variable[*Shape]",
+              "(x: Tensor[*Shape], dim: int, index: Any, src: Variable[*AnyShape], /, "
+              "*args: Any, **kwargs: Any) -> Variable[*Shape]",
+              "(x: Constant[*Shape], dim: int, index: Any, src: ConstantOperand = ..., /, "
+              "*args: Any, **kwargs: Any) -> Constant[*Shape]",
+              "(x: Tensor[*Shape], dim: int, index: Any, src: Operand = ..., /, *args: Any, "
+              "**kwargs: Any) -> Tensor[*Shape]")),
+    Bound("_Fill", "Generic[TensorT]",
+          "``x.masked_fill(mask, value)``, ``x.put(index, source)``... bound to a tensor: "
+          "``x``'s\nshape, a ``Variable`` when ``x`` or the values are one.",
+          ("(self: Variable[*Shape], where: Any, values: Operand, /, *args: Any, "
+           "**kwargs: Any) -> Variable[*Shape]",
+           "(self: Tensor[*Shape], where: Any, values: Variable[*AnyShape], /, *args: Any, "
+           "**kwargs: Any) -> Variable[*Shape]",
+           "(self: Constant[*Shape], where: Any, values: ConstantOperand, /, *args: Any, "
+           "**kwargs: Any) -> Constant[*Shape]",
+           "(self: Tensor[*Shape], where: Any, values: Operand, /, *args: Any, "
+           "**kwargs: Any) -> Tensor[*Shape]")),
+    _descriptor("FillMethod", "_Fill",
+                "``masked_fill``, ``masked_scatter``, ``put``... as methods."),
+    Function("FillFunction", "Protocol",
+             "``masked_fill(x, mask, value)``, ``put``, ``index_put``...: ``x``'s shape, a "
+             "``Variable``\nwhen ``x`` or the values are one.",
+             ("(x: Variable[*Shape], where: Any, values: Operand, /, *args: Any, "
+              "**kwargs: Any) -> Variable[*Shape]",
+              "(x: Tensor[*Shape], where: Any, values: Variable[*AnyShape], /, *args: Any, "
+              "**kwargs: Any) -> Variable[*Shape]",
+              "(x: Constant[*Shape], where: Any, values: ConstantOperand, /, *args: Any, "
+              "**kwargs: Any) -> Constant[*Shape]",
+              "(x: Tensor[*Shape], where: Any, values: Operand, /, *args: Any, "
+              "**kwargs: Any) -> Tensor[*Shape]")),
+    Function("EinsumFunction", "Protocol",
+             "``einsum(equation, *operands)`` (or a list of operands): a ``Variable`` when "
+             "any\nis one.",
+             ("(equation: str, a: Variable[*AnyShape], /, *operands: Operand) -> "
+              "Variable[*AnyShape]",
+              "(equation: str, a: Operand, b: Variable[*AnyShape], /, *operands: Operand) -> "
+              "Variable[*AnyShape]",
+              "(equation: str, a: Operand, b: Operand, c: Variable[*AnyShape], /, "
+              "*operands: Operand) -> Variable[*AnyShape]",
+              "(equation: str, /, *operands: ConstantOperand) -> Constant[*AnyShape]",
+              "(equation: str, operands: Sequence[Constant[*AnyShape]], /) -> "
+              "Constant[*AnyShape]",
+              "(equation: str, /, *operands: Operand) -> Tensor[*AnyShape]",
+              "(equation: str, operands: Sequence[Tensor[*AnyShape]], /) -> Tensor[*AnyShape]",
+              "(operands: Sequence[Tensor[*AnyShape]], equation: str, /) -> "
+              "Tensor[*AnyShape]")),
+
+    Function("PredicateFunction", "Protocol[P]",
+             "A question about tensors answered by a Python ``bool`` (``allclose``, "
+             "``equal``).",
+             ("(a: Operand, b: Operand, /, *args: P.args, **kwargs: P.kwargs) -> bool",)),
+    Descriptor("PredicateMethod", "MethodDescriptor, Protocol[P]",
+               "A method answering with a Python ``bool`` (``x.allclose(y)``, ``x.equal(y)``).",
+               ("Tensor[*Shape] -> Callable[P, bool]",)),
 
     Section("modules (mu.nn)"),
     Text('''class HasForward(Protocol[Forward_co]):
@@ -456,6 +577,24 @@ DECORATORS = (
               "one.", "Callable[Concatenate[Any, Any, P], Any]"),
     _function("many_function", "ManyFunction[P]",
               "Type a function of a sequence of tensors.", SELF_AND),
+    _method("mixed_method", "MixedMethod",
+            "Type a method of two operands of any shapes: a ``Variable`` when either is one."),
+    _method("ternary_method", "TernaryMethod",
+            "Type a method of three operands: a ``Variable`` when any is one."),
+    _method("scatter_method", "ScatterMethod",
+            "Type ``x.scatter(dim, index, src)`` and the like: ``x``'s shape."),
+    _function("scatter_function", "ScatterFunction",
+              "Type ``scatter(x, dim, index, src)`` and the like: ``x``'s shape."),
+    _method("fill_method", "FillMethod",
+            "Type ``x.masked_fill(mask, value)`` and the like: ``x``'s shape."),
+    _function("fill_function", "FillFunction",
+              "Type ``masked_fill(x, mask, value)`` and the like: ``x``'s shape."),
+    _function("einsum_function", "EinsumFunction", "Type ``einsum``."),
+    _function("predicate_function", "PredicateFunction[P]",
+              "Type a function answering with a Python ``bool``.",
+              "Callable[Concatenate[Any, Any, P], Any]"),
+    _method("predicate_method", "PredicateMethod[P]",
+            "Type a method answering with a Python ``bool``.", SELF_AND),
     _method("forward_call", "ForwardCall",
             "Type ``Module.__call__`` as each module's ``forward`` (see ``ForwardCall``)."),
     _function("activation_function", "ActivationFunction[P]",

@@ -103,6 +103,10 @@ if TYPE_CHECKING:
     """Any operand of an operation: a tensor, a host array or a number."""
     ConstantOperand: TypeAlias = "Constant[*AnyShape] | HostArray | Scalar"
     """An operand that is not tracked: a ``Constant``, a host array or a number."""
+    Bound: TypeAlias = "Tensor[*AnyShape] | Scalar | None"
+    """A bound of ``clamp``: a tensor, a number or none."""
+    ConstantBound: TypeAlias = "Constant[*AnyShape] | Scalar | None"
+    """A bound of ``clamp`` that is not tracked."""
     Axis: TypeAlias = int | Sequence[int]
     """An ``axis`` argument: one axis or several (negative values count from the end)."""
     TensorT = TypeVar("TensorT", bound="Tensor[*AnyShape]")

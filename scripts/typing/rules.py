@@ -167,6 +167,8 @@ TRANSPOSES = (
     Form("J, K, M, N", "axes: None = None", "N, M, K, J"),
     Form("N", "axes: None = None", "N"),
     Form("*Shape", "axes: Sequence[int] | None = None", "*AnyShape"),
+    Form("*Shape", "dim0: int, dim1: int, /", "*AnyShape"),
+    Form("*Shape", "*, axes: Sequence[int] | None = None", "*AnyShape"),
 )
 """``transpose``: up to 4 axes reversed, else a run-time shape."""
 

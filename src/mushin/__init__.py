@@ -13,15 +13,43 @@ See README.md and docs/ for the tour; docs/api.md is the reference.
 from mushin import _dtypes, data, distributed, linalg, nn, ops, special, testing
 from mushin._backend import devices
 from mushin._creation import (
+    arange,
+    as_tensor,
+    bernoulli,
     constant,
     custom,
+    empty,
+    empty_like,
+    empty_permuted,
+    empty_strided,
     eye,
     fill,
+    from_numpy,
+    full,
+    full_like,
+    is_floating_point,
+    is_tensor,
+    linspace,
+    logspace,
+    normal,
+    numel,
     ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randint_like,
     randn,
+    randn_like,
+    randperm,
     randu,
+    scalar_tensor,
+    tensor,
+    tril_indices,
+    triu_indices,
     variable,
     zeros,
+    zeros_like,
 )
 from mushin._dtypes import *  # noqa: F403  (PyTorch's dtype names)
 from mushin._graph import detect_anomaly, enable_grad, is_grad_enabled, no_grad
@@ -34,10 +62,14 @@ from mushin.ops import *  # noqa: F403  (every operation: see mushin/ops/__init_
 __version__ = "0.1.0"
 
 __all__ = [
-    "Constant", "ShapeError", "Tensor", "Variable", "constant", "custom", "data", "detect_anomaly",
-    "devices", "distributed", "enable_grad", "eye", "fill", "is_grad_enabled", "linalg", "load",
-    "nn", "no_grad", "ones", "randn", "randu", "save", "seed", "special", "testing", "variable",
-    "zeros",
+    "Constant", "ShapeError", "Tensor", "Variable", "arange", "as_tensor", "bernoulli",
+    "constant", "custom", "data", "detect_anomaly", "devices", "distributed", "empty",
+    "empty_like", "empty_permuted", "empty_strided", "enable_grad", "eye", "fill", "from_numpy",
+    "full", "full_like", "is_floating_point", "is_grad_enabled", "is_tensor", "linalg",
+    "linspace", "load", "logspace", "nn", "no_grad", "normal", "numel", "ones",
+    "ones_like", "rand", "rand_like", "randint", "randint_like", "randn", "randn_like",
+    "randperm", "randu", "save", "scalar_tensor", "seed", "special", "tensor", "testing",
+    "tril_indices", "triu_indices", "variable", "zeros", "zeros_like",
 ]
 __all__ += ops.__all__  # every operation, as generated in mushin/ops/__init__.py
 __all__ += _dtypes.__all__

@@ -152,6 +152,21 @@ def namespace_of(array: Array) -> ModuleType:
     return module if module is not None else backend_of(array).xp
 
 
+def scipy_of(xp: ModuleType, name: str) -> Any:
+    """SciPy's submodule ``name`` (``"special"``, ``"linalg"``) for the array module ``xp``:
+    SciPy's own for NumPy, ``cupyx.scipy``'s for CuPy, or what a registered device kind offers
+    as ``xp.scipy_<name>`` (the test suite's stand-in device). Imported on first use."""
+    if xp is np:
+        return importlib.import_module(f"scipy.{name}")
+    if xp.__name__ == "cupy":
+        return importlib.import_module(f"cupyx.scipy.{name}")
+    found = getattr(xp, f"scipy_{name}", None)
+    if found is None:
+        raise NotImplementedError(f"scipy.{name} is not available for the array module "
+                                  f"{xp.__name__}")
+    return found
+
+
 def devices() -> list[str]:
     """The devices available here: ``"cpu"`` and one ``"cuda:N"`` per visible GPU."""
     found = ["cpu"]

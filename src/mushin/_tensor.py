@@ -15,6 +15,7 @@ at run time the type parameters are ignored and shapes are checked by the operat
 # other module goes through those helpers and the public methods.)
 from __future__ import annotations
 
+import builtins
 import functools
 import weakref
 from types import ModuleType, SimpleNamespace
@@ -24,6 +25,7 @@ import numpy as np
 
 from mushin import _backend
 from mushin._backend import Array
+from mushin._check import is_int
 from mushin._graph import PRIMITIVES, Node, Primitive, backward_pass, check_finite, state
 from mushin._typing import rows_method
 from mushin.errors import ShapeError
@@ -31,12 +33,26 @@ from mushin.errors import ShapeError
 if TYPE_CHECKING:
     # For the checkers the shape defaults to "known only at run time", so a bare ``Variable``
     # means ``Variable[*tuple[Any, ...]]`` (TypeVarTuple defaults are in ``typing`` from 3.13).
+    from collections.abc import Sequence
+    from typing import Literal, TypeAlias
+
+    from numpy.typing import DTypeLike
     from typing_extensions import TypeVarTuple, Unpack
 
     from mushin._tensor_methods import TensorMethods
     from mushin._typing import AnyShape, Scalar
 
     Shape = TypeVarTuple("Shape", default=Unpack[tuple[Any, ...]])
+    Target = TypeVarTuple("Target")
+
+    IntegerDType: TypeAlias = (
+        np.dtype[np.integer[Any]] | np.dtype[np.bool_] | type[int] | type[bool]
+        | type[np.integer[Any]] | type[np.bool_]
+        | Literal["int8", "int16", "int32", "int64", "uint8", "bool", "long", "short"])
+    """A dtype that is certainly an integer or bool one: a conversion to it, or a factory
+    given it, makes a ``Constant`` (integers are not tracked)."""
+    FloatDType: TypeAlias = np.dtype[np.floating[Any]] | type[float] | type[np.floating[Any]]
+    """A dtype that is certainly a floating one: a conversion to it keeps the kind."""
 else:
     from typing import TypeVarTuple
 
@@ -44,6 +60,15 @@ else:
     TensorMethods = Generic
 
 _SCALARS = (int, float, bool)
+
+
+def _axis(name: str, dim: Any, ndim: int) -> int:
+    """``dim`` as an axis of a tensor of ``ndim`` axes (negative counts from the end)."""
+    if not is_int(dim):
+        raise TypeError(f"{name}: dim must be an int, got {dim!r}")
+    if ndim == 0 or not -ndim <= dim < ndim:
+        raise IndexError(f"{name}: dim {dim} is out of range for a tensor of {ndim} axes")
+    return int(dim) % ndim
 
 
 def _is_numpy(array: Any) -> bool:
@@ -70,14 +95,60 @@ class Tensor(TensorMethods[*Shape]):
         return tuple(self._data.shape)
 
     @property
-    def ndim(self) -> int:
+    def ndim(self) -> builtins.int:
         """The number of axes."""
-        return int(self._data.ndim)
+        return builtins.int(self._data.ndim)
+
+    @overload
+    def size(self) -> tuple[*Shape]: ...
+    @overload
+    def size(self, dim: builtins.int) -> builtins.int: ...
+
+    def size(self, dim: builtins.int | None = None) -> Any:
+        """The shape (a tuple), as PyTorch's ``x.size()``; ``x.size(d)`` is the size of axis
+        ``d`` (negative counts from the end)."""
+        shape = tuple(self._data.shape)
+        if dim is None:
+            return shape
+        return shape[_axis("size", dim, len(shape))]
+
+    def numel(self) -> builtins.int:
+        """The number of elements."""
+        return builtins.int(self._data.size)
+
+    def nelement(self) -> builtins.int:
+        """The number of elements (PyTorch's other name for ``numel``)."""
+        return builtins.int(self._data.size)
+
+    def dim(self) -> builtins.int:
+        """The number of axes (``ndim``)."""
+        return builtins.int(self._data.ndim)
+
+    def ndimension(self) -> builtins.int:
+        """The number of axes (PyTorch's other name for ``dim``)."""
+        return builtins.int(self._data.ndim)
+
+    def element_size(self) -> builtins.int:
+        """The size of one element in bytes."""
+        return builtins.int(self._data.dtype.itemsize)
+
+    def is_floating_point(self) -> builtins.bool:
+        """Whether the elements are floating-point numbers."""
+        return builtins.bool(self._data.dtype.kind == "f")
 
     @property
-    def size(self) -> int:
-        """The number of elements."""
-        return int(self._data.size)
+    def requires_grad(self) -> builtins.bool:
+        """Whether gradients are tracked: True for a ``Variable``, False for a ``Constant``
+        (read-only: ``.unfreeze()`` / ``.freeze()`` change the kind)."""
+        return self.__class__ is Variable
+
+    def detach(self) -> Constant[*Shape]:
+        """A ``Constant`` holding the same values (shared, not copied), cut from the graph."""
+        return cast("Constant[*Shape]", new_constant(self._data))
+
+    def tolist(self) -> Any:
+        """The values as nested Python lists of numbers (a number for a 0-d tensor)."""
+        return self.numpy().tolist()
 
     @property
     def dtype(self) -> np.dtype[Any]:
@@ -100,18 +171,37 @@ class Tensor(TensorMethods[*Shape]):
             return np.array(self._data)
         return np.asarray(self._data.get())
 
-    def item(self) -> float | int | bool:
+    def item(self) -> builtins.float | builtins.int | builtins.bool:
         """The value of a one-element tensor as a Python number."""
-        if self.size != 1:
+        if self._data.size != 1:
             raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
-        value: float | int | bool = self._data.reshape(()).item()
+        value: builtins.float | builtins.int | builtins.bool = self._data.reshape(()).item()
         return value
 
-    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray[Any, Any]:
+    def __float__(self) -> builtins.float:
+        if self._data.size != 1:
+            raise ValueError("float(): only a one-element tensor converts to a Python number, "
+                             f"got shape {self.shape}")
+        return builtins.float(self._data.reshape(()).item())
+
+    def __int__(self) -> builtins.int:
+        if self._data.size != 1:
+            raise ValueError("int(): only a one-element tensor converts to a Python number, "
+                             f"got shape {self.shape}")
+        return builtins.int(self._data.reshape(()).item())
+
+    def __index__(self) -> builtins.int:
+        if self._data.size != 1 or self._data.dtype.kind not in "iub":
+            raise TypeError("__index__: only a one-element integer tensor can be used as an "
+                            f"index, got shape {self.shape} and dtype {self.dtype}")
+        return builtins.int(self._data.reshape(()).item())
+
+    def __array__(self, dtype: Any = None,
+                  copy: builtins.bool | None = None) -> np.ndarray[Any, Any]:
         values = self.numpy()
         return values if dtype is None else values.astype(dtype, copy=False)
 
-    def __len__(self) -> int:
+    def __len__(self) -> builtins.int:
         if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
         return int(self._data.shape[0])
@@ -122,11 +212,11 @@ class Tensor(TensorMethods[*Shape]):
             raise TypeError("iteration over a 0-d tensor")
         return (self[index] for index in range(len(self)))
 
-    def __bool__(self) -> bool:
-        if self.size != 1:
+    def __bool__(self) -> builtins.bool:
+        if self._data.size != 1:
             raise ValueError(f"the truth value of a tensor of shape {self.shape} is ambiguous; "
                              "use .item(), or reduce it with mu.max/mu.min first")
-        return bool(self.item())
+        return builtins.bool(self.item())
 
     __hash__ = object.__hash__
 
@@ -166,6 +256,138 @@ class Tensor(TensorMethods[*Shape]):
                  hi: Tensor[*AnyShape] | Scalar | None = None) -> Tensor[*AnyShape]: ...
         def clip(self, lo: Tensor[*AnyShape] | Scalar | None = None,
                  hi: Tensor[*AnyShape] | Scalar | None = None) -> Any: ...
+
+    # The conversions and the ``new_*`` makers are bound by ``mushin.ops.creation``; their
+    # types are declared here, by hand (the kind depends on the dtype). The names ``float``,
+    # ``int``, ``bool`` and ``type`` are methods in this class's scope, so its annotations
+    # spell Python's as ``builtins.float``...
+    if TYPE_CHECKING:
+
+        def float(self, memory_format: Any = None) -> Self: ...
+        def double(self, memory_format: Any = None) -> Self: ...
+        def half(self, memory_format: Any = None) -> Self: ...
+        def long(self, memory_format: Any = None) -> Constant[*Shape]: ...
+        def int(self, memory_format: Any = None) -> Constant[*Shape]: ...
+        def short(self, memory_format: Any = None) -> Constant[*Shape]: ...
+        def char(self, memory_format: Any = None) -> Constant[*Shape]: ...
+        def byte(self, memory_format: Any = None) -> Constant[*Shape]: ...
+        def bool(self, memory_format: Any = None) -> Constant[*Shape]: ...
+
+        @overload
+        def to(self, dtype: IntegerDType, /, non_blocking: builtins.bool = False,
+               copy: builtins.bool = False, *, memory_format: Any = None) -> Constant[*Shape]: ...
+        @overload
+        def to(self, device: str | None, dtype: IntegerDType, /,
+               non_blocking: builtins.bool = False, copy: builtins.bool = False, *,
+               memory_format: Any = None) -> Constant[*Shape]: ...
+        @overload
+        def to(self, device: str | None = None, *, dtype: IntegerDType,
+               non_blocking: builtins.bool = False, copy: builtins.bool = False,
+               memory_format: Any = None) -> Constant[*Shape]: ...
+        @overload
+        def to(self, other: Tensor[*AnyShape], /, non_blocking: builtins.bool = False,
+               copy: builtins.bool = False, *, memory_format: Any = None) -> Tensor[*Shape]: ...
+        @overload
+        def to(self, device: DTypeLike | str | None = None, dtype: DTypeLike | None = None,
+               non_blocking: builtins.bool = False, copy: builtins.bool = False, *,
+               memory_format: Any = None) -> Self: ...
+        def to(self, *args: Any, **kwargs: Any) -> Any: ...
+
+        @overload
+        def type(self, dtype: None = None, non_blocking: builtins.bool = False) -> str: ...
+        @overload
+        def type(self, dtype: IntegerDType,
+                 non_blocking: builtins.bool = False) -> Constant[*Shape]: ...
+        @overload
+        def type(self, dtype: FloatDType, non_blocking: builtins.bool = False) -> Self: ...
+        @overload
+        def type(self, dtype: DTypeLike, non_blocking: builtins.bool = False) -> Tensor[*Shape]: ...
+        def type(self, dtype: Any = None, non_blocking: builtins.bool = False) -> Any: ...
+
+        def type_as(self, other: Tensor[*AnyShape]) -> Tensor[*Shape]: ...
+
+        @overload
+        def new_zeros(self, size: tuple[*Target], /, *, dtype: DTypeLike | None = None,
+                      device: str | None = None,
+                      requires_grad: Literal[False] = False) -> Constant[*Target]: ...
+        @overload
+        def new_zeros(self, *sizes: builtins.int, size: Sequence[builtins.int] | None = None,
+                      dtype: DTypeLike | None = None, device: str | None = None,
+                      requires_grad: Literal[False] = False) -> Constant: ...
+        @overload
+        def new_zeros(self, *sizes: Any, size: Any = None, dtype: DTypeLike | None = None,
+                      device: str | None = None, requires_grad: Literal[True]) -> Variable: ...
+        def new_zeros(self, *sizes: Any, size: Any = None, dtype: DTypeLike | None = None,
+                      device: str | None = None, requires_grad: builtins.bool = False) -> Any: ...
+
+        @overload
+        def new_ones(self, size: tuple[*Target], /, *, dtype: DTypeLike | None = None,
+                     device: str | None = None,
+                     requires_grad: Literal[False] = False) -> Constant[*Target]: ...
+        @overload
+        def new_ones(self, *sizes: builtins.int, size: Sequence[builtins.int] | None = None,
+                     dtype: DTypeLike | None = None, device: str | None = None,
+                     requires_grad: Literal[False] = False) -> Constant: ...
+        @overload
+        def new_ones(self, *sizes: Any, size: Any = None, dtype: DTypeLike | None = None,
+                     device: str | None = None, requires_grad: Literal[True]) -> Variable: ...
+        def new_ones(self, *sizes: Any, size: Any = None, dtype: DTypeLike | None = None,
+                     device: str | None = None, requires_grad: builtins.bool = False) -> Any: ...
+
+        @overload
+        def new_empty(self, size: tuple[*Target], /, *, dtype: DTypeLike | None = None,
+                      device: str | None = None,
+                      requires_grad: Literal[False] = False) -> Constant[*Target]: ...
+        @overload
+        def new_empty(self, *sizes: builtins.int, size: Sequence[builtins.int] | None = None,
+                      dtype: DTypeLike | None = None, device: str | None = None,
+                      requires_grad: Literal[False] = False) -> Constant: ...
+        @overload
+        def new_empty(self, *sizes: Any, size: Any = None, dtype: DTypeLike | None = None,
+                      device: str | None = None, requires_grad: Literal[True]) -> Variable: ...
+        def new_empty(self, *sizes: Any, size: Any = None, dtype: DTypeLike | None = None,
+                      device: str | None = None, requires_grad: builtins.bool = False) -> Any: ...
+
+        @overload
+        def new_full(self, size: tuple[*Target], fill_value: Scalar | builtins.bool, *,
+                     dtype: DTypeLike | None = None, device: str | None = None,
+                     requires_grad: Literal[False] = False) -> Constant[*Target]: ...
+        @overload
+        def new_full(self, size: Sequence[builtins.int], fill_value: Scalar | builtins.bool, *,
+                     dtype: DTypeLike | None = None, device: str | None = None,
+                     requires_grad: Literal[False] = False) -> Constant: ...
+        @overload
+        def new_full(self, size: Sequence[builtins.int], fill_value: Scalar | builtins.bool, *,
+                     dtype: DTypeLike | None = None, device: str | None = None,
+                     requires_grad: Literal[True]) -> Variable: ...
+        def new_full(self, size: Any, fill_value: Scalar | builtins.bool, *,
+                     dtype: DTypeLike | None = None, device: str | None = None,
+                     requires_grad: builtins.bool = False) -> Any: ...
+
+        @overload
+        def new_empty_strided(self, size: tuple[*Target], stride: Sequence[builtins.int], *,
+                              dtype: DTypeLike | None = None, device: str | None = None,
+                              requires_grad: Literal[False] = False) -> Constant[*Target]: ...
+        @overload
+        def new_empty_strided(self, size: Sequence[builtins.int],
+                              stride: Sequence[builtins.int], *, dtype: DTypeLike | None = None,
+                              device: str | None = None,
+                              requires_grad: builtins.bool = False) -> Tensor: ...
+        def new_empty_strided(self, size: Any, stride: Sequence[builtins.int], *,
+                              dtype: DTypeLike | None = None, device: str | None = None,
+                              requires_grad: builtins.bool = False) -> Any: ...
+
+        @overload
+        def new_tensor(self, data: Any, *, dtype: DTypeLike | None = None,
+                       device: str | None = None,
+                       requires_grad: Literal[False] = False) -> Constant: ...
+        @overload
+        def new_tensor(self, data: Any, *, dtype: DTypeLike | None = None,
+                       device: str | None = None, requires_grad: Literal[True]) -> Variable: ...
+        def new_tensor(self, data: Any, *, dtype: DTypeLike | None = None,
+                       device: str | None = None, requires_grad: builtins.bool = False) -> Any: ...
+
+        def bernoulli(self, p: builtins.float | None = None) -> Constant[*Shape]: ...
 
     def __pos__(self) -> Self:
         return self
@@ -260,10 +482,6 @@ class Variable(Tensor[*Shape]):
     def freeze(self) -> Constant[*Shape]:
         """A ``Constant`` holding the same values (shared, not copied)."""
         return cast("Constant[*Shape]", new_constant(self._data))
-
-    def detach(self) -> Variable[*Shape]:
-        """A new leaf ``Variable`` holding the same values, cut from the graph."""
-        return cast("Variable[*Shape]", new_variable(self._data))
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Variable[*Shape]:
         """A new leaf with a copy of the values and of the gradient (``copy.deepcopy`` of a
@@ -449,7 +667,10 @@ def _operand_array(name: str, value: Any, reference: Array | None) -> Array:
                         f"({error})") from None
     if reference is None or probe.dtype.kind not in "biuf":
         raise TypeError(f"{name}: unsupported operand of type {type(value).__name__}")
-    dtype = reference.dtype if probe.dtype.kind == "f" else None
+    dtype = None
+    if probe.dtype.kind == "f":  # a list of floats is weak, as a Python float: the tensor's
+        # floating dtype, or PyTorch's default float32 beside an integer or bool tensor
+        dtype = reference.dtype if reference.dtype.kind == "f" else _backend.DEFAULT_DTYPE
     return _backend.backend_of(reference).asarray(value, dtype=dtype)
 
 

@@ -102,6 +102,10 @@ if TYPE_CHECKING:
     """Any operand of an operation: a tensor, a host array or a number."""
     ConstantOperand: TypeAlias = "Constant[*AnyShape] | HostArray | Scalar"
     """An operand that is not tracked: a ``Constant``, a host array or a number."""
+    Bound: TypeAlias = "Tensor[*AnyShape] | Scalar | None"
+    """A bound of ``clamp``: a tensor, a number or none."""
+    ConstantBound: TypeAlias = "Constant[*AnyShape] | Scalar | None"
+    """A bound of ``clamp`` that is not tracked."""
     Axis: TypeAlias = int | Sequence[int]
     """An ``axis`` argument: one axis or several (negative values count from the end)."""
     TensorT = TypeVar("TensorT", bound="Tensor[*AnyShape]")
@@ -537,26 +541,33 @@ if TYPE_CHECKING:
         def __call__(self, x: TensorT, /, *args: P.args, **kwargs: P.kwargs) -> TensorT: ...
 
     class ClipFunction(Protocol):
-        """``clip(x, lo, hi)``: ``x``'s type for number bounds, else a run-time shape."""
+        """``clamp(x, min, max)`` (``clip``): ``x``'s type for number bounds, else a run-time shape
+        (NumPy's ``lo=``/``hi=`` keywords are accepted too)."""
 
         @overload
-        def __call__(self, x: TensorT, lo: Scalar | None = None,
-                     hi: Scalar | None = None) -> TensorT: ...
+        def __call__(self, x: TensorT, min: Scalar | None = None, max: Scalar | None = None,
+                     **bounds: Scalar | None) -> TensorT: ...
         @overload
-        def __call__(self, x: Variable[*AnyShape], lo: Tensor[*AnyShape] | Scalar | None = None,
-                     hi: Tensor[*AnyShape] | Scalar | None = None) -> Variable[*AnyShape]: ...
+        def __call__(self, x: Variable[*AnyShape], min: Bound = None, max: Bound = None,
+                     **bounds: Bound) -> Variable[*AnyShape]: ...
         @overload
-        def __call__(self, x: Tensor[*AnyShape], lo: Variable[*AnyShape],
-                     hi: Tensor[*AnyShape] | Scalar | None = None) -> Variable[*AnyShape]: ...
+        def __call__(self, x: Tensor[*AnyShape], min: Variable[*AnyShape], max: Bound = None,
+                     **bounds: Bound) -> Variable[*AnyShape]: ...
         @overload
-        def __call__(self, x: Tensor[*AnyShape], lo: Tensor[*AnyShape] | Scalar | None,
+        def __call__(self, x: Tensor[*AnyShape], min: Bound, max: Variable[*AnyShape],
+                     **bounds: Bound) -> Variable[*AnyShape]: ...
+        @overload
+        def __call__(self, x: Tensor[*AnyShape], *, lo: Variable[*AnyShape] | Bound = None,
                      hi: Variable[*AnyShape]) -> Variable[*AnyShape]: ...
         @overload
-        def __call__(self, x: Constant[*AnyShape], lo: Constant[*AnyShape] | Scalar | None = None,
-                     hi: Constant[*AnyShape] | Scalar | None = None) -> Constant[*AnyShape]: ...
+        def __call__(self, x: Tensor[*AnyShape], *, lo: Variable[*AnyShape],
+                     hi: Bound = None) -> Variable[*AnyShape]: ...
         @overload
-        def __call__(self, x: Tensor[*AnyShape], lo: Tensor[*AnyShape] | Scalar | None = None,
-                     hi: Tensor[*AnyShape] | Scalar | None = None) -> Tensor[*AnyShape]: ...
+        def __call__(self, x: Constant[*AnyShape], min: ConstantBound = None,
+                     max: ConstantBound = None, **bounds: ConstantBound) -> Constant[*AnyShape]: ...
+        @overload
+        def __call__(self, x: Tensor[*AnyShape], min: Bound = None, max: Bound = None,
+                     **bounds: Bound) -> Tensor[*AnyShape]: ...
 
     # --- matrix products ------------------------------------------------------------------------
 
@@ -1239,6 +1250,12 @@ if TYPE_CHECKING:
         def __call__(self: _Transpose[Variable[*Shape]],
                      axes: Sequence[int] | None = None) -> Variable[*AnyShape]: ...
         @overload
+        def __call__(self: _Transpose[Variable[*Shape]], dim0: int, dim1: int,
+                     /) -> Variable[*AnyShape]: ...
+        @overload
+        def __call__(self: _Transpose[Variable[*Shape]], *,
+                     axes: Sequence[int] | None = None) -> Variable[*AnyShape]: ...
+        @overload
         def __call__(self: _Transpose[Constant[M, N]], axes: None = None) -> Constant[N, M]: ...
         @overload
         def __call__(self: _Transpose[Constant[K, M, N]],
@@ -1252,6 +1269,12 @@ if TYPE_CHECKING:
         def __call__(self: _Transpose[Constant[*Shape]],
                      axes: Sequence[int] | None = None) -> Constant[*AnyShape]: ...
         @overload
+        def __call__(self: _Transpose[Constant[*Shape]], dim0: int, dim1: int,
+                     /) -> Constant[*AnyShape]: ...
+        @overload
+        def __call__(self: _Transpose[Constant[*Shape]], *,
+                     axes: Sequence[int] | None = None) -> Constant[*AnyShape]: ...
+        @overload
         def __call__(self: _Transpose[Tensor[M, N]], axes: None = None) -> Tensor[N, M]: ...
         @overload
         def __call__(self: _Transpose[Tensor[K, M, N]], axes: None = None) -> Tensor[N, M, K]: ...
@@ -1262,6 +1285,12 @@ if TYPE_CHECKING:
         def __call__(self: _Transpose[Tensor[N]], axes: None = None) -> Tensor[N]: ...
         @overload
         def __call__(self: _Transpose[Tensor[*Shape]],
+                     axes: Sequence[int] | None = None) -> Tensor[*AnyShape]: ...
+        @overload
+        def __call__(self: _Transpose[Tensor[*Shape]], dim0: int, dim1: int,
+                     /) -> Tensor[*AnyShape]: ...
+        @overload
+        def __call__(self: _Transpose[Tensor[*Shape]], *,
                      axes: Sequence[int] | None = None) -> Tensor[*AnyShape]: ...
         def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
 
@@ -1288,6 +1317,11 @@ if TYPE_CHECKING:
         def __call__(self, x: Variable[*Shape],
                      axes: Sequence[int] | None = None) -> Variable[*AnyShape]: ...
         @overload
+        def __call__(self, x: Variable[*Shape], dim0: int, dim1: int, /) -> Variable[*AnyShape]: ...
+        @overload
+        def __call__(self, x: Variable[*Shape], *,
+                     axes: Sequence[int] | None = None) -> Variable[*AnyShape]: ...
+        @overload
         def __call__(self, x: Constant[M, N], axes: None = None) -> Constant[N, M]: ...
         @overload
         def __call__(self, x: Constant[K, M, N], axes: None = None) -> Constant[N, M, K]: ...
@@ -1299,6 +1333,11 @@ if TYPE_CHECKING:
         def __call__(self, x: Constant[*Shape],
                      axes: Sequence[int] | None = None) -> Constant[*AnyShape]: ...
         @overload
+        def __call__(self, x: Constant[*Shape], dim0: int, dim1: int, /) -> Constant[*AnyShape]: ...
+        @overload
+        def __call__(self, x: Constant[*Shape], *,
+                     axes: Sequence[int] | None = None) -> Constant[*AnyShape]: ...
+        @overload
         def __call__(self, x: Tensor[M, N], axes: None = None) -> Tensor[N, M]: ...
         @overload
         def __call__(self, x: Tensor[K, M, N], axes: None = None) -> Tensor[N, M, K]: ...
@@ -1308,6 +1347,11 @@ if TYPE_CHECKING:
         def __call__(self, x: Tensor[N], axes: None = None) -> Tensor[N]: ...
         @overload
         def __call__(self, x: Tensor[*Shape],
+                     axes: Sequence[int] | None = None) -> Tensor[*AnyShape]: ...
+        @overload
+        def __call__(self, x: Tensor[*Shape], dim0: int, dim1: int, /) -> Tensor[*AnyShape]: ...
+        @overload
+        def __call__(self, x: Tensor[*Shape], *,
                      axes: Sequence[int] | None = None) -> Tensor[*AnyShape]: ...
 
     class MatrixTransposeProperty(MethodDescriptor, Protocol):
@@ -1324,20 +1368,34 @@ if TYPE_CHECKING:
         @overload
         def __get__(self, instance: Tensor[*B, M, N], owner: type[Any], /) -> Tensor[*B, N, M]: ...
 
+    class _Flatten(Generic[TensorT]):
+        """``flatten`` bound to a tensor: one axis of run-time size, or the axes ``start_dim`` to
+        ``end_dim`` joined (a run-time shape)."""
+
+        @overload
+        def __call__(self: _Flatten[Variable[*Shape]]) -> Variable[Any]: ...
+        @overload
+        def __call__(self: _Flatten[Constant[*Shape]]) -> Constant[Any]: ...
+        @overload
+        def __call__(self: _Flatten[Tensor[*Shape]]) -> Tensor[Any]: ...
+        @overload
+        def __call__(self: _Flatten[Variable[*Shape]], start_dim: int,
+                     end_dim: int = -1) -> Variable[*AnyShape]: ...
+        @overload
+        def __call__(self: _Flatten[Constant[*Shape]], start_dim: int,
+                     end_dim: int = -1) -> Constant[*AnyShape]: ...
+        @overload
+        def __call__(self: _Flatten[Tensor[*Shape]], start_dim: int,
+                     end_dim: int = -1) -> Tensor[*AnyShape]: ...
+        def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
+
     class FlattenMethod(MethodDescriptor, Protocol):
-        """The method ``flatten()``: one axis of run-time size."""
+        """The method ``flatten(start_dim=0, end_dim=-1)``."""
 
         @overload
         def __get__(self, instance: None, owner: type[Any], /) -> Callable[..., Any]: ...
         @overload
-        def __get__(self, instance: Variable[*Shape], owner: type[Any],
-                    /) -> Callable[[], Variable[Any]]: ...
-        @overload
-        def __get__(self, instance: Constant[*Shape], owner: type[Any],
-                    /) -> Callable[[], Constant[Any]]: ...
-        @overload
-        def __get__(self, instance: Tensor[*Shape], owner: type[Any],
-                    /) -> Callable[[], Tensor[Any]]: ...
+        def __get__(self, instance: TensorT, owner: type[Any], /) -> _Flatten[TensorT]: ...
 
     class FlattenFunction(Protocol):
         """The function ``flatten(x)``: one axis."""
@@ -1348,6 +1406,15 @@ if TYPE_CHECKING:
         def __call__(self, x: Constant[*AnyShape]) -> Constant[Any]: ...
         @overload
         def __call__(self, x: Tensor[*AnyShape]) -> Tensor[Any]: ...
+        @overload
+        def __call__(self, x: Variable[*AnyShape], start_dim: int,
+                     end_dim: int = -1) -> Variable[*AnyShape]: ...
+        @overload
+        def __call__(self, x: Constant[*AnyShape], start_dim: int,
+                     end_dim: int = -1) -> Constant[*AnyShape]: ...
+        @overload
+        def __call__(self, x: Tensor[*AnyShape], start_dim: int,
+                     end_dim: int = -1) -> Tensor[*AnyShape]: ...
 
     class _Broadcast(Generic[TensorT]):
         """``broadcast_to`` bound to a tensor."""
@@ -1439,17 +1506,17 @@ if TYPE_CHECKING:
                     /) -> Callable[[], Iterator[Tensor[*Shape]]]: ...
 
     class JoinFunction(Protocol):
-        """``concat`` and ``stack``: the tensors' common kind; a run-time shape."""
+        """``cat``, ``concat`` and ``stack``: the tensors' common kind; a run-time shape."""
 
         @overload
-        def __call__(self, tensors: Sequence[Variable[*AnyShape]],
-                     axis: int = 0) -> Variable[*AnyShape]: ...
+        def __call__(self, tensors: Sequence[Variable[*AnyShape]], dim: int | None = None, *,
+                     axis: int | None = None) -> Variable[*AnyShape]: ...
         @overload
-        def __call__(self, tensors: Sequence[Constant[*AnyShape]],
-                     axis: int = 0) -> Constant[*AnyShape]: ...
+        def __call__(self, tensors: Sequence[Constant[*AnyShape]], dim: int | None = None, *,
+                     axis: int | None = None) -> Constant[*AnyShape]: ...
         @overload
-        def __call__(self, tensors: Sequence[Tensor[*AnyShape]],
-                     axis: int = 0) -> Tensor[*AnyShape]: ...
+        def __call__(self, tensors: Sequence[Tensor[*AnyShape]], dim: int | None = None, *,
+                     axis: int | None = None) -> Tensor[*AnyShape]: ...
 
     class WhereFunction(Protocol):
         """``where(condition, a, b)``: ``a`` and ``b`` of one shape, or numbers."""
@@ -1598,6 +1665,207 @@ if TYPE_CHECKING:
         @overload
         def __call__(self, tensors: Sequence[Tensor[*AnyShape]], /, *args: P.args,
                      **kwargs: P.kwargs) -> Tensor[*AnyShape]: ...
+
+    class _Mixed(Generic[TensorT]):
+        """A method of two operands of any shapes bound to a tensor (``x.outer(y)``): a ``Variable``
+        when either is one; a run-time shape."""
+
+        @overload
+        def __call__(self: _Mixed[Variable[*Shape]], other: Operand, /, *args: Any,
+                     **kwargs: Any) -> Variable[*AnyShape]: ...
+        @overload
+        def __call__(self: _Mixed[Constant[*Shape]], other: Variable[*AnyShape], /, *args: Any,
+                     **kwargs: Any) -> Variable[*AnyShape]: ...
+        @overload
+        def __call__(self: _Mixed[Tensor[*Shape]], other: Variable[*AnyShape], /, *args: Any,
+                     **kwargs: Any) -> Variable[*AnyShape]: ...
+        @overload
+        def __call__(self: _Mixed[Constant[*Shape]], other: ConstantOperand, /, *args: Any,
+                     **kwargs: Any) -> Constant[*AnyShape]: ...
+        @overload
+        def __call__(self: _Mixed[Tensor[*Shape]], other: Operand, /, *args: Any,
+                     **kwargs: Any) -> Tensor[*AnyShape]: ...
+        def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
+
+    class MixedMethod(MethodDescriptor, Protocol):
+        """A method of two operands of any shapes."""
+
+        @overload
+        def __get__(self, instance: None, owner: type[Any], /) -> Callable[..., Any]: ...
+        @overload
+        def __get__(self, instance: TensorT, owner: type[Any], /) -> _Mixed[TensorT]: ...
+
+    class _Ternary(Generic[TensorT]):
+        """A method of three operands bound to a tensor (``x.addmm(a, b)``, ``x.lerp(y, w)``,
+        ``x.clamp(lo, hi)``): a ``Variable`` when any is one; a run-time shape."""
+
+        @overload
+        def __call__(self: _Ternary[Variable[*Shape]], b: Operand | None = ...,
+                     c: Operand | None = ..., /, *args: Any,
+                     **kwargs: Any) -> Variable[*AnyShape]: ...
+        @overload
+        def __call__(self: _Ternary[Constant[*Shape]], b: Variable[*AnyShape],
+                     c: Operand | None = ..., /, *args: Any,
+                     **kwargs: Any) -> Variable[*AnyShape]: ...
+        @overload
+        def __call__(self: _Ternary[Tensor[*Shape]], b: Variable[*AnyShape],
+                     c: Operand | None = ..., /, *args: Any,
+                     **kwargs: Any) -> Variable[*AnyShape]: ...
+        @overload
+        def __call__(self: _Ternary[Constant[*Shape]], b: Operand | None, c: Variable[*AnyShape], /,
+                     *args: Any, **kwargs: Any) -> Variable[*AnyShape]: ...
+        @overload
+        def __call__(self: _Ternary[Tensor[*Shape]], b: Operand | None, c: Variable[*AnyShape], /,
+                     *args: Any, **kwargs: Any) -> Variable[*AnyShape]: ...
+        @overload
+        def __call__(self: _Ternary[Constant[*Shape]], b: ConstantOperand | None = ...,
+                     c: ConstantOperand | None = ..., /, *args: Any,
+                     **kwargs: Any) -> Constant[*AnyShape]: ...
+        @overload
+        def __call__(self: _Ternary[Tensor[*Shape]], b: Operand | None = ...,
+                     c: Operand | None = ..., /, *args: Any,
+                     **kwargs: Any) -> Tensor[*AnyShape]: ...
+        def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
+
+    class TernaryMethod(MethodDescriptor, Protocol):
+        """A method of three operands."""
+
+        @overload
+        def __get__(self, instance: None, owner: type[Any], /) -> Callable[..., Any]: ...
+        @overload
+        def __get__(self, instance: TensorT, owner: type[Any], /) -> _Ternary[TensorT]: ...
+
+    class _Scatter(Generic[TensorT]):
+        """``x.scatter_add(dim, index, src)`` and the like bound to a tensor: ``x``'s shape, a
+        ``Variable`` when ``x`` or ``src`` is one."""
+
+        @overload
+        def __call__(self: _Scatter[Variable[*Shape]], dim: int, index: Any, src: Operand, /,
+                     *args: Any, **kwargs: Any) -> Variable[*Shape]: ...
+        @overload
+        def __call__(self: _Scatter[Constant[*Shape]], dim: int, index: Any,
+                     src: Variable[*AnyShape], /, *args: Any,
+                     **kwargs: Any) -> Variable[*Shape]: ...
+        @overload
+        def __call__(self: _Scatter[Tensor[*Shape]], dim: int, index: Any, src: Variable[*AnyShape],
+                     /, *args: Any, **kwargs: Any) -> Variable[*Shape]: ...
+        @overload
+        def __call__(self: _Scatter[Constant[*Shape]], dim: int, index: Any,
+                     src: ConstantOperand = ..., /, *args: Any,
+                     **kwargs: Any) -> Constant[*Shape]: ...
+        @overload
+        def __call__(self: _Scatter[Tensor[*Shape]], dim: int, index: Any, src: Operand = ..., /,
+                     *args: Any, **kwargs: Any) -> Tensor[*Shape]: ...
+        def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
+
+    class ScatterMethod(MethodDescriptor, Protocol):
+        """``scatter``, ``scatter_add``, ``index_add``... as methods."""
+
+        @overload
+        def __get__(self, instance: None, owner: type[Any], /) -> Callable[..., Any]: ...
+        @overload
+        def __get__(self, instance: TensorT, owner: type[Any], /) -> _Scatter[TensorT]: ...
+
+    class ScatterFunction(Protocol):
+        """``scatter(x, dim, index, src)``, ``index_add``...: ``x``'s shape, a ``Variable`` when
+        ``x`` or ``src`` is one."""
+
+        @overload
+        def __call__(self, x: Variable[*Shape], dim: int, index: Any, src: Operand = ..., /,
+                     *args: Any, **kwargs: Any) -> Variable[*Shape]: ...
+        @overload
+        def __call__(self, x: Tensor[*Shape], dim: int, index: Any, src: Variable[*AnyShape], /,
+                     *args: Any, **kwargs: Any) -> Variable[*Shape]: ...
+        @overload
+        def __call__(self, x: Constant[*Shape], dim: int, index: Any, src: ConstantOperand = ..., /,
+                     *args: Any, **kwargs: Any) -> Constant[*Shape]: ...
+        @overload
+        def __call__(self, x: Tensor[*Shape], dim: int, index: Any, src: Operand = ..., /,
+                     *args: Any, **kwargs: Any) -> Tensor[*Shape]: ...
+
+    class _Fill(Generic[TensorT]):
+        """``x.masked_fill(mask, value)``, ``x.put(index, source)``... bound to a tensor: ``x``'s
+        shape, a ``Variable`` when ``x`` or the values are one."""
+
+        @overload
+        def __call__(self: _Fill[Variable[*Shape]], where: Any, values: Operand, /, *args: Any,
+                     **kwargs: Any) -> Variable[*Shape]: ...
+        @overload
+        def __call__(self: _Fill[Tensor[*Shape]], where: Any, values: Variable[*AnyShape], /,
+                     *args: Any, **kwargs: Any) -> Variable[*Shape]: ...
+        @overload
+        def __call__(self: _Fill[Constant[*Shape]], where: Any, values: ConstantOperand, /,
+                     *args: Any, **kwargs: Any) -> Constant[*Shape]: ...
+        @overload
+        def __call__(self: _Fill[Tensor[*Shape]], where: Any, values: Operand, /, *args: Any,
+                     **kwargs: Any) -> Tensor[*Shape]: ...
+        def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
+
+    class FillMethod(MethodDescriptor, Protocol):
+        """``masked_fill``, ``masked_scatter``, ``put``... as methods."""
+
+        @overload
+        def __get__(self, instance: None, owner: type[Any], /) -> Callable[..., Any]: ...
+        @overload
+        def __get__(self, instance: TensorT, owner: type[Any], /) -> _Fill[TensorT]: ...
+
+    class FillFunction(Protocol):
+        """``masked_fill(x, mask, value)``, ``put``, ``index_put``...: ``x``'s shape, a ``Variable``
+        when ``x`` or the values are one."""
+
+        @overload
+        def __call__(self, x: Variable[*Shape], where: Any, values: Operand, /, *args: Any,
+                     **kwargs: Any) -> Variable[*Shape]: ...
+        @overload
+        def __call__(self, x: Tensor[*Shape], where: Any, values: Variable[*AnyShape], /,
+                     *args: Any, **kwargs: Any) -> Variable[*Shape]: ...
+        @overload
+        def __call__(self, x: Constant[*Shape], where: Any, values: ConstantOperand, /, *args: Any,
+                     **kwargs: Any) -> Constant[*Shape]: ...
+        @overload
+        def __call__(self, x: Tensor[*Shape], where: Any, values: Operand, /, *args: Any,
+                     **kwargs: Any) -> Tensor[*Shape]: ...
+
+    class EinsumFunction(Protocol):
+        """``einsum(equation, *operands)`` (or a list of operands): a ``Variable`` when any
+        is one."""
+
+        @overload
+        def __call__(self, equation: str, a: Variable[*AnyShape], /,
+                     *operands: Operand) -> Variable[*AnyShape]: ...
+        @overload
+        def __call__(self, equation: str, a: Operand, b: Variable[*AnyShape], /,
+                     *operands: Operand) -> Variable[*AnyShape]: ...
+        @overload
+        def __call__(self, equation: str, a: Operand, b: Operand, c: Variable[*AnyShape], /,
+                     *operands: Operand) -> Variable[*AnyShape]: ...
+        @overload
+        def __call__(self, equation: str, /, *operands: ConstantOperand) -> Constant[*AnyShape]: ...
+        @overload
+        def __call__(self, equation: str, operands: Sequence[Constant[*AnyShape]],
+                     /) -> Constant[*AnyShape]: ...
+        @overload
+        def __call__(self, equation: str, /, *operands: Operand) -> Tensor[*AnyShape]: ...
+        @overload
+        def __call__(self, equation: str, operands: Sequence[Tensor[*AnyShape]],
+                     /) -> Tensor[*AnyShape]: ...
+        @overload
+        def __call__(self, operands: Sequence[Tensor[*AnyShape]], equation: str,
+                     /) -> Tensor[*AnyShape]: ...
+
+    class PredicateFunction(Protocol[P]):
+        """A question about tensors answered by a Python ``bool`` (``allclose``, ``equal``)."""
+
+        def __call__(self, a: Operand, b: Operand, /, *args: P.args,
+                     **kwargs: P.kwargs) -> bool: ...
+
+    class PredicateMethod(MethodDescriptor, Protocol[P]):
+        """A method answering with a Python ``bool`` (``x.allclose(y)``, ``x.equal(y)``)."""
+
+        @overload
+        def __get__(self, instance: None, owner: type[Any], /) -> Callable[..., Any]: ...
+        @overload
+        def __get__(self, instance: Tensor[*Shape], owner: type[Any], /) -> Callable[P, bool]: ...
 
     # --- modules (mu.nn) ------------------------------------------------------------------------
 
@@ -2086,6 +2354,51 @@ def mixed_function(function: Callable[Concatenate[Any, Any, P], Any]) -> MixedFu
 def many_function(function: Callable[Concatenate[Any, P], Any]) -> ManyFunction[P]:
     """Type a function of a sequence of tensors."""
     return cast("ManyFunction[P]", function)
+
+
+def mixed_method(method: Callable[..., object]) -> MixedMethod:
+    """Type a method of two operands of any shapes: a ``Variable`` when either is one."""
+    return cast("MixedMethod", method)
+
+
+def ternary_method(method: Callable[..., object]) -> TernaryMethod:
+    """Type a method of three operands: a ``Variable`` when any is one."""
+    return cast("TernaryMethod", method)
+
+
+def scatter_method(method: Callable[..., object]) -> ScatterMethod:
+    """Type ``x.scatter(dim, index, src)`` and the like: ``x``'s shape."""
+    return cast("ScatterMethod", method)
+
+
+def scatter_function(function: Callable[..., object]) -> ScatterFunction:
+    """Type ``scatter(x, dim, index, src)`` and the like: ``x``'s shape."""
+    return cast("ScatterFunction", function)
+
+
+def fill_method(method: Callable[..., object]) -> FillMethod:
+    """Type ``x.masked_fill(mask, value)`` and the like: ``x``'s shape."""
+    return cast("FillMethod", method)
+
+
+def fill_function(function: Callable[..., object]) -> FillFunction:
+    """Type ``masked_fill(x, mask, value)`` and the like: ``x``'s shape."""
+    return cast("FillFunction", function)
+
+
+def einsum_function(function: Callable[..., object]) -> EinsumFunction:
+    """Type ``einsum``."""
+    return cast("EinsumFunction", function)
+
+
+def predicate_function(function: Callable[Concatenate[Any, Any, P], Any]) -> PredicateFunction[P]:
+    """Type a function answering with a Python ``bool``."""
+    return cast("PredicateFunction[P]", function)
+
+
+def predicate_method(method: Callable[Concatenate[Any, P], Any]) -> PredicateMethod[P]:
+    """Type a method answering with a Python ``bool``."""
+    return cast("PredicateMethod[P]", method)
 
 
 def forward_call(method: Callable[..., object]) -> ForwardCall:

@@ -5,6 +5,53 @@
 defined in its op family (``mushin/ops/``) with its gradient.
 """
 
+from mushin import _typing as typed
+from mushin.ops import factor as _factor
+from mushin.ops import linalg as _linalg
+from mushin.ops import matrix_function as _matrix_function
+from mushin.ops import norms as _norms
+from mushin.ops import orthogonal as _orthogonal
+from mushin.ops import pinv as _pinv
+from mushin.ops import solve as _solve
+
+cholesky = typed.runtime_shape_function(_factor.linalg_cholesky)
+cholesky_ex = typed.split_function(_factor.cholesky_ex)
+cond = typed.runtime_shape_function(_norms.cond)
+cross = typed.mixed_function(_norms.linalg_cross)
+det = typed.runtime_shape_function(_factor.det)
+diagonal = typed.runtime_shape_function(_matrix_function.diagonal)
+eigh = typed.split_function(_orthogonal.eigh)
+eigvalsh = typed.runtime_shape_function(_orthogonal.eigvalsh)
+inv = typed.runtime_shape_function(_solve.inv)
+inv_ex = typed.split_function(_solve.inv_ex)
+lstsq = typed.split_function(_pinv.lstsq)
+lu = typed.split_function(_factor.lu)
+lu_factor = typed.split_function(_factor.lu_factor)
+lu_solve = typed.mixed_function(_factor.lu_solve)
+matrix_exp = typed.runtime_shape_function(_matrix_function.matrix_exp)
+matrix_norm = typed.runtime_shape_function(_norms.matrix_norm)
+matrix_power = typed.runtime_shape_function(_matrix_function.matrix_power)
+matrix_rank = typed.index_function(_pinv.matrix_rank)
+multi_dot = typed.many_function(_linalg.multi_dot)
+norm = typed.runtime_shape_function(_norms.linalg_norm)
+pinv = typed.runtime_shape_function(_pinv.pinv)
+qr = typed.split_function(_orthogonal.linalg_qr)
+slogdet = typed.split_function(_factor.slogdet)
+solve = typed.mixed_function(_solve.solve)
+solve_ex = typed.split_function(_solve.solve_ex)
+solve_triangular = typed.mixed_function(_solve.solve_triangular)
+svd = typed.split_function(_orthogonal.linalg_svd)
+svdvals = typed.runtime_shape_function(_orthogonal.svdvals)
+tensorinv = typed.runtime_shape_function(_solve.tensorinv)
+tensorsolve = typed.mixed_function(_solve.tensorsolve)
+vander = typed.runtime_shape_function(_matrix_function.vander)
+vecdot = typed.mixed_function(_norms.vecdot)
+vector_norm = typed.runtime_shape_function(_norms.vector_norm)
 
 __all__ = [
+    "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv",
+    "inv_ex", "lstsq", "lu", "lu_factor", "lu_solve", "matrix_exp", "matrix_norm", "matrix_power",
+    "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "solve_ex",
+    "solve_triangular", "svd", "svdvals", "tensorinv", "tensorsolve", "vander", "vecdot",
+    "vector_norm",
 ]

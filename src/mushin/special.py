@@ -5,6 +5,77 @@
 function defined in its op family (``mushin/ops/``) with its gradient.
 """
 
+from mushin import _typing as typed
+from mushin.ops import binary as _binary
+from mushin.ops import reduce as _reduce
+from mushin.ops import special as _special
+from mushin.ops import unary as _unary
+
+airy_ai = typed.unary_function(_special.airy_ai)
+bessel_j0 = typed.unary_function(_special.bessel_j0)
+bessel_j1 = typed.unary_function(_special.bessel_j1)
+bessel_y0 = typed.unary_function(_special.bessel_y0)
+bessel_y1 = typed.unary_function(_special.bessel_y1)
+chebyshev_polynomial_t = typed.binary_function(_special.chebyshev_polynomial_t)
+chebyshev_polynomial_u = typed.binary_function(_special.chebyshev_polynomial_u)
+chebyshev_polynomial_v = typed.binary_function(_special.chebyshev_polynomial_v)
+chebyshev_polynomial_w = typed.binary_function(_special.chebyshev_polynomial_w)
+digamma = typed.unary_function(_special.digamma)
+entr = typed.unary_function(_special.entr)
+erf = typed.unary_function(_special.erf)
+erfc = typed.unary_function(_special.erfc)
+erfcx = typed.unary_function(_special.erfcx)
+erfinv = typed.unary_function(_special.erfinv)
+exp2 = typed.unary_function(_unary.exp2)
+expit = typed.unary_function(_special.sigmoid)
+expm1 = typed.unary_function(_unary.expm1)
+gammaln = typed.unary_function(_special.lgamma)
+hermite_polynomial_h = typed.binary_function(_special.hermite_polynomial_h)
+hermite_polynomial_he = typed.binary_function(_special.hermite_polynomial_he)
+i0 = typed.unary_function(_special.i0)
+i0e = typed.unary_function(_special.i0e)
+i1 = typed.unary_function(_special.i1)
+i1e = typed.unary_function(_special.i1e)
+laguerre_polynomial_l = typed.binary_function(_special.laguerre_polynomial_l)
+legendre_polynomial_p = typed.binary_function(_special.legendre_polynomial_p)
+log1p = typed.unary_function(_unary.log1p)
+log_ndtr = typed.unary_function(_special.log_ndtr)
+log_softmax = typed.same_type_function(_special.log_softmax)
+logit = typed.same_type_function(_special.logit)
+logsumexp = typed.reduction_function(_reduce.logsumexp)
+modified_bessel_i0 = typed.unary_function(_special.i0)
+modified_bessel_i1 = typed.unary_function(_special.i1)
+modified_bessel_k0 = typed.unary_function(_special.modified_bessel_k0)
+modified_bessel_k1 = typed.unary_function(_special.modified_bessel_k1)
+multigammaln = typed.same_type_function(_special.mvlgamma)
+ndtr = typed.unary_function(_special.ndtr)
+ndtri = typed.unary_function(_special.ndtri)
+polygamma = typed.mixed_function(_special.polygamma)
+psi = typed.unary_function(_special.digamma)
+round = typed.same_type_function(_unary.round)
+scaled_modified_bessel_k0 = typed.unary_function(_special.scaled_modified_bessel_k0)
+scaled_modified_bessel_k1 = typed.unary_function(_special.scaled_modified_bessel_k1)
+shifted_chebyshev_polynomial_t = typed.binary_function(_special.shifted_chebyshev_polynomial_t)
+shifted_chebyshev_polynomial_u = typed.binary_function(_special.shifted_chebyshev_polynomial_u)
+shifted_chebyshev_polynomial_v = typed.binary_function(_special.shifted_chebyshev_polynomial_v)
+shifted_chebyshev_polynomial_w = typed.binary_function(_special.shifted_chebyshev_polynomial_w)
+sinc = typed.unary_function(_special.sinc)
+softmax = typed.same_type_function(_special.softmax)
+spherical_bessel_j0 = typed.unary_function(_special.spherical_bessel_j0)
+xlog1py = typed.binary_function(_special.xlog1py)
+xlogy = typed.binary_function(_binary.xlogy)
+zeta = typed.binary_function(_special.zeta)
 
 __all__ = [
+    "airy_ai", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "chebyshev_polynomial_t",
+    "chebyshev_polynomial_u", "chebyshev_polynomial_v", "chebyshev_polynomial_w", "digamma",
+    "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1", "gammaln",
+    "hermite_polynomial_h", "hermite_polynomial_he", "i0", "i0e", "i1", "i1e",
+    "laguerre_polynomial_l", "legendre_polynomial_p", "log1p", "log_ndtr", "log_softmax", "logit",
+    "logsumexp", "modified_bessel_i0", "modified_bessel_i1", "modified_bessel_k0",
+    "modified_bessel_k1", "multigammaln", "ndtr", "ndtri", "polygamma", "psi", "round",
+    "scaled_modified_bessel_k0", "scaled_modified_bessel_k1", "shifted_chebyshev_polynomial_t",
+    "shifted_chebyshev_polynomial_u", "shifted_chebyshev_polynomial_v",
+    "shifted_chebyshev_polynomial_w", "sinc", "softmax", "spherical_bessel_j0", "xlog1py", "xlogy",
+    "zeta",
 ]

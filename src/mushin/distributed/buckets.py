@@ -28,8 +28,8 @@ class Bucket:
         self.slots: list[tuple[str, Tensor[*tuple[Any, ...]], int, int]] = []
 
     def add(self, name: str, tensor: Tensor[*tuple[Any, ...]]) -> None:
-        self.slots.append((name, tensor, self.size, self.size + tensor.size))
-        self.size += tensor.size
+        self.slots.append((name, tensor, self.size, self.size + tensor.numel()))
+        self.size += tensor.numel()
 
     def pack(self, arrays: Sequence[Array | None], scale: float | None = None,
              extra: int = 0) -> Array:
@@ -83,7 +83,7 @@ def plan_buckets(named_tensors: Sequence[tuple[str, Tensor[*tuple[Any, ...]]]],
     for name, tensor in named_tensors:
         dtype = tensor.dtype
         bucket = open_buckets.get(dtype)
-        if bucket is None or (bucket.size + tensor.size) * dtype.itemsize > limit_bytes:
+        if bucket is None or (bucket.size + tensor.numel()) * dtype.itemsize > limit_bytes:
             bucket = Bucket(dtype)
             open_buckets[dtype] = bucket
             buckets.append(bucket)

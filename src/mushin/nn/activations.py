@@ -1,30 +1,59 @@
 """``mu.nn.activations``: the activation functions, defined (with their primitives, gradients
-and CUDA kernels) in ``mushin.nn.functional.activation``, and ``erf`` from
-``mushin.nn.functional.special``."""
+and CUDA kernels) in ``mushin.nn.functional.activation`` (``sigmoid``, ``softmax``,
+``log_softmax`` and ``erf`` in ``mushin.ops.special``), under PyTorch's names and the crate's
+older ones (``logsoftmax``)."""
 
 from mushin.nn.functional.activation import (
     ELU,
     GELU,
+    GELU_TANH,
+    HARDSIGMOID,
+    HARDSWISH,
+    HARDTANH,
     LEAKY_RELU,
+    LOGSIGMOID,
     LOGSOFTMAX,
     RELU,
     SIGMOID,
     SILU,
     SOFTMAX,
     SOFTPLUS,
+    celu,
     elu,
     gelu,
+    glu,
+    hardshrink,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
     leaky_relu,
+    log_softmax,
+    logsigmoid,
     logsoftmax,
+    mish,
+    prelu,
     relu,
+    relu6,
+    rrelu,
+    selu,
     sigmoid,
     silu,
     softmax,
+    softmin,
     softplus,
+    softshrink,
+    softsign,
     tanh,
+    tanhshrink,
+    threshold,
 )
 from mushin.nn.functional.special import ERF, erf
 
-__all__ = ["ELU", "ERF", "GELU", "LEAKY_RELU", "LOGSOFTMAX", "RELU", "SIGMOID", "SILU",
-           "SOFTMAX", "SOFTPLUS", "elu", "erf", "gelu", "leaky_relu", "logsoftmax", "relu",
-           "sigmoid", "silu", "softmax", "softplus", "tanh"]
+__all__ = [
+    "ELU", "ERF", "GELU", "GELU_TANH", "HARDSIGMOID", "HARDSWISH", "HARDTANH", "LEAKY_RELU",
+    "LOGSIGMOID", "LOGSOFTMAX", "RELU", "SIGMOID", "SILU", "SOFTMAX", "SOFTPLUS", "celu", "elu",
+    "erf", "gelu", "glu", "hardshrink", "hardsigmoid", "hardswish", "hardtanh", "leaky_relu",
+    "log_softmax", "logsigmoid", "logsoftmax", "mish", "prelu", "relu", "relu6", "rrelu",
+    "selu", "sigmoid", "silu", "softmax", "softmin", "softplus", "softshrink", "softsign",
+    "tanh", "tanhshrink", "threshold",
+]

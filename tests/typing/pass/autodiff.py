@@ -53,7 +53,7 @@ def least_squares() -> None:
     scaled: mu.Constant[Points, Features] = design * 2.0 + design
     mixed: mu.Variable[Points, Features] = scaled * design_variable
     back_to_leaf: mu.Variable[Points, Features] = scaled.unfreeze()
-    detached: mu.Variable[Points, Features] = mixed.detach()
+    detached: mu.Constant[Points, Features] = mixed.detach()
     assert back_to_leaf.shape == detached.shape == (5, 3)
 
 

@@ -39,7 +39,7 @@ def kinds() -> None:
     assert_type(mu.minimum(1.0, c), mu.Constant[B, N])
     assert_type(x.grad(), mu.Variable[B, N])
     assert_type(c.unfreeze(), mu.Variable[B, N])
-    assert_type(x.detach(), mu.Variable[B, N])
+    assert_type(x.detach(), mu.Constant[B, N])
     assert_type(x > 0, mu.Constant[B, N])
     assert_type((x > 0) & (c < 1), mu.Constant[B, N])
     assert_type(~(x > 0), mu.Constant[B, N])
@@ -109,7 +109,7 @@ def elementwise_and_reductions() -> None:
     assert_type(x.var(), Scalar)
     assert_type(mu.logsumexp(x), Scalar)
     assert_type(x.sum(axis=1), Runtime)
-    assert_type(mu.max(x, 0, keepdims=True), Runtime)
+    assert_type(mu.max(x, axis=0, keepdims=True), Runtime)
     assert_type(mu.min(c, axis=(0, 1)), mu.Constant[*tuple[Any, ...]])
 
 

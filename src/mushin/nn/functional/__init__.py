@@ -1,51 +1,92 @@
 """``mu.nn.functional``: every primitive of ``mu.nn``, one module per family, each beside its
-gradient and its CUDA rules.
+gradient and its CUDA rules, under PyTorch's ``torch.nn.functional`` names.
 
-- ``activation`` (relu, softmax, sigmoid, gelu...), ``special`` (erf), ``loss`` (mse, nll,
-  cross_entropy...);
+- ``activation`` (relu, softmax, sigmoid, gelu, hardtanh, glu...), ``special`` (erf), ``loss``
+  (the crate's losses and their primitives: mse, nll, cross_entropy...), ``criteria``
+  (PyTorch's loss functions under PyTorch's names and arguments: ``mse_loss``, ``nll_loss``,
+  ``cross_entropy`` with ``weight`` and ``label_smoothing``..., exported here);
 - ``window`` (the geometry convolution and pooling share), ``conv`` (conv2d), ``pool``
   (max and average pooling), ``linear`` (linear, embedding), ``norm`` (the normalisation of
   LayerNorm), ``dropout``, ``shape`` (pad, batch_flatten);
 - ``recurrent`` (the RNN, LSTM and GRU layers' recurrences, one module per cell).
 
 The layers of ``mu.nn.layers`` are built on these functions; ``mu.nn.activations``,
-``mu.nn.losses`` and ``mu.nn.ops`` re-export the public ones under the crate's module names.
+``mu.nn.losses`` and ``mu.nn.ops`` re-export the public ones under the crate's module names
+(``mu.nn.losses.cross_entropy`` is the crate's, ``(x, target, reduction, ignore_index)``).
+``one_hot`` is ``mushin.ops.index.one_hot``.
 """
 
 from mushin.nn.functional.activation import (
+    celu,
     elu,
     gelu,
+    glu,
+    hardshrink,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
     leaky_relu,
+    log_softmax,
+    logsigmoid,
     logsoftmax,
+    mish,
+    prelu,
     relu,
+    relu6,
+    rrelu,
+    selu,
     sigmoid,
     silu,
     softmax,
+    softmin,
     softplus,
+    softshrink,
+    softsign,
     tanh,
+    tanhshrink,
+    threshold,
 )
 from mushin.nn.functional.conv import conv2d
+from mushin.nn.functional.criteria import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cosine_embedding_loss,
+    cross_entropy,
+    gaussian_nll_loss,
+    hinge_embedding_loss,
+    huber_loss,
+    kl_div,
+    l1_loss,
+    margin_ranking_loss,
+    mse_loss,
+    multi_margin_loss,
+    multilabel_margin_loss,
+    multilabel_soft_margin_loss,
+    nll_loss,
+    poisson_nll_loss,
+    smooth_l1_loss,
+    soft_margin_loss,
+    triplet_margin_loss,
+)
 from mushin.nn.functional.dropout import dropout
 from mushin.nn.functional.linear import embedding, linear
-from mushin.nn.functional.loss import (
-    bce_with_logits,
-    binary_cross_entropy,
-    cross_entropy,
-    huber,
-    kl_div,
-    l1,
-    mse,
-    nll,
-)
+from mushin.nn.functional.loss import bce_with_logits, huber, l1, mse, nll
 from mushin.nn.functional.norm import normalize
 from mushin.nn.functional.pool import avgpool2d, maxpool2d
 from mushin.nn.functional.recurrent import gru, lstm, rnn
 from mushin.nn.functional.shape import batch_flatten, pad
 from mushin.nn.functional.special import erf
+from mushin.ops.index import one_hot
 
 __all__ = [
-    "avgpool2d", "batch_flatten", "bce_with_logits", "binary_cross_entropy", "conv2d",
-    "cross_entropy", "dropout", "elu", "embedding", "erf", "gelu", "gru", "huber", "kl_div",
-    "l1", "leaky_relu", "linear", "logsoftmax", "lstm", "maxpool2d", "mse", "nll", "normalize",
-    "pad", "relu", "rnn", "sigmoid", "silu", "softmax", "softplus", "tanh",
+    "avgpool2d", "batch_flatten", "bce_with_logits", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits", "celu", "conv2d", "cosine_embedding_loss", "cross_entropy",
+    "dropout", "elu", "embedding", "erf", "gaussian_nll_loss", "gelu", "glu", "gru", "hardshrink",
+    "hardsigmoid", "hardswish", "hardtanh", "hinge_embedding_loss", "huber", "huber_loss", "kl_div",
+    "l1", "l1_loss", "leaky_relu", "linear", "log_softmax", "logsigmoid", "logsoftmax", "lstm",
+    "margin_ranking_loss", "maxpool2d", "mish", "mse", "mse_loss", "multi_margin_loss",
+    "multilabel_margin_loss", "multilabel_soft_margin_loss", "nll", "nll_loss", "normalize",
+    "one_hot", "pad", "poisson_nll_loss", "prelu", "relu", "relu6", "rnn", "rrelu", "selu",
+    "sigmoid", "silu", "smooth_l1_loss", "soft_margin_loss", "softmax", "softmin", "softplus",
+    "softshrink", "softsign", "tanh", "tanhshrink", "threshold", "triplet_margin_loss",
 ]

@@ -1,14 +1,20 @@
-"""Activation functions (``mu.nn.activations``), each a primitive with its own VJP and, beside
-them, its CUDA rules: one fused kernel for the forward and one for the gradient on CuPy.
+"""Activation functions (``mu.nn.functional``, ``mu.nn.activations``) with PyTorch's names and
+arguments, each a primitive with its own VJP and, beside them, its CUDA rules (one fused kernel
+for the forward and one for the gradient on CuPy), or a composition of such primitives where
+that is exact and cheap (``selu``, ``mish``, ``softsign``, ``glu``...).
 
 Each is computed in one pass on the backend and stays numerically stable for any finite
-input: ``sigmoid``, ``softplus``, ``softmax`` and ``logsoftmax`` never evaluate ``exp`` of a
-large positive number, so inputs of +-1e4 give exact results without overflow warnings.
-The VJPs are written with the function set ``F`` (see ``docs/architecture.md``), so second
-derivatives (``backward(create_graph=True)``) work through every activation.
+input: ``sigmoid``, ``softplus``, ``logsigmoid``, ``softmax`` and ``log_softmax`` never
+evaluate ``exp`` of a large positive number. ``sigmoid``, ``softmax``, ``log_softmax`` and
+``erf`` are defined in :mod:`mushin.ops.special` (they are ``mu.sigmoid``...) and re-exported
+here. The VJPs are written with the function set ``F`` (see ``docs/architecture.md``), so
+second derivatives (``backward(create_graph=True)``) work through every activation.
 
 ``gelu`` is the exact form ``x * Phi(x)`` with the normal CDF ``Phi`` computed from ``erf``
-(a primitive too: ``mushin.nn.functional.special``).
+(SciPy's on the CPU), or PyTorch's tanh approximation with ``approximate="tanh"``.
+
+PyTorch's ``inplace=`` arguments are accepted and change nothing: mushin always computes out
+of place (a tensor's values never change under the graph that recorded them).
 
 A CUDA rule returns ``NotImplemented`` for arrays its kernel does not take (not
 ``cuda.fusable``: float16, or a softmax along another axis than the last), and the portable
@@ -21,15 +27,32 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from mushin import _backend
 from mushin import _typing as typed
-from mushin._backend import Array, accumulator
-from mushin._check import normalize_axis, number, shape_of
+from mushin._backend import Array
+from mushin._check import number, shape_of, single_axis
 from mushin._graph import Primitive
-from mushin._tensor import apply
+from mushin._random import generator
+from mushin._tensor import apply, unwrap
 from mushin.kernels import cuda
-from mushin.kernels.cuda import BLOCK
-from mushin.nn.functional.special import ERF
-from mushin.ops import elementwise
+from mushin.ops import elementwise, shape, special
+from mushin.ops.special import (
+    ERF,
+    LOGSOFTMAX,
+    SIGMOID,
+    SIGMOID_BODY,
+    SOFTMAX,
+    along_axis,
+)
+
+__all__ = [
+    "ELU", "ERF", "GELU", "GELU_TANH", "HARDSIGMOID", "HARDSWISH", "HARDTANH",
+    "LEAKY_RELU", "LOGSIGMOID", "LOGSOFTMAX", "RELU", "SIGMOID", "SILU", "SOFTMAX", "SOFTPLUS",
+    "celu", "elu", "gelu", "glu", "hardshrink", "hardsigmoid", "hardswish", "hardtanh",
+    "leaky_relu", "log_softmax", "logsigmoid", "logsoftmax", "mish", "prelu", "relu", "relu6",
+    "rrelu", "selu", "sigmoid", "silu", "softmax", "softmin", "softplus", "softshrink",
+    "softsign", "tanh", "tanhshrink", "threshold",
+]
 
 _INV_SQRT_2 = 1.0 / math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
@@ -54,143 +77,6 @@ def _relu_cuda_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any) -> Any:
 
 RELU = Primitive("relu", lambda xp, x: xp.maximum(x, 0), _relu_vjp, saves="output",
                  cuda_vjp=_relu_cuda_vjp)
-
-# --- sigmoid ----------------------------------------------------------------------------------
-
-# exp(-|x|) never overflows; each branch is the accurate form on its side of 0.
-_SIGMOID = "T d = exp(-fabs(x)); T s = x >= (T)0 ? (T)1 / ((T)1 + d) : d / ((T)1 + d);"
-
-
-def _sigmoid_forward(xp: Any, x: Array) -> Array:
-    decay = xp.exp(-xp.abs(x))
-    return xp.where(x >= 0, 1 / (1 + decay), decay / (1 + decay))
-
-
-def _sigmoid_cuda(xp: Any, x: Array) -> Array:
-    if not cuda.fusable(x):
-        return NotImplemented
-    return cuda.pointwise("mushin_sigmoid", _SIGMOID + "out = s;", "x", x)
-
-
-def _sigmoid_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any) -> tuple[Any]:
-    return (g * out * (1 - out),)
-
-
-def _sigmoid_cuda_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any) -> Any:
-    if not cuda.fusable(g, out):
-        return NotImplemented
-    return (cuda.pointwise("mushin_sigmoid_grad", "out = g * y * ((T)1 - y);", "g y", g, out),)
-
-
-SIGMOID = Primitive("sigmoid", _sigmoid_forward, _sigmoid_vjp, saves="output",
-                    cuda_forward=_sigmoid_cuda, cuda_vjp=_sigmoid_cuda_vjp)
-
-# --- softmax and log-softmax ------------------------------------------------------------------
-
-_SOFTMAX_ROWS = r"""
-// One block per row of c values: softmax (or, with take_log, log-softmax) of the row.
-extern "C" __global__ void mushin_softmax_rows(const T* x, T* y, long long c, int take_log) {
-    __shared__ T shared[BLOCK];
-    long long row = blockIdx.x;
-    const T* r = x + row * c;
-    T* o = y + row * c;
-    T m, s;
-    row_stats(r, c, shared, &m, &s);
-    T log_sum = log(s);
-    for (long long j = threadIdx.x; j < c; j += BLOCK)
-        o[j] = take_log ? (r[j] - m) - log_sum : exp(r[j] - m) / s;
-}
-
-// One block per row: the gradient of softmax, y * (g - sum(g * y)), or of log-softmax,
-// g - exp(y) * sum(g), for the output y and its gradient g.
-extern "C" __global__ void mushin_softmax_grad_rows(
-        const T* g, const T* y, T* dx, long long c, int take_log) {
-    __shared__ T shared[BLOCK];
-    long long row = blockIdx.x;
-    const T* gr = g + row * c;
-    const T* yr = y + row * c;
-    T* o = dx + row * c;
-    T total = 0;
-    for (long long j = threadIdx.x; j < c; j += BLOCK)
-        total += take_log ? gr[j] : gr[j] * yr[j];
-    total = block_sum(total, shared);
-    for (long long j = threadIdx.x; j < c; j += BLOCK)
-        o[j] = take_log ? gr[j] - exp(yr[j]) * total : yr[j] * (gr[j] - total);
-}
-"""
-
-
-def _softmax_rows(kernel: str, arrays: list[Array], take_log: bool) -> Array:
-    """``kernel`` of :data:`_SOFTMAX_ROWS` run on ``arrays`` (the input, or the output gradient
-    and the output), one block per run of their last axis."""
-    xp = cuda.xp_of(arrays[0])
-    arrays = [xp.ascontiguousarray(array) for array in arrays]
-    first = arrays[0]
-    result = xp.empty(first.shape, dtype=first.dtype)
-    columns = first.shape[-1]
-    if first.size:
-        cuda.raw(xp, _SOFTMAX_ROWS, kernel, first.dtype.name, "int64")(
-            (first.size // columns,), (BLOCK,), (*arrays, result, xp.int64(columns),
-                                                 xp.int32(take_log)))
-    return result
-
-
-def _softmax_forward(xp: Any, x: Array, axis: int) -> Array:
-    shifted = xp.exp(x - xp.max(x, axis=axis, keepdims=True))
-    wide = accumulator(x)
-    result = shifted / xp.sum(shifted, axis=axis, keepdims=True, dtype=wide)
-    return result if wide is None else result.astype(x.dtype)
-
-
-def _softmax_cuda(xp: Any, x: Array, axis: int) -> Array:
-    if axis != x.ndim - 1 or not cuda.fusable(x):
-        return NotImplemented
-    return _softmax_rows("mushin_softmax_rows", [x], take_log=False)
-
-
-def _softmax_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any,
-                 axis: int) -> tuple[Any]:
-    return (out * (g - F.sum(g * out, axis=(axis,), keepdims=True)),)
-
-
-def _softmax_cuda_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any,
-                      axis: int) -> Any:
-    if axis != out.ndim - 1 or not cuda.fusable(g, out):
-        return NotImplemented
-    return (_softmax_rows("mushin_softmax_grad_rows", [g, out], take_log=False),)
-
-
-SOFTMAX = Primitive("softmax", _softmax_forward, _softmax_vjp, saves="output",
-                    cuda_forward=_softmax_cuda, cuda_vjp=_softmax_cuda_vjp)
-
-
-def _logsoftmax_forward(xp: Any, x: Array, axis: int) -> Array:
-    shifted = x - xp.max(x, axis=axis, keepdims=True)
-    wide = accumulator(x)
-    result = shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True, dtype=wide))
-    return result if wide is None else result.astype(x.dtype)
-
-
-def _logsoftmax_cuda(xp: Any, x: Array, axis: int) -> Array:
-    if axis != x.ndim - 1 or not cuda.fusable(x):
-        return NotImplemented
-    return _softmax_rows("mushin_softmax_rows", [x], take_log=True)
-
-
-def _logsoftmax_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any,
-                    axis: int) -> tuple[Any]:
-    return (g - F.exp(out) * F.sum(g, axis=(axis,), keepdims=True),)
-
-
-def _logsoftmax_cuda_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any,
-                         axis: int) -> Any:
-    if axis != out.ndim - 1 or not cuda.fusable(g, out):
-        return NotImplemented
-    return (_softmax_rows("mushin_softmax_grad_rows", [g, out], take_log=True),)
-
-
-LOGSOFTMAX = Primitive("logsoftmax", _logsoftmax_forward, _logsoftmax_vjp, saves="output",
-                       cuda_forward=_logsoftmax_cuda, cuda_vjp=_logsoftmax_cuda_vjp)
 
 # --- leaky relu -------------------------------------------------------------------------------
 
@@ -262,13 +148,13 @@ GELU = Primitive("gelu", _gelu_forward, _gelu_vjp, cuda_forward=_gelu_cuda,
 
 
 def _silu_forward(xp: Any, x: Array) -> Array:
-    return x * _sigmoid_forward(xp, x)
+    return x * SIGMOID.forward(xp, x)
 
 
 def _silu_cuda(xp: Any, x: Array) -> Array:
     if not cuda.fusable(x):
         return NotImplemented
-    return cuda.pointwise("mushin_silu", _SIGMOID + "out = x * s;", "x", x)
+    return cuda.pointwise("mushin_silu", SIGMOID_BODY + "out = x * s;", "x", x)
 
 
 def _silu_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any) -> tuple[Any]:
@@ -282,7 +168,7 @@ def _silu_cuda_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any) -> Any:
     if not cuda.fusable(g, x):
         return NotImplemented
     return (cuda.pointwise("mushin_silu_grad",
-                           _SIGMOID + "out = g * (s + x * s * ((T)1 - s));", "g x", g, x),)
+                           SIGMOID_BODY + "out = g * (s + x * s * ((T)1 - s));", "g x", g, x),)
 
 
 SILU = Primitive("silu", _silu_forward, _silu_vjp, cuda_forward=_silu_cuda,
@@ -352,7 +238,7 @@ def _softplus_cuda_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any, beta
         return NotImplemented
     return (cuda.pointwise(
         "mushin_softplus_grad",
-        "T x = z * beta;" + _SIGMOID + "out = x > threshold ? g : g * s;", "g z", g,
+        "T x = z * beta;" + SIGMOID_BODY + "out = x > threshold ? g : g * s;", "g z", g,
         inputs[0], beta=beta, threshold=threshold),)
 
 
@@ -360,39 +246,143 @@ SOFTPLUS = Primitive("softplus", _softplus_forward, _softplus_vjp,
                      cuda_forward=_softplus_cuda, cuda_vjp=_softplus_cuda_vjp)
 
 
+# --- gelu, tanh approximation -----------------------------------------------------------------
+
+_GELU_BETA = math.sqrt(2.0 / math.pi)
+_GELU_KAPPA = 0.044715
+
+
+def _gelu_tanh_forward(xp: Any, x: Array) -> Array:
+    inner = _GELU_BETA * (x + _GELU_KAPPA * (x * x * x))
+    return 0.5 * x * (1 + xp.tanh(inner))
+
+
+def _gelu_tanh_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any) -> tuple[Any]:
+    x = inputs[0]
+    squared = x * x
+    t = F.tanh(_GELU_BETA * (x + _GELU_KAPPA * (squared * x)))
+    slope = 0.5 * x * (1 - t * t) * (_GELU_BETA * (1 + 3 * _GELU_KAPPA * squared))
+    return (g * (0.5 * (1 + t) + slope),)
+
+
+GELU_TANH = Primitive("gelu_tanh", _gelu_tanh_forward, _gelu_tanh_vjp)
+
+# --- hardtanh, hardswish, hardsigmoid ---------------------------------------------------------
+
+
+def _hardtanh_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any, lo: float,
+                  hi: float) -> tuple[Any]:
+    # PyTorch's: no gradient at or beyond either bound (NaN inputs pass it on).
+    x = inputs[0]
+    return (F.where((x <= lo) | (x >= hi), 0, g),)
+
+
+HARDTANH = Primitive("hardtanh", lambda xp, x, lo, hi: xp.clip(x, lo, hi), _hardtanh_vjp)
+
+
+def _hardswish_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any) -> tuple[Any]:
+    # PyTorch's: 0 up to -3, x / 3 + 1/2 inside (-3, 3), 1 from 3 on.
+    x = inputs[0]
+    return (F.where(x <= -3, 0, F.where(x < 3, g * (x / 3 + 0.5), g)),)
+
+
+HARDSWISH = Primitive("hardswish", lambda xp, x: x * xp.clip(x + 3, 0, 6) / 6, _hardswish_vjp)
+HARDSIGMOID = Primitive(
+    "hardsigmoid", lambda xp, x: xp.clip(x + 3, 0, 6) / 6,
+    lambda F, g, inputs, out, parents: (
+        F.where((inputs[0] > -3) & (inputs[0] < 3), g / 6, 0),))
+
+# --- logsigmoid -------------------------------------------------------------------------------
+
+
+def _logsigmoid_forward(xp: Any, x: Array) -> Array:
+    # log(1 / (1 + e^-x)) = min(x, 0) - log1p(e^-|x|): no overflow.
+    return xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))
+
+
+LOGSIGMOID = Primitive("logsigmoid", _logsigmoid_forward,
+                       lambda F, g, inputs, out, parents: (g * F.sigmoid(-inputs[0]),))
+
+
 # --- public functions -----------------------------------------------------------------------
 
-def _axis(name: str, x: Any, axis: object) -> int:
-    shape = shape_of(x)
-    if not shape:
-        raise ValueError(f"{name}: needs a tensor with at least one axis, got a 0-d tensor")
-    if axis is None or isinstance(axis, tuple | list):
-        raise TypeError(f"{name}: axis must be one int, got {axis!r}")
-    return (normalize_axis(name, axis, len(shape)) or (0,))[0]
-
-
 @typed.activation_function
-def relu(x: Any) -> Any:
+def relu(x: Any, inplace: bool = False) -> Any:
     """``max(x, 0)`` elementwise (gradient 0 at 0, as PyTorch)."""
     return apply(RELU, x)
 
 
 @typed.activation_function
-def softmax(x: Any, axis: int = -1) -> Any:
-    """``exp(x) / sum(exp(x))`` along ``axis``: each slice along ``axis`` sums to 1."""
-    return apply(SOFTMAX, x, axis=_axis("softmax", x, axis))
+def relu6(x: Any, inplace: bool = False) -> Any:
+    """``min(max(x, 0), 6)``: ``hardtanh(x, 0, 6)`` (gradient 0 at both bounds)."""
+    return apply(HARDTANH, x, lo=0.0, hi=6.0)
 
 
 @typed.activation_function
-def logsoftmax(x: Any, axis: int = -1) -> Any:
-    """``x - logsumexp(x)`` along ``axis``: the log of ``softmax``, computed stably."""
-    return apply(LOGSOFTMAX, x, axis=_axis("logsoftmax", x, axis))
+def hardtanh(x: Any, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Any:
+    """``x`` clamped to ``[min_val, max_val]``; the gradient passes strictly inside."""
+    lo = number("hardtanh", "min_val", min_val)
+    hi = number("hardtanh", "max_val", max_val)
+    if lo > hi:
+        raise ValueError(f"hardtanh: min_val ({lo}) cannot be greater than max_val ({hi})")
+    return apply(HARDTANH, x, lo=lo, hi=hi)
+
+
+@typed.activation_function
+def hardswish(x: Any, inplace: bool = False) -> Any:
+    """``x * relu6(x + 3) / 6``."""
+    return apply(HARDSWISH, x)
+
+
+@typed.activation_function
+def hardsigmoid(x: Any, inplace: bool = False) -> Any:
+    """``relu6(x + 3) / 6``: 0 below -3, 1 above 3, linear between."""
+    return apply(HARDSIGMOID, x)
+
+
+@typed.activation_function
+def softmax(x: Any, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None, *,
+            axis: int = -1) -> Any:
+    """``exp(x) / sum(exp(x))`` along ``dim`` (or ``axis``): each slice sums to 1 (``mu.softmax``).
+    Without ``dim`` it works along the last axis (PyTorch's deprecated implicit choice differs
+    for 0-, 1- and 3-D inputs: give ``dim``)."""
+    return special.softmax(x, dim, dtype, axis=axis)
+
+
+@typed.activation_function
+def log_softmax(x: Any, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None, *,
+                axis: int = -1) -> Any:
+    """``x - logsumexp(x)`` along ``dim`` (or ``axis``; the last axis by default): the log of
+    ``softmax``, computed stably (``mu.log_softmax``)."""
+    return special.log_softmax(x, dim, dtype, axis=axis)
+
+
+@typed.activation_function
+def logsoftmax(x: Any, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None, *,
+               axis: int = -1) -> Any:
+    """:func:`log_softmax` under the crate's older name."""
+    return along_axis(LOGSOFTMAX, "logsoftmax", x, dim, dtype, axis)
+
+
+@typed.activation_function
+def softmin(x: Any, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None, *,
+            axis: int = -1) -> Any:
+    """``softmax(-x)`` along ``dim`` (or ``axis``; the last axis by default)."""
+    if dtype is not None:
+        x = elementwise.astype(x, dtype)
+    return along_axis(SOFTMAX, "softmin", elementwise.neg(x), dim, None, axis)
 
 
 @typed.activation_function
 def sigmoid(x: Any) -> Any:
-    """``1 / (1 + exp(-x))`` elementwise."""
+    """``1 / (1 + exp(-x))`` elementwise (``mu.sigmoid``)."""
     return apply(SIGMOID, x)
+
+
+@typed.activation_function
+def logsigmoid(x: Any) -> Any:
+    """``log(sigmoid(x)) = -softplus(-x)``, stable for any finite ``x``."""
+    return apply(LOGSIGMOID, x)
 
 
 @typed.activation_function
@@ -402,28 +392,145 @@ def tanh(x: Any) -> Any:
 
 
 @typed.activation_function
-def leaky_relu(x: Any, negative_slope: float = 0.01) -> Any:
+def tanhshrink(x: Any) -> Any:
+    """``x - tanh(x)``."""
+    return elementwise.sub(x, elementwise.tanh(x))
+
+
+@typed.activation_function
+def softsign(x: Any) -> Any:
+    """``x / (1 + |x|)``."""
+    return elementwise.div(x, elementwise.add(elementwise.abs(x), 1))
+
+
+@typed.activation_function
+def softshrink(x: Any, lambd: float = 0.5) -> Any:
+    """``x - lambd`` above ``lambd``, ``x + lambd`` below ``-lambd``, 0 between
+    (``lambd >= 0``)."""
+    lambd = number("softshrink", "lambd", lambd)
+    if lambd < 0:
+        raise ValueError(f"softshrink: lambd must be at least 0, got {lambd}")
+    shrunk = elementwise.where(elementwise.compare("greater", x, lambd),
+                               elementwise.sub(x, lambd), 0)
+    return elementwise.where(elementwise.compare("less", x, -lambd),
+                             elementwise.add(x, lambd), shrunk)
+
+
+@typed.activation_function
+def hardshrink(x: Any, lambd: float = 0.5) -> Any:
+    """``x`` outside ``[-lambd, lambd]``, 0 inside."""
+    lambd = number("hardshrink", "lambd", lambd)
+    inside = elementwise.compare("logical_and", elementwise.compare("greater_equal", x, -lambd),
+                                 elementwise.compare("less_equal", x, lambd))
+    return elementwise.where(inside, 0, x)
+
+
+@typed.activation_function
+def threshold(x: Any, threshold: float, value: float, inplace: bool = False) -> Any:
+    """``x`` where ``x > threshold``, ``value`` elsewhere (NaN stays NaN); the gradient passes
+    where ``x > threshold``."""
+    limit = number("threshold", "threshold", threshold)
+    value = number("threshold", "value", value)
+    return elementwise.where(elementwise.compare("less_equal", x, limit), value, x)
+
+
+@typed.activation_function
+def leaky_relu(x: Any, negative_slope: float = 0.01, inplace: bool = False) -> Any:
     """``x`` where positive, ``negative_slope * x`` elsewhere."""
     return apply(LEAKY_RELU, x, slope=number("leaky_relu", "negative_slope", negative_slope))
 
 
+@typed.mixed_function
+def prelu(x: Any, weight: Any) -> Any:
+    """``x`` where positive, ``weight * x`` elsewhere, with one learnt slope (``weight`` of one
+    element) or one per channel (``weight`` of ``x.shape[1]`` elements; the channel axis is
+    axis 1, and a tensor of fewer than 2 axes has one channel)."""
+    dims = shape_of(x)
+    weight_shape = shape_of(weight)
+    count = math.prod(weight_shape)
+    channels = dims[1] if len(dims) >= 2 else 1
+    if len(weight_shape) > 1 or (count != 1 and count != channels):
+        raise ValueError(f"prelu: weight must have 1 element or one per channel ({channels}, "
+                         f"axis 1 of the input), got shape {weight_shape}")
+    if count == 1:
+        weight = shape.reshape(weight, ())  # one slope: a 0-d input stays 0-d
+    else:
+        weight = shape.reshape(weight, (channels,) + (1,) * (len(dims) - 2))
+    return elementwise.where(elementwise.compare("greater", x, 0), x,
+                             elementwise.mul(weight, x))
+
+
 @typed.activation_function
-def gelu(x: Any) -> Any:
+def rrelu(x: Any, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
+          inplace: bool = False) -> Any:
+    """The randomised leaky ReLU: ``x`` where positive, ``a * x`` elsewhere, ``a`` drawn
+    uniformly from ``[lower, upper]`` for each element while ``training`` (from mushin's
+    generator, so ``mu.seed`` repeats it), and ``(lower + upper) / 2`` otherwise."""
+    lower = number("rrelu", "lower", lower)
+    upper = number("rrelu", "upper", upper)
+    if lower > upper:
+        raise ValueError(f"rrelu: lower ({lower}) must not be greater than upper ({upper})")
+    if not training:
+        return apply(LEAKY_RELU, x, slope=(lower + upper) / 2)
+    data = unwrap(x)
+    if not hasattr(data, "dtype"):
+        return apply(LEAKY_RELU, x, slope=(lower + upper) / 2)
+    backend = _backend.backend_of(data)
+    draw_dtype = data.dtype if data.dtype.itemsize >= 4 and data.dtype.kind == "f" else "float32"
+    slopes = generator(backend).random(data.shape, dtype=draw_dtype) * (upper - lower) + lower
+    slopes = backend.xp.where(data <= 0, slopes, 1).astype(
+        data.dtype if data.dtype.kind == "f" else _backend.DEFAULT_DTYPE)
+    return elementwise.mul(x, slopes)
+
+
+@typed.activation_function
+def gelu(x: Any, approximate: str = "none") -> Any:
     """The Gaussian error linear unit ``x * Phi(x)``, with the exact normal CDF ``Phi``
-    (PyTorch's default, not the tanh approximation)."""
-    return apply(GELU, x)
+    (``approximate="none"``, PyTorch's default) or PyTorch's approximation
+    ``0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))`` (``approximate="tanh"``)."""
+    if approximate == "none":
+        return apply(GELU, x)
+    if approximate == "tanh":
+        return apply(GELU_TANH, x)
+    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
 @typed.activation_function
-def silu(x: Any) -> Any:
+def silu(x: Any, inplace: bool = False) -> Any:
     """``x * sigmoid(x)`` (also called swish)."""
     return apply(SILU, x)
 
 
 @typed.activation_function
-def elu(x: Any, alpha: float = 1.0) -> Any:
+def mish(x: Any, inplace: bool = False) -> Any:
+    """``x * tanh(softplus(x))``."""
+    return elementwise.mul(x, elementwise.tanh(softplus(x)))
+
+
+@typed.activation_function
+def elu(x: Any, alpha: float = 1.0, inplace: bool = False) -> Any:
     """``x`` where positive, ``alpha * (exp(x) - 1)`` elsewhere."""
     return apply(ELU, x, alpha=number("elu", "alpha", alpha))
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+@typed.activation_function
+def selu(x: Any, inplace: bool = False) -> Any:
+    """The self-normalising ``scale * elu(x, alpha)`` with PyTorch's constants
+    (alpha 1.6733, scale 1.0507)."""
+    return elementwise.mul(apply(ELU, x, alpha=_SELU_ALPHA), _SELU_SCALE)
+
+
+@typed.activation_function
+def celu(x: Any, alpha: float = 1.0, inplace: bool = False) -> Any:
+    """``x`` where positive, ``alpha * (exp(x / alpha) - 1)`` elsewhere (``alpha != 0``)."""
+    alpha = number("celu", "alpha", alpha)
+    if alpha == 0:
+        raise ValueError("celu: alpha must not be 0")
+    return elementwise.mul(apply(ELU, elementwise.div(x, alpha), alpha=1.0), alpha)
 
 
 @typed.activation_function
@@ -434,3 +541,22 @@ def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Any:
     if beta == 0:
         raise ValueError("softplus: beta must not be 0")
     return apply(SOFTPLUS, x, beta=beta, threshold=number("softplus", "threshold", threshold))
+
+
+@typed.runtime_shape_function
+def glu(x: Any, dim: int = -1) -> Any:
+    """The gated linear unit: ``x`` split in halves ``a, b`` along ``dim``, ``a *
+    sigmoid(b)`` (the result is half as long along ``dim``)."""
+    dims = shape_of(x)
+    if not dims:
+        raise ValueError("glu: needs a tensor with at least one axis (the halving axis), got "
+                         "a 0-d tensor")
+    axis = single_axis("glu", dim, len(dims))
+    if dims[axis] % 2:
+        raise ValueError(f"glu: the halving axis {axis} must have an even size, got "
+                         f"{dims[axis]}")
+    half = dims[axis] // 2
+    before = (slice(None),) * axis
+    first = shape.getitem(x, (*before, slice(0, half)))
+    second = shape.getitem(x, (*before, slice(half, None)))
+    return elementwise.mul(first, apply(SIGMOID, second))

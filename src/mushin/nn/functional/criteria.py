@@ -1,0 +1,545 @@
+"""PyTorch's loss functions under PyTorch's names and arguments (``mse_loss``, ``nll_loss``
+with ``weight``, ``cross_entropy`` with ``label_smoothing``, the margin losses...).
+
+Each is composed of mushin operations, so its gradient (to any order) comes from theirs; where
+the crate's primitive of ``mushin.nn.functional.loss`` computes the same thing (``nll``,
+``cross_entropy``, ``binary_cross_entropy``, ``bce_with_logits`` without weights) it is used,
+as it is faster. ``reduction`` is ``"mean"`` (the default), ``"sum"`` or ``"none"``; PyTorch's
+deprecated ``size_average`` and ``reduce`` are accepted and mapped onto it, as PyTorch does.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any, cast
+
+from mushin import _backend
+from mushin import _typing as typed
+from mushin._check import is_number, shape_of
+from mushin._tensor import Constant, Tensor, unwrap
+from mushin.errors import ShapeError
+from mushin.nn.functional import loss as crate
+from mushin.nn.functional.activation import logsoftmax
+from mushin.ops import elementwise
+from mushin.ops import reduce as reductions
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _reduction(name: str, reduction: str, size_average: Any = None, reduce_: Any = None) -> str:
+    """``reduction``, or PyTorch's legacy pair ``size_average``/``reduce`` mapped onto it."""
+    if size_average is not None or reduce_ is not None:
+        keep_size = True if size_average is None else bool(size_average)
+        if reduce_ is not None and not reduce_:
+            return "none"
+        return "mean" if keep_size else "sum"
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    return reduction
+
+
+def _reduced(losses: Any, reduction: str) -> Any:
+    if reduction == "mean":
+        return reductions.mean(losses)
+    if reduction == "sum":
+        return reductions.sum(losses)
+    return losses
+
+
+def _tensor(name: str, value: Any, what: str) -> Any:
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{name}: {what} must be a tensor, got {type(value).__name__}")
+    return cast(Any, value)  # not the Tensor[Unknown] that isinstance on Any gives pyright
+
+
+def _like(reference: Any, value: Any) -> Any:
+    """``value`` (a tensor stays as it is) as a ``Constant`` in ``reference``'s dtype and on its
+    device."""
+    if isinstance(value, Tensor):
+        return cast(Any, value)
+    data = unwrap(reference)
+    return Constant(unwrap(value), dtype=data.dtype, device=_backend.backend_of(data).device)
+
+
+def _pair(name: str, x: Any, target: Any) -> tuple[Any, Any]:
+    """``x`` and ``target`` checked to have one shape (a number target is broadcast)."""
+    _tensor(name, x, "the input")
+    target = _like(x, target)
+    if shape_of(x) != shape_of(target):
+        raise ShapeError(f"{name}: the input of shape {shape_of(x)} and the target of shape "
+                         f"{shape_of(target)} differ")
+    return x, target
+
+
+def _as(name: str, crate_name: str, call: Callable[[], Any]) -> Any:
+    """``call()``, a function of ``mushin.nn.functional.loss``, with its errors named after the
+    PyTorch function the user called (``nll_loss: ...`` rather than ``nll: ...``)."""
+    try:
+        return call()
+    except (ShapeError, IndexError, ValueError, TypeError) as error:
+        message = str(error)
+        if not message.startswith(f"{crate_name}:"):
+            raise
+        raise type(error)(name + message[len(crate_name):]) from None
+
+
+# --- regression ---------------------------------------------------------------------------------
+
+@typed.loss_function
+def mse_loss(input: Any, target: Any, size_average: Any = None, reduce: Any = None,
+             reduction: str = "mean", weight: Any = None) -> Any:
+    """``(input - target) ** 2``, reduced; ``weight`` multiplies each element's loss."""
+    reduction = _reduction("mse_loss", reduction, size_average, reduce)
+    x, target = _pair("mse_loss", input, target)
+    difference = x - target
+    losses = difference * difference
+    return _reduced(losses if weight is None else losses * _like(x, weight), reduction)
+
+
+@typed.loss_function
+def l1_loss(input: Any, target: Any, size_average: Any = None, reduce: Any = None,
+            reduction: str = "mean") -> Any:
+    """``|input - target|``, reduced (gradient 0 where they are equal)."""
+    reduction = _reduction("l1_loss", reduction, size_average, reduce)
+    x, target = _pair("l1_loss", input, target)
+    return _reduced(elementwise.abs(x - target), reduction)
+
+
+def _positive(name: str, what: str, value: Any, allow_zero: bool = False) -> float:
+    if not is_number(value) or value < 0 or (value == 0 and not allow_zero):
+        qualifier = "non-negative" if allow_zero else "positive"
+        raise ValueError(f"{name}: {what} must be a {qualifier} number, got {value!r}")
+    return float(value)
+
+
+@typed.loss_function
+def smooth_l1_loss(input: Any, target: Any, size_average: Any = None,
+                   reduce: Any = None, reduction: str = "mean", beta: float = 1.0) -> Any:
+    """``0.5 * d ** 2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 * beta`` (``d = input -
+    target``); ``beta=0`` is the L1 loss."""
+    reduction = _reduction("smooth_l1_loss", reduction, size_average, reduce)
+    beta = _positive("smooth_l1_loss", "beta", beta, allow_zero=True)
+    x, target = _pair("smooth_l1_loss", input, target)
+    difference = x - target
+    size = elementwise.abs(difference)
+    if beta == 0:
+        return _reduced(size, reduction)
+    losses = elementwise.where(size < beta, difference * difference * (0.5 / beta),
+                               size - 0.5 * beta)
+    return _reduced(losses, reduction)
+
+
+@typed.loss_function
+def huber_loss(input: Any, target: Any, reduction: str = "mean",
+               delta: float = 1.0, weight: Any = None) -> Any:
+    """``0.5 * d ** 2`` where ``|d| < delta``, else ``delta * (|d| - 0.5 * delta)``."""
+    reduction = _reduction("huber_loss", reduction)
+    delta = _positive("huber_loss", "delta", delta)
+    x, target = _pair("huber_loss", input, target)
+    losses = crate.huber(x, target, reduction="none", delta=delta)
+    return _reduced(losses if weight is None else losses * _like(x, weight), reduction)
+
+
+@typed.loss_function
+def poisson_nll_loss(input: Any, target: Any, log_input: bool = True,
+                     full: bool = False, size_average: Any = None, eps: float = 1e-8,
+                     reduce: Any = None, reduction: str = "mean") -> Any:
+    """The negative log-likelihood of a Poisson ``target`` with rate ``exp(input)``
+    (``log_input=True``) or ``input``; ``full`` adds Stirling's term where ``target > 1``."""
+    reduction = _reduction("poisson_nll_loss", reduction, size_average, reduce)
+    x, target = _pair("poisson_nll_loss", input, target)
+    losses = (elementwise.exp(x) - target * x if log_input
+              else x - target * elementwise.log(x + eps))
+    if full:  # Stirling's approximation of log(target!), where target > 1
+        above = Constant(unwrap(target) > 1)
+        safe = elementwise.where(above, target, 1)
+        stirling = (safe * elementwise.log(safe) - safe
+                    + 0.5 * elementwise.log(safe * (2 * math.pi)))
+        losses = losses + elementwise.where(above, stirling, 0)
+    return _reduced(losses, reduction)
+
+
+@typed.ternary_function
+def gaussian_nll_loss(input: Any, target: Any, var: Any, full: bool = False,
+                      eps: float = 1e-6, reduction: str = "mean") -> Any:
+    """The negative log-likelihood of ``target`` under a Gaussian of mean ``input`` and
+    variance ``var`` (of the input's shape, or with its last axis 1 or missing); ``var`` is
+    clamped at ``eps`` for stability, the gradient passing through the clamp as PyTorch's."""
+    reduction = _reduction("gaussian_nll_loss", reduction)
+    x = _tensor("gaussian_nll_loss", input, "the input")
+    target = _like(x, target)
+    var = _like(x, var)
+    shape, var_shape = shape_of(x), shape_of(var)
+    if var_shape != shape:
+        if shape[:-1] == var_shape:
+            var = var.reshape((*var_shape, 1))
+        elif not (shape[:-1] == var_shape[:-1] and var_shape[-1:] == (1,)):
+            raise ValueError(f"gaussian_nll_loss: var of shape {var_shape} does not match the "
+                             f"input of shape {shape}")
+    data = unwrap(var)
+    xp = _backend.namespace_of(data)
+    if bool(xp.any(data < 0)):
+        raise ValueError("gaussian_nll_loss: var has negative entries")
+    clamped = var + Constant(xp.maximum(data, eps) - data)  # the clamp, seen as the identity
+    difference = x - target
+    losses = 0.5 * (elementwise.log(clamped) + difference * difference / clamped)
+    if full:
+        losses = losses + 0.5 * math.log(2 * math.pi)
+    return _reduced(losses, reduction)
+
+
+# --- classification -----------------------------------------------------------------------------
+
+def _class_weights(name: str, x: Any, weight: Any) -> Any:
+    weight = _like(x, weight)
+    shape: tuple[int, ...] = shape_of(x)
+    classes = shape[1 if len(shape) > 1 else 0] if shape else 1
+    if shape_of(weight) != (classes,):
+        raise ShapeError(f"{name}: weight must have one entry per class ({classes}), got shape "
+                         f"{shape_of(weight)}")
+    return weight
+
+
+def _one_hot(name: str, x: Any, target: Any, ignore_index: int) -> tuple[Any, Any]:
+    """A one-hot ``Constant`` of ``x``'s shape (class axis 1, or 0 for an unbatched input)
+    from the class indices ``target``, zero where ``target == ignore_index``; and the mask of
+    the kept targets."""
+    data = unwrap(x)
+    xp = _backend.namespace_of(data)
+    indices = xp.asarray(unwrap(target))
+    if indices.dtype.kind not in "iu":
+        raise TypeError(f"{name}: the target must hold integer class indices, got "
+                        f"{indices.dtype}")
+    shape = shape_of(x)
+    axis = 1 if len(shape) > 1 else 0
+    classes = shape[axis]
+    expected = shape[:axis] + shape[axis + 1:]
+    if tuple(indices.shape) != expected:
+        raise ShapeError(f"{name}: expected a target of shape {expected} for an input of shape "
+                         f"{shape}, got {tuple(indices.shape)}")
+    kept = indices != ignore_index
+    if bool(xp.any(kept & ((indices < 0) | (indices >= classes)))):
+        raise IndexError(f"{name}: a target is outside [0, {classes})")
+    safe = xp.where(kept, indices, 0)
+    hot = xp.expand_dims(safe, axis) == xp.arange(classes).reshape(
+        (classes,) + (1,) * (len(shape) - axis - 1))
+    hot = hot & xp.expand_dims(kept, axis)
+    return Constant(hot.astype(data.dtype)), Constant(kept)
+
+
+def _per_class(weight: Any, ndim: int) -> Any:
+    """``weight`` shaped to broadcast along the class axis of an ``ndim``-axis input."""
+    return weight if ndim <= 1 else weight.reshape((-1,) + (1,) * (ndim - 2))
+
+
+@typed.loss_function
+def nll_loss(input: Any, target: Any, weight: Any = None, size_average: Any = None,
+             ignore_index: int = -100, reduce: Any = None, reduction: str = "mean") -> Any:
+    """The negative log-likelihood of class indices given log-probabilities ``(N, C, *)``
+    (or ``(C,)``); ``weight`` rescales each class, and ``"mean"`` divides by the total weight
+    of the kept targets, as PyTorch does."""
+    reduction = _reduction("nll_loss", reduction, size_average, reduce)
+    x = _tensor("nll_loss", input, "the input")
+    if weight is None and len(shape_of(x)) > 1:
+        return _as("nll_loss", "nll", lambda: crate.nll(x, target, reduction=reduction,
+                                                        ignore_index=ignore_index))
+    hot, _ = _one_hot("nll_loss", x, target, ignore_index)
+    ndim = len(shape_of(x))
+    axis = 1 if ndim > 1 else 0
+    weights = hot if weight is None else hot * _per_class(
+        _class_weights("nll_loss", x, weight), ndim)
+    losses = -reductions.sum(x * weights, axis)
+    if reduction == "none":
+        return losses
+    total = reductions.sum(losses)
+    if reduction == "sum":
+        return total
+    return total / reductions.sum(reductions.sum(weights, axis))
+
+
+@typed.loss_function
+def cross_entropy(input: Any, target: Any, weight: Any = None,
+                  size_average: Any = None, ignore_index: int = -100, reduce: Any = None,
+                  reduction: str = "mean", label_smoothing: float = 0.0) -> Any:
+    """Cross-entropy of logits ``(N, C, *)`` (or ``(C,)``) against class indices or class
+    probabilities (a floating target of the input's shape), with PyTorch's ``weight``,
+    ``ignore_index`` and ``label_smoothing``."""
+    reduction = _reduction("cross_entropy", reduction, size_average, reduce)
+    x = _tensor("cross_entropy", input, "the input")
+    smoothing = float(label_smoothing) if is_number(label_smoothing) else -1.0
+    if not 0.0 <= smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must lie in [0, 1], got "
+                         f"{label_smoothing!r}")
+    shape = shape_of(x)
+    if weight is None and smoothing == 0 and len(shape) > 1:
+        return _as("cross_entropy", "cross_entropy", lambda: crate.cross_entropy(
+            x, target, reduction=reduction, ignore_index=ignore_index))
+    axis = 1 if len(shape) > 1 else 0
+    classes = shape[axis]
+    log_probs = logsoftmax(x, axis)
+    weights = None if weight is None else _per_class(
+        _class_weights("cross_entropy", x, weight), len(shape))
+    floating_target = getattr(unwrap(target), "dtype", None) is not None and \
+        unwrap(target).dtype.kind == "f"
+    if floating_target:  # class probabilities
+        probabilities = _like(x, target)
+        if shape_of(probabilities) != shape:
+            raise ShapeError(f"cross_entropy: a probability target must have the input's shape "
+                             f"{shape}, got {shape_of(probabilities)}")
+        if smoothing:
+            probabilities = probabilities * (1 - smoothing) + smoothing / classes
+        terms = log_probs * probabilities
+        losses = -reductions.sum(terms if weights is None else terms * weights, axis)
+        if reduction == "mean":
+            count = math.prod(shape) // classes
+            return reductions.sum(losses) / count
+        return _reduced(losses, reduction)
+    hot, kept = _one_hot("cross_entropy", x, target, ignore_index)
+    picked = hot if weights is None else hot * weights
+    nll = -reductions.sum(log_probs * picked, axis)
+    spread = None
+    if smoothing:  # the uniform part of the smoothed target, on the kept samples
+        spread = elementwise.where(kept, -reductions.sum(
+            log_probs if weights is None else log_probs * weights, axis), 0)
+
+    def mixed(nll_part: Any, spread_part: Any) -> Any:
+        if spread_part is None:
+            return nll_part
+        return nll_part * (1 - smoothing) + spread_part * (smoothing / classes)
+
+    if reduction == "none":
+        return mixed(nll, spread)
+    if reduction == "sum":
+        return mixed(reductions.sum(nll), None if spread is None else reductions.sum(spread))
+    denominator = reductions.sum(reductions.sum(picked, axis))
+    return mixed(reductions.sum(nll) / denominator,
+                 None if spread is None else reductions.sum(spread) / denominator)
+
+
+@typed.loss_function
+def binary_cross_entropy(input: Any, target: Any, weight: Any = None,
+                         size_average: Any = None, reduce: Any = None,
+                         reduction: str = "mean") -> Any:
+    """``-(target * log(input) + (1 - target) * log(1 - input))`` for probabilities
+    ``input``, each log clamped at -100; ``weight`` multiplies each element's loss."""
+    reduction = _reduction("binary_cross_entropy", reduction, size_average, reduce)
+    x, target = _pair("binary_cross_entropy", input, target)
+    losses = _as("binary_cross_entropy", "binary_cross_entropy",
+                 lambda: crate.binary_cross_entropy(x, target, reduction="none"))
+    return _reduced(losses if weight is None else losses * _like(x, weight), reduction)
+
+
+@typed.loss_function
+def binary_cross_entropy_with_logits(input: Any, target: Any, weight: Any = None,
+                                     size_average: Any = None, reduce: Any = None,
+                                     reduction: str = "mean", pos_weight: Any = None) -> Any:
+    """``binary_cross_entropy(sigmoid(input), target)`` computed stably from the logits;
+    ``pos_weight`` weighs the positive term (broadcast along the last axis)."""
+    reduction = _reduction("binary_cross_entropy_with_logits", reduction, size_average, reduce)
+    x, target = _pair("binary_cross_entropy_with_logits", input, target)
+    if pos_weight is None:
+        losses = crate.bce_with_logits(x, target, reduction="none")
+    else:
+        # (1 - t) x + (1 + (p - 1) t) softplus(-x), softplus(-x) = -log(sigmoid(x)).
+        log_weight = (_like(x, pos_weight) - 1) * target + 1
+        losses = (1 - target) * x - log_weight * _log_sigmoid(x)
+    return _reduced(losses if weight is None else losses * _like(x, weight), reduction)
+
+
+def _log_sigmoid(x: Any) -> Any:
+    """``log(sigmoid(x)) = min(x, 0) - log(1 + exp(-|x|))``, without overflow."""
+    return elementwise.minimum(x, 0) - elementwise.log(1 + elementwise.exp(-elementwise.abs(x)))
+
+
+@typed.loss_function
+def kl_div(input: Any, target: Any, size_average: Any = None, reduce: Any = None,
+           reduction: str = "mean", log_target: bool = False) -> Any:
+    """The Kullback-Leibler divergence of the log-probabilities ``input`` from ``target``
+    (see ``mu.nn.functional.loss.kl_div``); ``reduction="batchmean"`` divides by the batch."""
+    if size_average is not None or reduce is not None:
+        reduction = _reduction("kl_div", reduction, size_average, reduce)
+    return crate.kl_div(input, target, reduction=reduction, log_target=log_target)
+
+
+# --- margins -----------------------------------------------------------------------------------
+
+def _clamp_min_zero(x: Any) -> Any:
+    """``max(x, 0)`` with PyTorch's ``clamp_min`` gradient (1 at 0)."""
+    return elementwise.clip(x, 0, None)
+
+
+@typed.loss_function
+def soft_margin_loss(input: Any, target: Any, size_average: Any = None,
+                     reduce: Any = None, reduction: str = "mean") -> Any:
+    """``log(1 + exp(-target * input))`` for targets of ±1."""
+    reduction = _reduction("soft_margin_loss", reduction, size_average, reduce)
+    x, target = _pair("soft_margin_loss", input, target)
+    return _reduced(-_log_sigmoid(target * x), reduction)
+
+
+@typed.ternary_function
+def margin_ranking_loss(input1: Any, input2: Any, target: Any, margin: float = 0.0,
+                        size_average: Any = None, reduce: Any = None,
+                        reduction: str = "mean") -> Any:
+    """``max(0, -target * (input1 - input2) + margin)``: ``target`` (±1) says which input
+    should rank higher."""
+    reduction = _reduction("margin_ranking_loss", reduction, size_average, reduce)
+    _tensor("margin_ranking_loss", input1, "input1")
+    return _reduced(_clamp_min_zero(-_like(input1, target) * (input1 - input2) + margin),
+                    reduction)
+
+
+@typed.loss_function
+def hinge_embedding_loss(input: Any, target: Any, margin: float = 1.0,
+                         size_average: Any = None, reduce: Any = None,
+                         reduction: str = "mean") -> Any:
+    """``input`` where ``target`` is 1, ``max(0, margin - input)`` where it is -1."""
+    reduction = _reduction("hinge_embedding_loss", reduction, size_average, reduce)
+    x, target = _pair("hinge_embedding_loss", input, target)
+    losses = (elementwise.where(target != 1, _clamp_min_zero(margin - x), 0)
+              + elementwise.where(target != -1, x, 0))
+    return _reduced(losses, reduction)
+
+
+@typed.ternary_function
+def cosine_embedding_loss(input1: Any, input2: Any, target: Any, margin: float = 0.0,
+                          size_average: Any = None, reduce: Any = None,
+                          reduction: str = "mean") -> Any:
+    """``1 - cos(input1, input2)`` where ``target`` is 1, ``max(0, cos - margin)`` where it is
+    -1; the cosine along the last axis of ``(N, D)`` (or ``(D,)``) inputs."""
+    reduction = _reduction("cosine_embedding_loss", reduction, size_average, reduce)
+    _tensor("cosine_embedding_loss", input1, "input1")
+    shape = shape_of(input1)
+    if shape != shape_of(input2) or len(shape) not in (1, 2):
+        raise ShapeError(f"cosine_embedding_loss: expected two inputs of one shape (N, D) or "
+                         f"(D,), got {shape} and {shape_of(input2)}")
+    axis = len(shape) - 1
+    epsilon = 1e-12
+    product = reductions.sum(input1 * input2, axis)
+    norms = elementwise.sqrt((reductions.sum(input1 * input1, axis) + epsilon)
+                             * (reductions.sum(input2 * input2, axis) + epsilon))
+    cosine = product / norms
+    target = _like(cosine, target)
+    losses = (elementwise.where(target == 1, 1 - cosine, 0)
+              + elementwise.where(target == -1, _clamp_min_zero(cosine - margin), 0))
+    return _reduced(losses, reduction)
+
+
+@typed.loss_function
+def multi_margin_loss(input: Any, target: Any, p: int = 1, margin: float = 1.0,
+                      weight: Any = None, size_average: Any = None, reduce: Any = None,
+                      reduction: str = "mean") -> Any:
+    """The multi-class hinge loss: ``sum_j max(0, margin - x[y] + x[j]) ** p / C`` over the
+    classes ``j != y``, ``weight[y]`` scaling each sample's terms; ``p`` is 1 or 2."""
+    reduction = _reduction("multi_margin_loss", reduction, size_average, reduce)
+    if p not in (1, 2):
+        raise ValueError(f"multi_margin_loss: p must be 1 or 2, got {p!r}")
+    x = _tensor("multi_margin_loss", input, "the input")
+    if shape_of(x) == ():  # one class: PyTorch takes a 0-d input as (1,)
+        x = x.reshape((1,))
+    shape = shape_of(x)
+    if len(shape) not in (1, 2):
+        raise ShapeError(f"multi_margin_loss: expected an input of shape (N, C) or (C,), got "
+                         f"{shape}")
+    if len(shape) == 1 and shape_of(target) == (1,):  # PyTorch takes a (1,) target too
+        target = unwrap(target).reshape(())
+    hot, _ = _one_hot("multi_margin_loss", x, target, ignore_index=-(2**62))
+    axis = len(shape) - 1
+    chosen = reductions.sum(x * hot, axis, keepdims=True)
+    terms = _clamp_min_zero(margin - chosen + x)
+    if p == 2:
+        terms = terms * terms
+    terms = terms * (1 - hot)
+    if weight is not None:
+        terms = terms * reductions.sum(hot * _class_weights("multi_margin_loss", x, weight), axis,
+                                   keepdims=True)
+    return _reduced(reductions.sum(terms, axis) / shape[axis], reduction)
+
+
+@typed.loss_function
+def multilabel_margin_loss(input: Any, target: Any, size_average: Any = None,
+                           reduce: Any = None, reduction: str = "mean") -> Any:
+    """The multi-label hinge loss: ``target`` lists each sample's classes, ended by the first
+    -1; every (target class, other class) pair adds ``max(0, 1 - (x[j] - x[k])) / C``."""
+    reduction = _reduction("multilabel_margin_loss", reduction, size_average, reduce)
+    x = _tensor("multilabel_margin_loss", input, "the input")
+    data = unwrap(x)
+    xp = _backend.namespace_of(data)
+    labels = xp.asarray(unwrap(target))
+    if shape_of(x) == () and labels.shape == ():  # one class: PyTorch takes them as (1,)
+        x, labels = x.reshape((1,)), labels.reshape((1,))
+    shape = shape_of(x)
+    if len(shape) not in (1, 2) or tuple(labels.shape) != shape:
+        raise ShapeError(f"multilabel_margin_loss: expected an input (N, C) or (C,) and a "
+                         f"target of its shape, got {shape} and {tuple(labels.shape)}")
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"multilabel_margin_loss: the target must hold integer class indices, "
+                        f"got {labels.dtype}")
+    rows = labels.reshape((-1, shape[-1]))
+    classes = shape[-1]
+    ended = xp.cumsum(rows < 0, axis=1) > 0
+    if bool(xp.any(~ended & (rows >= classes))):
+        raise IndexError(f"multilabel_margin_loss: a target is outside [0, {classes})")
+    counts = xp.zeros(rows.shape, dtype=data.dtype)
+    for column in range(classes):  # occurrences of each class among the listed targets
+        counts += (~ended & (rows == column)).sum(axis=1, keepdims=True) * (
+            xp.arange(classes) == column)
+    others = (counts == 0).astype(data.dtype)
+    matrix = x.reshape((-1, classes))
+    margins = _clamp_min_zero(1 - (matrix.reshape((-1, classes, 1))
+                                   - matrix.reshape((-1, 1, classes))))
+    weights = Constant(counts.reshape((-1, classes, 1)) * others.reshape((-1, 1, classes)))
+    losses = reductions.sum(margins * weights, (1, 2)) / classes
+    if len(shape) == 1:
+        losses = losses.reshape(())
+    return _reduced(losses, reduction)
+
+
+@typed.loss_function
+def multilabel_soft_margin_loss(input: Any, target: Any, weight: Any = None,
+                                size_average: Any = None, reduce: Any = None,
+                                reduction: str = "mean") -> Any:
+    """The mean over classes of the binary cross-entropy of ``sigmoid(input)`` against the
+    0/1 ``target``; ``weight`` scales each class."""
+    reduction = _reduction("multilabel_soft_margin_loss", reduction, size_average, reduce)
+    x, target = _pair("multilabel_soft_margin_loss", input, target)
+    losses = -(target * _log_sigmoid(x) + (1 - target) * _log_sigmoid(-x))
+    if weight is not None:
+        losses = losses * _like(x, weight)
+    axis = len(shape_of(x)) - 1
+    return _reduced(reductions.sum(losses, axis) / shape_of(x)[axis], reduction)
+
+
+def _distance(x: Any, y: Any, p: float, eps: float) -> Any:
+    """``||x - y + eps||_p`` along the last axis (PyTorch's ``pairwise_distance``)."""
+    difference = x - y + eps
+    axis = max(len(shape_of(difference)) - 1, 0)
+    if p == 2:
+        return elementwise.sqrt(reductions.sum(difference * difference, axis))
+    if p == 1:
+        return reductions.sum(elementwise.abs(difference), axis)
+    return reductions.sum(elementwise.abs(difference) ** p, axis) ** (1.0 / p)
+
+
+@typed.ternary_function
+def triplet_margin_loss(anchor: Any, positive: Any, negative: Any, margin: float = 1.0,
+                        p: float = 2, eps: float = 1e-6, swap: bool = False,
+                        size_average: Any = None, reduce: Any = None,
+                        reduction: str = "mean") -> Any:
+    """``max(0, d(anchor, positive) - d(anchor, negative) + margin)`` with the p-norm
+    distance; ``swap`` uses the smaller of ``d(anchor, negative)`` and ``d(positive,
+    negative)``."""
+    reduction = _reduction("triplet_margin_loss", reduction, size_average, reduce)
+    _tensor("triplet_margin_loss", anchor, "the anchor")
+    shapes = {shape_of(anchor), shape_of(positive), shape_of(negative)}
+    if len(shapes) != 1 or len(shape_of(anchor)) not in (1, 2):
+        raise ShapeError(f"triplet_margin_loss: expected three inputs of one shape (N, D) or "
+                         f"(D,), got {sorted(shapes)}")
+    if not is_number(p) or p <= 0:
+        raise ValueError(f"triplet_margin_loss: p must be a positive number, got {p!r}")
+    to_positive = _distance(anchor, positive, p, eps)
+    to_negative = _distance(anchor, negative, p, eps)
+    if swap:
+        to_negative = elementwise.minimum(to_negative, _distance(positive, negative, p, eps))
+    return _reduced(_clamp_min_zero(margin + to_positive - to_negative), reduction)
