@@ -7,13 +7,22 @@ with random arguments that are sometimes wrong (shapes that do not fit, axes out
 arguments of the wrong type). Every call must either
 
 - return the right values: those of NumPy computing the same thing in float64 from the same
-  inputs (for integer and bool data, NumPy in the data's own dtype), rounded to the result's
-  dtype, within a tolerance scaled to the dtype and to the operation's conditioning; or the
-  values of NumPy computing in the result's own dtype where that overflows the same way; and
-  the dtype NumPy gives (float32 stays float32); or
+  inputs (for integer and bool data with an integer or bool result, NumPy in the data's own
+  dtype), rounded to the result's dtype, within a tolerance scaled to the dtype and to the
+  operation's conditioning; or the values of NumPy computing in the result's own dtype where
+  that overflows the same way; and the dtype PyTorch's promotion gives (``torch.result_type``:
+  float32 stays float32, an integer or bool tensor with a Python float, an integer quotient
+  and ``sqrt`` of integers are float32, a Python number or a 0-d tensor widens a tensor only
+  into a higher category); or
 - raise ``mu.ShapeError`` (exactly when the shapes do not fit), ``ValueError``, ``TypeError``
   or ``IndexError``, with a message that names the operation; and only where NumPy raises
   too, or where mushin documents a refusal (``REFUSALS`` below lists each).
+
+Where PyTorch's semantics and NumPy's differ, PyTorch's win (the project's contract), and the
+NumPy references compute PyTorch's: ``axis=()`` reduces every axis and a 0-d tensor takes the
+axis 0 or -1; ``var``'s correction is 1 by default, and a count not above it gives NaN or
+inf; ``squeeze`` keeps a chosen axis whose size is not 1; ``cat`` leaves out 1-axis empty
+tensors; ``softmax`` of a 0-d tensor is 1.
 
 So a NaN from finite inputs where NumPy gives a finite number, a wrong dtype, an exception of
 another type or an anonymous message all fail. Each successful result joins the pool, so later
@@ -43,6 +52,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from numpy.lib.array_utils import normalize_axis_tuple
 
 import mushin as mu
 from mushin.nn import activations
@@ -136,31 +146,63 @@ def _reduction_params(draw: st.DrawFn, shapes: list[tuple[int, ...]]) -> dict[st
 
 
 def _var_params(draw: st.DrawFn, shapes: list[tuple[int, ...]]) -> dict[str, Any]:
-    return {**_reduction_params(draw, shapes), "ddof": draw(st.sampled_from([0, 0, 1, 2]))}
+    """``ddof`` 0, 1 or 2, or left out (the default, correction=1: Bessel's, as PyTorch's)."""
+    ddof = draw(st.sampled_from([None, 0, 1, 2]))
+    return {**_reduction_params(draw, shapes), **({} if ddof is None else {"ddof": ddof})}
 
 
-def _reduced_count(shape: tuple[int, ...], axis: Any) -> int:
-    axes = range(len(shape)) if axis is None else (
-        (axis,) if isinstance(axis, int) else axis)
-    return math.prod(shape[index] for index in axes)
+# --- PyTorch's semantics, computed with NumPy --------------------------------------------------
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _refuses_axis_of_0d(shapes: list[tuple[int, ...]], axis: Any = None, **_: Any) -> bool:
-    return not shapes[0] and axis not in (None, ())
+def _torch_axis(ndim: int, axis: Any) -> Any:
+    """A reduction's axis argument as NumPy must see it to compute PyTorch's reduction: ``()``
+    is every axis (PyTorch's ``dim=()``), and so is the axis 0 or -1 of a 0-d tensor (its one
+    element). Anything else goes on unchanged, so NumPy raises where PyTorch does: an axis
+    out of range, repeated (0 and -1 together on a 0-d tensor too) or not an int."""
+    if isinstance(axis, tuple) and not axis:
+        return None
+    if ndim == 0 and axis is not None:
+        items = axis if isinstance(axis, tuple) else (axis,)
+        if len(items) == 1 and _is_int(items[0]) and items[0] in (0, -1):
+            return None
+    return axis
 
 
-def _refuses_empty_reduction(shapes: list[tuple[int, ...]], axis: Any = None,
-                             **_: Any) -> bool:
-    return _refuses_axis_of_0d(shapes, axis) or _reduced_count(shapes[0], axis) == 0
+def _torch_reduction(function: Callable[..., Any]) -> Callable[..., Any]:
+    """A NumPy reduction taking its axis argument as PyTorch's does (``_torch_axis``)."""
+
+    def reference(x: Array, axis: Any = None, keepdims: bool = False, **more: Any) -> Any:
+        return function(x, axis=_torch_axis(np.ndim(x), axis), keepdims=keepdims, **more)
+
+    return reference
 
 
-def _refuses_var(shapes: list[tuple[int, ...]], axis: Any = None, ddof: int = 0,
-                 **_: Any) -> bool:
-    return _refuses_axis_of_0d(shapes, axis) or _reduced_count(shapes[0], axis) - ddof <= 0
+def _torch_single_axis(function: Callable[..., Any]) -> Callable[..., Any]:
+    """A NumPy operation along one axis, which a 0-d tensor takes as 0 or -1 (PyTorch's)."""
+
+    def reference(x: Array, axis: Any) -> Any:
+        if np.ndim(x) == 0 and _is_int(axis) and axis in (0, -1):
+            return np.reshape(function(np.reshape(x, (1,)), axis=0), ())
+        return function(x, axis=axis)
+
+    return reference
+
+
+def _var_reference(x: Array, axis: Any = None, keepdims: bool = False, ddof: int = 1) -> Any:
+    """PyTorch's ``var``: correction=1 by default; NaN or inf where the count is not above
+    ``ddof`` (NumPy divides by ``max(0, count - ddof)`` too, with a warning)."""
+    return np.var(x, axis=_torch_axis(np.ndim(x), axis), keepdims=keepdims, ddof=ddof)
+
+
+def _var_scale(x: Array, axis: Any = None, keepdims: bool = False, ddof: int = 1) -> Any:
+    return np.mean(x * x, axis=_torch_axis(np.ndim(x), axis), keepdims=keepdims) * (1 + ddof)
 
 
 def _refuses_softmax(shapes: list[tuple[int, ...]], axis: Any) -> bool:
-    return not shapes[0] or axis is None or shapes[0][axis] == 0
+    return axis is None
 
 
 def _refuses_reshape(shapes: list[tuple[int, ...]], shape: Any) -> bool:
@@ -176,7 +218,9 @@ def _logsumexp_reference(x: Array, axis: Any = None, keepdims: bool = False) -> 
 
 
 def _softmax_reference(x: Array, axis: int = -1) -> Array:
-    shifted = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    # An empty tensor (an empty axis included) gives an empty result, as PyTorch's.
+    peak = np.max(x, axis=axis, keepdims=True) if x.size else np.zeros([1] * x.ndim, x.dtype)
+    shifted = np.exp(x - peak)
     return shifted / np.sum(shifted, axis=axis, keepdims=True)
 
 
@@ -193,6 +237,19 @@ def _softplus_reference(x: Array) -> Array:
     return np.where(x > 20, x, np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x))))
 
 
+def _squeeze_reference(x: Array, axis: Any = None) -> Array:
+    """PyTorch's ``squeeze``: of the chosen axes (every axis for None, none for ``()``) those of
+    size 1 go and the others stay; a 0-d tensor takes 0 or -1; an axis out of range, repeated
+    or not an int raises."""
+    if axis is None:
+        return np.squeeze(x)
+    items = axis if isinstance(axis, tuple) else (axis,)
+    if np.ndim(x) == 0 and len(items) == 1 and _is_int(items[0]) and items[0] in (0, -1):
+        return x
+    chosen = normalize_axis_tuple(axis, np.ndim(x))
+    return np.squeeze(x, axis=tuple(index for index in chosen if np.shape(x)[index] == 1))
+
+
 def _single_axis_params(draw: st.DrawFn, shapes: list[tuple[int, ...]]) -> dict[str, Any]:
     return {"axis": _axis_argument(draw, len(shapes[0]), allow_none=False)}
 
@@ -203,11 +260,13 @@ def _clip_params(draw: st.DrawFn, shapes: list[tuple[int, ...]]) -> dict[str, An
 
 
 def _refuses_clip(shapes: list[tuple[int, ...]], lo: Any = None, hi: Any = None) -> bool:
-    return lo is not None and hi is not None and lo > hi
+    return lo is None and hi is None
 
 
 def _clip_reference(x: Array, lo: Any = None, hi: Any = None) -> Array:
-    return np.clip(x, lo, hi) if lo is not None or hi is not None else x
+    """NumPy's ``clip``, PyTorch's ``clamp`` too: ``minimum(maximum(x, lo), hi)``, so ``hi``
+    where ``lo > hi``."""
+    return np.clip(x, lo, hi)
 
 
 def _reshape_params(draw: st.DrawFn, shapes: list[tuple[int, ...]]) -> dict[str, Any]:
@@ -300,14 +359,136 @@ def _n_ary(function: Callable[..., Any]) -> Callable[..., Any]:
     return lambda *tensors, axis: function(list(tensors), axis)
 
 
+def _concat_reference(*arrays: Any, axis: Any) -> Array:
+    """NumPy's ``concatenate`` with PyTorch's legacy rule for ``cat``: 1-axis empty tensors are
+    left out when others are not (their dtypes still count: ``_joined_dtype``)."""
+    kept = [array for array in arrays if not (
+        isinstance(array, np.ndarray) and array.shape == (0,))]
+    return np.concatenate(kept or list(arrays), axis)
+
+
+# --- result dtypes: PyTorch's promotion ----------------------------------------------------------
+
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
+_BOOL, _INT64 = np.dtype(np.bool_), np.dtype(np.int64)
+_FLOAT32, _FLOAT64 = np.dtype(np.float32), np.dtype(np.float64)
+
+
+def _number_dtype(value: Any) -> np.dtype[Any] | None:
+    """The dtype a number takes alone, as PyTorch wraps it: bool, int64 or float32 (the default
+    dtype); a NumPy scalar its own (mushin's documented rule); None for a non-number."""
+    if isinstance(value, np.generic):
+        return value.dtype
+    if isinstance(value, bool):
+        return _BOOL
+    if isinstance(value, int):
+        return _INT64
+    if isinstance(value, float):
+        return _FLOAT32
+    return None
+
+
+def _promote(first: np.dtype[Any] | None, second: np.dtype[Any] | None) -> Any:
+    """PyTorch's ``promoteTypes``: across categories (bool < integer < floating) the higher
+    one's dtype (int64 with float32 is float32, not NumPy's float64), within one the wider."""
+    if first is None or second is None:
+        return first if second is None else second
+    if _CATEGORY[first.kind] != _CATEGORY[second.kind]:
+        return first if _CATEGORY[first.kind] > _CATEGORY[second.kind] else second
+    return np.promote_types(first, second)
+
+
+def _combine(higher: Any, lower: Any) -> Any:
+    """PyTorch's ``combine_categories``: a lower tier counts only if its category is higher."""
+    if higher is None or lower is None:
+        return lower if higher is None else higher
+    return _promote(higher, lower) if _CATEGORY[lower.kind] > _CATEGORY[higher.kind] else higher
+
+
+def _promoted_dtype(*operands: Any) -> np.dtype[Any] | None:
+    """PyTorch's result dtype (``torch.result_type``) of operands given as NumPy sees them:
+    arrays with axes decide; 0-d arrays, then numbers, widen them only into a higher category
+    (``int64 tensor * 2.5`` is float32, ``float32 tensor + float64 0-d tensor`` float32).
+    None if an operand is not a number or an array (mushin must refuse it)."""
+    tiers: list[Any] = [None, None, None]
+    for operand in operands:
+        if isinstance(operand, np.ndarray):
+            tier, dtype = (0 if operand.ndim else 1), operand.dtype
+        else:
+            tier, dtype = 2, _number_dtype(operand)
+            if dtype is None:
+                return None
+        tiers[tier] = _promote(tiers[tier], dtype)
+    result: np.dtype[Any] | None = _combine(tiers[0], _combine(tiers[1], tiers[2]))
+    return result
+
+
+def _promotion(*operands: Any, **_: Any) -> np.dtype[Any] | None:
+    return _promoted_dtype(*operands)
+
+
+def _floating(*operands: Any, **_: Any) -> np.dtype[Any] | None:
+    """True division and floating functions (``exp``, ``sqrt``...): integers and bools give
+    float32, PyTorch's default dtype (NumPy's float64, or float16 for bools)."""
+    found = _promoted_dtype(*operands)
+    return _FLOAT32 if found is not None and found.kind in "biu" else found
+
+
+def _boolean(*operands: Any, **_: Any) -> np.dtype[Any] | None:
+    return _BOOL if _promoted_dtype(*operands) is not None else None
+
+
+def _where_dtype(condition: Any, first: Any, second: Any) -> np.dtype[Any] | None:
+    return _promoted_dtype(first, second) if _promoted_dtype(condition) is not None else None
+
+
+def _clip_dtype(x: Any, lo: Any = None, hi: Any = None) -> np.dtype[Any] | None:
+    return _promoted_dtype(x, *(bound for bound in (lo, hi) if bound is not None))
+
+
+def _joined_dtype(*operands: Any, **_: Any) -> np.dtype[Any] | None:
+    """``cat`` and ``stack``: every operand is a tensor (a number one as ``mu.tensor`` makes it:
+    float32, int64, bool), so 0-d ones and numbers count in full."""
+    dtypes = [operand.dtype if isinstance(operand, np.ndarray) else _number_dtype(operand)
+              for operand in operands]
+    if any(dtype is None for dtype in dtypes):
+        return None
+    result = None
+    for dtype in dtypes:
+        result = _promote(result, dtype)
+    return result
+
+
+def _sum_dtype(x: Array, **_: Any) -> np.dtype[Any]:
+    """Integers and bools sum to int64 (PyTorch's and NumPy's)."""
+    return _INT64 if x.dtype.kind in "biu" else x.dtype
+
+
+def _mean_dtype(x: Array, **_: Any) -> np.dtype[Any]:
+    """``mean`` and ``var`` of integers and bools: float64, mushin's documented choice where
+    PyTorch refuses them (docs/api.md, Reductions)."""
+    found: np.dtype[Any] = _FLOAT64 if x.dtype.kind in "biu" else x.dtype
+    return found
+
+
+def _astype_dtype(x: Array, dtype: Any) -> np.dtype[Any] | None:
+    try:
+        return np.dtype(dtype)
+    except TypeError:
+        return None
+
+
 @dataclass(frozen=True)
 class Operation:
     """One operation of the API, its NumPy counterpart and what it documents refusing.
 
-    ``reference`` computes with NumPy on arrays of any dtype; ``scale`` (default: the
-    reference's magnitude) bounds the rounding error the operation may make, for operations
-    whose result can be much smaller than their terms (sums, differences, products of
-    matrices); ``refuses`` says when mushin may refuse a call that NumPy would answer.
+    ``reference`` computes with NumPy on arrays of any dtype, with PyTorch's semantics where
+    they differ from NumPy's (``axis=()``, the axis of a 0-d tensor, ``squeeze`` of an axis
+    whose size is not 1...); ``dtype`` gives the result dtype PyTorch's promotion gives (from
+    the operands as NumPy sees them and the parameters); ``scale`` (default: the reference's
+    magnitude) bounds the rounding error the operation may make, for operations whose result
+    can be much smaller than their terms (sums, differences, products of matrices);
+    ``refuses`` says when mushin may refuse a call that the reference would answer.
     """
 
     names: tuple[str, ...]
@@ -317,6 +498,7 @@ class Operation:
     params: Callable[[st.DrawFn, list[tuple[int, ...]]], dict[str, Any]] = _no_params
     scale: Callable[..., Any] | None = None
     refuses: Callable[..., bool] | None = None
+    dtype: Callable[..., np.dtype[Any] | None] = _promotion
     floats_only: bool = False
     weights: int = 1
     tags: frozenset[str] = field(default_factory=frozenset)
@@ -339,46 +521,49 @@ OPERATIONS: dict[str, Operation] = {
     "mul": Operation(("mul", "multiply"), 2, lambda a, b: a * b, lambda a, b: a * b,
                      weights=3, tags=frozenset({"broadcast"})),
     "div": Operation(("div", "divide"), 2, lambda a, b: a / b, lambda a, b: a / b,
-                     weights=2, tags=frozenset({"broadcast"})),
+                     dtype=_floating, weights=2, tags=frozenset({"broadcast"})),
     "pow": Operation(("pow", "power"), 2, lambda a, b: a ** b, lambda a, b: a ** b,
                      tags=frozenset({"broadcast"})),
     "maximum": Operation(("maximum",), 2, mu.maximum, np.maximum,
                          tags=frozenset({"broadcast"})),
     "minimum": Operation(("minimum",), 2, mu.minimum, np.minimum,
                          tags=frozenset({"broadcast"})),
-    "less": Operation(("less",), 2, lambda a, b: a < b, lambda a, b: a < b,
+    "less": Operation(("less",), 2, lambda a, b: a < b, lambda a, b: a < b, dtype=_boolean,
                       tags=frozenset({"broadcast"})),
     "equal": Operation(("equal",), 2, lambda a, b: a == b, lambda a, b: a == b,
-                       tags=frozenset({"broadcast"})),
+                       dtype=_boolean, tags=frozenset({"broadcast"})),
     "logical_and": Operation(("logical_and", "bitwise_and"), 2, lambda a, b: a & b,
                              lambda a, b: a & b, tags=frozenset({"broadcast"})),
     "neg": Operation(("neg", "negative"), 1, lambda x: -x, lambda x: -x),
-    "exp": Operation(("exp",), 1, mu.exp, np.exp),
-    "log": Operation(("log",), 1, mu.log, np.log),
-    "sqrt": Operation(("sqrt",), 1, mu.sqrt, np.sqrt),
+    "exp": Operation(("exp",), 1, mu.exp, np.exp, dtype=_floating),
+    "log": Operation(("log",), 1, mu.log, np.log, dtype=_floating),
+    "sqrt": Operation(("sqrt",), 1, mu.sqrt, np.sqrt, dtype=_floating),
     "abs": Operation(("abs", "absolute"), 1, mu.abs, np.abs),
-    "sin": Operation(("sin",), 1, mu.sin, np.sin),
-    "cos": Operation(("cos",), 1, mu.cos, np.cos),
-    "tanh": Operation(("tanh",), 1, mu.tanh, np.tanh),
-    "clip": Operation(("clip",), 1, mu.clip, _clip_reference, _clip_params,
-                      refuses=_refuses_clip),
+    "sin": Operation(("sin",), 1, mu.sin, np.sin, dtype=_floating),
+    "cos": Operation(("cos",), 1, mu.cos, np.cos, dtype=_floating),
+    "tanh": Operation(("tanh",), 1, mu.tanh, np.tanh, dtype=_floating),
+    # mu.clip is mu.clamp, PyTorch's name, which its messages give.
+    "clip": Operation(("clip", "clamp"), 1, mu.clip, _clip_reference, _clip_params,
+                      refuses=_refuses_clip, dtype=_clip_dtype),
     "astype": Operation(("astype",), 1, mu.astype, lambda x, dtype: x.astype(dtype),
-                        _astype_params, refuses=_refuses_astype),
-    "sum": Operation(("sum",), 1, mu.sum, np.sum, _reduction_params,
-                     scale=_reduced_abs(np.sum), refuses=_refuses_axis_of_0d, weights=2),
-    "mean": Operation(("mean",), 1, mu.mean, np.mean, _reduction_params,
-                      scale=_reduced_abs(np.mean), refuses=_refuses_empty_reduction),
-    "max": Operation(("max", "amax", "maximum"), 1, mu.max, np.max, _reduction_params,
-                     refuses=_refuses_empty_reduction),
-    "min": Operation(("min", "amin", "minimum"), 1, mu.min, np.min, _reduction_params,
-                     refuses=_refuses_empty_reduction),
-    "var": Operation(("var",), 1, mu.var, np.var, _var_params,
-                     scale=lambda x, axis, keepdims, ddof: np.mean(
-                         x * x, axis=axis, keepdims=keepdims) * (1 + ddof),
-                     refuses=_refuses_var),
-    "logsumexp": Operation(("logsumexp",), 1, mu.logsumexp, _logsumexp_reference,
-                           _reduction_params, scale=_reduced_abs(_logsumexp_reference),
-                           refuses=_refuses_empty_reduction),
+                        _astype_params, refuses=_refuses_astype, dtype=_astype_dtype),
+    # max and min are called with axis= (the values); max(x, int) is PyTorch's
+    # (values, indices).
+    "sum": Operation(("sum",), 1, mu.sum, _torch_reduction(np.sum), _reduction_params,
+                     scale=_reduced_abs(_torch_reduction(np.sum)), dtype=_sum_dtype,
+                     weights=2),
+    "mean": Operation(("mean",), 1, mu.mean, _torch_reduction(np.mean), _reduction_params,
+                      scale=_reduced_abs(_torch_reduction(np.mean)), dtype=_mean_dtype),
+    "max": Operation(("max", "amax", "maximum"), 1, mu.max, _torch_reduction(np.max),
+                     _reduction_params),
+    "min": Operation(("min", "amin", "minimum"), 1, mu.min, _torch_reduction(np.min),
+                     _reduction_params),
+    "var": Operation(("var",), 1, mu.var, _var_reference, _var_params, scale=_var_scale,
+                     dtype=_mean_dtype),
+    "logsumexp": Operation(("logsumexp",), 1, mu.logsumexp,
+                           _torch_reduction(_logsumexp_reference), _reduction_params,
+                           scale=_reduced_abs(_torch_reduction(_logsumexp_reference)),
+                           dtype=_floating),
     "reshape": Operation(("reshape",), 1, mu.reshape, lambda x, shape: np.reshape(x, shape),
                          _reshape_params, refuses=_refuses_reshape, tags=frozenset({"shape"})),
     "transpose": Operation(("transpose",), 1, mu.transpose,
@@ -389,8 +574,8 @@ OPERATIONS: dict[str, Operation] = {
     "flatten": Operation(("flatten",), 1, mu.flatten, np.ravel, tags=frozenset({"shape"})),
     "expand_dims": Operation(("expand_dims",), 1, mu.expand_dims, np.expand_dims,
                              _expand_dims_params, tags=frozenset({"shape"})),
-    "squeeze": Operation(("squeeze",), 1, mu.squeeze, np.squeeze, _squeeze_params,
-                         refuses=_refuses_axis_of_0d, tags=frozenset({"shape"})),
+    "squeeze": Operation(("squeeze",), 1, mu.squeeze, _squeeze_reference, _squeeze_params,
+                         tags=frozenset({"shape"})),
     "broadcast_to": Operation(("broadcast_to",), 1, mu.broadcast_to, np.broadcast_to,
                               _broadcast_to_params, tags=frozenset({"shape"})),
     "getitem": Operation(("getitem", "index", "indices"), 1, _getitem, _getitem,
@@ -398,43 +583,46 @@ OPERATIONS: dict[str, Operation] = {
                          tags=frozenset({"shape"})),
     "matmul": Operation(("matmul", "mm"), 2, lambda a, b: a @ b, lambda a, b: a @ b,
                         scale=lambda a, b: np.abs(a) @ np.abs(b), weights=2),
-    "where": Operation(("where",), 3, _where, np.where),
-    "concat": Operation(("concat", "concatenate"), 2, _n_ary(mu.concat),
-                        _n_ary(np.concatenate), _concat_params),
-    "stack": Operation(("stack",), 2, _n_ary(mu.stack), _n_ary(np.stack), _concat_params),
+    "where": Operation(("where",), 3, _where, np.where, dtype=_where_dtype),
+    "concat": Operation(("concat", "concatenate"), 2, _n_ary(mu.concat), _concat_reference,
+                        _concat_params, dtype=_joined_dtype),
+    "stack": Operation(("stack",), 2, _n_ary(mu.stack), _n_ary(np.stack), _concat_params,
+                       dtype=_joined_dtype),
     "relu": Operation(("relu",), 1, activations.relu, lambda x: np.maximum(x, 0),
                       floats_only=True),
     "sigmoid": Operation(("sigmoid",), 1, activations.sigmoid, _sigmoid_reference,
                          floats_only=True),
     "softplus": Operation(("softplus",), 1, activations.softplus, _softplus_reference,
                           floats_only=True),
-    "softmax": Operation(("softmax",), 1, activations.softmax, _softmax_reference,
-                         _single_axis_params, scale=lambda x, axis: np.ones_like(x),
-                         refuses=_refuses_softmax, floats_only=True),
-    "logsoftmax": Operation(("logsoftmax",), 1, activations.logsoftmax, _logsoftmax_reference,
-                            _single_axis_params,
-                            scale=lambda x, axis: np.abs(x) + _logsumexp_reference(
-                                np.abs(x), axis=axis, keepdims=True),
+    "softmax": Operation(("softmax",), 1, activations.softmax,
+                         _torch_single_axis(_softmax_reference), _single_axis_params,
+                         scale=lambda x, axis: np.ones_like(x), refuses=_refuses_softmax,
+                         floats_only=True),
+    "logsoftmax": Operation(("logsoftmax",), 1, activations.logsoftmax,
+                            _torch_single_axis(_logsoftmax_reference), _single_axis_params,
+                            scale=_torch_single_axis(lambda x, axis: np.abs(x) + (
+                                _logsumexp_reference(np.abs(x), axis=axis, keepdims=True))),
                             refuses=_refuses_softmax, floats_only=True),
 }
 
 REFUSALS = {
-    "sum, mean, max, min, var, logsumexp, squeeze": "an axis of a 0-d tensor (NumPy accepts "
-                                                    "0 and -1)",
-    "mean, max, min, logsumexp": "a reduction over an empty axis (NumPy returns NaN or -inf "
-                                 "with a warning, or raises)",
-    "var": "fewer elements than ddof + 1 along the reduced axes",
-    "reshape": "a negative size other than one -1 (NumPy treats any negative size as -1)",
-    "clip": "lo greater than hi (NumPy silently returns hi)",
-    "getitem": "an empty boolean index for an axis of another size (NumPy takes it as an "
-               "empty integer index)",
+    "clip": "neither bound: ValueError, as PyTorch's clamp (NumPy returns x unchanged)",
+    "reshape": "a negative size other than one -1, as PyTorch (NumPy treats any negative size "
+               "as -1)",
+    "getitem": "an empty boolean index for an axis of another size, as PyTorch (NumPy takes it "
+               "as an empty integer index)",
     "astype": "a Variable to an integer or bool dtype (a Variable is always floating)",
-    "softmax, logsoftmax": "a 0-d tensor, axis=None (they work along one axis), or an empty "
-                           "axis",
+    "softmax, logsoftmax": "axis=None: TypeError, as PyTorch's (they work along one axis)",
     "every operation": "an operand that is not a number, an array or a tensor (a string, a "
                        "dict...): TypeError, where NumPy may compare or stack it as an object",
 }
-"""The calls mushin refuses although NumPy computes something (see ``Operation.refuses``)."""
+"""The calls mushin refuses although the reference computes something (see
+``Operation.refuses``). The references follow PyTorch where its semantics and NumPy's differ,
+so what PyTorch computes and NumPy refuses is checked, not listed: reductions over ``axis=()``
+(every axis) and over the axis 0 or -1 of a 0-d tensor, ``var`` where the count is not above
+``ddof`` (NaN or inf), ``mean`` and ``logsumexp`` over an empty axis (NaN, -inf),
+``squeeze`` of an axis whose size is not 1 (kept), ``softmax`` of a 0-d tensor or over an
+empty axis. ``max`` and ``min`` over an empty axis raise as NumPy's do."""
 
 _OPERATION_NAMES = sorted(OPERATIONS)
 _OPERATION_WEIGHTS = [name for name in _OPERATION_NAMES
@@ -451,10 +639,30 @@ def _host(value: Any) -> Any:
     return value.numpy() if isinstance(value, mu.Tensor) else value
 
 
-def _as_float64(value: Any) -> Any:
-    if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+def _in_dtype(value: Any, dtype: np.dtype[Any] | None) -> Any:
+    """An integer or bool array in the result's dtype where that is floating (PyTorch computes
+    ``int64 tensor * 0.5`` and ``sqrt`` of integers in float32), anything else unchanged."""
+    if dtype is not None and dtype.kind == "f" and isinstance(value, np.ndarray) and (
+            value.dtype.kind in "biu"):
+        return value.astype(dtype)
+    return value
+
+
+def _as_float64(value: Any, dtype: np.dtype[Any] | None) -> Any:
+    """A floating array in float64; an integer or bool one too where the result is floating."""
+    if isinstance(value, np.ndarray) and (value.dtype.kind == "f" or (
+            dtype is not None and dtype.kind == "f" and value.dtype.kind in "biu")):
         return value.astype(np.float64)
     return value
+
+
+def _expected_dtype(operation: Operation, host: list[Any], params: dict[str, Any]) -> Any:
+    """The result dtype PyTorch's promotion gives the call; None where there is none (an
+    operand that is not numeric, a dtype that does not exist)."""
+    try:
+        return operation.dtype(*host, **params)
+    except (TypeError, KeyError):
+        return None
 
 
 def _numpy(function: Callable[..., Any], operands: list[Any], params: dict[str, Any]) -> Any:
@@ -529,14 +737,16 @@ def _close(actual: Array, expected: Array, scale: Array, dtype: np.dtype[Any]) -
 
 
 def _check_values(name: str, result: Any, precise: Any, same_dtype: Any, scale: Any,
-                  context: str, finite_inputs: bool = True) -> None:
+                  context: str, finite_inputs: bool = True, *,
+                  dtype: np.dtype[Any] | None) -> None:
+    """``result`` against NumPy's ``precise`` (float64) and ``same_dtype`` (in the result's
+    dtype) values, and its dtype against ``dtype``, the one PyTorch's promotion gives."""
     actual = result.numpy()
     assert actual.dtype.kind in "biuf", f"{context}: an array of {actual.dtype}"
-    expected_dtype = np.asarray(same_dtype).dtype
     assert actual.shape == np.shape(same_dtype), f"{context}: shape {actual.shape}"
     if not OPERATIONS[name].floats_only:
-        assert actual.dtype == expected_dtype, (
-            f"{context}: dtype {actual.dtype}, NumPy gives {expected_dtype}")
+        assert actual.dtype == dtype, (
+            f"{context}: dtype {actual.dtype}, PyTorch's promotion gives {dtype}")
     if actual.dtype.kind != "f":
         np.testing.assert_array_equal(actual, same_dtype, err_msg=context)
         return
@@ -544,8 +754,9 @@ def _check_values(name: str, result: Any, precise: Any, same_dtype: Any, scale: 
         rounded = np.asarray(precise, dtype=np.float64).astype(actual.dtype)
         scale = np.broadcast_to(np.asarray(scale, dtype=np.float64), actual.shape).astype(
             actual.dtype)
+        same = np.asarray(same_dtype).astype(actual.dtype)
     good = _close(actual, rounded, scale, actual.dtype) | _close(
-        actual, np.asarray(same_dtype, dtype=actual.dtype), scale, actual.dtype)
+        actual, same, scale, actual.dtype)
     if not finite_inputs:
         # NaNs or infinities in: where NumPy's result is not finite either, which of NaN and
         # infinity comes out depends on the formula (softmax of [inf, 1]), so either will do.
@@ -593,8 +804,10 @@ def _run_one(draw: st.DrawFn, pool: Pool) -> None:
                f"{''.join(f', {key}={value!r}' for key, value in params.items())})")
 
     host = [_host(operand) for operand in operands]
-    same_dtype = _numpy(operation.reference, host, params)
-    precise = _numpy(operation.reference, [_as_float64(value) for value in host], params)
+    dtype = _expected_dtype(operation, host, params)
+    same_dtype = _numpy(operation.reference, [_in_dtype(value, dtype) for value in host], params)
+    wide = [_as_float64(value, dtype) for value in host]
+    precise = _numpy(operation.reference, wide, params)
     refused = operation.refuses is not None and all(
         shape is not None for shape in shapes) and _refusal(operation, shapes, params,
                                                              operands)
@@ -620,11 +833,12 @@ def _run_one(draw: st.DrawFn, pool: Pool) -> None:
     event(f"{name}: returned")
     scale = precise
     if operation.scale is not None:
-        scale = _numpy(operation.scale, [_as_float64(value) for value in host], params)
+        scale = _numpy(operation.scale, wide, params)
     finite_inputs = all(bool(np.all(np.isfinite(value))) for value in host
                         if isinstance(value, np.ndarray | float) and np.asarray(value).dtype.kind
                         == "f")
-    _check_values(name, result, precise, same_dtype, scale, context, finite_inputs)
+    _check_values(name, result, precise, same_dtype, scale, context, finite_inputs,
+                  dtype=dtype)
     pool.tensors.append(result)
 
 
@@ -722,8 +936,11 @@ def _smooth_step(draw: st.DrawFn, shapes: list[tuple[int, ...]]) -> tuple[Any, .
             st.sampled_from(sorted(SMOOTH_BINARY)))
     if kind == "reduce":
         axis = draw(st.one_of(st.none(), st.integers(-len(shape), len(shape) - 1)))
-        return kind, (first,), (draw(st.sampled_from(["sum", "mean", "logsumexp", "var"])),
-                                axis, draw(st.booleans()))
+        reduction = draw(st.sampled_from(["sum", "mean", "logsumexp", "var"]))
+        count = math.prod(shape) if axis is None else shape[axis]
+        # var's default correction=1 over one element is 0/0: the population variance there.
+        extra = {"ddof": 0} if reduction == "var" and count <= 1 else {}
+        return kind, (first,), (reduction, axis, draw(st.booleans()), extra)
     if kind == "softmax":
         return kind, (first,), (draw(st.sampled_from(["softmax", "logsoftmax"])),
                                 draw(st.integers(-len(shape), len(shape) - 1)))
@@ -754,8 +971,8 @@ def _apply_smooth_step(step: tuple[Any, ...], values: list[Any]) -> Any:
     if kind == "binary":
         return SMOOTH_BINARY[arguments](*operands)
     if kind == "reduce":
-        reduction, axis, keepdims = arguments
-        return getattr(mu, reduction)(operands[0], axis=axis, keepdims=keepdims)
+        reduction, axis, keepdims, extra = arguments
+        return getattr(mu, reduction)(operands[0], axis=axis, keepdims=keepdims, **extra)
     if kind == "softmax":
         function, axis = arguments
         return getattr(activations, function)(operands[0], axis=axis)
@@ -801,10 +1018,30 @@ def test_the_harness_rejects_a_silent_nan() -> None:
     with pytest.raises(AssertionError, match="element"):
         _check_values("exp", mu.constant(np.array([np.nan], dtype=np.float32)),
                       np.array([1.0]), np.array([1.0], dtype=np.float32), np.array([1.0]),
-                      "exp(x)")
+                      "exp(x)", dtype=np.dtype(np.float32))
 
 
 def test_the_harness_rejects_a_wrong_dtype() -> None:
     with pytest.raises(AssertionError, match="dtype"):
         _check_values("exp", mu.constant(np.array([1.0])), np.array([1.0]),
-                      np.array([1.0], dtype=np.float32), np.array([1.0]), "exp(x)")
+                      np.array([1.0], dtype=np.float32), np.array([1.0]), "exp(x)",
+                      dtype=np.dtype(np.float32))
+
+
+def test_the_harness_promotes_dtypes_as_pytorch() -> None:
+    """The expected dtypes are ``torch.result_type``'s (checked against PyTorch 2.13), not
+    NumPy's, on the examples of docs/api.md's conventions and a few more."""
+    f32, f64 = np.ones(2, np.float32), np.ones(2, np.float64)
+    i64, flag = np.ones(2, np.int64), np.ones(2, np.bool_)
+    assert _promoted_dtype(f32, 2.5) == np.float32
+    assert _promoted_dtype(i64, 0.5) == np.float32
+    assert _promoted_dtype(i64, f32) == np.float32
+    assert _promoted_dtype(f32, f64) == np.float64
+    assert _promoted_dtype(f32, np.array(1.0)) == np.float32
+    assert _promoted_dtype(i64, np.array(1.0)) == np.float64
+    assert _promoted_dtype(flag, 2) == np.int64
+    assert _promoted_dtype(flag, True) == np.bool_
+    assert _promoted_dtype(i64, "text") is None
+    assert _floating(i64, i64) == np.float32
+    assert _floating(flag) == np.float32
+    assert _joined_dtype(np.array(1.0, np.float32), np.array(1.0)) == np.float64

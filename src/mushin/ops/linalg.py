@@ -19,7 +19,7 @@ from mushin._graph import Primitive
 from mushin._surface import exported, method
 from mushin._tensor import apply, unwrap
 from mushin.errors import ShapeError
-from mushin.ops.elementwise import ADD, MUL
+from mushin.ops.elementwise import ADD, MUL, result_dtype
 from mushin.ops.shape import RESHAPE, TRANSPOSE, expand_dims, squeeze
 
 if TYPE_CHECKING:
@@ -32,7 +32,15 @@ def _matmul_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any) -> tuple[An
             F.matrix_transpose(first) @ g if parents[1] is not None else None)
 
 
-MATMUL = Primitive("matmul", lambda xp, a, b: xp.matmul(a, b), _matmul_vjp)
+def _matmul_forward(xp: Any, a: Any, b: Any) -> Any:
+    if a.dtype is not b.dtype and a.dtype != b.dtype:
+        # PyTorch's promotion (float32 @ int64 is float32), not NumPy's (float64).
+        target = result_dtype(a, b)
+        a, b = a.astype(target, copy=False), b.astype(target, copy=False)
+    return xp.matmul(a, b)
+
+
+MATMUL = Primitive("matmul", _matmul_forward, _matmul_vjp)
 
 
 @exported("matrix_product_function")

@@ -86,6 +86,8 @@ def reduced_axes(name: str, shape: tuple[int, ...], dim: Any, axis: Any) -> tupl
                 raise TypeError(f"{name}: an axis must be an int, got {item!r}")
             if item not in (0, -1):
                 raise ValueError(f"{name}: axis {item} is out of range for a tensor with 0 axes")
+        if len(items) > 1:  # 0 and -1 are the same axis
+            raise ValueError(f"{name}: repeated axis in {chosen!r}")
         return None
     return normalize_axis(name, chosen, len(shape))
 
@@ -791,7 +793,7 @@ def logsumexp(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = Non
     computed without overflow; -inf over an empty axis."""
     x = _with_dtype("logsumexp", x, dtype)
     if _is_integral(x):
-        x = astype(x if isinstance(x, Tensor) else np.asarray(x), "float64")
+        x = astype(x if isinstance(x, Tensor) else np.asarray(x), "float32")  # PyTorch's
     axes = reduced_axes("logsumexp", shape_of(x), dim, axis)
     return apply(LOGSUMEXP, x, axis=axes, keepdims=keep_flag("logsumexp", keepdim, keepdims))
 

@@ -18,7 +18,7 @@ from typing import Any, cast
 import numpy as np
 
 from mushin import _backend
-from mushin._backend import Array
+from mushin._backend import DEFAULT_DTYPE, Array
 from mushin._check import (
     axis_argument,
     broadcast_shape,
@@ -314,8 +314,11 @@ def squeeze(x: Any, dim: Any = None, *, axis: Any = None) -> Any:
     chosen = axis_argument("squeeze", dim, axis)
     if not shape:
         if chosen is not None:
-            for item in _items(chosen):
+            items = _items(chosen)
+            for item in items:
                 one_axis("squeeze", item, 0)
+            if len(items) > 1:  # 0 and -1 are the same axis
+                raise ValueError(f"squeeze: repeated axis in {chosen!r}")
         return apply(RESHAPE, x, shape=())
     axes = normalize_axis("squeeze", chosen, len(shape))
     if axes is None:
@@ -827,10 +830,27 @@ def sum_to(x: Any, shape: Any) -> Any:
     return apply(SUM_TO, x, shape=new)
 
 
+def _join_dtype(value: Any) -> np.dtype[Any]:
+    """The dtype a joined operand counts with: its own, or for a Python number the tensor
+    PyTorch would make of it (bool, int64, float32)."""
+    dtype = getattr(value, "dtype", None)
+    if dtype is not None:
+        own: np.dtype[Any] = np.dtype(dtype)
+        return own
+    if isinstance(value, bool):
+        return np.dtype(np.bool_)
+    if isinstance(value, int):
+        return np.dtype(np.int64)
+    if isinstance(value, float):
+        return DEFAULT_DTYPE
+    found: np.dtype[Any] = np.asarray(value).dtype
+    return found
+
+
 def _common_dtype(tensors: Sequence[Any]) -> Any:
     """PyTorch's result dtype of joined tensors: floating beats integer beats bool, and within
     a category the widest wins (int64 with float32 gives float32, as in PyTorch)."""
-    dtypes = [np.dtype(getattr(unwrap(tensor), "dtype", np.float64)) for tensor in tensors]
+    dtypes = [_join_dtype(unwrap(tensor)) for tensor in tensors]
     if len(set(dtypes)) <= 1:
         return None
     for kinds in ("fc", "iu", "b"):
@@ -840,15 +860,20 @@ def _common_dtype(tensors: Sequence[Any]) -> Any:
     return None
 
 
-def promoted(tensors: list[Any]) -> list[Any]:
-    """The tensors of a join cast to their common dtype (PyTorch's promotion)."""
-    target = _common_dtype(tensors)
+def promoted(tensors: list[Any], among: list[Any] | None = None) -> list[Any]:
+    """The tensors of a join cast to the common dtype of ``among`` (by default the tensors
+    themselves): PyTorch's promotion."""
+    target = _common_dtype(tensors if among is None else among)
+    # Python numbers become arrays of the dtype they count with (a float is float32).
+    tensors = [np.asarray(tensor, dtype=target or _join_dtype(tensor))
+               if isinstance(tensor, bool | int | float) else tensor for tensor in tensors]
     if target is None:
         return tensors
     from mushin.ops.elementwise import astype
 
     return [tensor if np.dtype(getattr(unwrap(tensor), "dtype", target)) == target
-            else astype(tensor, target) for tensor in tensors]
+            else astype(tensor, target) if isinstance(tensor, Tensor)
+            else tensor.astype(target) for tensor in tensors]
 
 
 def tensor_list(name: str, tensors: Any) -> list[Any]:
@@ -857,7 +882,12 @@ def tensor_list(name: str, tensors: Any) -> list[Any]:
             tensors, "dtype"):
         raise TypeError(f"{name}: expected a sequence of tensors, got "
                         f"{type(cast('object', tensors)).__name__}")
-    return list(cast("Sequence[Any]", tensors))
+    items = list(cast("Sequence[Any]", tensors))
+    for index, item in enumerate(items):
+        if not (isinstance(item, Tensor | bool | int | float | list) or hasattr(item, "shape")):
+            raise TypeError(f"{name}: expected a tensor, an array or a number as element "
+                            f"{index}, got {type(item).__name__}")
+    return items
 
 
 def join_tensors(name: str, tensors: Any, dim: Any) -> Any:
@@ -865,6 +895,7 @@ def join_tensors(name: str, tensors: Any, dim: Any) -> Any:
     tensors = tensor_list(name, tensors)
     if not tensors:
         raise ValueError(f"{name}: needs at least one tensor")
+    given = tensors  # every tensor counts for the dtype, even a skipped one
     shapes = [shape_of(tensor) for tensor in tensors]
     # PyTorch's legacy rule: 1-D empty tensors are skipped when others are not.
     kept = [index for index, shape in enumerate(shapes) if shape != (0,)]
@@ -882,7 +913,7 @@ def join_tensors(name: str, tensors: Any, dim: Any) -> Any:
                 if index != position):
             raise ShapeError(f"{name}: shapes {shapes[0]} and {shape} differ outside axis "
                              f"{position}")
-    return apply(CONCAT, *promoted(tensors), axis=position,
+    return apply(CONCAT, *promoted(tensors, given), axis=position,
                  sizes=tuple(shape[position] for shape in shapes))
 
 
@@ -907,8 +938,8 @@ def stack(tensors: Any, dim: Any = None, *, axis: Any = None) -> Any:
     position = (normalize_axis("stack", chosen, len(shapes[0]) + 1) or (0,))[0]
     shape = shapes[0]
     lifted = (*shape[:position], 1, *shape[position:])
-    return apply(CONCAT, *promoted([apply(RESHAPE, tensor, shape=lifted)
-                                     for tensor in tensors]),
+    tensors = promoted(tensors)
+    return apply(CONCAT, *[apply(RESHAPE, tensor, shape=lifted) for tensor in tensors],
                  axis=position, sizes=(1,) * len(tensors))
 
 
