@@ -242,9 +242,9 @@ def _declarations() -> Any:
 def generated() -> dict[Path, str]:
     """Each generated file and the text it must hold."""
     tensor = _declarations()
+    # ops/__init__.py imports the families whose names it exports or whose methods it binds
+    # (a family exporting only into a namespace is imported by that namespace's module).
     bindings = [*tensor.EXPORTS.values(), *tensor.METHODS.values()]
-    for exports in tensor.NAMESPACE_EXPORTS.values():
-        bindings += exports.values()
     families = sorted({_family(binding.function) for binding in bindings})
     files = {OPS_INIT: render_ops_init(tensor.EXPORTS, families),
              METHODS_FILE: render_methods(tensor.METHODS)}

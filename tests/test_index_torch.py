@@ -1,4 +1,5 @@
-"""Indexing, gathering and scattering (``mushin/ops/index.py``) against PyTorch.
+"""Indexing, gathering and scattering (``mushin/ops/gather_scatter.py``, ``index.py``) against
+PyTorch.
 
 PyTorch's op_db samples (``tests/op_db.py``) cover the functions' values and first
 gradients; these tests cover what they do not: the method forms, float32 staying float32,

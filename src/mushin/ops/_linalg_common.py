@@ -37,7 +37,8 @@ from mushin._tensor import apply, unwrap
 from mushin.errors import ShapeError
 from mushin.ops.elementwise import MUL
 from mushin.ops.linalg import MATMUL
-from mushin.ops.shape import GETITEM, MATRIX_TRANSPOSE, RESHAPE
+from mushin.ops.shape import MATRIX_TRANSPOSE, RESHAPE
+from mushin.ops.slicing import GETITEM
 
 # --- helpers -----------------------------------------------------------------------------------
 

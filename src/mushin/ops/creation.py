@@ -20,7 +20,7 @@ from mushin import _backend, _creation
 from mushin._random import generator
 from mushin._surface import exported, method
 from mushin._tensor import Constant, Tensor, Variable, apply, new_constant, unwrap
-from mushin.ops import shape
+from mushin.ops import rearrange
 from mushin.ops.elementwise import ASTYPE
 
 
@@ -150,7 +150,7 @@ def to(x: Any, *args: Any, dtype: Any = None, device: Any = None, non_blocking: 
     result: Any = tensor
     if device is not None:
         try:
-            result = shape.to_device(result, device)
+            result = rearrange.to_device(result, device)
         except (ValueError, TypeError) as error:
             raise type(error)(f"to: {error}") from None
     if dtype is not None:
@@ -160,7 +160,7 @@ def to(x: Any, *args: Any, dtype: Any = None, device: Any = None, non_blocking: 
     return result
 
 
-# ``Tensor.to`` (typed by hand in ``Tensor``); ``shape.to_device`` is the device move it uses.
+# ``Tensor.to`` (typed by hand in ``Tensor``); ``rearrange.to_device`` is the device move it uses.
 method("to", typing=None)(to)
 
 

@@ -132,6 +132,11 @@ def as_arrays(xp: Any, operands: tuple[Any, ...]) -> tuple[Any, ...]:
                  for value in operands)
 
 
+_WEAK = (float, int)
+"""Python numbers that never widen an array's dtype within its category (NumPy 2 and PyTorch
+agree): an array of dtype ``d`` with one of them gives ``d`` when NumPy says so."""
+
+
 def binary_forward(name: str, operation: Callable[[Any, Any, Any], Any],
             floating: bool = False) -> Callable[..., Array]:
     """A forward for a broadcasting binary operator that reports shape errors clearly and
@@ -143,8 +148,12 @@ def binary_forward(name: str, operation: Callable[[Any, Any, Any], Any],
             raise TypeError(f"{name}: operands must be tensors, arrays or numbers, not None")
         try:
             result = operation(xp, first, second)
-            if getattr(result, "dtype", None) is None:  # two Python numbers
+            dtype: Any = getattr(result, "dtype", None)
+            if dtype is None:  # two Python numbers
                 result = operation(xp, *as_arrays(xp, (first, second)))
+            elif (not floating or dtype.kind == "f") and getattr(first, "dtype", None) is dtype \
+                    and (second.__class__ in _WEAK or getattr(second, "dtype", None) is dtype):
+                return result  # the common case: one dtype, or a number that did not widen it
         except ValueError as error:
             # Raises ShapeError if the shapes are the problem; otherwise it is something else
             # (an integer to a negative integer power) and stays a plain ValueError.

@@ -1,6 +1,8 @@
-"""Joins and splits, PyTorch's names: ``cat`` and its aliases, ``stack`` and the
-``h/v/d/column_stack`` family, ``split``, ``chunk``, ``unbind``, ``tensor_split`` and the
-``h/v/dsplit`` family, ``meshgrid``, ``cartesian_prod``, ``combinations`` and ``block_diag``.
+"""Joins and splits, PyTorch's names: ``concat`` and ``stack`` (the ``concat`` primitive and
+PyTorch's promotion of joined tensors, which the rest of the package uses too), ``cat`` and its
+aliases, the ``h/v/d/column_stack`` family, ``split``, ``chunk``, ``unbind``, ``tensor_split``
+and the ``h/v/dsplit`` family, ``meshgrid``, ``cartesian_prod``, ``combinations`` and
+``block_diag``.
 
 Each is composed of the shape primitives (``concat``, ``getitem``, ``reshape``,
 ``broadcast_to``), so each gradient comes from its parts: a join hands every operand its
@@ -17,30 +19,163 @@ from typing import Any, cast
 
 import numpy as np
 
-from mushin._backend import DEFAULT_DTYPE, namespace_of
-from mushin._check import is_int, shape_of
+from mushin._backend import DEFAULT_DTYPE, Array, namespace_of
+from mushin._check import axis_argument, is_int, normalize_axis, shape_of
+from mushin._graph import Primitive
 from mushin._surface import exported, method
-from mushin._tensor import apply, new_constant, unwrap
+from mushin._tensor import Tensor, apply, new_constant, unwrap
 from mushin.errors import ShapeError
-from mushin.ops.shape import (
-    BROADCAST_TO,
-    GETITEM,
-    RESHAPE,
-    atleast_1d,
-    atleast_2d,
-    atleast_3d,
-    clone,
-    getitem,
-    join_axis,
-    join_tensors,
-    one_axis,
-    promoted,
-    stack,
-    tensor_list,
-)
+from mushin.ops.rearrange import clone
+from mushin.ops.shape import BROADCAST_TO, RESHAPE, atleast_1d, atleast_2d, atleast_3d, one_axis
+from mushin.ops.slicing import GETITEM, getitem
+
+
+def _concat_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any, axis: int,
+                sizes: tuple[int, ...]) -> tuple[Any, ...]:
+    grads: list[Any] = []
+    start = 0
+    for parent, size in zip(parents, sizes, strict=True):
+        if parent is not None:
+            index = (slice(None),) * axis + (slice(start, start + size),)
+            grads.append(F.getitem(g, index=index))
+        else:
+            grads.append(None)
+        start += size
+    return tuple(grads)
+
+
+def _concat_forward(xp: Any, *arrays: Array, axis: int, sizes: tuple[int, ...]) -> Array:
+    return xp.concatenate(arrays, axis=axis)
+
+
+CONCAT = Primitive("concat", _concat_forward, _concat_vjp, saves="none")
+
+
+# --- concat and stack: the joins that the rest of the package uses too ---------------------------
+
+def join_axis(name: str, dim: Any, axis: Any) -> Any:
+    """A join's axis from PyTorch's ``dim=`` or NumPy's ``axis=`` (not both); 0 by default."""
+    chosen = axis_argument(name, dim, axis)
+    if chosen is None:
+        return 0
+    if not is_int(chosen):
+        raise TypeError(f"{name}: dim must be an int, got {chosen!r}")
+    return chosen
+
+def _join_dtype(value: Any) -> np.dtype[Any]:
+    """The dtype a joined operand counts with: its own, or for a Python number the tensor
+    PyTorch would make of it (bool, int64, float32)."""
+    dtype = getattr(value, "dtype", None)
+    if dtype is not None:
+        own: np.dtype[Any] = np.dtype(dtype)
+        return own
+    if isinstance(value, bool):
+        return np.dtype(np.bool_)
+    if isinstance(value, int):
+        return np.dtype(np.int64)
+    if isinstance(value, float):
+        return DEFAULT_DTYPE
+    found: np.dtype[Any] = np.asarray(value).dtype
+    return found
+
+
+def _common_dtype(tensors: Sequence[Any]) -> Any:
+    """PyTorch's result dtype of joined tensors: floating beats integer beats bool, and within
+    a category the widest wins (int64 with float32 gives float32, as in PyTorch)."""
+    dtypes = [_join_dtype(unwrap(tensor)) for tensor in tensors]
+    if len(set(dtypes)) <= 1:
+        return None
+    for kinds in ("fc", "iu", "b"):
+        found = [dtype for dtype in dtypes if dtype.kind in kinds]
+        if found:
+            return np.result_type(*found)
+    return None
+
+
+def promoted(tensors: list[Any], among: list[Any] | None = None) -> list[Any]:
+    """The tensors of a join cast to the common dtype of ``among`` (by default the tensors
+    themselves): PyTorch's promotion."""
+    target = _common_dtype(tensors if among is None else among)
+    # Python numbers become arrays of the dtype they count with (a float is float32).
+    tensors = [np.asarray(tensor, dtype=target or _join_dtype(tensor))
+               if isinstance(tensor, bool | int | float) else tensor for tensor in tensors]
+    if target is None:
+        return tensors
+    from mushin.ops.elementwise import astype
+
+    return [tensor if np.dtype(getattr(unwrap(tensor), "dtype", target)) == target
+            else astype(tensor, target) if isinstance(tensor, Tensor)
+            else tensor.astype(target) for tensor in tensors]
+
+
+def tensor_list(name: str, tensors: Any) -> list[Any]:
+    """The tensors of a join (a list, a tuple or any iterable of them, not one tensor)."""
+    if isinstance(tensors, Tensor) or not hasattr(tensors, "__iter__") or hasattr(
+            tensors, "dtype"):
+        raise TypeError(f"{name}: expected a sequence of tensors, got "
+                        f"{type(cast('object', tensors)).__name__}")
+    items = list(cast("Sequence[Any]", tensors))
+    for index, item in enumerate(items):
+        if not (isinstance(item, Tensor | bool | int | float | list) or hasattr(item, "shape")):
+            raise TypeError(f"{name}: expected a tensor, an array or a number as element "
+                            f"{index}, got {type(item).__name__}")
+    return items
+
+
+def join_tensors(name: str, tensors: Any, dim: Any) -> Any:
+    """``cat`` and its aliases, errors named ``name``: the tensors joined along ``dim``."""
+    tensors = tensor_list(name, tensors)
+    if not tensors:
+        raise ValueError(f"{name}: needs at least one tensor")
+    given = tensors  # every tensor counts for the dtype, even a skipped one
+    shapes = [shape_of(tensor) for tensor in tensors]
+    # PyTorch's legacy rule: 1-D empty tensors are skipped when others are not.
+    kept = [index for index, shape in enumerate(shapes) if shape != (0,)]
+    if kept and len(kept) < len(tensors):
+        tensors = [tensors[index] for index in kept]
+        shapes = [shapes[index] for index in kept]
+    ndim = len(shapes[0])
+    if ndim == 0:
+        raise ShapeError(f"{name}: cannot concatenate 0-d tensors; use stack")
+    position = (normalize_axis(name, dim, ndim) or (0,))[0]
+    for shape in shapes[1:]:
+        if len(shape) != ndim or builtins.any(
+                size != first for index, (size, first) in enumerate(zip(shape, shapes[0],
+                                                                        strict=True))
+                if index != position):
+            raise ShapeError(f"{name}: shapes {shapes[0]} and {shape} differ outside axis "
+                             f"{position}")
+    return apply(CONCAT, *promoted(tensors, given), axis=position,
+                 sizes=tuple(shape[position] for shape in shapes))
+
+
+@exported("join_function")
+def concat(tensors: Any, dim: Any = None, *, axis: Any = None) -> Any:
+    """The tensors joined along an existing axis ``dim`` (0 by default; NumPy's ``axis=``
+    too); the other axes must agree. Mixed dtypes promote as in PyTorch; 1-D empty tensors
+    are skipped. Each gradient is its slice of the result's."""
+    return join_tensors("concat", tensors, join_axis("concat", dim, axis))
+
+
+@exported("join_function")
+def stack(tensors: Any, dim: Any = None, *, axis: Any = None) -> Any:
+    """The tensors, all of one shape, joined along a new axis ``dim`` (0 by default)."""
+    tensors = tensor_list("stack", tensors)
+    if not tensors:
+        raise ValueError("stack: needs at least one tensor")
+    shapes = [shape_of(tensor) for tensor in tensors]
+    if len(set(shapes)) > 1:
+        raise ShapeError(f"stack: all tensors must have one shape, got {sorted(set(shapes))}")
+    chosen = join_axis("stack", dim, axis)
+    position = (normalize_axis("stack", chosen, len(shapes[0]) + 1) or (0,))[0]
+    shape = shapes[0]
+    lifted = (*shape[:position], 1, *shape[position:])
+    tensors = promoted(tensors)
+    return apply(CONCAT, *[apply(RESHAPE, tensor, shape=lifted) for tensor in tensors],
+                 axis=position, sizes=(1,) * len(tensors))
+
 
 # --- joins ---------------------------------------------------------------------------------------
-
 
 @exported("join_function")
 def cat(tensors: Any, dim: Any = None, *, axis: Any = None) -> Any:

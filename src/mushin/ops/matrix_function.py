@@ -25,7 +25,9 @@ from mushin.ops._linalg_common import (
     xp_of,
 )
 from mushin.ops.elementwise import ADD, MUL
-from mushin.ops.shape import CONCAT, GETITEM, RESHAPE
+from mushin.ops.join import CONCAT
+from mushin.ops.shape import RESHAPE
+from mushin.ops.slicing import GETITEM
 from mushin.ops.solve import INV
 
 # --- matrix exponential --------------------------------------------------------------------------

@@ -17,9 +17,11 @@ from mushin._tensor import apply
 from mushin.errors import ShapeError
 from mushin.ops._linalg_common import batch_shapes, check_matrix, check_square, floating_dtype
 from mushin.ops.elementwise import ADD, DIV, MUL, SUB
+from mushin.ops.join import CONCAT
 from mushin.ops.orthogonal import svdvals
 from mushin.ops.reduce import AMAX, AMIN, SUM
-from mushin.ops.shape import BROADCAST_TO, CONCAT, GETITEM, RESHAPE, TRANSPOSE
+from mushin.ops.shape import BROADCAST_TO, RESHAPE, TRANSPOSE
+from mushin.ops.slicing import GETITEM
 from mushin.ops.solve import INV
 
 # --- norms ---------------------------------------------------------------------------------------

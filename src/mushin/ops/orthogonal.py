@@ -28,7 +28,8 @@ from mushin.ops._linalg_common import (
     xp_of,
 )
 from mushin.ops.elementwise import MUL
-from mushin.ops.shape import GETITEM, RESHAPE
+from mushin.ops.shape import RESHAPE
+from mushin.ops.slicing import GETITEM
 
 # --- QR ------------------------------------------------------------------------------------------
 

@@ -28,7 +28,8 @@ from mushin.ops._linalg_common import (
 from mushin.ops.elementwise import ADD, MUL
 from mushin.ops.orthogonal import svdvals
 from mushin.ops.reduce import SUM
-from mushin.ops.shape import GETITEM, RESHAPE
+from mushin.ops.shape import RESHAPE
+from mushin.ops.slicing import GETITEM
 
 # --- pinv ----------------------------------------------------------------------------------------
 

@@ -20,10 +20,13 @@ from mushin._graph import Primitive
 from mushin._surface import exported, method
 from mushin._tensor import Tensor, ValuesIndices, apply, new_constant
 from mushin.errors import ShapeError
+from mushin.ops._picking import as_rows, select_along
 from mushin.ops.elementwise import astype, compare
-from mushin.ops.reduce import as_rows, data_of, reversed_along, select_along, shift_in
+from mushin.ops.join import concat
+from mushin.ops.reduce import data_of, reversed_along, shift_in
 from mushin.ops.reduce import sum as reduce_sum
-from mushin.ops.shape import broadcast_to, concat, getitem, reshape
+from mushin.ops.shape import broadcast_to, reshape
+from mushin.ops.slicing import getitem
 
 
 def accumulate(xp: Any, name: str, data: Array, axis: int) -> Array:

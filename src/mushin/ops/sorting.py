@@ -22,17 +22,12 @@ from mushin._check import integer, is_int, is_number, shape_of, single_axis
 from mushin._graph import Primitive
 from mushin._surface import exported, method
 from mushin._tensor import Constant, Tensor, ValuesIndices, apply, new_constant
+from mushin.ops._picking import as_rows, select_along, values_indices
 from mushin.ops.elementwise import where
-from mushin.ops.reduce import (
-    as_rows,
-    data_of,
-    is_flag,
-    keep_flag,
-    select_along,
-    values_indices,
-)
+from mushin.ops.join import stack
+from mushin.ops.reduce import data_of, is_flag, keep_flag
 from mushin.ops.scan import accumulate
-from mushin.ops.shape import reshape, stack
+from mushin.ops.shape import reshape
 
 
 def order_of(xp: Any, data: Array, axis: int, descending: bool) -> Array:

@@ -20,7 +20,8 @@ from mushin._surface import exported, method
 from mushin._tensor import apply, unwrap
 from mushin.errors import ShapeError
 from mushin.ops.reduce import sum as reduce_sum
-from mushin.ops.shape import INDEX_ADD, RESHAPE, TRANSPOSE, getitem, one_axis
+from mushin.ops.shape import RESHAPE, TRANSPOSE, one_axis
+from mushin.ops.slicing import INDEX_ADD, getitem
 
 TRIL = Primitive("tril", lambda xp, x, diagonal: xp.tril(x, diagonal),
                  lambda F, g, inputs, out, parents, diagonal: (F.tril(g, diagonal=diagonal),),

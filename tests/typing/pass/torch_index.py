@@ -1,5 +1,6 @@
 # pyright: strict
-"""What the checkers infer for indexing, gathering and scattering (``mushin/ops/index.py``).
+"""What the checkers infer for indexing, gathering and scattering
+(``mushin/ops/gather_scatter.py``, ``mushin/ops/index.py``).
 
 Each ``assert_type`` is checked by mypy and pyright (and is a no-op at run time); the file
 also runs as a program.

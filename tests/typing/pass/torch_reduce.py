@@ -1,7 +1,7 @@
 # pyright: strict
 """What the checkers infer for PyTorch's reductions, scans, sorting and statistics
-(``mushin.ops.reduce``, ``scan``, ``sorting``): 0-d results over every axis, run-time shapes
-along axes, ``(values, indices)`` named tuples, ``Constant`` indices and counts.
+(``mushin.ops.reduce``, ``statistics``, ``scan``, ``sorting``): 0-d results over every axis,
+run-time shapes along axes, ``(values, indices)`` named tuples, ``Constant`` indices and counts.
 
 Each ``assert_type`` is checked by mypy and pyright (and is a no-op at run time).
 """

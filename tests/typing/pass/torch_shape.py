@@ -1,8 +1,8 @@
 # pyright: strict
 """What the checkers infer for PyTorch's shape, join/split and diagonal/triangle operations
-(``mushin.ops.shape``, ``join``, ``triangle``): the operand's kind throughout, its shape where
-the operation keeps it (``flip``, ``roll``, ``tril``, ``clone``) or the shape given
-(``view``), a run-time shape elsewhere, a tuple of the kind for the splits.
+(``mushin.ops.shape``, ``slicing``, ``rearrange``, ``join``, ``triangle``): the operand's kind
+throughout, its shape where the operation keeps it (``flip``, ``roll``, ``tril``, ``clone``) or
+the shape given (``view``), a run-time shape elsewhere, a tuple of the kind for the splits.
 
 Each ``assert_type`` is checked by mypy and pyright (and is a no-op at run time).
 """

@@ -1,8 +1,9 @@
 # pyright: strict
-"""What the checkers infer for the special functions (``mushin.ops.special``, ``mu.special``)
-and the activations of ``mu.nn.functional``: the operand's kind and shape for the elementwise
-functions, softmax and their methods; a run-time shape where the shape changes (``glu``) or
-two operands of any shapes meet (``polygamma``'s order and operand, ``prelu``).
+"""What the checkers infer for the special functions (``mushin.ops.special``,
+``mushin.ops.bessel``, ``mu.special``) and the activations of ``mu.nn.functional``: the
+operand's kind and shape for the elementwise functions, softmax and their methods; a run-time
+shape where the shape changes (``glu``) or two operands of any shapes meet (``polygamma``'s
+order and operand, ``prelu``).
 
 Each ``assert_type`` is checked by mypy and pyright (and is a no-op at run time).
 """

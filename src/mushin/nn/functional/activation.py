@@ -35,7 +35,7 @@ from mushin._graph import Primitive
 from mushin._random import generator
 from mushin._tensor import apply, unwrap
 from mushin.kernels import cuda
-from mushin.ops import elementwise, shape, special
+from mushin.ops import elementwise, shape, slicing, special
 from mushin.ops.special import (
     ERF,
     LOGSOFTMAX,
@@ -557,6 +557,6 @@ def glu(x: Any, dim: int = -1) -> Any:
                          f"{dims[axis]}")
     half = dims[axis] // 2
     before = (slice(None),) * axis
-    first = shape.getitem(x, (*before, slice(0, half)))
-    second = shape.getitem(x, (*before, slice(half, None)))
+    first = slicing.getitem(x, (*before, slice(0, half)))
+    second = slicing.getitem(x, (*before, slice(half, None)))
     return elementwise.mul(first, apply(SIGMOID, second))

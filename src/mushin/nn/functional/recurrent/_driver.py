@@ -42,7 +42,8 @@ from mushin._backend import Array, namespace_of
 from mushin._graph import Primitive, is_grad_enabled
 from mushin._tensor import Variable, apply, new_constant
 from mushin.nn.functional.dropout import dropout
-from mushin.ops.shape import concat, matrix_transpose, stack, transpose
+from mushin.ops.join import concat, stack
+from mushin.ops.shape import matrix_transpose, transpose
 
 Weights = tuple[Any, Any, Any, Any]
 """``weight_ih, weight_hh, bias_ih, bias_hh`` of one layer and direction (biases may be
