@@ -12,9 +12,10 @@ import pytest
 import mushin as mu
 from mushin import nn
 
-MODULES: list[ModuleType] = [mu, mu.testing, mu.data, mu.io, mu.distributed, nn,
-                             nn.activations, nn.losses, nn.ops, nn.layers, nn.optimizers,
-                             nn.schedulers, nn.init, nn.utils]
+MODULES: list[ModuleType] = [mu, mu.testing, mu.data, mu.io, mu.distributed, mu.linalg,
+                             mu.special, mu.optim, mu.utils.data, nn, nn.functional, nn.activations,
+                             nn.losses, nn.ops, nn.layers, nn.optimizers, nn.schedulers,
+                             nn.init, nn.utils]
 
 
 def _public(module: ModuleType) -> list[tuple[str, object]]:

@@ -10,7 +10,7 @@
 See README.md and docs/ for the tour; docs/api.md is the reference.
 """
 
-from mushin import _dtypes, data, distributed, linalg, nn, ops, special, testing
+from mushin import _dtypes, data, distributed, linalg, nn, ops, optim, special, testing, utils
 from mushin._backend import devices
 from mushin._creation import (
     arange,
@@ -66,10 +66,10 @@ __all__ = [
     "constant", "custom", "data", "detect_anomaly", "devices", "distributed", "empty",
     "empty_like", "empty_permuted", "empty_strided", "enable_grad", "eye", "fill", "from_numpy",
     "full", "full_like", "is_floating_point", "is_grad_enabled", "is_tensor", "linalg",
-    "linspace", "load", "logspace", "nn", "no_grad", "normal", "numel", "ones",
+    "linspace", "load", "logspace", "nn", "no_grad", "normal", "numel", "ones", "optim",
     "ones_like", "rand", "rand_like", "randint", "randint_like", "randn", "randn_like",
     "randperm", "randu", "save", "scalar_tensor", "seed", "special", "tensor", "testing",
-    "tril_indices", "triu_indices", "variable", "zeros", "zeros_like",
+    "tril_indices", "triu_indices", "utils", "variable", "zeros", "zeros_like",
 ]
 __all__ += ops.__all__  # every operation, as generated in mushin/ops/__init__.py
 __all__ += _dtypes.__all__

@@ -1,7 +1,19 @@
-"""``mu.nn.optimizers``, the optimizers' public path: SGD, Adam, AdamW, RMSprop, Adagrad and
-their base ``Optimizer``, re-exported from :mod:`mushin.nn.optim`, where each optimizer's
-portable update and CUDA kernel live side by side."""
+"""``mu.nn.optimizers``, the optimizers' public path: SGD, Adam, AdamW, RMSprop, Adagrad,
+Adadelta, Adamax, NAdam, RAdam and their base ``Optimizer``, re-exported from
+:mod:`mushin.nn.optim`, where each optimizer's update lives."""
 
-from mushin.nn.optim import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
+from mushin.nn.optim import (
+    SGD,
+    Adadelta,
+    Adagrad,
+    Adam,
+    Adamax,
+    AdamW,
+    NAdam,
+    Optimizer,
+    RAdam,
+    RMSprop,
+)
 
-__all__ = ["Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "SGD"]
+__all__ = ["Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "NAdam", "Optimizer", "RAdam",
+           "RMSprop", "SGD"]

@@ -62,8 +62,16 @@ def _betas(owner: str, key: str, value: object) -> tuple[float, float]:
     return first, second
 
 
+def _fraction(owner: str, key: str, value: object) -> float:
+    checked = _non_negative(owner, key, value)
+    if checked > 1.0:
+        raise ValueError(f"{owner}: {key} must lie in [0, 1], got {value!r}")
+    return checked
+
+
 _SPECIAL_CHECKS: dict[str, Callable[[str, str, object], object]] = {
-    "betas": _betas, "nesterov": _flag, "amsgrad": _flag, "centered": _flag}
+    "betas": _betas, "nesterov": _flag, "amsgrad": _flag, "centered": _flag,
+    "decoupled_weight_decay": _flag, "rho": _fraction}
 """Options that are not plain non-negative numbers."""
 
 
@@ -117,6 +125,16 @@ def _variables(owner: str, params: object) -> list[Parameter]:
     return variables
 
 
+def _scalar_value(where: str, key: str, value: Any) -> float:
+    """A saved scalar state entry (a number, or a one-element array or tensor) as a float."""
+    scalar = value.numpy() if isinstance(value, Tensor) else value
+    if hasattr(scalar, "shape") and scalar.size == 1 and scalar.dtype.kind in "fiu":
+        scalar = scalar.reshape(()).item()
+    if isinstance(scalar, bool) or not isinstance(scalar, int | float):
+        raise ValueError(f"{where}: {key!r} must be a number, got {value!r}")
+    return float(scalar)
+
+
 def _step_count(where: str, value: Any) -> int:
     """A saved step count (an int, or a one-element integer array or tensor) as an int."""
     count = value.numpy() if isinstance(value, Tensor) else value
@@ -138,6 +156,9 @@ class Optimizer(ABC):
 
     _core_state: tuple[str, ...] = ()
     _optional_state: tuple[str, ...] = ()
+    _scalar_state: tuple[str, ...] = ()
+    """State entries (of ``_core_state``) that are Python floats, not arrays (NAdam's
+    ``mu_product``); saved and loaded as floats."""
 
     def __init__(self, params: Iterable[Parameter | dict[str, Any]],
                  defaults: dict[str, Any]) -> None:
@@ -263,7 +284,7 @@ class Optimizer(ABC):
             for param in group["params"]:
                 entry = self.state.get(id(param))
                 if entry:
-                    state[index] = {key: value if isinstance(value, int)
+                    state[index] = {key: value if isinstance(value, int | float)
                                     else new_constant(value.copy())
                                     for key, value in entry.items()}
                 indices.append(index)
@@ -356,6 +377,9 @@ class Optimizer(ABC):
         for key, value in saved.items():
             if key == "step":
                 loaded[key] = _step_count(where, value)
+                continue
+            if key in self._scalar_state:
+                loaded[str(key)] = _scalar_value(where, str(key), value)
                 continue
             kind = type(value).__name__
             array: Any = unwrap(value)
