@@ -6,10 +6,11 @@ forms), ``layers``, ``optimizers``, ``schedulers`` and ``init``; ``Module`` and
 """
 
 from mushin.nn import activations, init, layers, losses, ops, optimizers, schedulers
-from mushin.nn.module import Module, Sequential
+from mushin.nn.module import Module, ModuleDict, ModuleList, Sequential
+from mushin.nn.module import parameter as Parameter
 from mushin.nn.utils import clip_grad_norm
 
 __all__ = [
-    "Module", "Sequential", "activations", "clip_grad_norm", "init", "layers", "losses", "ops",
-    "optimizers", "schedulers",
+    "Module", "ModuleDict", "ModuleList", "Parameter", "Sequential", "activations",
+    "clip_grad_norm", "init", "layers", "losses", "ops", "optimizers", "schedulers",
 ]

@@ -5,15 +5,18 @@ A module registers what is assigned to its attributes: a ``Variable`` becomes a 
 statistics). Everything else (parameter lists, dotted names, state dicts, moving between
 devices, freezing) walks those three ordered registries recursively.
 
-Freezing is a flag, ``training``, that ``forward`` code consults: ``self._param(p)`` gives the
-parameter ``p`` itself while training and ``p.freeze()`` (a ``Constant`` sharing its values)
-when frozen, so the ``Variable`` objects an optimizer holds stay the parameters throughout.
+Two flags are consulted by ``forward`` code. ``training`` (PyTorch's: set recursively by
+``train()`` / ``eval()``) switches dropout off and batch normalisation to its running
+statistics. Freezing (``freeze()`` / ``unfreeze()``) also sets ``training`` and, besides, makes
+``self._param(p)`` give ``p.freeze()`` (a ``Constant`` sharing its values) instead of the
+parameter ``p`` itself, so no gradient reaches it; the ``Variable`` objects an optimizer holds
+stay the parameters throughout.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any, NamedTuple, Protocol, TypeGuard, TypeVar, overload
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, NamedTuple, Protocol, Self, TypeGuard, TypeVar, cast, overload
 
 import numpy as np
 
@@ -87,8 +90,10 @@ class Module:
     """
 
     training: bool
+    _frozen: bool = False
     _parameters: dict[str, Parameter]
     _buffers: dict[str, Buffer]
+    _non_persistent_buffers: set[str]
     _modules: dict[str, Module]
 
     forward: Callable[..., Any] = _forward_not_written
@@ -98,6 +103,7 @@ class Module:
         object.__setattr__(self, "training", True)
         object.__setattr__(self, "_parameters", {})
         object.__setattr__(self, "_buffers", {})
+        object.__setattr__(self, "_non_persistent_buffers", set())
         object.__setattr__(self, "_modules", {})
 
     __call__ = _CallsForward()
@@ -113,12 +119,12 @@ class Module:
     def __setattr__(self, name: str, value: Any) -> None:
         parameters, buffers, modules = self._registries()
         if isinstance(value, Variable):
-            buffers.pop(name, None)
+            self._forget_buffer(name)
             modules.pop(name, None)
             parameters[name] = value
         elif isinstance(value, Module):
             parameters.pop(name, None)
-            buffers.pop(name, None)
+            self._forget_buffer(name)
             modules[name] = value
         elif name in buffers:
             value = self._as_buffer(name, value)
@@ -129,11 +135,15 @@ class Module:
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:
-        parameters, buffers, modules = self._registries()
+        parameters, _, modules = self._registries()
         parameters.pop(name, None)
-        buffers.pop(name, None)
+        self._forget_buffer(name)
         modules.pop(name, None)
         object.__delattr__(self, name)
+
+    def _forget_buffer(self, name: str) -> None:
+        self._buffers.pop(name, None)
+        self._non_persistent_buffers.discard(name)
 
     @staticmethod
     def _as_buffer(name: str, value: Any) -> Buffer:
@@ -146,10 +156,12 @@ class Module:
         raise TypeError(f"buffer {name!r} must be a Constant or an array, got "
                         f"{type(value).__name__}")
 
-    def register_buffer(self, name: str, tensor: Any) -> None:
+    def register_buffer(self, name: str, tensor: Any, persistent: bool = True) -> None:
         """Declare ``name`` as a buffer: state saved in ``state_dict`` but not trained.
 
-        ``tensor`` is a ``Constant`` or a backend array (a ``Variable`` is frozen).
+        ``tensor`` is a ``Constant`` or a backend array (a ``Variable`` is frozen). A
+        non-persistent buffer (``persistent=False``, as PyTorch) is moved and converted with
+        the module but left out of ``state_dict`` and ``load_state_dict``.
         """
         parameters, buffers, modules = self._registries()
         if not isinstance(name, str) or not name or "." in name:
@@ -158,6 +170,11 @@ class Module:
         parameters.pop(name, None)
         modules.pop(name, None)
         buffers[name] = self._as_buffer(name, tensor)
+        non_persistent = self._non_persistent_buffers
+        if persistent:
+            non_persistent.discard(name)
+        else:
+            non_persistent.add(name)
         object.__setattr__(self, name, buffers[name])
 
     def add_module(self, name: str, module: Module) -> None:
@@ -171,8 +188,9 @@ class Module:
         setattr(self, name, module)
 
     def _param(self, parameter: Parameter | None) -> Any:
-        """``parameter`` while training; a ``Constant`` with its values when frozen."""
-        if parameter is None or self.training:
+        """``parameter``; a ``Constant`` with its values when frozen (``freeze()``; ``eval()``
+        alone does not freeze)."""
+        if parameter is None or not self._frozen:
             return parameter
         return parameter.freeze()
 
@@ -230,14 +248,31 @@ class Module:
         return [buffer for _, buffer in self.named_buffers()]
 
     # --- modes -----------------------------------------------------------------------------
+    def train(self, mode: bool = True) -> Self:
+        """Set ``training`` to ``mode`` on this module and, recursively, its children (as
+        PyTorch); returns this module. Parameters stay trainable (see ``freeze()``)."""
+        if not isinstance(mode, bool):
+            raise ValueError(f"training mode is expected to be boolean, got {mode!r}")
+        object.__setattr__(self, "training", mode)
+        for module in self.children():
+            module.train(mode)
+        return self
+
+    def eval(self) -> Self:
+        """``train(False)``: dropout is the identity and batch normalisation uses its running
+        statistics; parameters still receive gradients. Returns this module."""
+        return self.train(False)
+
     def freeze(self) -> Module:
         """Inference mode, in place and recursively; returns this module.
 
-        Parameters enter computations as ``Constant``\\ s (no gradient reaches them), dropout
-        is off and batch normalisation uses its running statistics.
+        Parameters enter computations as ``Constant``\\ s (no gradient reaches them), and,
+        as after ``eval()``, dropout is off and batch normalisation uses its running
+        statistics.
         """
         for module in self.modules():
             object.__setattr__(module, "training", False)
+            object.__setattr__(module, "_frozen", True)
         return self
 
     def unfreeze(self) -> Module:
@@ -248,16 +283,39 @@ class Module:
         """
         for module in self.modules():
             object.__setattr__(module, "training", True)
+            object.__setattr__(module, "_frozen", False)
+        return self
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear the gradient of every parameter of the tree: forget it (``set_to_none``,
+        PyTorch's default) or set it to zeros; ``grad()`` reads zeros either way."""
+        for parameter in self.parameters():
+            if set_to_none:
+                replace_grad(parameter, None)
+            else:
+                data = parameter.data()
+                replace_grad(parameter, _backend.namespace_of(data).zeros_like(data))
+
+    def apply(self, fn: Callable[[Module], object]) -> Self:
+        """Call ``fn`` on every sub-module (children first, recursively) and then on this
+        module, as PyTorch; returns this module."""
+        for module in self.children():
+            module.apply(fn)
+        fn(self)
         return self
 
     # --- state -------------------------------------------------------------------------------
-    def _state_items(self) -> list[tuple[str, Tensor[*tuple[Any, ...]]]]:
-        """Every parameter and buffer by dotted name, module by module (PyTorch's order)."""
+    def _state_items(self, persistent_only: bool = True
+                     ) -> list[tuple[str, Tensor[*tuple[Any, ...]]]]:
+        """Every parameter and (persistent) buffer by dotted name, module by module
+        (PyTorch's order)."""
         items: list[tuple[str, Tensor[*tuple[Any, ...]]]] = []
         for module_name, module in self.named_modules():
             prefix = f"{module_name}." if module_name else ""
+            skipped: set[str] = module._non_persistent_buffers if persistent_only else set()
             items.extend((prefix + name, tensor) for name, tensor in module._parameters.items())
-            items.extend((prefix + name, tensor) for name, tensor in module._buffers.items())
+            items.extend((prefix + name, tensor) for name, tensor in module._buffers.items()
+                         if name not in skipped)
         return items
 
     def state_dict(self) -> dict[str, Buffer]:
@@ -318,25 +376,52 @@ class Module:
             data[...] = _backend.backend_of(data).asarray(array, dtype=data.dtype)
         return LoadResult(missing, unexpected)
 
-    def to(self, device: str) -> Module:
-        """Move every parameter, its gradient, and every buffer to ``device``, in place (the
-        ``Variable`` objects stay the parameters); returns this module."""
-        target = _backend.backend(device)
+    def to(self, device: Any = None, dtype: Any = None) -> Module:
+        """Move every parameter, its gradient, and every buffer to ``device`` and/or convert
+        the floating ones to the floating ``dtype``, in place (the ``Variable`` objects stay
+        the parameters); returns this module. As PyTorch, ``to("cuda")``, ``to(dtype)``,
+        ``to(device, dtype)`` and ``to(device=..., dtype=...)`` are accepted."""
+        if dtype is None and device is not None and not _is_device(device):
+            device, dtype = None, device
+        if device is not None:
+            self._convert(_backend.backend(device).asarray)
+        if dtype is not None:
+            target_dtype = _backend.float_dtype(dtype)
+            self._convert(lambda array: array.astype(target_dtype, copy=False)
+                          if array.dtype.kind == "f" else array)
+        return self
+
+    def _convert(self, convert: Callable[[Any], Any]) -> None:
+        """Replace the array of every parameter, gradient and buffer by ``convert(array)``."""
         for parameter in self.parameters():
-            replace_array(parameter, target.asarray(parameter.data()))
+            replace_array(parameter, convert(parameter.data()))
             grad = stored_grad(parameter)
             if isinstance(grad, Tensor):
-                replace_grad(parameter, new_variable(target.asarray(grad.data())))
+                replace_grad(parameter, new_variable(convert(grad.data())))
             elif grad is not None:
-                replace_grad(parameter, target.asarray(grad))
+                replace_grad(parameter, convert(grad))
         for buffer in self.buffers():
-            replace_array(buffer, target.asarray(buffer.data()))
+            replace_array(buffer, convert(buffer.data()))
+
+    def double(self) -> Self:
+        """Floating parameters and buffers to float64, in place; returns this module."""
+        self.to(dtype="float64")
+        return self
+
+    def float(self) -> Self:
+        """Floating parameters and buffers to float32, in place; returns this module."""
+        self.to(dtype="float32")
+        return self
+
+    def half(self) -> Self:
+        """Floating parameters and buffers to float16, in place; returns this module."""
+        self.to(dtype="float16")
         return self
 
     @property
     def device(self) -> str:
         """The device of the first parameter or buffer (``"cpu"`` for a module without)."""
-        for _, tensor in self._state_items():
+        for _, tensor in self._state_items(persistent_only=False):
             return tensor.device
         return "cpu"
 
@@ -363,6 +448,19 @@ def check_options(dtype: Any, device: str | None) -> None:
         _backend.float_dtype(dtype)
     if device is not None:
         _backend.backend(device)
+
+
+def _is_device(value: Any) -> bool:
+    """Whether ``to``'s first argument names a device rather than a dtype."""
+    if isinstance(value, _backend.Backend):
+        return True
+    if not isinstance(value, str):
+        return False
+    try:
+        _backend.backend(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _host_or_device_array(value: Any, name: str) -> Any:
@@ -444,3 +542,187 @@ class Sequential(Module):
             raise IndexError(f"Sequential index {index} is out of range for {len(layers)} "
                              "layers")
         return layers[index]
+
+
+class ModuleList(Module):
+    """A list of sub-modules, registered as ``"0"``, ``"1"``... (PyTorch's ``nn.ModuleList``):
+    their parameters belong to the owner. Indexing (an int, or a slice giving a new
+    ``ModuleList``), assignment, deletion, ``len``, iteration, ``append``, ``extend``,
+    ``insert``, ``+`` and ``+=``. It has no ``forward``."""
+
+    def __init__(self, modules: Iterable[Module] | None = None) -> None:
+        super().__init__()
+        if modules is not None:
+            self.extend(modules)
+
+    def _index(self, index: int) -> int:
+        if not is_int(index):
+            raise TypeError(f"ModuleList indices must be ints or slices, got {index!r}")
+        size = len(self._modules)
+        if not -size <= index < size:
+            raise IndexError(f"ModuleList index {index} is out of range for {size} modules")
+        return index % size
+
+    def _renumber(self, modules: list[Module]) -> None:
+        for name in list(self._modules):
+            delattr(self, name)
+        for index, module in enumerate(modules):
+            self.add_module(str(index), _checked_module("ModuleList", index, module))
+
+    @overload
+    def __getitem__(self, index: int) -> Module: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> ModuleList: ...
+
+    def __getitem__(self, index: int | slice) -> Module | ModuleList:
+        modules = list(self._modules.values())
+        if isinstance(index, slice):
+            return ModuleList(modules[index])
+        return modules[self._index(index)]
+
+    def __setitem__(self, index: int, module: Module) -> None:
+        self.add_module(str(self._index(index)), _checked_module("ModuleList", index, module))
+
+    def __delitem__(self, index: int | slice) -> None:
+        modules = list(self._modules.values())
+        if isinstance(index, slice):
+            del modules[index]
+        else:
+            del modules[self._index(index)]
+        self._renumber(modules)
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(list(self._modules.values()))
+
+    def __iadd__(self, modules: Iterable[Module]) -> Self:
+        return self.extend(modules)
+
+    def __add__(self, other: Iterable[Module]) -> ModuleList:
+        return ModuleList([*self, *other])
+
+    def append(self, module: Module) -> Self:
+        """Add ``module`` at the end; returns this list."""
+        index = len(self._modules)
+        self.add_module(str(index), _checked_module("ModuleList", index, module))
+        return self
+
+    def extend(self, modules: Iterable[Module]) -> Self:
+        """Add every module of ``modules`` at the end; returns this list."""
+        if isinstance(modules, (str, bytes)) or not hasattr(modules, "__iter__"):
+            raise TypeError(f"ModuleList.extend should be called with an iterable, got "
+                            f"{type(modules).__name__}")
+        for module in list(modules):
+            self.append(module)
+        return self
+
+    def insert(self, index: int, module: Module) -> None:
+        """Insert ``module`` before position ``index`` (as ``list.insert``)."""
+        if not is_int(index):
+            raise TypeError(f"ModuleList indices must be ints, got {index!r}")
+        modules = list(self._modules.values())
+        modules.insert(index, _checked_module("ModuleList", index, module))
+        self._renumber(modules)
+
+
+class ModuleDict(Module):
+    """An ordered mapping of names to sub-modules, registered under those names (PyTorch's
+    ``nn.ModuleDict``): ``[key]``, assignment, ``del``, ``in``, ``len``, iteration over the
+    keys, ``keys``, ``values``, ``items``, ``pop``, ``clear`` and ``update``. It has no
+    ``forward``."""
+
+    def __init__(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]] | None
+                 = None) -> None:
+        super().__init__()
+        if modules is not None:
+            self.update(modules)
+
+    def __getitem__(self, key: str) -> Module:
+        return self._modules[key]
+
+    def __setitem__(self, key: str, module: Module) -> None:
+        if not isinstance(key, str):
+            raise TypeError(f"ModuleDict keys must be strings, got {key!r}")
+        if key not in self._modules and hasattr(self, key):
+            raise KeyError(f"attribute {key!r} already exists")
+        self.add_module(key, _checked_module("ModuleDict", key, module))
+
+    def __delitem__(self, key: str) -> None:
+        if key not in self._modules:
+            raise KeyError(key)
+        delattr(self, key)
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._modules))
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._modules
+
+    def keys(self) -> list[str]:
+        """The names, in insertion order."""
+        return list(self._modules)
+
+    def values(self) -> list[Module]:
+        """The modules, in insertion order."""
+        return list(self._modules.values())
+
+    def items(self) -> list[tuple[str, Module]]:
+        """``(name, module)`` pairs, in insertion order."""
+        return list(self._modules.items())
+
+    def pop(self, key: str) -> Module:
+        """Remove ``key`` and return its module."""
+        module = self[key]
+        del self[key]
+        return module
+
+    def clear(self) -> None:
+        """Remove every module."""
+        for key in list(self._modules):
+            del self[key]
+
+    def update(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]]) -> None:
+        """Add (or replace) the modules of a mapping or of ``(name, module)`` pairs."""
+        pairs: list[Any]
+        if isinstance(modules, Mapping):
+            pairs = list(cast("Mapping[str, Module]", modules).items())
+        else:
+            pairs = list(cast("Iterable[Any]", modules))
+        for index, pair in enumerate(pairs):
+            entry: Any = pair
+            if not isinstance(entry, tuple | list) or len(cast("tuple[Any, ...]", entry)) != 2:
+                raise TypeError(f"ModuleDict.update: element {index} is not a (name, module) "
+                                f"pair: {entry!r}")
+            self[entry[0]] = entry[1]
+
+
+def _checked_module(owner: str, where: object, module: object) -> Module:
+    if not isinstance(module, Module):
+        raise TypeError(f"{owner}: {where!r} must be a Module, got {type(module).__name__}")
+    return module
+
+
+def parameter(data: Any, requires_grad: bool = True) -> Parameter:
+    """PyTorch's ``nn.Parameter(tensor)`` (exported as ``mu.nn.Parameter``): a new leaf
+    ``Variable`` with the values of ``data`` (a tensor, shared, or array-like), which a module
+    registers as a parameter when assigned to an attribute.
+
+    ``requires_grad=False`` has no equivalent (a mushin parameter is always a ``Variable``):
+    register the tensor with ``register_buffer`` or freeze the module instead.
+    """
+    if not requires_grad:
+        raise ValueError("Parameter(requires_grad=False) is not supported: a parameter is a "
+                         "Variable; use register_buffer(name, tensor) for state that is not "
+                         "trained, or Module.freeze()")
+    if isinstance(data, Tensor):
+        array = data.data()
+        if array.dtype.kind != "f":
+            raise TypeError(f"Parameter: a parameter needs a floating dtype, got {array.dtype}")
+        return new_variable(array)
+    return Variable(data)

@@ -1,4 +1,5 @@
-"""``Dropout``: inverted dropout while training, the identity when frozen."""
+"""``Dropout``: inverted dropout while training, the identity in eval mode (``eval()`` or
+``freeze()``)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ TensorT = TypeVar("TensorT", bound="Tensor[*tuple[Any, ...]]")
 
 class Dropout(Module):
     """Zero each element with probability ``p`` and scale the rest by ``1 / (1 - p)`` while
-    training; pass the input through unchanged when frozen."""
+    training; pass the input through unchanged when ``training`` is off (``eval()``)."""
 
     def __init__(self, p: float = 0.5, *, dtype: Any = None, device: str | None = None) -> None:
         super().__init__()
@@ -22,7 +23,7 @@ class Dropout(Module):
         check_options(dtype, device)
 
     def forward(self, x: TensorT) -> TensorT:
-        """``dropout(x, p)`` while training, ``x`` when frozen."""
+        """``dropout(x, p)`` while training, ``x`` after ``eval()`` (or ``freeze()``)."""
         result: TensorT = dropout(x, self.p, training=self.training)
         return result
 

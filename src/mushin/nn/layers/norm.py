@@ -6,7 +6,7 @@ primitive (``normalize``, in ``mushin.nn.functional.norm``) with a closed-form V
 adds three graph nodes, not ten.
 Batch normalisation normalises over the batch (and spatial) axes while training and keeps
 running statistics (``running_mean``, ``running_var``, ``num_batches_tracked`` buffers, as
-in PyTorch), which a frozen layer uses instead.
+in PyTorch), which a layer in eval mode (``eval()`` or ``freeze()``) uses instead.
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ class _BatchNorm(Module):
 
     def forward(self, x: Any) -> Any:
         """Normalise ``x`` per channel: by the batch's statistics while training (updating
-        the running ones), by the running statistics when frozen."""
+        the running ones), by the running statistics after ``eval()`` (or ``freeze()``)."""
         shape = shape_of(x)
         name = type(self).__name__
         if len(shape) not in self._ranks or shape[1] != self.num_features:
