@@ -61,7 +61,7 @@ def flops(steps: int, cell: str = "lstm") -> float:
 
 def mushin_model(cell: str = "lstm") -> tuple[Any, Any]:
     mu.seed(0)
-    return LAYERS[cell](FEATURES, HIDDEN), Linear(HIDDEN, CLASSES)
+    return LAYERS[cell](FEATURES, HIDDEN, batch_first=True), Linear(HIDDEN, CLASSES)
 
 
 def weights_of(lstm: Any, head: Any) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:

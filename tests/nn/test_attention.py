@@ -191,7 +191,7 @@ def test_second_derivatives_match_pytorch() -> None:
 
 
 def test_gradients_match_finite_differences() -> None:
-    layer = MultiHeadAttention(4, 2, dtype="float64")
+    layer = MultiHeadAttention(4, 2, batch_first=True, dtype="float64")
     names = [name for name, _ in layer.named_parameters()]
     rng = np.random.default_rng(5)
     query, key, value = (rng.standard_normal((2, length, 4)) for length in (3, 2, 2))
@@ -226,7 +226,7 @@ def test_parameters_have_pytorch_names_shapes_and_init() -> None:
 
 
 def test_weights_are_a_distribution_over_allowed_keys() -> None:
-    layer = MultiHeadAttention(EMBED, HEADS)
+    layer = MultiHeadAttention(EMBED, HEADS, batch_first=True)
     x = mu.randn((BATCH, TARGET, EMBED))
     padding = np.zeros((BATCH, TARGET), dtype=bool)
     padding[:, -1] = True
@@ -239,8 +239,8 @@ def test_weights_are_a_distribution_over_allowed_keys() -> None:
 
 def test_dropout_on_the_weights_only_while_training() -> None:
     mu.seed(1)
-    layer = MultiHeadAttention(EMBED, HEADS, dropout=0.5)
-    reference = MultiHeadAttention(EMBED, HEADS)
+    layer = MultiHeadAttention(EMBED, HEADS, dropout=0.5, batch_first=True)
+    reference = MultiHeadAttention(EMBED, HEADS, batch_first=True)
     reference.load_state_dict(layer.state_dict())
     x = mu.randn((BATCH, TARGET, EMBED))
     _, dropped = layer(x, x, x, average_attn_weights=False)
@@ -259,11 +259,11 @@ def test_runs_on_a_device_like_on_the_cpu(device: str) -> None:
     values = [rng.standard_normal((2, length, 4)) for length in (3, 5, 5)]
     mask = rng.random((3, 5)) < 0.3
     mask[:, 0] = False
-    cpu = MultiHeadAttention(4, 2, dtype="float64")
+    cpu = MultiHeadAttention(4, 2, batch_first=True, dtype="float64")
     cpu_inputs = [mu.variable(value) for value in values]
     cpu_output, _ = cpu(*cpu_inputs, attn_mask=mask)
     (cpu_output ** 2).sum().backward()
-    moved = MultiHeadAttention(4, 2, dtype="float64", device=device)
+    moved = MultiHeadAttention(4, 2, batch_first=True, dtype="float64", device=device)
     moved.load_state_dict(cpu.state_dict())
     device_inputs = [mu.variable(value, device=device) for value in values]
     device_output, _ = moved(*device_inputs, attn_mask=mask)
@@ -277,6 +277,27 @@ def test_runs_on_a_device_like_on_the_cpu(device: str) -> None:
                            [*cpu_inputs, *cpu.parameters()], strict=True):
         np.testing.assert_allclose(mine.grad().numpy(), other.grad().numpy(), rtol=1e-10,
                                    atol=1e-12)
+
+
+def test_default_layout_is_time_first_like_pytorch() -> None:
+    """Without ``batch_first``, both libraries read ``(L, batch, E)`` queries."""
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    theirs = torch.nn.MultiheadAttention(EMBED, HEADS, dtype=torch.float64)
+    ours = MultiHeadAttention(EMBED, HEADS, dtype="float64")
+    assert ours.batch_first is False and theirs.batch_first is False
+    ours.load_state_dict({name: value.detach().numpy()
+                          for name, value in theirs.state_dict().items()})
+    rng = np.random.default_rng(9)
+    query = rng.standard_normal((TARGET, BATCH, EMBED))
+    key, value = (rng.standard_normal((SOURCE, BATCH, EMBED)) for _ in range(2))
+    output, weights = ours(*(mu.constant(item) for item in (query, key, value)))
+    with torch.no_grad():
+        expected, expected_weights = theirs(*(torch.tensor(item) for item in (query, key, value)))
+    assert output.shape == (TARGET, BATCH, EMBED)
+    np.testing.assert_allclose(output.numpy(), expected.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(weights.numpy(), expected_weights.numpy(), rtol=1e-10,
+                               atol=1e-12)
 
 
 # --- errors --------------------------------------------------------------------------------------
@@ -294,7 +315,7 @@ def test_bad_constructor_arguments() -> None:
 
 
 def test_bad_inputs_name_what_was_expected() -> None:
-    layer = MultiHeadAttention(EMBED, HEADS)
+    layer = MultiHeadAttention(EMBED, HEADS, batch_first=True)
     query = mu.randn((BATCH, TARGET, EMBED))
     key = mu.randn((BATCH, SOURCE, EMBED))
     with pytest.raises(mu.ShapeError, match=r"key with embed_dim = 8 .* shape \(3, 5, 6\)"):

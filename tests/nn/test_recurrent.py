@@ -116,6 +116,28 @@ def test_matches_pytorch_on_one_unbatched_sequence(kind: str) -> None:
     _compare(kind, {"num_layers": 2, "bidirectional": True}, with_state=True, batched=False)
 
 
+@pytest.mark.parametrize("kind", LAYERS)
+@pytest.mark.parametrize("config", [{}, {"num_layers": 2, "bidirectional": True}])
+def test_default_layout_is_time_first_like_pytorch(kind: str, config: dict[str, Any]) -> None:
+    """Without ``batch_first``, both libraries read ``(time, batch, features)``: the same
+    weights give the same outputs and final states, with neither side passing the flag."""
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    theirs = getattr(torch.nn, kind)(INPUT, HIDDEN, dtype=torch.float64, **config)
+    ours = LAYERS[kind](INPUT, HIDDEN, dtype="float64", **config)
+    assert ours.batch_first is False and theirs.batch_first is False
+    ours.load_state_dict({name: value.detach().numpy()
+                          for name, value in theirs.state_dict().items()})
+    x = np.random.default_rng(8).standard_normal((STEPS, BATCH, INPUT))
+    ours_result = ours(mu.constant(x))
+    with torch.no_grad():
+        theirs_result = theirs(torch.tensor(x))
+    assert ours_result[0].shape == (STEPS, BATCH, HIDDEN * ours.num_directions)
+    for mine, other in zip([ours_result[0], *_states(kind, ours_result)],
+                           [theirs_result[0], *_states(kind, theirs_result)], strict=True):
+        np.testing.assert_allclose(mine.numpy(), other.numpy(), rtol=1e-10, atol=1e-12)
+
+
 def test_relu_rnn_matches_pytorch() -> None:
     _compare("RNN", {"nonlinearity": "relu", "num_layers": 2, "bidirectional": True},
              with_state=True)
@@ -193,7 +215,7 @@ def test_second_derivatives_through_the_parameter_gradients(kind: str) -> None:
 
 @pytest.mark.parametrize("kind", LAYERS)
 def test_gradients_match_finite_differences(kind: str) -> None:
-    layer = LAYERS[kind](2, 3, bidirectional=True, dtype="float64")
+    layer = LAYERS[kind](2, 3, bidirectional=True, batch_first=True, dtype="float64")
     names = [name for name, _ in layer.named_parameters()]
     rng = np.random.default_rng(3)
     x = rng.standard_normal((2, 3, 2))
@@ -249,7 +271,7 @@ def test_output_and_state_shapes(kind: str, batch_first: bool, batched: bool) ->
 
 @pytest.mark.parametrize("kind", LAYERS)
 def test_the_final_state_is_the_last_output_of_each_direction(kind: str) -> None:
-    layer = LAYERS[kind](3, 4, bidirectional=True)
+    layer = LAYERS[kind](3, 4, bidirectional=True, batch_first=True)
     output, state = layer(mu.randn((2, 5, 3)))
     final = (state[0] if kind == "LSTM" else state).numpy()
     np.testing.assert_array_equal(final[0], output.numpy()[:, -1, :4])
@@ -258,7 +280,7 @@ def test_the_final_state_is_the_last_output_of_each_direction(kind: str) -> None
 
 @pytest.mark.parametrize("kind", LAYERS)
 def test_float32_stays_float32(kind: str) -> None:
-    layer = LAYERS[kind](3, 4, num_layers=2)
+    layer = LAYERS[kind](3, 4, num_layers=2, batch_first=True)
     x = mu.randn((2, 5, 3))
     output, _ = layer(x)
     assert output.dtype == np.float32
@@ -269,7 +291,7 @@ def test_float32_stays_float32(kind: str) -> None:
 
 @pytest.mark.parametrize("kind", LAYERS)
 def test_frozen_layer_gives_constants_and_no_parameter_gradients(kind: str) -> None:
-    layer = LAYERS[kind](3, 4, num_layers=2, dropout=0.5).freeze()
+    layer = LAYERS[kind](3, 4, num_layers=2, dropout=0.5, batch_first=True).freeze()
     x = mu.randn((2, 5, 3))
     assert isinstance(layer(x.freeze())[0], mu.Constant)
     first, _ = layer(x)
@@ -282,8 +304,8 @@ def test_frozen_layer_gives_constants_and_no_parameter_gradients(kind: str) -> N
 
 def test_dropout_between_layers_while_training() -> None:
     mu.seed(0)
-    layer = LSTM(3, 4, num_layers=2, dropout=0.5)
-    reference = LSTM(3, 4, num_layers=2)
+    layer = LSTM(3, 4, num_layers=2, dropout=0.5, batch_first=True)
+    reference = LSTM(3, 4, num_layers=2, batch_first=True)
     reference.load_state_dict(layer.state_dict())
     x = mu.randn((4, 6, 3))
     dropped, (_, dropped_cells) = layer(x)
@@ -297,7 +319,7 @@ def test_dropout_between_layers_while_training() -> None:
 
 @pytest.mark.parametrize("kind", LAYERS)
 def test_retained_graph_gives_the_same_gradients_twice(kind: str) -> None:
-    layer = LAYERS[kind](3, 4, dtype="float64")
+    layer = LAYERS[kind](3, 4, batch_first=True, dtype="float64")
     x = mu.randn((2, 5, 3), dtype="float64")
     output, _ = layer(x)
     loss = (output ** 2).sum()
@@ -313,7 +335,8 @@ def test_retained_graph_gives_the_same_gradients_twice(kind: str) -> None:
 def test_runs_on_a_device_like_on_the_cpu(kind: str, device: str) -> None:
     rng = np.random.default_rng(4)
     x = rng.standard_normal((2, 5, 3))
-    options: dict[str, Any] = {"num_layers": 2, "bidirectional": True, "dtype": "float64"}
+    options: dict[str, Any] = {"num_layers": 2, "bidirectional": True, "batch_first": True,
+                              "dtype": "float64"}
     if kind == "RNN-relu":
         kind, options["nonlinearity"] = "RNN", "relu"
     cpu = LAYERS[kind](3, 4, **options)
@@ -340,8 +363,9 @@ def test_runs_on_a_device_like_on_the_cpu(kind: str, device: str) -> None:
 def test_repr_shows_the_arguments() -> None:
     assert repr(LSTM(3, 4, num_layers=2, bidirectional=True)) == \
         "LSTM(3, 4, num_layers=2, bidirectional=True)"
-    assert repr(RNN(3, 4, nonlinearity="relu", batch_first=False)) == \
-        "RNN(3, 4, batch_first=False, nonlinearity='relu')"
+    assert repr(RNN(3, 4, nonlinearity="relu", batch_first=True)) == \
+        "RNN(3, 4, batch_first=True, nonlinearity='relu')"
+    assert repr(GRU(3, 4, batch_first=False)) == "GRU(3, 4)"
 
 
 # --- errors --------------------------------------------------------------------------------------
@@ -369,7 +393,7 @@ def test_unknown_nonlinearity() -> None:
 
 @pytest.mark.parametrize("kind", LAYERS)
 def test_bad_inputs_name_what_was_expected(kind: str) -> None:
-    layer = LAYERS[kind](3, 4, num_layers=2)
+    layer = LAYERS[kind](3, 4, num_layers=2, batch_first=True)
     with pytest.raises(mu.ShapeError, match=r"expected 3 input features .* shape \(2, 5, 4\)"):
         layer(mu.randn((2, 5, 4)))
     with pytest.raises(mu.ShapeError, match=r"3 axes .* got shape \(2, 2, 5, 3\)"):
@@ -388,7 +412,7 @@ def test_bad_inputs_name_what_was_expected(kind: str) -> None:
 
 def test_lstm_state_must_be_a_pair() -> None:
     with pytest.raises(TypeError, match=r"hx must be a pair \(h_0, c_0\)"):
-        LSTM(3, 4)(mu.randn((2, 5, 3)), mu.zeros((1, 2, 4)))
+        LSTM(3, 4, batch_first=True)(mu.randn((2, 5, 3)), mu.zeros((1, 2, 4)))
 
 
 @pytest.mark.parametrize("steps", [1, 4])

@@ -7,7 +7,8 @@ gradient and its CUDA rules, under PyTorch's ``torch.nn.functional`` names.
   ``cross_entropy`` with ``weight`` and ``label_smoothing``..., exported here);
 - ``window`` (the geometry convolution and pooling share), ``conv`` (conv2d), ``pool``
   (max and average pooling), ``linear`` (linear, embedding), ``norm`` (the normalisation of
-  LayerNorm), ``dropout``, ``shape`` (pad, batch_flatten);
+  LayerNorm, ``normalize_axes``, and ``layer_norm``), ``distance`` (PyTorch's ``normalize``,
+  ``cosine_similarity``, ``pairwise_distance``), ``dropout``, ``shape`` (pad, batch_flatten);
 - ``recurrent`` (the RNN, LSTM and GRU layers' recurrences, one module per cell).
 
 The layers of ``mu.nn.layers`` are built on these functions; ``mu.nn.activations``,
@@ -68,25 +69,28 @@ from mushin.nn.functional.criteria import (
     soft_margin_loss,
     triplet_margin_loss,
 )
+from mushin.nn.functional.distance import cosine_similarity, normalize, pairwise_distance
 from mushin.nn.functional.dropout import dropout
 from mushin.nn.functional.linear import embedding, linear
 from mushin.nn.functional.loss import bce_with_logits, huber, l1, mse, nll
-from mushin.nn.functional.norm import normalize
-from mushin.nn.functional.pool import avgpool2d, maxpool2d
+from mushin.nn.functional.norm import layer_norm, normalize_axes
+from mushin.nn.functional.pool import avg_pool2d, avgpool2d, max_pool2d, maxpool2d
 from mushin.nn.functional.recurrent import gru, lstm, rnn
 from mushin.nn.functional.shape import batch_flatten, pad
 from mushin.nn.functional.special import erf
 from mushin.ops.index import one_hot
 
 __all__ = [
-    "avgpool2d", "batch_flatten", "bce_with_logits", "binary_cross_entropy",
-    "binary_cross_entropy_with_logits", "celu", "conv2d", "cosine_embedding_loss", "cross_entropy",
-    "dropout", "elu", "embedding", "erf", "gaussian_nll_loss", "gelu", "glu", "gru", "hardshrink",
-    "hardsigmoid", "hardswish", "hardtanh", "hinge_embedding_loss", "huber", "huber_loss", "kl_div",
-    "l1", "l1_loss", "leaky_relu", "linear", "log_softmax", "logsigmoid", "logsoftmax", "lstm",
-    "margin_ranking_loss", "maxpool2d", "mish", "mse", "mse_loss", "multi_margin_loss",
-    "multilabel_margin_loss", "multilabel_soft_margin_loss", "nll", "nll_loss", "normalize",
-    "one_hot", "pad", "poisson_nll_loss", "prelu", "relu", "relu6", "rnn", "rrelu", "selu",
-    "sigmoid", "silu", "smooth_l1_loss", "soft_margin_loss", "softmax", "softmin", "softplus",
-    "softshrink", "softsign", "tanh", "tanhshrink", "threshold", "triplet_margin_loss",
+    "avg_pool2d", "avgpool2d", "batch_flatten", "bce_with_logits", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits", "celu", "conv2d", "cosine_embedding_loss",
+    "cosine_similarity", "cross_entropy", "dropout", "elu", "embedding", "erf",
+    "gaussian_nll_loss", "gelu", "glu", "gru", "hardshrink", "hardsigmoid", "hardswish",
+    "hardtanh", "hinge_embedding_loss", "huber", "huber_loss", "kl_div", "l1", "l1_loss",
+    "layer_norm", "leaky_relu", "linear", "log_softmax", "logsigmoid", "logsoftmax", "lstm",
+    "margin_ranking_loss", "max_pool2d", "maxpool2d", "mish", "mse", "mse_loss",
+    "multi_margin_loss", "multilabel_margin_loss", "multilabel_soft_margin_loss", "nll",
+    "nll_loss", "normalize", "normalize_axes", "one_hot", "pad", "pairwise_distance",
+    "poisson_nll_loss", "prelu", "relu", "relu6", "rnn", "rrelu", "selu", "sigmoid", "silu",
+    "smooth_l1_loss", "soft_margin_loss", "softmax", "softmin", "softplus", "softshrink",
+    "softsign", "tanh", "tanhshrink", "threshold", "triplet_margin_loss",
 ]

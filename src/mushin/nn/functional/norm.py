@@ -1,4 +1,4 @@
-"""``normalize``: ``(x - mean) / sqrt(var + eps)`` over some axes, one primitive with a
+"""``normalize_axes``: ``(x - mean) / sqrt(var + eps)`` over some axes, one primitive with a
 closed-form VJP (what ``BatchNorm1D``, ``BatchNorm2D`` and ``LayerNorm`` build on), and its
 CUDA row kernels for trailing axes (LayerNorm's).
 
@@ -12,8 +12,10 @@ import math
 from typing import Any
 
 from mushin._backend import Array
+from mushin._check import shape_of
 from mushin._graph import Primitive
 from mushin._tensor import apply
+from mushin.errors import ShapeError
 from mushin.kernels import cuda
 from mushin.kernels.cuda import BLOCK
 
@@ -136,7 +138,29 @@ NORMALIZE = Primitive("normalize", _normalize_forward, _normalize_vjp, saves="bo
                       cuda_forward=_normalize_cuda, cuda_vjp=_normalize_cuda_vjp)
 
 
-def normalize(x: Any, axes: tuple[int, ...], eps: float = 1e-5) -> Any:
+def normalize_axes(x: Any, axes: tuple[int, ...], eps: float = 1e-5) -> Any:
     """``(x - mean) / sqrt(var + eps)`` with the mean and the (biased) variance over
-    ``axes``."""
+    ``axes`` (the crate's normalisation; ``mu.nn.functional.normalize`` is PyTorch's
+    ``F.normalize``, in ``distance``)."""
     return apply(NORMALIZE, x, axes=tuple(sorted(axes)), eps=float(eps))
+
+
+
+
+def layer_norm(input: Any, normalized_shape: int | tuple[int, ...] | list[int],
+               weight: Any = None, bias: Any = None, eps: float = 1e-5) -> Any:
+    """PyTorch's ``F.layer_norm``: ``input`` normalised over its trailing
+    ``normalized_shape`` axes, then scaled by ``weight`` and shifted by ``bias`` (each of
+    shape ``normalized_shape``) where given."""
+    given = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    shape = shape_of(input)
+    if (not given or len(given) > len(shape)
+            or tuple(shape[len(shape) - len(given):]) != tuple(given)):
+        raise ShapeError(f"layer_norm: normalized_shape {normalized_shape!r} must be the "
+                         f"trailing axes of the input's shape {shape}")
+    result = normalize_axes(input, tuple(range(len(shape) - len(given), len(shape))), eps)
+    if weight is not None:
+        result = result * weight
+    if bias is not None:
+        result = result + bias
+    return result

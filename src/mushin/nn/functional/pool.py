@@ -10,15 +10,16 @@ work through all of them.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 from mushin import _backend
 from mushin import _typing as typed
 from mushin._backend import Array
 from mushin._check import shape_of
 from mushin._graph import Primitive
-from mushin._tensor import apply
+from mushin._tensor import Constant, apply, unwrap
 from mushin.kernels import cuda
+from mushin.nn.functional.shape import pad
 from mushin.nn.functional.window import (
     Pair,
     check_image,
@@ -27,6 +28,7 @@ from mushin.nn.functional.window import (
     padded,
     pair,
 )
+from mushin.ops.shape import reshape
 
 _NO_DILATION: Pair = (1, 1)  # pooling windows are contiguous
 
@@ -285,3 +287,125 @@ def avgpool2d(x: Any, kernel: int | Pair, stride: int | Pair | None = None,
     apart (``kernel`` by default); zero padding counts in the mean (PyTorch's default)."""
     return apply(POOL2D_GATHER, x, offsets=None,
                  **_pool_arguments("avgpool2d", x, kernel, stride, padding))
+
+
+# --- PyTorch's names and arguments ------------------------------------------------------------
+
+def _batched(name: str, x: Any) -> tuple[Any, bool]:
+    """``x`` as ``(B, C, H, W)``: an unbatched ``(C, H, W)`` image gains a batch axis of 1
+    (the flag says so, for ``_unbatched``)."""
+    shape = shape_of(x)
+    if len(shape) == 3:
+        return reshape(x, (1, *shape)), True
+    check_image(name, shape)
+    return x, False
+
+
+def _unbatched(result: Any, added: bool) -> Any:
+    return reshape(result, shape_of(result)[1:]) if added else result
+
+
+def _torch_stride(stride: Any) -> Any:
+    """PyTorch's ``stride``: ``None`` or an empty sequence both mean the kernel size."""
+    return None if stride is None or stride == () or stride == [] else _torch_pair(stride)
+
+
+def _torch_pair(value: Any) -> Any:
+    """PyTorch's sizes: a one-element sequence stands for both axes."""
+    items: list[Any] = (list(cast("tuple[Any, ...]", value))
+                        if isinstance(value, (tuple, list)) else [])
+    return items[0] if len(items) == 1 else cast("Any", value)
+
+
+def _ceil_extra(name: str, x: Any, kernel_size: Any, stride: Any, padding: Any) -> Pair:
+    """The rows and columns ``ceil_mode`` adds after the bottom and right padding: PyTorch's
+    output size rounds up, but a last window must start inside the input or its left
+    padding."""
+    arguments = _pool_arguments(name, x, kernel_size, stride, padding)
+    shape = shape_of(x)
+    extra: list[int] = []
+    for axis in (0, 1):
+        size, kernel = shape[2 + axis], arguments["kernel"][axis]
+        step, margin = arguments["stride"][axis], arguments["padding"][axis]
+        count = -(-(size + 2 * margin - kernel) // step) + 1
+        if (count - 1) * step >= size + margin:
+            count -= 1
+        extra.append(max(0, (count - 1) * step + kernel - (size + 2 * margin)))
+    return extra[0], extra[1]
+
+
+def max_pool2d(input: Any, kernel_size: int | Pair, stride: int | Pair | None = None,
+               padding: int | Pair = 0, dilation: int | Pair = 1, ceil_mode: bool = False,
+               return_indices: bool = False) -> Any:
+    """PyTorch's ``F.max_pool2d`` over ``maxpool2d``: ``(B, C, H, W)`` or ``(C, H, W)``.
+    ``dilation`` other than 1, ``ceil_mode`` and ``return_indices`` are refused."""
+    if pair("max_pool2d", "dilation", _torch_pair(dilation), 1) != _NO_DILATION:
+        raise NotImplementedError(f"max_pool2d: dilation {dilation!r} is not supported (only 1)")
+    if return_indices:
+        raise NotImplementedError("max_pool2d: return_indices=True is not supported")
+    x, added = _batched("max_pool2d", input)
+    kernel_size, padding = _torch_pair(kernel_size), _torch_pair(padding)
+    stride = _torch_stride(stride)
+    if ceil_mode:
+        extra = _ceil_extra("max_pool2d", x, kernel_size, stride, padding)
+        if extra != (0, 0):
+            margin = pair("max_pool2d", "padding", padding, 0)
+            x = pad(x, (margin[1], margin[1] + extra[1], margin[0], margin[0] + extra[0]),
+                    value=-math.inf)
+            padding = 0
+    return _unbatched(maxpool2d(x, kernel_size, stride, padding), added)
+
+
+def avg_pool2d(input: Any, kernel_size: int | Pair, stride: int | Pair | None = None,
+               padding: int | Pair = 0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override: int | None = None) -> Any:
+    """PyTorch's ``F.avg_pool2d`` over ``avgpool2d``: ``(B, C, H, W)`` or ``(C, H, W)``.
+    ``count_include_pad=False`` divides each window's sum by its count of input pixels,
+    ``divisor_override`` by that number; ``ceil_mode`` is refused."""
+    if divisor_override is not None and (isinstance(divisor_override, bool)
+                                         or not isinstance(divisor_override, int)
+                                         or divisor_override == 0):
+        raise ValueError(f"avg_pool2d: divisor_override must be a non-zero int, got "
+                         f"{divisor_override!r}")
+    x, added = _batched("avg_pool2d", input)
+    kernel_size, padding = _torch_pair(kernel_size), _torch_pair(padding)
+    stride = _torch_stride(stride)
+    if ceil_mode:
+        extra = _ceil_extra("avg_pool2d", x, kernel_size, stride, padding)
+        if extra != (0, 0):
+            return _unbatched(_avg_pool2d_ceil(x, kernel_size, stride, padding, extra,
+                                               count_include_pad, divisor_override), added)
+    result = avgpool2d(x, kernel_size, stride, padding)
+    kernel = pair("avg_pool2d", "kernel_size", kernel_size, 1)
+    if divisor_override is not None:
+        result = result * (kernel[0] * kernel[1] / divisor_override)
+    elif not count_include_pad and pair("avg_pool2d", "padding", padding, 0) != (0, 0):
+        shape = shape_of(x)
+        array = unwrap(x)
+        ones = Constant(_backend.namespace_of(array).ones((1, 1, shape[2], shape[3]),
+                                                          dtype=array.dtype))
+        result = result / avgpool2d(ones, kernel_size, stride, padding)
+    return _unbatched(result, added)
+
+
+def _avg_pool2d_ceil(x: Any, kernel_size: Any, stride: Any, padding: Any, extra: Pair,
+                     count_include_pad: bool, divisor_override: int | None) -> Any:
+    """``avg_pool2d`` with ``ceil_mode`` windows that reach past the padding: the windows'
+    sums over ``x`` padded with zeros, divided as PyTorch does (the window clipped to the
+    padded input, or its input pixels, or ``divisor_override``)."""
+    margin = pair("avg_pool2d", "padding", padding, 0)
+    kernel = pair("avg_pool2d", "kernel_size", kernel_size, 1)
+    widths = (margin[1], margin[1] + extra[1], margin[0], margin[0] + extra[0])
+    sums = avgpool2d(pad(x, widths), kernel_size, stride, 0)
+    if divisor_override is not None:
+        return sums * (kernel[0] * kernel[1] / divisor_override)
+    shape = shape_of(x)
+    array = unwrap(x)
+    xp = _backend.namespace_of(array)
+    counted = xp.zeros((1, 1, shape[2] + 2 * margin[0] + extra[0],
+                        shape[3] + 2 * margin[1] + extra[1]), dtype=array.dtype)
+    if count_include_pad:
+        counted[..., :shape[2] + 2 * margin[0], :shape[3] + 2 * margin[1]] = 1
+    else:
+        counted[..., margin[0]:margin[0] + shape[2], margin[1]:margin[1] + shape[3]] = 1
+    return sums / avgpool2d(Constant(counted), kernel_size, stride, 0)

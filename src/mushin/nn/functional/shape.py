@@ -1,5 +1,5 @@
-"""Shape changes of ``mu.nn.ops``: ``pad`` (PyTorch's ``F.pad``) and ``batch_flatten``
-(exported as ``mu.nn.ops.flatten``), which keeps the batch axis.
+"""Shape changes of ``mu.nn.ops``: ``pad`` (PyTorch's ``F.pad``, with its modes) and
+``batch_flatten`` (exported as ``mu.nn.ops.flatten``), which keeps the batch axis.
 
 Three functions flatten, each its own way: ``mu.flatten`` joins every axis into one,
 ``batch_flatten`` keeps axis 0 and joins the rest, and the ``Flatten`` layer joins the axes
@@ -9,13 +9,16 @@ Three functions flatten, each its own way: ``mu.flatten`` joins every axis into 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Literal
+
+import numpy as np
 
 from mushin import _typing as typed
 from mushin._check import is_int, is_number, shape_of
 from mushin._graph import Primitive
-from mushin._tensor import apply
+from mushin._tensor import Constant, apply
 from mushin.errors import ShapeError
+from mushin.ops.gather_scatter import index_select
 from mushin.ops.shape import reshape
 
 PAD = Primitive("pad",
@@ -26,23 +29,65 @@ PAD = Primitive("pad",
                 saves="none")
 
 
-def pad(x: Any, pad_width: tuple[int, ...] | list[int], value: float = 0.0) -> Any:
-    """``x`` padded with ``value`` as PyTorch's ``F.pad``: ``pad_width`` holds (before,
-    after) pairs starting from the LAST axis, ``(left, right, top, bottom, ...)``."""
-    shape = shape_of(x)
-    widths_given = tuple(pad_width)
+_PAD_MODES: dict[str, Literal["reflect", "edge", "wrap"]] = {
+    "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+def pad(input: Any, pad: tuple[int, ...] | list[int], mode: str = "constant",
+        value: float | None = None) -> Any:
+    """PyTorch's ``F.pad``: ``input`` padded by ``pad``, (before, after) pairs starting from
+    the LAST axis, ``(left, right, top, bottom, ...)``. ``mode`` "constant" fills with
+    ``value`` (0 by default; widths must not be negative); "reflect", "replicate" and
+    "circular" repeat the input's own elements (negative widths crop)."""
+    shape = shape_of(input)
+    widths_given = tuple(pad)
     if (len(widths_given) % 2 or len(widths_given) // 2 > len(shape)
             or any(not is_int(width) for width in widths_given)):
-        raise ValueError(f"pad: pad_width must hold an even number of ints, two per axis, for "
-                         f"at most the {len(shape)} axes of shape {shape}; got {pad_width!r}")
-    if any(width < 0 for width in widths_given):
-        raise ValueError(f"pad: widths must not be negative, got {pad_width!r}")
-    pairs = [(widths_given[index], widths_given[index + 1])
+        raise ValueError(f"pad: pad must hold an even number of ints, two per axis, for "
+                         f"at most the {len(shape)} axes of shape {shape}; got {pad!r}")
+    pairs = [(int(widths_given[index]), int(widths_given[index + 1]))
              for index in range(0, len(widths_given), 2)]
+    if mode != "constant":
+        return _pad_by_index("pad", input, shape, pairs, mode)
+    if any(width < 0 for width in widths_given):
+        raise ValueError(f"pad: widths must not be negative in mode 'constant', got {pad!r}")
     widths = tuple([(0, 0)] * (len(shape) - len(pairs)) + pairs[::-1])
-    if not is_number(value):
+    fill = 0.0 if value is None else value
+    if not is_number(fill):
         raise TypeError(f"pad: value must be a number, got {value!r}")
-    return apply(PAD, x, widths=widths, value=value)
+    return apply(PAD, input, widths=widths, value=fill)
+
+
+def _pad_by_index(name: str, x: Any, shape: tuple[int, ...], pairs: list[tuple[int, int]],
+                  mode: str) -> Any:
+    """``x`` padded by repeating its own elements: each padded axis read through an index
+    array (numpy's ``pad`` of ``arange``), so the gradient is indexing's."""
+    if mode not in _PAD_MODES:
+        raise ValueError(f"{name}: mode must be 'constant', 'reflect', 'replicate' or "
+                         f"'circular', got {mode!r}")
+    result = x
+    for offset, (before, after) in enumerate(pairs):
+        axis = len(shape) - 1 - offset
+        size = shape[axis]
+        if before == 0 and after == 0:
+            continue
+        grow = (max(before, 0), max(after, 0))
+        limit = {"reflect": size - 1, "circular": size}.get(mode, max(grow))
+        if size == 0 or grow[0] > limit or grow[1] > limit:
+            raise ValueError(f"{name}: mode {mode!r} pads axis {axis} of size {size} by at "
+                             f"most {limit} on each side, got ({before}, {after})")
+        index: Any
+        if mode == "circular":  # PyTorch crops first, then wraps what is left
+            kept = np.arange(size)[max(-before, 0):size - max(-after, 0)]
+            index = np.pad(kept, grow, mode="wrap") if len(kept) else kept
+        else:
+            index = np.pad(np.arange(size), grow, mode=_PAD_MODES[mode])
+            index = index[max(-before, 0):len(index) - max(-after, 0)]
+        if len(index) <= 0:
+            raise ValueError(f"{name}: the widths ({before}, {after}) leave axis {axis} of "
+                             f"size {size} empty")
+        result = index_select(result, axis, Constant(index.astype(np.int64)))
+    return result
 
 
 @typed.batch_flatten_function

@@ -29,12 +29,13 @@ from mushin.ops.shape import expand_dims, matrix_transpose, reshape, squeeze, tr
 
 
 class MultiHeadAttention(Module):
-    """Multi-head attention (PyTorch's ``nn.MultiheadAttention``, batch first by default).
+    """Multi-head attention (PyTorch's ``nn.MultiheadAttention``, time first by default).
 
-    ``forward(query, key, value)`` takes ``(batch, L, embed_dim)`` queries and ``(batch, S,
-    embed_dim)`` keys and values (``(L, batch, E)`` with ``batch_first=False``; one sequence
-    may also come without the batch axis) and returns ``(output, weights)``: ``output``
-    ``(batch, L, embed_dim)``, and the attention weights ``(batch, L, S)`` averaged over the
+    ``forward(query, key, value)`` takes ``(L, batch, embed_dim)`` queries and ``(S, batch,
+    embed_dim)`` keys and values (PyTorch's default; ``(batch, L, E)`` with
+    ``batch_first=True``; one sequence may also come without the batch axis) and returns
+    ``(output, weights)``: ``output`` ``(L, batch, embed_dim)`` (batch first with
+    ``batch_first=True``), and the attention weights ``(batch, L, S)`` averaged over the
     heads (``(batch, num_heads, L, S)`` with ``average_attn_weights=False``; ``None`` with
     ``need_weights=False``). Each head attends with ``softmax(q k^T / sqrt(head_dim) +
     mask)``; ``dropout`` applies to the attention weights while training.
@@ -50,7 +51,7 @@ class MultiHeadAttention(Module):
     out_proj: Linear[Any, Any]
 
     def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,
-                 batch_first: bool = True, *, dtype: Any = None,
+                 batch_first: bool = False, *, dtype: Any = None,
                  device: str | None = None) -> None:
         super().__init__()
         for name, size in (("embed_dim", embed_dim), ("num_heads", num_heads)):
@@ -188,8 +189,8 @@ class MultiHeadAttention(Module):
             text += f", dropout={self.dropout}"
         if self.in_proj_bias is None:
             text += ", bias=False"
-        if not self.batch_first:
-            text += ", batch_first=False"
+        if self.batch_first:
+            text += ", batch_first=True"
         return text
 
 

@@ -2,7 +2,7 @@
 
 All three subtract the mean and divide by the standard deviation over some axes, then
 apply a learnt per-feature scale (``weight``) and shift (``bias``). The normalisation is one
-primitive (``normalize``, in ``mushin.nn.functional.norm``) with a closed-form VJP, so a layer
+primitive (``normalize_axes``, in ``mushin.nn.functional.norm``) with a closed-form VJP, so a layer
 adds three graph nodes, not ten.
 Batch normalisation normalises over the batch (and spatial) axes while training and keeps
 running statistics (``running_mean``, ``running_var``, ``num_batches_tracked`` buffers, as
@@ -20,7 +20,7 @@ from mushin._check import is_int, is_number, shape_of
 from mushin._creation import ones, zeros
 from mushin._tensor import Constant, Tensor, Variable
 from mushin.errors import ShapeError
-from mushin.nn.functional.norm import normalize
+from mushin.nn.functional.norm import normalize_axes
 from mushin.nn.module import Module
 from mushin.ops.shape import reshape
 
@@ -100,7 +100,7 @@ class _BatchNorm(Module):
                                  f"training, got an input of shape {shape}")
             if self.training and stats is not None:
                 self._update_running_stats(x._data, axes, *stats)
-            result = normalize(x, axes, self.eps)
+            result = normalize_axes(x, axes, self.eps)
         else:
             running_mean, running_var, _ = stats
             inverse_std = 1 / _backend.namespace_of(running_var).sqrt(running_var + self.eps)
@@ -187,7 +187,7 @@ class LayerNorm(Module):
         if shape[len(shape) - count:] != self.normalized_shape:
             raise ShapeError(f"LayerNorm: expected an input whose last axes are "
                              f"{self.normalized_shape}, got shape {shape}")
-        result = normalize(x, tuple(range(len(shape) - count, len(shape))), self.eps)
+        result = normalize_axes(x, tuple(range(len(shape) - count, len(shape))), self.eps)
         weight, bias = self._param(self.weight), self._param(self.bias)
         if weight is not None:
             result = result * weight

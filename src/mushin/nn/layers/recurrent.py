@@ -178,8 +178,8 @@ class _Recurrent(Module, ABC):
             text += f", num_layers={self.num_layers}"
         if not self.bias:
             text += ", bias=False"
-        if not self.batch_first:
-            text += ", batch_first=False"
+        if self.batch_first:
+            text += ", batch_first=True"
         if self.dropout:
             text += f", dropout={self.dropout}"
         if self.bidirectional:
@@ -191,20 +191,21 @@ class RNN(_Recurrent):
     """An Elman RNN: ``h_t = act(x_t @ weight_ih.T + bias_ih + h_(t-1) @ weight_hh.T +
     bias_hh)`` with ``act`` tanh or relu (PyTorch's ``nn.RNN``).
 
-    ``forward(input, hx=None)`` takes ``(batch, time, input_size)`` (``(time, batch, ...)``
-    with ``batch_first=False``, or ``(time, input_size)`` for one sequence) and the initial
-    hidden state ``(num_layers * num_directions, batch, hidden_size)`` (zeros by default),
-    and returns ``(output, h_n)``: the last layer's hidden state at every step, ``(batch,
-    time, num_directions * hidden_size)``, and the final hidden state of every layer and
-    direction, shaped like ``hx``. ``dropout`` applies to the outputs of every layer but the
-    last while training.
+    ``forward(input, hx=None)`` takes ``(time, batch, input_size)`` (PyTorch's default;
+    ``(batch, time, ...)`` with ``batch_first=True``, or ``(time, input_size)`` for one
+    sequence) and the initial hidden state ``(num_layers * num_directions, batch,
+    hidden_size)`` (zeros by default), and returns ``(output, h_n)``: the last layer's hidden
+    state at every step, ``(time, batch, num_directions * hidden_size)`` (batch first with
+    ``batch_first=True``), and the final hidden state of every layer and direction, shaped
+    like ``hx``. ``dropout`` applies to the outputs of every layer but the last while
+    training.
     """
 
     _gates = 1
     _state_count = 1
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
-                 nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = True,
+                 nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
                  dropout: float = 0.0, bidirectional: bool = False, *, dtype: Any = None,
                  device: str | None = None) -> None:
         if nonlinearity not in ("tanh", "relu"):
@@ -238,12 +239,13 @@ class LSTM(_Recurrent):
         c_t = sigmoid(f) * c_(t-1) + sigmoid(i) * tanh(g)
         h_t = sigmoid(o) * tanh(c_t)
 
-    ``forward(input, hx=None)`` takes ``(batch, time, input_size)`` (``(time, batch, ...)``
-    with ``batch_first=False``, or ``(time, input_size)`` for one sequence) and ``hx = (h_0,
-    c_0)``, each ``(num_layers * num_directions, batch, hidden_size)`` (zeros by default),
-    and returns ``(output, (h_n, c_n))``: the last layer's hidden state at every step,
-    ``(batch, time, num_directions * hidden_size)``, and the final hidden and cell states of
-    every layer and direction. ``dropout`` applies to the outputs of every layer but the
+    ``forward(input, hx=None)`` takes ``(time, batch, input_size)`` (PyTorch's default;
+    ``(batch, time, ...)`` with ``batch_first=True``, or ``(time, input_size)`` for one
+    sequence) and ``hx = (h_0, c_0)``, each ``(num_layers * num_directions, batch,
+    hidden_size)`` (zeros by default), and returns ``(output, (h_n, c_n))``: the last layer's
+    hidden state at every step, ``(time, batch, num_directions * hidden_size)`` (batch first
+    with ``batch_first=True``), and the final hidden and cell states of every layer and
+    direction. ``dropout`` applies to the outputs of every layer but the
     last while training.
     """
 
@@ -251,7 +253,7 @@ class LSTM(_Recurrent):
     _state_count = 2
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
-                 bias: bool = True, batch_first: bool = True, dropout: float = 0.0,
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
                  bidirectional: bool = False, *, dtype: Any = None,
                  device: str | None = None) -> None:
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
@@ -283,9 +285,10 @@ class GRU(_Recurrent):
         n = tanh(W_in x_t + b_in + r * (W_hn h_(t-1) + b_hn))
         h_t = (1 - z) * n + z * h_(t-1)
 
-    ``forward(input, hx=None)`` takes ``(batch, time, input_size)`` (``(time, batch, ...)``
-    with ``batch_first=False``, or ``(time, input_size)`` for one sequence) and the initial
-    hidden state ``(num_layers * num_directions, batch, hidden_size)`` (zeros by default),
+    ``forward(input, hx=None)`` takes ``(time, batch, input_size)`` (PyTorch's default;
+    ``(batch, time, ...)`` with ``batch_first=True``, or ``(time, input_size)`` for one
+    sequence) and the initial hidden state ``(num_layers * num_directions, batch,
+    hidden_size)`` (zeros by default),
     and returns ``(output, h_n)`` as ``RNN`` does.
     """
 
@@ -293,7 +296,7 @@ class GRU(_Recurrent):
     _state_count = 1
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
-                 bias: bool = True, batch_first: bool = True, dropout: float = 0.0,
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
                  bidirectional: bool = False, *, dtype: Any = None,
                  device: str | None = None) -> None:
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,

@@ -1,0 +1,42 @@
+"""PyTorch's vector normalisation and distances: ``normalize`` (``F.normalize``: ``x``
+divided by its ``p``-norm along ``dim``), ``cosine_similarity`` and ``pairwise_distance``,
+compositions of differentiable ops (their gradients come from those ops').
+
+The crate's other normalisation, ``(x - mean) / sqrt(var + eps)`` over some axes, is
+``normalize_axes`` in ``norm``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mushin._check import shape_of
+from mushin.ops.elementwise import clamp_min
+from mushin.ops.norms import vector_norm
+from mushin.ops.reduce import sum as reduce_sum
+from mushin.ops.shape import broadcast_tensors
+
+
+def normalize(input: Any, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Any:
+    """PyTorch's ``F.normalize``: ``input / max(||input||_p, eps)``, the norm taken along
+    ``dim`` (kept for broadcasting)."""
+    return input / clamp_min(vector_norm(input, p, dim, True), eps)
+
+
+def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Any:
+    """PyTorch's ``F.cosine_similarity``: the cosine of the angle between ``x1`` and ``x2``
+    (broadcast together) along ``dim``, each norm clamped to at least ``eps``."""
+    first, second = broadcast_tensors(x1, x2)
+    first_norm = clamp_min(vector_norm(first, 2, dim, True), eps)
+    second_norm = clamp_min(vector_norm(second, 2, dim, True), eps)
+    return reduce_sum((first / first_norm) * (second / second_norm), dim)
+
+
+def pairwise_distance(x1: Any, x2: Any, p: float = 2.0, eps: float = 1e-6,
+                      keepdim: bool = False) -> Any:
+    """PyTorch's ``F.pairwise_distance``: ``||x1 - x2 + eps||_p`` along the last axis of the
+    broadcast shape."""
+    rank = max(len(shape_of(x1)), len(shape_of(x2)))
+    if rank == 0:
+        return vector_norm(x1 - x2 + eps, p, None, keepdim)
+    return vector_norm(x1 - x2 + eps, p, rank - 1, keepdim)
