@@ -60,6 +60,20 @@ def add_weight_decay(grad: Array, param: Array, weight_decay: float, out: Array)
     return result
 
 
+def update_moments(grad: Array, exp_avg: Array, exp_avg_sq: Array, beta1: float, beta2: float,
+                   scratch: Array) -> None:
+    """Adam's running moments, in place: ``exp_avg`` moves ``1 - beta1`` of the way toward
+    ``grad``, ``exp_avg_sq`` toward ``grad ** 2`` by ``1 - beta2`` (``scratch`` is clobbered)."""
+    xp = namespace_of(grad)
+    xp.subtract(grad, exp_avg, out=scratch)
+    scratch *= 1.0 - beta1
+    exp_avg += scratch
+    xp.multiply(grad, 1.0 - beta2, out=scratch)
+    scratch *= grad
+    exp_avg_sq *= beta2
+    exp_avg_sq += scratch
+
+
 ADD_WEIGHT_DECAY_CUDA = "T d = g; if (decay != (T)0) d = p * decay + d;\n"
 """``add_weight_decay`` in CUDA C, the first line of every optimizer kernel (each updates the
 parameter and its state buffers in place, one kernel per optimizer and set of buffers): ``d``

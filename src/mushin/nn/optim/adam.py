@@ -15,6 +15,7 @@ from mushin.nn.optim._inplace import (
     count_step,
     pieces,
     state_buffer,
+    update_moments,
 )
 from mushin.nn.optim.optimizer import Optimizer
 
@@ -84,13 +85,7 @@ class Adam(Optimizer):
                 p *= shrink
             if d is not None:
                 g = add_weight_decay(g, p, decay, out=d)
-            xp.subtract(g, m, out=scratch)
-            scratch *= 1.0 - beta1  # exp_avg moves (1 - beta1) of the way toward grad
-            m += scratch
-            xp.multiply(g, 1.0 - beta2, out=scratch)
-            scratch *= g
-            v *= beta2
-            v += scratch
+            update_moments(g, m, v, beta1, beta2, scratch)
             if top is not None:
                 xp.maximum(top, v, out=top)
                 v = top

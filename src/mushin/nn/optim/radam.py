@@ -7,7 +7,13 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from mushin._backend import Array, namespace_of
-from mushin.nn.optim._inplace import add_weight_decay, count_step, pieces, state_buffer
+from mushin.nn.optim._inplace import (
+    add_weight_decay,
+    count_step,
+    pieces,
+    state_buffer,
+    update_moments,
+)
 from mushin.nn.optim.optimizer import Optimizer
 
 if TYPE_CHECKING:
@@ -85,13 +91,7 @@ class RAdam(Optimizer):
                 p *= shrink
             if d is not None:
                 g = add_weight_decay(g, p, decay, out=d)
-            xp.subtract(g, m, out=scratch)
-            scratch *= 1.0 - beta1
-            m += scratch
-            xp.multiply(g, 1.0 - beta2, out=scratch)
-            scratch *= g
-            v *= beta2
-            v += scratch
+            update_moments(g, m, v, beta1, beta2, scratch)
             xp.divide(m, correction1, out=scratch)
             scratch *= lr
             if adaptive is not None:
