@@ -80,17 +80,29 @@ from mushin.nn.functional.shape import batch_flatten, pad
 from mushin.nn.functional.special import erf
 from mushin.ops.index import one_hot
 
-__all__ = [
-    "avg_pool2d", "avgpool2d", "batch_flatten", "bce_with_logits", "binary_cross_entropy",
-    "binary_cross_entropy_with_logits", "celu", "conv2d", "cosine_embedding_loss",
-    "cosine_similarity", "cross_entropy", "dropout", "elu", "embedding", "erf",
-    "gaussian_nll_loss", "gelu", "glu", "gru", "hardshrink", "hardsigmoid", "hardswish",
-    "hardtanh", "hinge_embedding_loss", "huber", "huber_loss", "kl_div", "l1", "l1_loss",
-    "layer_norm", "leaky_relu", "linear", "log_softmax", "logsigmoid", "logsoftmax", "lstm",
-    "margin_ranking_loss", "max_pool2d", "maxpool2d", "mish", "mse", "mse_loss",
-    "multi_margin_loss", "multilabel_margin_loss", "multilabel_soft_margin_loss", "nll",
-    "nll_loss", "normalize", "normalize_axes", "one_hot", "pad", "pairwise_distance",
-    "poisson_nll_loss", "prelu", "relu", "relu6", "rnn", "rrelu", "selu", "sigmoid", "silu",
-    "smooth_l1_loss", "soft_margin_loss", "softmax", "softmin", "softplus", "softshrink",
-    "softsign", "tanh", "tanhshrink", "threshold", "triplet_margin_loss",
+# One line per family module: a helper adding a function edits its module's import and line.
+__all__: list[str] = []
+__all__ += [  # activation
+    "celu", "elu", "gelu", "glu", "hardshrink", "hardsigmoid", "hardswish", "hardtanh",
+    "leaky_relu", "log_softmax", "logsigmoid", "logsoftmax", "mish", "prelu", "relu", "relu6",
+    "rrelu", "selu", "sigmoid", "silu", "softmax", "softmin", "softplus", "softshrink", "softsign",
+    "tanh", "tanhshrink", "threshold"
 ]
+__all__ += ["conv2d"]  # conv
+__all__ += [  # criteria
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "cosine_embedding_loss",
+    "cross_entropy", "gaussian_nll_loss", "hinge_embedding_loss", "huber_loss", "kl_div",
+    "l1_loss", "margin_ranking_loss", "mse_loss", "multi_margin_loss", "multilabel_margin_loss",
+    "multilabel_soft_margin_loss", "nll_loss", "poisson_nll_loss", "smooth_l1_loss",
+    "soft_margin_loss", "triplet_margin_loss"
+]
+__all__ += ["cosine_similarity", "normalize", "pairwise_distance"]  # distance
+__all__ += ["dropout"]  # dropout
+__all__ += ["one_hot"]  # mushin.ops.index
+__all__ += ["embedding", "linear"]  # linear
+__all__ += ["bce_with_logits", "huber", "l1", "mse", "nll"]  # loss
+__all__ += ["layer_norm", "normalize_axes"]  # norm
+__all__ += ["avg_pool2d", "avgpool2d", "max_pool2d", "maxpool2d"]  # pool
+__all__ += ["gru", "lstm", "rnn"]  # recurrent
+__all__ += ["batch_flatten", "pad"]  # shape
+__all__ += ["erf"]  # special

@@ -1,31 +1,52 @@
-"""mu.nn.layers: every layer, each a mu.nn.Module with PyTorch's parameter layout."""
+"""mu.nn.layers: every layer, each a mu.nn.Module with PyTorch's parameter layout.
 
-from mushin.nn.layers.activation import (
-    ELU,
-    GELU,
-    LeakyReLU,
-    LogSoftmax,
-    ReLU,
-    Sigmoid,
-    SiLU,
-    Softmax,
-    Softplus,
-    Tanh,
+Each module of this package lists its layers in its ``__all__`` (the crate's names and
+PyTorch's casing where they differ, ``Conv2D`` and ``Conv2d``: the same class); this package
+re-exports them all, and ``mu.nn`` re-exports this package. A new layer file is added to both
+lists below.
+"""
+
+from mushin.nn.layers import (
+    activation,
+    attention,
+    cell,
+    conv,
+    dropout,
+    embedding,
+    flatten,
+    linear,
+    norm,
+    pooling,
+    recurrent,
+    resample,
+    transformer,
 )
-from mushin.nn.layers.attention import MultiHeadAttention
-from mushin.nn.layers.conv import Conv2D
-from mushin.nn.layers.dropout import Dropout
-from mushin.nn.layers.embedding import Embedding
-from mushin.nn.layers.flatten import Flatten
-from mushin.nn.layers.linear import Linear
-from mushin.nn.layers.norm import BatchNorm1D, BatchNorm2D, LayerNorm
-from mushin.nn.layers.pooling import AvgPool2D, MaxPool2D
-from mushin.nn.layers.recurrent import GRU, LSTM, RNN
+from mushin.nn.layers.activation import *  # noqa: F403
+from mushin.nn.layers.attention import *  # noqa: F403
+from mushin.nn.layers.cell import *  # noqa: F403
+from mushin.nn.layers.conv import *  # noqa: F403
+from mushin.nn.layers.dropout import *  # noqa: F403
+from mushin.nn.layers.embedding import *  # noqa: F403
+from mushin.nn.layers.flatten import *  # noqa: F403
+from mushin.nn.layers.linear import *  # noqa: F403
+from mushin.nn.layers.norm import *  # noqa: F403
+from mushin.nn.layers.pooling import *  # noqa: F403
+from mushin.nn.layers.recurrent import *  # noqa: F403
+from mushin.nn.layers.resample import *  # noqa: F403
+from mushin.nn.layers.transformer import *  # noqa: F403
 from mushin.nn.module import Sequential
 
-__all__ = [
-    "ELU", "GELU", "GRU", "LSTM", "RNN", "AvgPool2D", "BatchNorm1D", "BatchNorm2D", "Conv2D",
-    "Dropout", "Embedding", "Flatten", "LayerNorm", "LeakyReLU", "Linear", "LogSoftmax",
-    "MaxPool2D", "MultiHeadAttention", "ReLU", "Sequential", "SiLU", "Sigmoid", "Softmax",
-    "Softplus", "Tanh",
-]
+__all__: list[str] = ["Sequential"]
+__all__ += activation.__all__
+__all__ += attention.__all__
+__all__ += cell.__all__
+__all__ += conv.__all__
+__all__ += dropout.__all__
+__all__ += embedding.__all__
+__all__ += flatten.__all__
+__all__ += linear.__all__
+__all__ += norm.__all__
+__all__ += pooling.__all__
+__all__ += recurrent.__all__
+__all__ += resample.__all__
+__all__ += transformer.__all__

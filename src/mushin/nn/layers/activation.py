@@ -21,6 +21,11 @@ from mushin.nn.functional.activation import (
 )
 from mushin.nn.module import Module, check_options
 
+__all__ = [
+    "ELU", "GELU", "LeakyReLU", "LogSoftmax", "ReLU", "SiLU", "Sigmoid", "Softmax", "Softplus",
+    "Tanh",
+]
+
 TensorT = TypeVar("TensorT")
 
 

@@ -27,6 +27,8 @@ from mushin.nn.module import Module
 from mushin.ops.reduce import mean
 from mushin.ops.shape import expand_dims, matrix_transpose, reshape, squeeze, transpose
 
+__all__ = ["MultiHeadAttention", "MultiheadAttention"]
+
 
 class MultiHeadAttention(Module):
     """Multi-head attention (PyTorch's ``nn.MultiheadAttention``, time first by default).
@@ -222,3 +224,7 @@ def _causal_mask(target_length: int, source_length: int, like: Any) -> Any:
     """``True`` above the diagonal: query ``i`` may not attend to keys after ``i``."""
     xp = backend_of(like.data()).xp
     return new_constant(xp.triu(xp.ones((target_length, source_length), dtype=bool), k=1))
+
+
+# PyTorch's casing of the crate's names: the same class objects.
+MultiheadAttention = MultiHeadAttention

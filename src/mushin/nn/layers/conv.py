@@ -14,6 +14,8 @@ from mushin.nn.functional.conv import conv2d
 from mushin.nn.functional.window import Pair, pair
 from mushin.nn.module import Module
 
+__all__ = ["Conv2D", "Conv2d"]
+
 InChannels = TypeVar("InChannels", bound=int)
 OutChannels = TypeVar("OutChannels", bound=int)
 Batch = TypeVar("Batch")
@@ -81,3 +83,7 @@ class Conv2D(Module, Generic[InChannels, OutChannels]):
         if self.bias is None:
             text += ", bias=False"
         return text
+
+
+# PyTorch's casing of the crate's names: the same class objects.
+Conv2d = Conv2D

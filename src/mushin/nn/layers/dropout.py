@@ -10,6 +10,8 @@ from mushin._tensor import Tensor
 from mushin.nn.functional.dropout import dropout
 from mushin.nn.module import Module, check_options
 
+__all__ = ["Dropout"]
+
 TensorT = TypeVar("TensorT", bound="Tensor[*tuple[Any, ...]]")
 
 

@@ -11,6 +11,8 @@ from mushin.nn import init
 from mushin.nn.functional.linear import embedding
 from mushin.nn.module import Module
 
+__all__ = ["Embedding"]
+
 
 class Embedding(Module):
     """``weight[indices]``: row ``i`` of the ``(num_embeddings, embedding_dim)`` table for

@@ -9,6 +9,8 @@ from mushin._check import is_int, normalize_axis, shape_of
 from mushin.nn.module import Module, check_options
 from mushin.ops.shape import reshape
 
+__all__ = ["Flatten"]
+
 
 class Flatten(Module):
     """Join the axes ``start_dim`` to ``end_dim`` (inclusive) into one; the defaults turn

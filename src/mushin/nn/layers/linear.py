@@ -12,6 +12,8 @@ from mushin.nn import init
 from mushin.nn.functional.linear import linear
 from mushin.nn.module import Module
 
+__all__ = ["Linear"]
+
 InFeatures = TypeVar("InFeatures", bound=int)
 OutFeatures = TypeVar("OutFeatures", bound=int)
 Batch = TypeVarTuple("Batch")

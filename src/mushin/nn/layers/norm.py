@@ -24,6 +24,8 @@ from mushin.nn.functional.norm import normalize_axes
 from mushin.nn.module import Module
 from mushin.ops.shape import reshape
 
+__all__ = ["BatchNorm1D", "BatchNorm1d", "BatchNorm2D", "BatchNorm2d", "LayerNorm"]
+
 if TYPE_CHECKING:
     from mushin._typing import Untyped
 
@@ -198,3 +200,8 @@ class LayerNorm(Module):
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "
                 f"elementwise_affine={self.elementwise_affine}")
+
+
+# PyTorch's casing of the crate's names: the same class objects.
+BatchNorm1d = BatchNorm1D
+BatchNorm2d = BatchNorm2D

@@ -9,6 +9,8 @@ from mushin.nn.functional.pool import avgpool2d, maxpool2d
 from mushin.nn.functional.window import Pair, pair
 from mushin.nn.module import Module, check_options
 
+__all__ = ["AvgPool2D", "AvgPool2d", "MaxPool2D", "MaxPool2d"]
+
 if TYPE_CHECKING:
     from mushin._typing import Untyped
 
@@ -74,3 +76,8 @@ class AvgPool2D(_Pool2D):
         super().__init__(kernel_size, stride, padding, dtype, device)
 
     _pool = staticmethod(avgpool2d)
+
+
+# PyTorch's casing of the crate's names: the same class objects.
+MaxPool2d = MaxPool2D
+AvgPool2d = AvgPool2D

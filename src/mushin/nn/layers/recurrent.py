@@ -26,6 +26,8 @@ from mushin.nn.functional.recurrent import Weights, gru, lstm, rnn
 from mushin.nn.module import Module
 from mushin.ops.shape import expand_dims, squeeze, transpose
 
+__all__ = ["GRU", "LSTM", "RNN"]
+
 
 def _tensor(owner: str, what: str, value: object) -> Tensor[*tuple[Any, ...]]:
     """``value`` if it is a tensor; ``TypeError`` otherwise."""
