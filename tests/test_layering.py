@@ -37,7 +37,8 @@ LAYERS: dict[str, int] = {
     "mushin.nn.optimizers": 5, "mushin.nn.schedulers": 5, "mushin.nn.utils": 5, "mushin.nn": 5,
     # L6: files, data, processes, gradient checking
     "mushin.io": 6, "mushin.data": 6, "mushin.distributed": 6, "mushin.testing": 6,
-    "mushin.optim": 6, "mushin.utils": 6,
+    "mushin.optim": 6, "mushin.utils": 6, "mushin.cuda": 6, "mushin.accelerator": 6,
+    "mushin.backends": 6,
     # L7: the facade
     "mushin": 7,
 }

@@ -10,8 +10,22 @@
 See README.md and docs/ for the tour; docs/api.md is the reference.
 """
 
-from mushin import _dtypes, data, distributed, linalg, nn, ops, optim, special, testing, utils
-from mushin._backend import devices
+from mushin import (
+    _dtypes,
+    accelerator,
+    backends,
+    cuda,
+    data,
+    distributed,
+    linalg,
+    nn,
+    ops,
+    optim,
+    special,
+    testing,
+    utils,
+)
+from mushin._backend import device, devices
 from mushin._creation import (
     arange,
     as_tensor,
@@ -52,8 +66,15 @@ from mushin._creation import (
     zeros_like,
 )
 from mushin._dtypes import *  # noqa: F403  (PyTorch's dtype names)
-from mushin._graph import detect_anomaly, enable_grad, is_grad_enabled, no_grad
-from mushin._random import seed
+from mushin._graph import (
+    detect_anomaly,
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from mushin._random import manual_seed, seed
 from mushin._tensor import Constant, Tensor, Variable
 from mushin.errors import ShapeError
 from mushin.io import load, save
@@ -70,6 +91,10 @@ __all__ = [
     "ones_like", "rand", "rand_like", "randint", "randint_like", "randn", "randn_like",
     "randperm", "randu", "save", "scalar_tensor", "seed", "special", "tensor", "testing",
     "tril_indices", "triu_indices", "utils", "variable", "zeros", "zeros_like",
+]
+__all__ += [
+    "accelerator", "backends", "cuda", "device", "inference_mode", "manual_seed",
+    "set_grad_enabled",
 ]
 __all__ += ops.__all__  # every operation, as generated in mushin/ops/__init__.py
 __all__ += _dtypes.__all__

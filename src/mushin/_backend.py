@@ -69,7 +69,7 @@ class Backend:
 
 
 CPU = Backend("cpu", np, None)
-_backends: dict[str, Backend] = {"cpu": CPU}
+_backends: dict[str, Backend] = {"cpu": CPU, "cpu:0": CPU}
 _lock = threading.Lock()
 
 
@@ -103,6 +103,51 @@ def register_device_kind(name: str, module: ModuleType, array_type: type) -> Non
         _device_kinds[name] = lambda: module
         _array_kinds[array_type] = name
         _array_modules[array_type] = module
+
+
+class device(str):
+    """PyTorch's ``torch.device``: a device name, ``mu.device("cpu")``, ``mu.device("cuda",
+    1)`` or ``mu.device("cuda:1")``. It is a ``str`` (``"cuda:1"``), so it goes wherever a
+    device name does (``model.to(device)``, ``x.to(device)``, ``device=``); ``type`` and
+    ``index`` are its parts. Creating one checks only the spelling, not that the device
+    exists (as PyTorch)."""
+
+    def __new__(cls, type: str, index: int | None = None) -> device:
+        if isinstance(type, device) and index is None:
+            return type
+        if not isinstance(type, str):
+            raise TypeError(f"device: expected a name such as 'cpu' or 'cuda:0', got "
+                            f"{type!r}")
+        name, colon, number = type.partition(":")
+        if name not in ("cpu", "cuda") or (colon and not number.isdigit()):
+            raise ValueError(f"device: expected 'cpu', 'cuda' or 'cuda:N', got {type!r}")
+        if index is not None:
+            if colon:
+                raise ValueError(f"device: {type!r} already has an index; got index={index}")
+            if isinstance(index, bool) or not isinstance(index, int) or index < 0:
+                raise ValueError(f"device: index must be a non-negative int, got {index!r}")
+            if name == "cpu" and index != 0:
+                raise ValueError(f"device: the CPU has only index 0, got {index}")
+            number = str(index)
+        text = f"{name}:{number}" if number else name
+        return super().__new__(cls, text)
+
+    @property
+    def type(self) -> str:
+        """``"cpu"`` or ``"cuda"``."""
+        return str(self).partition(":")[0]
+
+    # PyTorch's attribute; it hides str.index (a device is never searched as text).
+    @property
+    def index(self) -> int | None:  # type: ignore[override]  # pyright: ignore[reportIncompatibleMethodOverride]
+        """The device's number, or ``None`` when the name has none."""
+        number = str(self).partition(":")[2]
+        return int(number) if number else None
+
+    def __repr__(self) -> str:
+        index = self.index
+        return (f"device(type={self.type!r})" if index is None
+                else f"device(type={self.type!r}, index={index})")
 
 
 def backend(device: str | Backend | None) -> Backend:

@@ -68,6 +68,53 @@ class enable_grad(contextlib.ContextDecorator):
         state.grad_enabled = state.replaced_grad_enabled.pop()
 
 
+class set_grad_enabled(contextlib.ContextDecorator):
+    """``set_grad_enabled(mode)``: record (``True``) or not (``False``) on this thread, as a
+    context manager or decorator (the previous mode comes back on exit) or, called on its
+    own, from now on (PyTorch's three uses)."""
+
+    def __init__(self, mode: bool) -> None:
+        if not isinstance(mode, bool):
+            raise TypeError(f"set_grad_enabled: mode must be a bool, got {mode!r}")
+        self.mode = mode
+        # Called as a function, the mode holds from now on. Entered right after construction
+        # (``with``), the mode to restore is the one the constructor replaced; used as a
+        # decorator, the constructor's change is undone and each call saves its own.
+        self.before: bool | None = state.grad_enabled
+        state.grad_enabled = mode
+
+    def __call__(self, func: Any) -> Any:
+        if self.before is not None:
+            state.grad_enabled, self.before = self.before, None
+        return super().__call__(func)
+
+    def __enter__(self) -> None:
+        before, self.before = self.before, None
+        state.replaced_grad_enabled.append(state.grad_enabled if before is None else before)
+        state.grad_enabled = self.mode
+
+    def __exit__(self, *exc: object) -> None:
+        state.grad_enabled = state.replaced_grad_enabled.pop()
+
+
+class inference_mode(contextlib.ContextDecorator):
+    """PyTorch's ``inference_mode(mode=True)``: here the same as ``no_grad`` (mushin has no
+    separate inference tensors); ``inference_mode(False)`` records as usual."""
+
+    def __init__(self, mode: bool = True) -> None:
+        if not isinstance(mode, bool):
+            raise TypeError(f"inference_mode: mode must be a bool, got {mode!r}")
+        self.mode = mode
+
+    def __enter__(self) -> None:
+        state.replaced_grad_enabled.append(state.grad_enabled)
+        if self.mode:
+            state.grad_enabled = False
+
+    def __exit__(self, *exc: object) -> None:
+        state.grad_enabled = state.replaced_grad_enabled.pop()
+
+
 class detect_anomaly(contextlib.ContextDecorator):
     """Raise ``FloatingPointError`` at the first operation whose forward or backward result
     holds a NaN or an infinity, naming the operation. Current thread only; it costs one

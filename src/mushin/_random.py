@@ -32,6 +32,12 @@ def seed(n: int) -> None:
         _generators.clear()
 
 
+def manual_seed(n: int) -> None:
+    """PyTorch's name for :func:`seed` (every device's generator); unlike PyTorch it returns
+    nothing."""
+    seed(n)
+
+
 def generator(backend: Backend) -> Any:
     """The random generator of ``backend``'s device (NumPy's or CuPy's ``Generator``)."""
     found = _generators.get(backend.device)
