@@ -11,6 +11,7 @@ PNG with the loss and accuracy curves and a grid of the misclassified test digit
 from __future__ import annotations
 
 import argparse
+import math
 import time
 from pathlib import Path
 
@@ -57,16 +58,23 @@ def predict(model: Module, images: np.ndarray, device: str) -> np.ndarray:
 
 def plot(path: Path, losses: list[float], accuracies: list[float], images: np.ndarray,
          labels: np.ndarray, predictions: np.ndarray) -> None:
-    """Loss and accuracy curves, and a grid of the misclassified test digits."""
+    """Loss and accuracy curves on the left; on the right the misclassified test digits (the
+    first 24), each titled "true → predicted", on a grid sized to their number."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    wrong = np.flatnonzero(predictions != labels)[:24]
-    figure = plt.figure(figsize=(12, 5))
-    grid = figure.add_gridspec(4, 10)
-    curves = figure.add_subplot(grid[:, :4])
+    wrong = np.flatnonzero(predictions != labels)
+    shown = wrong[:24]
+    columns = min(6, max(1, math.ceil(math.sqrt(len(shown)))))
+    rows = max(1, math.ceil(len(shown) / columns))
+    cell = 1.0  # inches per digit
+    grid_width = columns * cell + 0.3
+    figure = plt.figure(figsize=(6.0 + grid_width, max(4.0, rows * cell + 0.8)),
+                        layout="constrained")
+    left, right = figure.subfigures(1, 2, width_ratios=[6.0, grid_width])
+    curves = left.subplots()
     epochs = np.arange(1, len(losses) + 1)
     curves.plot(epochs, losses, color="tab:blue", label="training loss")
     curves.set_xlabel("epoch")
@@ -76,14 +84,19 @@ def plot(path: Path, losses: list[float], accuracies: list[float], images: np.nd
                        label="test accuracy")
     accuracy_axis.set_ylabel("test accuracy (%)", color="tab:orange")
     curves.set_title("mushin CNN on scikit-learn digits")
-    for slot, index in enumerate(wrong):
-        axis = figure.add_subplot(grid[slot // 6, 4 + slot % 6])
-        axis.imshow(images[index, 0], cmap="gray_r")
-        axis.set_title(f"{labels[index]} as {predictions[index]}", fontsize=8)
-        axis.axis("off")
-    if not len(wrong):
-        figure.text(0.7, 0.5, "no misclassified test digits", ha="center")
-    figure.tight_layout()
+    if len(shown):
+        heading = f"misclassified: {len(wrong)} of {len(labels)} (true → predicted)"
+        if len(shown) < len(wrong):
+            heading += f", first {len(shown)}"
+        right.suptitle(heading, fontsize=9)
+        for slot, axis in enumerate(right.subplots(rows, columns, squeeze=False).flat):
+            axis.axis("off")
+            if slot < len(shown):
+                index = shown[slot]
+                axis.imshow(images[index, 0], cmap="gray_r")
+                axis.set_title(f"{labels[index]} → {predictions[index]}", fontsize=9)
+    else:
+        right.text(0.5, 0.5, "no misclassified\ntest digits", ha="center", va="center")
     figure.savefig(path, dpi=100)
     plt.close(figure)
 
