@@ -11,6 +11,7 @@ import importlib
 import math
 import os
 import sys
+import time
 from types import ModuleType, TracebackType
 from typing import Any
 
@@ -137,6 +138,10 @@ def _connect_nccl(world: World) -> None:
     world.nccl_module = nccl
 
 
+_ABORT_GRACE_SECONDS = 0.5
+"""How long a failing rank waits, its traceback written, before it aborts the job."""
+
+
 def _install_abort_hook(comm: Any) -> None:
     previous = sys.excepthook
 
@@ -147,6 +152,9 @@ def _install_abort_hook(comm: Any) -> None:
                          f"{comm.Get_rank()}: aborting all {comm.Get_size()} ranks\n")
         sys.stderr.flush()
         sys.stdout.flush()
+        # mpiexec forwards a rank's output through a pipe and stops reading it once a rank
+        # aborts: a moment's pause lets the traceback above reach the user before the abort.
+        time.sleep(_ABORT_GRACE_SECONDS)
         comm.Abort(1)
 
     sys.excepthook = abort_everything
