@@ -605,9 +605,14 @@ def replace_grad(variable: Variable, grad: Any) -> None:
 
 
 def replace_array(tensor: Tensor, array: Array) -> None:
-    """Make ``array`` the values of ``tensor`` (a module moved to another device keeps its
-    parameter objects)."""
+    """Make ``array`` the values of ``tensor`` (a module moved to another device, or converted
+    to another dtype, keeps its parameter objects). A leaf ``Variable``'s node learns the new
+    dtype too: the engine casts each gradient to its node's dtype, so a parameter converted
+    from float32 to float64 would otherwise receive float32 gradients."""
     tensor._data = array
+    node = getattr(tensor, "_node", None)
+    if node is not None and node.prim is None:
+        node.dtype = array.dtype
 
 
 def record_range(constant: Constant, bounds: tuple[int, int]) -> None:

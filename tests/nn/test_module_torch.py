@@ -233,3 +233,21 @@ def test_dtype_conversion() -> None:
     assert all(p.dtype == np.float32 for p in model.parameters())
     model.to(device="cpu")
     assert model.device == "cpu"
+
+
+def test_gradients_after_double_are_float64_and_match_torch():
+    # A model built in float32 and converted by .double() must receive float64 gradients: the
+    # engine casts each gradient to its leaf's dtype, which the conversion has to update.
+    torch.manual_seed(0)
+    theirs = torch.nn.Sequential(torch.nn.Linear(3, 5), torch.nn.Tanh(),
+                                 torch.nn.Linear(5, 2)).double()
+    ours = mu.nn.Sequential(mu.nn.Linear(3, 5), mu.nn.Tanh(), mu.nn.Linear(5, 2)).double()
+    ours.load_state_dict({key: value.numpy() for key, value in theirs.state_dict().items()})
+    x = np.random.default_rng(0).standard_normal((4, 3))
+    (theirs(torch.from_numpy(x)) ** 2).sum().backward()
+    (ours(mu.from_numpy(x)) ** 2).sum().backward()
+    for (name, parameter), reference in zip(ours.named_parameters(), theirs.parameters(),
+                                            strict=True):
+        assert parameter.grad().dtype == np.float64, name
+        np.testing.assert_allclose(parameter.grad().numpy(), reference.grad.numpy(),
+                                   rtol=1e-13, atol=1e-15)
