@@ -86,7 +86,7 @@ def main():
     fc = mu.nn.Linear(W_target.size(0), 1)
     optimizer = optim.SGD(fc.parameters(), lr=0.1)
 
-    for batch_idx in count(1):  # noqa: B007 (the count is printed after the loop)
+    for batch_idx in count(1):
         # Get data
         batch_x, batch_y = get_batch()
 

@@ -116,3 +116,19 @@ def test_inference_mode_records_nothing() -> None:
 
     assert not _recorded(predict(), w)
     assert mu.is_grad_enabled()
+
+
+def test_cpu_and_cuda_methods_move_a_tensor(device: str) -> None:
+    x = mu.variable(np.arange(6.0).reshape(2, 3))
+    assert x.cpu() is x  # already there: the tensor itself, as PyTorch
+    moved = x.to(device)
+    back = moved.cpu()
+    assert back.device == "cpu"
+    (back * back).sum().backward()  # the move is recorded: gradients flow back through it
+    np.testing.assert_array_equal(x.grad().numpy(), 2 * np.arange(6.0).reshape(2, 3))
+    if not mu.cuda.is_available():
+        with pytest.raises(RuntimeError, match="CUDA was asked for but CuPy is not installed"):
+            x.cuda()
+    else:
+        assert x.cuda().device == "cuda:0"
+        assert x.cuda(0).device == "cuda:0"

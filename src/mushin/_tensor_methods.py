@@ -360,8 +360,16 @@ if TYPE_CHECKING:
                 self, *, correction: Any = 1, fweights: Any = None,
                 aweights: Any = None) -> Any: ...
 
+        @same_type_method
+        def cpu(self, memory_format: Any = None) -> Any: ...
+
         @mixed_method
         def cross(self, other: Any, dim: Any = None) -> Any: ...
+
+        @same_type_method
+        def cuda(
+                self, device: Any = None, non_blocking: bool = False,
+                memory_format: Any = None) -> Any: ...
 
         @values_indices_method
         def cummax(self, dim: Any = None, *, axis: Any = None) -> Any: ...

@@ -16,6 +16,11 @@ from pathlib import Path
 from typing import Any
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+# The examples import their shared data module (``offline_data``, NumPy only) from their folder.
+if str(EXAMPLES) not in sys.path:
+    sys.path.insert(0, str(EXAMPLES))
+
+import offline_data  # noqa: E402, F401  (the examples' data, for the tests to feed both twins)
 
 _IMPORT = re.compile(r"^(\s*)(import|from) mushin\b", re.MULTILINE)
 

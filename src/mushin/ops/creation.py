@@ -1,5 +1,6 @@
 """The tensor methods that make or convert tensors, PyTorch's: dtype conversions (``x.float()``,
 ``x.long()``, ``x.to(dtype)``, ``x.type(dtype)``, ``x.type_as(y)``), ``x.to(device, dtype)``,
+``x.cpu()``, ``x.cuda()``,
 ``x.new_zeros``/``new_ones``/``new_empty``/``new_full``/``new_empty_strided``/``new_tensor``,
 ``multinomial`` (``mu.multinomial`` and the method) and ``x.bernoulli``. The factories
 themselves are ``mushin._creation``.
@@ -17,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from mushin import _backend, _creation
+from mushin._check import is_int
 from mushin._random import generator
 from mushin._surface import exported, method
 from mushin._tensor import Constant, Tensor, Variable, apply, new_constant, unwrap
@@ -197,6 +199,21 @@ def type_as(x: Any, other: Any) -> Any:
     """``x`` converted to ``other``'s dtype (and moved to its device)."""
     reference = _tensor_argument("type_as", other)
     return to(_tensor_argument("type_as", x), reference.device, reference.dtype)
+
+
+@method("cpu", typing="same_type_method")
+def cpu(x: Any, memory_format: Any = None) -> Any:
+    """``x`` on the CPU (``x`` itself when it is there already), as PyTorch's ``x.cpu()``."""
+    return to(_tensor_argument("cpu", x), "cpu")
+
+
+@method("cuda", typing="same_type_method")
+def cuda(x: Any, device: Any = None, non_blocking: bool = False,
+         memory_format: Any = None) -> Any:
+    """``x`` on a CUDA device: ``device`` (an index or a name; the first GPU by default), as
+    PyTorch's ``x.cuda()``."""
+    name = "cuda:0" if device is None else f"cuda:{device}" if is_int(device) else str(device)
+    return to(_tensor_argument("cuda", x), name)
 
 
 @method("new_zeros", typing=None)
