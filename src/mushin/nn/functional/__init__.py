@@ -68,6 +68,7 @@ from mushin.nn.functional.criteria import (
     smooth_l1_loss,
     soft_margin_loss,
     triplet_margin_loss,
+    triplet_margin_with_distance_loss,
 )
 from mushin.nn.functional.distance import cosine_similarity, normalize, pairwise_distance
 from mushin.nn.functional.dropout import dropout
@@ -94,7 +95,7 @@ __all__ += [  # criteria
     "cross_entropy", "gaussian_nll_loss", "hinge_embedding_loss", "huber_loss", "kl_div",
     "l1_loss", "margin_ranking_loss", "mse_loss", "multi_margin_loss", "multilabel_margin_loss",
     "multilabel_soft_margin_loss", "nll_loss", "poisson_nll_loss", "smooth_l1_loss",
-    "soft_margin_loss", "triplet_margin_loss"
+    "soft_margin_loss", "triplet_margin_loss", "triplet_margin_with_distance_loss"
 ]
 __all__ += ["cosine_similarity", "normalize", "pairwise_distance"]  # distance
 __all__ += ["dropout"]  # dropout

@@ -21,13 +21,14 @@ from mushin._tensor import Constant, Tensor, unwrap
 from mushin.errors import ShapeError
 from mushin.nn.functional import loss as crate
 from mushin.nn.functional.activation import logsoftmax
+from mushin.nn.functional.distance import pairwise_distance
 from mushin.ops import elementwise
 from mushin.ops import reduce as reductions
 
 _REDUCTIONS = ("mean", "sum", "none")
 
 
-def _reduction(name: str, reduction: str, size_average: Any = None, reduce_: Any = None) -> str:
+def reduction_mode(name: str, reduction: str, size_average: Any = None, reduce_: Any = None) -> str:
     """``reduction``, or PyTorch's legacy pair ``size_average``/``reduce`` mapped onto it."""
     if size_average is not None or reduce_ is not None:
         keep_size = True if size_average is None else bool(size_average)
@@ -90,7 +91,7 @@ def _as(name: str, crate_name: str, call: Callable[[], Any]) -> Any:
 def mse_loss(input: Any, target: Any, size_average: Any = None, reduce: Any = None,
              reduction: str = "mean", weight: Any = None) -> Any:
     """``(input - target) ** 2``, reduced; ``weight`` multiplies each element's loss."""
-    reduction = _reduction("mse_loss", reduction, size_average, reduce)
+    reduction = reduction_mode("mse_loss", reduction, size_average, reduce)
     x, target = _pair("mse_loss", input, target)
     difference = x - target
     losses = difference * difference
@@ -101,7 +102,7 @@ def mse_loss(input: Any, target: Any, size_average: Any = None, reduce: Any = No
 def l1_loss(input: Any, target: Any, size_average: Any = None, reduce: Any = None,
             reduction: str = "mean") -> Any:
     """``|input - target|``, reduced (gradient 0 where they are equal)."""
-    reduction = _reduction("l1_loss", reduction, size_average, reduce)
+    reduction = reduction_mode("l1_loss", reduction, size_average, reduce)
     x, target = _pair("l1_loss", input, target)
     return _reduced(elementwise.abs(x - target), reduction)
 
@@ -118,7 +119,7 @@ def smooth_l1_loss(input: Any, target: Any, size_average: Any = None,
                    reduce: Any = None, reduction: str = "mean", beta: float = 1.0) -> Any:
     """``0.5 * d ** 2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 * beta`` (``d = input -
     target``); ``beta=0`` is the L1 loss."""
-    reduction = _reduction("smooth_l1_loss", reduction, size_average, reduce)
+    reduction = reduction_mode("smooth_l1_loss", reduction, size_average, reduce)
     beta = _positive("smooth_l1_loss", "beta", beta, allow_zero=True)
     x, target = _pair("smooth_l1_loss", input, target)
     difference = x - target
@@ -134,7 +135,7 @@ def smooth_l1_loss(input: Any, target: Any, size_average: Any = None,
 def huber_loss(input: Any, target: Any, reduction: str = "mean",
                delta: float = 1.0, weight: Any = None) -> Any:
     """``0.5 * d ** 2`` where ``|d| < delta``, else ``delta * (|d| - 0.5 * delta)``."""
-    reduction = _reduction("huber_loss", reduction)
+    reduction = reduction_mode("huber_loss", reduction)
     delta = _positive("huber_loss", "delta", delta)
     x, target = _pair("huber_loss", input, target)
     losses = crate.huber(x, target, reduction="none", delta=delta)
@@ -147,7 +148,7 @@ def poisson_nll_loss(input: Any, target: Any, log_input: bool = True,
                      reduce: Any = None, reduction: str = "mean") -> Any:
     """The negative log-likelihood of a Poisson ``target`` with rate ``exp(input)``
     (``log_input=True``) or ``input``; ``full`` adds Stirling's term where ``target > 1``."""
-    reduction = _reduction("poisson_nll_loss", reduction, size_average, reduce)
+    reduction = reduction_mode("poisson_nll_loss", reduction, size_average, reduce)
     x, target = _pair("poisson_nll_loss", input, target)
     losses = (elementwise.exp(x) - target * x if log_input
               else x - target * elementwise.log(x + eps))
@@ -166,7 +167,7 @@ def gaussian_nll_loss(input: Any, target: Any, var: Any, full: bool = False,
     """The negative log-likelihood of ``target`` under a Gaussian of mean ``input`` and
     variance ``var`` (of the input's shape, or with its last axis 1 or missing); ``var`` is
     clamped at ``eps`` for stability, the gradient passing through the clamp as PyTorch's."""
-    reduction = _reduction("gaussian_nll_loss", reduction)
+    reduction = reduction_mode("gaussian_nll_loss", reduction)
     x = _tensor("gaussian_nll_loss", input, "the input")
     target = _like(x, target)
     var = _like(x, var)
@@ -239,7 +240,7 @@ def nll_loss(input: Any, target: Any, weight: Any = None, size_average: Any = No
     """The negative log-likelihood of class indices given log-probabilities ``(N, C, *)``
     (or ``(C,)``); ``weight`` rescales each class, and ``"mean"`` divides by the total weight
     of the kept targets, as PyTorch does."""
-    reduction = _reduction("nll_loss", reduction, size_average, reduce)
+    reduction = reduction_mode("nll_loss", reduction, size_average, reduce)
     x = _tensor("nll_loss", input, "the input")
     if weight is None and len(shape_of(x)) > 1:
         return _as("nll_loss", "nll", lambda: crate.nll(x, target, reduction=reduction,
@@ -265,7 +266,7 @@ def cross_entropy(input: Any, target: Any, weight: Any = None,
     """Cross-entropy of logits ``(N, C, *)`` (or ``(C,)``) against class indices or class
     probabilities (a floating target of the input's shape), with PyTorch's ``weight``,
     ``ignore_index`` and ``label_smoothing``."""
-    reduction = _reduction("cross_entropy", reduction, size_average, reduce)
+    reduction = reduction_mode("cross_entropy", reduction, size_average, reduce)
     x = _tensor("cross_entropy", input, "the input")
     smoothing = float(label_smoothing) if is_number(label_smoothing) else -1.0
     if not 0.0 <= smoothing <= 1.0:
@@ -323,7 +324,7 @@ def binary_cross_entropy(input: Any, target: Any, weight: Any = None,
                          reduction: str = "mean") -> Any:
     """``-(target * log(input) + (1 - target) * log(1 - input))`` for probabilities
     ``input``, each log clamped at -100; ``weight`` multiplies each element's loss."""
-    reduction = _reduction("binary_cross_entropy", reduction, size_average, reduce)
+    reduction = reduction_mode("binary_cross_entropy", reduction, size_average, reduce)
     x, target = _pair("binary_cross_entropy", input, target)
     losses = _as("binary_cross_entropy", "binary_cross_entropy",
                  lambda: crate.binary_cross_entropy(x, target, reduction="none"))
@@ -336,7 +337,7 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, weight: Any = None
                                      reduction: str = "mean", pos_weight: Any = None) -> Any:
     """``binary_cross_entropy(sigmoid(input), target)`` computed stably from the logits;
     ``pos_weight`` weighs the positive term (broadcast along the last axis)."""
-    reduction = _reduction("binary_cross_entropy_with_logits", reduction, size_average, reduce)
+    reduction = reduction_mode("binary_cross_entropy_with_logits", reduction, size_average, reduce)
     x, target = _pair("binary_cross_entropy_with_logits", input, target)
     if pos_weight is None:
         losses = crate.bce_with_logits(x, target, reduction="none")
@@ -358,7 +359,7 @@ def kl_div(input: Any, target: Any, size_average: Any = None, reduce: Any = None
     """The Kullback-Leibler divergence of the log-probabilities ``input`` from ``target``
     (see ``mu.nn.functional.loss.kl_div``); ``reduction="batchmean"`` divides by the batch."""
     if size_average is not None or reduce is not None:
-        reduction = _reduction("kl_div", reduction, size_average, reduce)
+        reduction = reduction_mode("kl_div", reduction, size_average, reduce)
     return crate.kl_div(input, target, reduction=reduction, log_target=log_target)
 
 
@@ -373,7 +374,7 @@ def _clamp_min_zero(x: Any) -> Any:
 def soft_margin_loss(input: Any, target: Any, size_average: Any = None,
                      reduce: Any = None, reduction: str = "mean") -> Any:
     """``log(1 + exp(-target * input))`` for targets of ±1."""
-    reduction = _reduction("soft_margin_loss", reduction, size_average, reduce)
+    reduction = reduction_mode("soft_margin_loss", reduction, size_average, reduce)
     x, target = _pair("soft_margin_loss", input, target)
     return _reduced(-_log_sigmoid(target * x), reduction)
 
@@ -384,7 +385,7 @@ def margin_ranking_loss(input1: Any, input2: Any, target: Any, margin: float = 0
                         reduction: str = "mean") -> Any:
     """``max(0, -target * (input1 - input2) + margin)``: ``target`` (±1) says which input
     should rank higher."""
-    reduction = _reduction("margin_ranking_loss", reduction, size_average, reduce)
+    reduction = reduction_mode("margin_ranking_loss", reduction, size_average, reduce)
     _tensor("margin_ranking_loss", input1, "input1")
     return _reduced(_clamp_min_zero(-_like(input1, target) * (input1 - input2) + margin),
                     reduction)
@@ -395,7 +396,7 @@ def hinge_embedding_loss(input: Any, target: Any, margin: float = 1.0,
                          size_average: Any = None, reduce: Any = None,
                          reduction: str = "mean") -> Any:
     """``input`` where ``target`` is 1, ``max(0, margin - input)`` where it is -1."""
-    reduction = _reduction("hinge_embedding_loss", reduction, size_average, reduce)
+    reduction = reduction_mode("hinge_embedding_loss", reduction, size_average, reduce)
     x, target = _pair("hinge_embedding_loss", input, target)
     losses = (elementwise.where(target != 1, _clamp_min_zero(margin - x), 0)
               + elementwise.where(target != -1, x, 0))
@@ -408,7 +409,7 @@ def cosine_embedding_loss(input1: Any, input2: Any, target: Any, margin: float =
                           reduction: str = "mean") -> Any:
     """``1 - cos(input1, input2)`` where ``target`` is 1, ``max(0, cos - margin)`` where it is
     -1; the cosine along the last axis of ``(N, D)`` (or ``(D,)``) inputs."""
-    reduction = _reduction("cosine_embedding_loss", reduction, size_average, reduce)
+    reduction = reduction_mode("cosine_embedding_loss", reduction, size_average, reduce)
     _tensor("cosine_embedding_loss", input1, "input1")
     shape = shape_of(input1)
     if shape != shape_of(input2) or len(shape) not in (1, 2):
@@ -432,7 +433,7 @@ def multi_margin_loss(input: Any, target: Any, p: int = 1, margin: float = 1.0,
                       reduction: str = "mean") -> Any:
     """The multi-class hinge loss: ``sum_j max(0, margin - x[y] + x[j]) ** p / C`` over the
     classes ``j != y``, ``weight[y]`` scaling each sample's terms; ``p`` is 1 or 2."""
-    reduction = _reduction("multi_margin_loss", reduction, size_average, reduce)
+    reduction = reduction_mode("multi_margin_loss", reduction, size_average, reduce)
     if p not in (1, 2):
         raise ValueError(f"multi_margin_loss: p must be 1 or 2, got {p!r}")
     x = _tensor("multi_margin_loss", input, "the input")
@@ -462,7 +463,7 @@ def multilabel_margin_loss(input: Any, target: Any, size_average: Any = None,
                            reduce: Any = None, reduction: str = "mean") -> Any:
     """The multi-label hinge loss: ``target`` lists each sample's classes, ended by the first
     -1; every (target class, other class) pair adds ``max(0, 1 - (x[j] - x[k])) / C``."""
-    reduction = _reduction("multilabel_margin_loss", reduction, size_average, reduce)
+    reduction = reduction_mode("multilabel_margin_loss", reduction, size_average, reduce)
     x = _tensor("multilabel_margin_loss", input, "the input")
     data = unwrap(x)
     xp = _backend.namespace_of(data)
@@ -502,7 +503,7 @@ def multilabel_soft_margin_loss(input: Any, target: Any, weight: Any = None,
                                 reduction: str = "mean") -> Any:
     """The mean over classes of the binary cross-entropy of ``sigmoid(input)`` against the
     0/1 ``target``; ``weight`` scales each class."""
-    reduction = _reduction("multilabel_soft_margin_loss", reduction, size_average, reduce)
+    reduction = reduction_mode("multilabel_soft_margin_loss", reduction, size_average, reduce)
     x, target = _pair("multilabel_soft_margin_loss", input, target)
     losses = -(target * _log_sigmoid(x) + (1 - target) * _log_sigmoid(-x))
     if weight is not None:
@@ -530,7 +531,7 @@ def triplet_margin_loss(anchor: Any, positive: Any, negative: Any, margin: float
     """``max(0, d(anchor, positive) - d(anchor, negative) + margin)`` with the p-norm
     distance; ``swap`` uses the smaller of ``d(anchor, negative)`` and ``d(positive,
     negative)``."""
-    reduction = _reduction("triplet_margin_loss", reduction, size_average, reduce)
+    reduction = reduction_mode("triplet_margin_loss", reduction, size_average, reduce)
     _tensor("triplet_margin_loss", anchor, "the anchor")
     shapes = {shape_of(anchor), shape_of(positive), shape_of(negative)}
     if len(shapes) != 1 or len(shape_of(anchor)) not in (1, 2):
@@ -542,4 +543,25 @@ def triplet_margin_loss(anchor: Any, positive: Any, negative: Any, margin: float
     to_negative = _distance(anchor, negative, p, eps)
     if swap:
         to_negative = elementwise.minimum(to_negative, _distance(positive, negative, p, eps))
+    return _reduced(_clamp_min_zero(margin + to_positive - to_negative), reduction)
+
+
+def triplet_margin_with_distance_loss(anchor: Any, positive: Any, negative: Any, *,
+                                      distance_function: Callable[[Any, Any], Any] | None = None,
+                                      margin: float = 1.0, swap: bool = False,
+                                      reduction: str = "mean") -> Any:
+    """``max(0, d(anchor, positive) - d(anchor, negative) + margin)`` for any distance ``d``
+    (``pairwise_distance`` by default); ``swap`` as in ``triplet_margin_loss``."""
+    name = "triplet_margin_with_distance_loss"
+    reduction = reduction_mode(name, reduction)
+    for what, value in (("the anchor", anchor), ("the positive", positive),
+                        ("the negative", negative)):
+        _tensor(name, value, what)
+    if not is_number(margin) or margin <= 0:
+        raise ValueError(f"{name}: margin must be greater than 0, got {margin!r}")
+    distance = pairwise_distance if distance_function is None else distance_function
+    to_positive = distance(anchor, positive)
+    to_negative = distance(anchor, negative)
+    if swap:
+        to_negative = elementwise.minimum(to_negative, distance(positive, negative))
     return _reduced(_clamp_min_zero(margin + to_positive - to_negative), reduction)

@@ -11,11 +11,14 @@ from mushin.nn.layers import (
     attention,
     cell,
     conv,
+    distance,
     dropout,
     embedding,
     flatten,
     linear,
+    loss,
     norm,
+    padding,
     pooling,
     recurrent,
     resample,
@@ -25,11 +28,14 @@ from mushin.nn.layers.activation import *  # noqa: F403
 from mushin.nn.layers.attention import *  # noqa: F403
 from mushin.nn.layers.cell import *  # noqa: F403
 from mushin.nn.layers.conv import *  # noqa: F403
+from mushin.nn.layers.distance import *  # noqa: F403
 from mushin.nn.layers.dropout import *  # noqa: F403
 from mushin.nn.layers.embedding import *  # noqa: F403
 from mushin.nn.layers.flatten import *  # noqa: F403
 from mushin.nn.layers.linear import *  # noqa: F403
+from mushin.nn.layers.loss import *  # noqa: F403
 from mushin.nn.layers.norm import *  # noqa: F403
+from mushin.nn.layers.padding import *  # noqa: F403
 from mushin.nn.layers.pooling import *  # noqa: F403
 from mushin.nn.layers.recurrent import *  # noqa: F403
 from mushin.nn.layers.resample import *  # noqa: F403
@@ -41,11 +47,14 @@ __all__ += activation.__all__
 __all__ += attention.__all__
 __all__ += cell.__all__
 __all__ += conv.__all__
+__all__ += distance.__all__
 __all__ += dropout.__all__
 __all__ += embedding.__all__
 __all__ += flatten.__all__
 __all__ += linear.__all__
+__all__ += loss.__all__
 __all__ += norm.__all__
+__all__ += padding.__all__
 __all__ += pooling.__all__
 __all__ += recurrent.__all__
 __all__ += resample.__all__
