@@ -47,7 +47,8 @@ from mushin.nn.functional.activation import (
     tanhshrink,
     threshold,
 )
-from mushin.nn.functional.conv import conv2d
+from mushin.nn.functional.conv import conv1d, conv2d
+from mushin.nn.functional.conv_transpose import conv_transpose1d, conv_transpose2d
 from mushin.nn.functional.criteria import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -89,7 +90,8 @@ __all__ += [  # activation
     "rrelu", "selu", "sigmoid", "silu", "softmax", "softmin", "softplus", "softshrink", "softsign",
     "tanh", "tanhshrink", "threshold"
 ]
-__all__ += ["conv2d"]  # conv
+__all__ += ["conv1d", "conv2d"]  # conv
+__all__ += ["conv_transpose1d", "conv_transpose2d"]  # conv_transpose
 __all__ += [  # criteria
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "cosine_embedding_loss",
     "cross_entropy", "gaussian_nll_loss", "hinge_embedding_loss", "huber_loss", "kl_div",

@@ -1,5 +1,8 @@
-"""``conv2d``: the 2-D convolution of ``(B, C, H, W)`` images, its two gradient primitives and
-the im2col / col2im pair they are built on (col2im with its CUDA kernel).
+"""``conv1d`` and ``conv2d`` (PyTorch's, with "same" / "valid" padding and unbatched inputs):
+the 2-D convolution primitive of ``(B, C, H, W)`` images, its two gradient primitives and the
+im2col / col2im pair they are built on (col2im with its CUDA kernel). A 1-D convolution is the
+2-D one on a unit height axis; the transposed convolutions (``conv_transpose.py``) are the
+input-gradient primitive.
 
 Convolution is im2col plus one matrix product per group for the whole batch, the bias added
 in place: the columns are one strided view of the input (every window a set of strides)
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -27,14 +31,9 @@ from mushin._graph import Primitive
 from mushin._tensor import apply
 from mushin.errors import ShapeError
 from mushin.kernels import cuda
-from mushin.nn.functional.window import (
-    Pair,
-    check_image,
-    kernel_offsets,
-    output_size,
-    padded,
-    pair,
-)
+from mushin.nn.functional.shape import pad
+from mushin.nn.functional.window import Pair, ints, kernel_offsets, output_size, padded
+from mushin.ops.shape import reshape
 
 # --- workspaces -------------------------------------------------------------------------------
 
@@ -226,8 +225,11 @@ def _conv_forward(xp: Any, x: Array, weight: Array, bias: Array | None, stride: 
     return xp.swapaxes(result.reshape(out_channels, batch, *out_size), 0, 1)
 
 
-def _conv_input_grad_forward(xp: Any, grad: Array, weight: Array, input_shape: tuple[int, ...],
-                             stride: Pair, padding: Pair, dilation: Pair, groups: int) -> Array:
+def conv_input_grad_forward(xp: Any, grad: Array, weight: Array, input_shape: tuple[int, ...],
+                            stride: Pair, padding: Pair, dilation: Pair, groups: int) -> Array:
+    """The input gradient ``(B, C, H, W)`` of a convolution given its output gradient: by
+    columns and col2im, or at stride 1 over a wide enough output by spread rows. Also the
+    forward of a transposed convolution."""
     out_width = grad.shape[3]
     if stride != (1, 1) or 2 * out_width < input_shape[3] + 2 * padding[1]:
         return _input_grad_by_columns(xp, grad, weight, input_shape, stride, padding,
@@ -235,8 +237,8 @@ def _conv_input_grad_forward(xp: Any, grad: Array, weight: Array, input_shape: t
     return _input_grad_by_spread_rows(xp, grad, weight, input_shape, padding, dilation, groups)
 
 
-def _conv_input_grad_cuda(xp: Any, grad: Array, weight: Array, input_shape: tuple[int, ...],
-                          stride: Pair, padding: Pair, dilation: Pair, groups: int) -> Any:
+def conv_input_grad_cuda(xp: Any, grad: Array, weight: Array, input_shape: tuple[int, ...],
+                         stride: Pair, padding: Pair, dilation: Pair, groups: int) -> Any:
     """Where col2im gathers (CuPy, float32 and float64): the columns whatever the stride,
     summed back by one kernel launch rather than one addition per kernel offset."""
     if not _col2im_gathers(xp, xp.result_type(weight.dtype, grad.dtype)):
@@ -324,12 +326,24 @@ def _conv_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any, **geometry: A
     return grad_x, grad_weight, grad_bias
 
 
+def conv_cropped(F: Any, x: Any, weight: Any, shape: tuple[int, ...], geometry: Any) -> Any:
+    """``conv2d(x, weight)`` cropped to the height and width of ``shape``: the two differ only
+    for a transposed convolution whose ``output_padding`` reaches its stride (allowed where
+    the dilation is larger), whose last rows or columns no output position reads."""
+    result = F.conv2d(x, weight, None, **geometry)
+    height, width = shape[2], shape[3]
+    if tuple(result.shape[2:]) != (height, width):
+        result = F.getitem(result, index=(slice(None), slice(None), slice(0, height),
+                                          slice(0, width)))
+    return result
+
+
 def _conv_input_grad_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any,
                          input_shape: tuple[int, ...], **geometry: Any) -> tuple[Any, ...]:
     grad_output, weight = inputs
     grad_grad = grad_weight = None
     if parents[0] is not None:
-        grad_grad = F.conv2d(g, weight, None, **geometry)
+        grad_grad = conv_cropped(F, g, weight, parents[0].shape, geometry)
     if parents[1] is not None:
         grad_weight = F.conv2d_weight_grad(g, grad_output, weight_shape=parents[1].shape,
                                            **geometry)
@@ -343,43 +357,138 @@ def _conv_weight_grad_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any,
     if parents[0] is not None:
         grad_x = F.conv2d_input_grad(grad_output, g, input_shape=parents[0].shape, **geometry)
     if parents[1] is not None:
-        grad_grad = F.conv2d(x, g, None, **geometry)
+        grad_grad = conv_cropped(F, x, g, parents[1].shape, geometry)
     return grad_x, grad_grad
 
 
 CONV2D = Primitive("conv2d", _conv_forward, _conv_vjp)
-CONV2D_INPUT_GRAD = Primitive("conv2d_input_grad", _conv_input_grad_forward,
-                              _conv_input_grad_vjp, cuda_forward=_conv_input_grad_cuda)
+CONV2D_INPUT_GRAD = Primitive("conv2d_input_grad", conv_input_grad_forward,
+                              _conv_input_grad_vjp, cuda_forward=conv_input_grad_cuda)
 CONV2D_WEIGHT_GRAD = Primitive("conv2d_weight_grad", _conv_weight_grad_forward,
                                _conv_weight_grad_vjp)
 
 
-def conv2d(x: Any, weight: Any, bias: Any = None, stride: int | Pair = 1,
-           padding: int | Pair = 0, dilation: int | Pair = 1, groups: int = 1) -> Any:
-    """The 2-D convolution (PyTorch's cross-correlation) of ``x`` ``(B, C, H, W)`` with
-    ``weight`` ``(O, C / groups, kh, kw)``, plus ``bias`` ``(O,)``: shape ``(B, O, Ho, Wo)``."""
-    x_shape, weight_shape = shape_of(x), shape_of(weight)
-    check_image("conv2d", x_shape)
-    if len(weight_shape) != 4:
-        raise ShapeError(f"conv2d: expected a weight of shape (O, C / groups, kh, kw), got "
-                         f"shape {weight_shape}")
+# --- the public functions -----------------------------------------------------------------------
+
+_IMAGE = {1: "(B, C, L) or (C, L)", 2: "(B, C, H, W) or (C, H, W)"}
+
+
+def check_input(name: str, dims: int, shape: tuple[int, ...]) -> bool:
+    """Whether ``shape`` is batched (``dims + 2`` axes); ``ShapeError`` unless it is that or
+    unbatched (``dims + 1`` axes)."""
+    if len(shape) not in (dims + 1, dims + 2):
+        raise ShapeError(f"{name}: expected an input of shape {_IMAGE[dims]}, got shape "
+                         f"{shape}")
+    return len(shape) == dims + 2
+
+
+def check_groups(name: str, groups: Any) -> int:
+    """``groups`` as a positive int; ``ValueError`` otherwise."""
     if not is_int(groups) or groups < 1:
-        raise ValueError(f"conv2d: groups must be a positive int, got {groups!r}")
+        raise ValueError(f"{name}: groups must be a positive int, got {groups!r}")
+    return int(groups)
+
+
+def conv_padding(name: str, padding: Any, kernel: tuple[int, ...], stride: tuple[int, ...],
+                 dilation: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The zeros a convolution adds (before, after) on each spatial axis, PyTorch's rules:
+    an int or one int per axis on both sides; ``"valid"`` none; ``"same"`` (stride 1 only)
+    ``dilation * (kernel - 1)`` in all, half before, the odd one after."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return (0,) * len(kernel), (0,) * len(kernel)
+        if padding != "same":
+            raise ValueError(f"{name}: padding must be an int, a tuple of ints, 'same' or "
+                             f"'valid', got {padding!r}")
+        if any(step != 1 for step in stride):
+            raise ValueError(f"{name}: padding='same' is not supported for strided "
+                             f"convolutions, got stride={stride}")
+        totals = [spread * (size - 1) for spread, size in zip(dilation, kernel, strict=True)]
+        return tuple(total // 2 for total in totals), tuple(total - total // 2
+                                                            for total in totals)
+    both = ints(name, "padding", padding, 0, len(kernel))
+    return both, both
+
+
+def _check_reach(name: str, shape: tuple[int, ...], kernel: tuple[int, ...],
+                 padding: tuple[int, ...], dilation: tuple[int, ...]) -> None:
+    """``ShapeError`` where the padded input is smaller than the kernel's reach."""
+    dims = len(kernel)
+    padded_sizes = [size + extra for size, extra in zip(shape[-dims:], padding, strict=True)]
+    reach = [spread * (size - 1) + 1 for spread, size in zip(dilation, kernel, strict=True)]
+    if any(size < needed for size, needed in zip(padded_sizes, reach, strict=True)):
+        raise ShapeError(f"{name}: the input of shape {shape} is too small: padded to "
+                         f"{'x'.join(map(str, padded_sizes))} it is smaller than the kernel's "
+                         f"reach of {'x'.join(map(str, reach))}")
+
+
+def _convolve(name: str, dims: int, input: Any, weight: Any, bias: Any, stride: Any,
+              padding: Any, dilation: Any, groups: Any) -> Any:
+    """The ``dims``-d convolution (1 or 2) as the 2-D primitive: a 1-d one on a unit height
+    axis, an unbatched input with a batch axis of one, an odd "same" padding's extra zero
+    added after the input first."""
+    x_shape, weight_shape = shape_of(input), shape_of(weight)
+    batched = check_input(name, dims, x_shape)
+    if len(weight_shape) != dims + 2:
+        kernel_axes = "k" if dims == 1 else "kh, kw"
+        raise ShapeError(f"{name}: expected a weight of shape (O, C / groups, {kernel_axes}), "
+                         f"got shape {weight_shape}")
+    groups = check_groups(name, groups)
     if weight_shape[0] % groups:
-        raise ValueError(f"conv2d: {weight_shape[0]} output channels are not divisible by "
+        raise ValueError(f"{name}: {weight_shape[0]} output channels are not divisible by "
                          f"groups={groups}")
-    if x_shape[1] != weight_shape[1] * groups:
-        raise ShapeError(f"conv2d: the input of shape {x_shape} has {x_shape[1]} channels but "
+    channels = x_shape[-dims - 1]
+    if channels != weight_shape[1] * groups:
+        raise ShapeError(f"{name}: the input of shape {x_shape} has {channels} channels but "
                          f"the weight of shape {weight_shape} with groups={groups} expects "
                          f"{weight_shape[1] * groups}")
-    stride_pair = pair("conv2d", "stride", stride, 1)
-    padding_pair = pair("conv2d", "padding", padding, 0)
-    dilation_pair = pair("conv2d", "dilation", dilation, 1)
-    output_size("conv2d", x_shape, (weight_shape[2], weight_shape[3]), stride_pair,
-                padding_pair, dilation_pair)
-    geometry = {"stride": stride_pair, "padding": padding_pair, "dilation": dilation_pair,
-                "groups": groups}
     if bias is not None and shape_of(bias) != (weight_shape[0],):
-        raise ShapeError(f"conv2d: expected a bias of shape ({weight_shape[0]},), got shape "
+        raise ShapeError(f"{name}: expected a bias of shape ({weight_shape[0]},), got shape "
                          f"{shape_of(bias)}")
-    return apply(CONV2D, x, weight, bias, **geometry)
+    strides = ints(name, "stride", stride, 1, dims)
+    dilations = ints(name, "dilation", dilation, 1, dims)
+    kernel = tuple(weight_shape[2:])
+    before, after = conv_padding(name, padding, kernel, strides, dilations)
+    _check_reach(name, x_shape, kernel,
+                 tuple(first + second for first, second in zip(before, after, strict=True)),
+                 dilations)
+    x = input if batched else reshape(input, (1, *x_shape))
+    extra = [last - first for first, last in zip(before, after, strict=True)]
+    if any(extra):  # "same" with an odd total: the one zero more goes after
+        x = pad(x, tuple(width for added in reversed(extra) for width in (0, added)))
+    if dims == 1:
+        x = reshape(x, (*shape_of(x)[:2], 1, shape_of(x)[2]))
+        weight = reshape(weight, (*weight_shape[:2], 1, weight_shape[2]))
+        strides, before, dilations = (1, *strides), (0, *before), (1, *dilations)
+    result = apply(CONV2D, x, weight, bias, stride=strides, padding=before,
+                   dilation=dilations, groups=groups)
+    shape = shape_of(result)
+    if dims == 1:
+        shape = (*shape[:2], shape[3])
+    if not batched:
+        shape = shape[1:]
+    return result if shape == shape_of(result) else reshape(result, shape)
+
+
+def conv1d(input: Any, weight: Any, bias: Any = None, stride: int | Sequence[int] = 1,
+           padding: int | Sequence[int] | str = 0, dilation: int | Sequence[int] = 1,
+           groups: int = 1) -> Any:
+    """PyTorch's ``F.conv1d``: the 1-D convolution (cross-correlation) of ``input``
+    ``(B, C, L)`` or unbatched ``(C, L)`` with ``weight`` ``(O, C / groups, k)``, plus
+    ``bias`` ``(O,)``: shape ``(B, O, Lo)`` (``(O, Lo)``), ``Lo = floor((L + 2 * padding -
+    dilation * (k - 1) - 1) / stride) + 1``. ``padding`` is an int, ``"valid"`` (none) or
+    ``"same"`` (stride 1: ``Lo = L``, an odd total's extra zero after). The 2-D convolution
+    on a unit height axis."""
+    return _convolve("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv2d(input: Any, weight: Any, bias: Any = None, stride: int | Sequence[int] = 1,
+           padding: int | Sequence[int] | str = 0, dilation: int | Sequence[int] = 1,
+           groups: int = 1) -> Any:
+    """PyTorch's ``F.conv2d``: the 2-D convolution (cross-correlation) of ``input``
+    ``(B, C, H, W)`` or unbatched ``(C, H, W)`` with ``weight`` ``(O, C / groups, kh, kw)``,
+    plus ``bias`` ``(O,)``: shape ``(B, O, Ho, Wo)`` (``(O, Ho, Wo)``) with PyTorch's output
+    sizes. ``padding`` is an int, a (height, width) pair, ``"valid"`` (none) or ``"same"``
+    (stride 1: the output keeps the input's size; an odd total's extra zero goes below and to
+    the right, as in PyTorch)."""
+    return _convolve("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)

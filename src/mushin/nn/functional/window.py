@@ -1,6 +1,6 @@
 """The geometry of sliding windows over ``(B, C, H, W)`` images, shared by convolution and
-pooling: the (height, width) arguments, the output size, the padded input and the strided
-slice that each kernel offset sees.
+pooling: the (height, width) arguments (``pair``; ``ints`` for any number of spatial axes),
+the output size, the padded input and the strided slice that each kernel offset sees.
 
 Output sizes are PyTorch's: ``floor((H + 2 * padding - dilation * (kernel - 1) - 1) / stride)
 + 1``.
@@ -28,6 +28,20 @@ def pair(name: str, argument: str, value: int | Sequence[int], minimum: int) -> 
     if min(given) < minimum:
         raise ValueError(f"{name}: {argument} must be at least {minimum}, got {value!r}")
     return int(given[0]), int(given[1])
+
+
+def ints(name: str, argument: str, value: int | Sequence[int], minimum: int,
+         count: int) -> tuple[int, ...]:
+    """An int (the same on every axis) or ``count`` ints, one per spatial axis, each at least
+    ``minimum``: the stride, padding, dilation... of a ``count``-d convolution."""
+    given = (value,) * count if is_int(value) else value
+    if (not isinstance(given, tuple | list) or len(given) != count
+            or any(not is_int(item) for item in given)):
+        what = "an int or a tuple of one int" if count == 1 else f"an int or {count} ints"
+        raise TypeError(f"{name}: {argument} must be {what}, got {value!r}")
+    if min(given) < minimum:
+        raise ValueError(f"{name}: {argument} must be at least {minimum}, got {value!r}")
+    return tuple(int(item) for item in given)
 
 
 def check_image(name: str, shape: tuple[int, ...]) -> None:
