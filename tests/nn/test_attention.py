@@ -3,6 +3,7 @@ and without masks), finite differences, parameter layout, modes, devices and err
 
 from __future__ import annotations
 
+import inspect
 import math
 from typing import Any
 
@@ -63,15 +64,16 @@ def _compare(self_attention: bool = False, masks: str = "none", batched: bool = 
     rng = np.random.default_rng(1)
     batch_first = options.get("batch_first", True)
 
-    def shaped(length: int) -> tuple[int, ...]:
+    def shaped(length: int, features: int = EMBED) -> tuple[int, ...]:
         if not batched:
-            return (length, EMBED)
-        return (BATCH, length, EMBED) if batch_first else (length, BATCH, EMBED)
+            return (length, features)
+        return (BATCH, length, features) if batch_first else (length, BATCH, features)
 
     source = TARGET if self_attention else SOURCE
     values = [rng.standard_normal(shaped(TARGET))]
     if not self_attention:
-        values += [rng.standard_normal(shaped(source)), rng.standard_normal(shaped(source))]
+        values += [rng.standard_normal(shaped(source, options.get("kdim") or EMBED)),
+                   rng.standard_normal(shaped(source, options.get("vdim") or EMBED))]
     keyword = {**_masks(masks, rng, batched, source), **(call or {})}
     ours_inputs = [mu.variable(value) for value in values]
     theirs_inputs = [torch.tensor(value, requires_grad=True) for value in values]
@@ -123,6 +125,73 @@ def test_matches_pytorch_on_one_unbatched_sequence(masks: str) -> None:
 
 def test_matches_pytorch_without_bias() -> None:
     _compare(masks="bool", bias=False)
+
+
+OPTIONS = {"kdim-vdim": {"kdim": 5, "vdim": 3}, "bias-kv": {"add_bias_kv": True},
+           "zero-attn": {"add_zero_attn": True},
+           "all": {"add_bias_kv": True, "add_zero_attn": True, "kdim": 6, "vdim": 6}}
+
+
+@pytest.mark.filterwarnings("ignore:Support for mismatched key_padding_mask:UserWarning")
+@pytest.mark.parametrize("masks", ["none", "bool", "float", "mixed"])
+@pytest.mark.parametrize("option", list(OPTIONS))
+def test_pytorchs_other_options_match(option: str, masks: str) -> None:
+    _compare(masks=masks, **OPTIONS[option])
+
+
+@pytest.mark.parametrize("option", list(OPTIONS))
+def test_other_options_match_pytorch_without_weights_and_unbatched(option: str) -> None:
+    _compare(masks="bool", call={"need_weights": False}, batch_first=False, **OPTIONS[option])
+    _compare(masks="float", batched=False, **OPTIONS[option])
+
+
+@pytest.mark.parametrize("padding", [False, True], ids=["mask-only", "with-padding"])
+@pytest.mark.parametrize("need_weights", [False, True], ids=["sdpa", "weights"])
+def test_causal_hint_matches_pytorch(need_weights: bool, padding: bool) -> None:
+    """``is_causal=True`` with the causal ``attn_mask``: PyTorch's hint, on both routes."""
+    causal = np.triu(np.ones((TARGET, TARGET), dtype=bool), k=1)
+    call: dict[str, Any] = {"attn_mask": causal, "is_causal": True,
+                            "need_weights": need_weights}
+    if padding:
+        mask = np.zeros((BATCH, TARGET), dtype=bool)
+        mask[:, -1] = True
+        call["key_padding_mask"] = mask
+    _compare(self_attention=True, call=call)
+
+
+@pytest.mark.parametrize("need_weights", [False, True], ids=["sdpa-zeros", "weights-nan"])
+def test_a_query_masked_through_gives_what_pytorch_gives(need_weights: bool) -> None:
+    """Zeros on the scaled-dot-product route, NaN when the weights are returned."""
+    torch = pytest.importorskip("torch")
+    ours, theirs = _torch_pair()
+    x = np.random.default_rng(10).standard_normal((BATCH, TARGET, EMBED))
+    blocked = np.zeros((TARGET, TARGET), dtype=bool)
+    blocked[1] = True
+    ours_output, _ = ours(*[mu.constant(x)] * 3, attn_mask=blocked, need_weights=need_weights)
+    with torch.no_grad():
+        theirs_output, _ = theirs(*[torch.tensor(x)] * 3, attn_mask=torch.tensor(blocked),
+                                  need_weights=need_weights)
+    np.testing.assert_allclose(ours_output.numpy(), theirs_output.numpy(), rtol=1e-10,
+                               atol=1e-12)
+    assert np.isnan(ours_output.numpy()[:, 1]).all() == need_weights
+
+
+def test_eval_turns_dropout_off_as_in_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    ours, theirs = _torch_pair(dropout=0.5)
+    ours.eval()
+    theirs.eval()
+    x = np.random.default_rng(11).standard_normal((BATCH, TARGET, EMBED))
+    ours_output, ours_weights = ours(*[mu.variable(x)] * 3)
+    theirs_output, theirs_weights = theirs(*[torch.tensor(x, requires_grad=True)] * 3)
+    np.testing.assert_allclose(ours_output.numpy(), theirs_output.detach().numpy(),
+                               rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ours_weights.numpy(), theirs_weights.detach().numpy(),
+                               rtol=1e-10, atol=1e-12)
+    ours.train()
+    mu.seed(0)
+    _, dropped = ours(*[mu.constant(x)] * 3, average_attn_weights=False)
+    assert (dropped.numpy() == 0).any()
 
 
 def test_causal_flag_matches_pytorch_with_a_causal_mask() -> None:
@@ -223,6 +292,39 @@ def test_parameters_have_pytorch_names_shapes_and_init() -> None:
     assert [name for name, _ in MultiHeadAttention(16, 4, bias=False).named_parameters()] == [
         "in_proj_weight", "out_proj.weight"]
     assert MultiHeadAttention(16, 4, dtype="float64").in_proj_weight.dtype == np.float64
+    positional = MultiHeadAttention(16, 4, 0.0, True, False, False, None, None, True, "cpu",
+                                    "float64")
+    assert positional.batch_first and positional.out_proj.weight.dtype == np.float64
+
+
+def test_signatures_follow_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    for ours_function, theirs_function in (
+            (MultiHeadAttention, torch.nn.MultiheadAttention),
+            (MultiHeadAttention.forward, torch.nn.MultiheadAttention.forward)):
+        ours = inspect.signature(ours_function).parameters
+        theirs = inspect.signature(theirs_function).parameters
+        assert list(ours) == list(theirs)
+        assert all(ours[name].default == parameter.default
+                   for name, parameter in theirs.items())
+
+
+def test_other_options_have_pytorch_names_shapes_and_init() -> None:
+    torch = pytest.importorskip("torch")
+    options: dict[str, Any] = {"add_bias_kv": True, "add_zero_attn": True, "kdim": 5,
+                               "vdim": 3}
+    layer = MultiHeadAttention(400, 4, **options)
+    theirs = torch.nn.MultiheadAttention(400, 4, **options)
+    assert [(name, parameter.shape) for name, parameter in layer.named_parameters()] == [
+        (name, tuple(parameter.shape)) for name, parameter in theirs.named_parameters()]
+    assert list(layer.state_dict()) == list(theirs.state_dict())
+    assert layer.in_proj_weight is None and layer._qkv_same_embed_dim is False
+    assert (layer.kdim, layer.vdim, layer.head_dim) == (5, 3, 100)
+    assert layer.bias_k is not None
+    assert abs(layer.bias_k.numpy().std() - math.sqrt(1 / 400)) < 0.15 * math.sqrt(1 / 400)
+    bound = math.sqrt(6 / (400 + 5))
+    assert layer.k_proj_weight is not None
+    assert np.abs(layer.k_proj_weight.numpy()).max() <= bound
 
 
 def test_weights_are_a_distribution_over_allowed_keys() -> None:
@@ -312,13 +414,17 @@ def test_bad_constructor_arguments() -> None:
         MultiHeadAttention(8, 2, dropout=-0.1)
     with pytest.raises(TypeError, match="batch_first must be True or False"):
         MultiHeadAttention(8, 2, batch_first=1)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="add_bias_kv must be True or False"):
+        MultiHeadAttention(8, 2, add_bias_kv=None)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="MultiHeadAttention: kdim must be a positive int, got 0"):
+        MultiHeadAttention(8, 2, kdim=0)
 
 
 def test_bad_inputs_name_what_was_expected() -> None:
     layer = MultiHeadAttention(EMBED, HEADS, batch_first=True)
     query = mu.randn((BATCH, TARGET, EMBED))
     key = mu.randn((BATCH, SOURCE, EMBED))
-    with pytest.raises(mu.ShapeError, match=r"key with embed_dim = 8 .* shape \(3, 5, 6\)"):
+    with pytest.raises(mu.ShapeError, match=r"key with kdim = 8 .* shape \(3, 5, 6\)"):
         layer(query, mu.randn((BATCH, SOURCE, 6)), key)
     with pytest.raises(mu.ShapeError, match="key and value must have one shape"):
         layer(query, key, mu.randn((BATCH, SOURCE + 1, EMBED)))
@@ -334,3 +440,6 @@ def test_bad_inputs_name_what_was_expected() -> None:
         layer(query, key, key, attn_mask=np.zeros((TARGET, SOURCE), dtype=np.int64))
     with pytest.raises(TypeError, match="query must be a tensor"):
         layer(np.zeros((BATCH, TARGET, EMBED)), key, key)
+    cross = MultiHeadAttention(EMBED, HEADS, kdim=5, vdim=3, batch_first=True)
+    with pytest.raises(mu.ShapeError, match=r"value with vdim = 3 features .* \(3, 5, 8\)"):
+        cross(query, mu.randn((BATCH, SOURCE, 5)), key)

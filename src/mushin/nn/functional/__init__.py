@@ -47,6 +47,7 @@ from mushin.nn.functional.activation import (
     tanhshrink,
     threshold,
 )
+from mushin.nn.functional.attention import scaled_dot_product_attention
 from mushin.nn.functional.conv import conv1d, conv2d
 from mushin.nn.functional.conv_transpose import conv_transpose1d, conv_transpose2d
 from mushin.nn.functional.criteria import (
@@ -90,6 +91,7 @@ __all__ += [  # activation
     "rrelu", "selu", "sigmoid", "silu", "softmax", "softmin", "softplus", "softshrink", "softsign",
     "tanh", "tanhshrink", "threshold"
 ]
+__all__ += ["scaled_dot_product_attention"]  # attention
 __all__ += ["conv1d", "conv2d"]  # conv
 __all__ += ["conv_transpose1d", "conv_transpose2d"]  # conv_transpose
 __all__ += [  # criteria
