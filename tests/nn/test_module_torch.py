@@ -251,3 +251,16 @@ def test_gradients_after_double_are_float64_and_match_torch():
         assert parameter.grad().dtype == np.float64, name
         np.testing.assert_allclose(parameter.grad().numpy(), reference.grad.numpy(),
                                    rtol=1e-13, atol=1e-15)
+
+
+def test_parameters_is_a_list_that_next_walks_like_pytorchs_generator():
+    torch.manual_seed(0)
+    theirs = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Linear(4, 2))
+    ours = mu.nn.Sequential(mu.nn.Linear(3, 4), mu.nn.Linear(4, 2))
+    parameters, reference = ours.parameters(), theirs.parameters()
+    assert isinstance(parameters, list) and len(parameters) == 4
+    for _ in range(4):
+        assert tuple(next(parameters).shape) == tuple(next(reference).shape)
+    with pytest.raises(StopIteration):
+        next(parameters)
+    assert next(ours.parameters()) is ours[0].weight  # a fresh call starts again

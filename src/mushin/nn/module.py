@@ -16,7 +16,19 @@ stay the parameters throughout.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, NamedTuple, Protocol, Self, TypeGuard, TypeVar, cast, overload
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Generic,
+    NamedTuple,
+    Protocol,
+    Self,
+    TypeGuard,
+    TypeVar,
+    TypeVarTuple,
+    cast,
+    overload,
+)
 
 import numpy as np
 
@@ -33,10 +45,27 @@ from mushin._tensor import (
     stored_grad,
 )
 
+if TYPE_CHECKING:
+    from mushin._typing import Untyped
+
 Parameter = Variable[*tuple[Any, ...]]
 """A parameter: a ``Variable`` of any shape."""
 Buffer = Constant[*tuple[Any, ...]]
 """A buffer: a ``Constant`` of any shape."""
+
+
+class Parameters(list[Parameter]):
+    """What ``Module.parameters()`` gives: a list of parameters that is also an iterator, so
+    that ``next(model.parameters())`` takes the first as PyTorch's generator would (and each
+    further ``next`` the following one, ``StopIteration`` at the end)."""
+
+    _position = 0
+
+    def __next__(self) -> Parameter:
+        if self._position >= len(self):
+            raise StopIteration
+        self._position += 1
+        return self[self._position - 1]
 
 
 def _is_parameter(value: object) -> TypeGuard[Parameter]:
@@ -233,9 +262,10 @@ class Module:
                     found.append((f"{module_name}.{name}" if module_name else name, parameter))
         return found
 
-    def parameters(self) -> list[Parameter]:
-        """Every parameter of the tree, each once, in registration order."""
-        return [parameter for _, parameter in self.named_parameters()]
+    def parameters(self) -> Parameters:
+        """Every parameter of the tree, each once, in registration order: a list, which
+        ``next()`` also walks as it would PyTorch's generator (``next(model.parameters())``)."""
+        return Parameters(parameter for _, parameter in self.named_parameters())
 
     def named_buffers(self, prefix: str = "") -> list[tuple[str, Buffer]]:
         """``(dotted name, Constant)`` for every buffer of the tree."""
@@ -544,13 +574,29 @@ class Sequential(Module):
         return layers[index]
 
 
-class ModuleList(Module):
+if TYPE_CHECKING:
+    # PEP 696's default (typing_extensions' TypeVar): a bare ``ModuleList`` holds ``Module``s.
+    from typing_extensions import TypeVar as _DefaultingTypeVar
+
+    ModuleT = _DefaultingTypeVar("ModuleT", bound="Module", default="Module")
+else:
+    ModuleT = TypeVar("ModuleT", bound="Module")
+"""The type of the modules a ``ModuleList`` holds (``Module`` unless it says otherwise)."""
+
+
+class ModuleList(Module, Generic[ModuleT]):
     """A list of sub-modules, registered as ``"0"``, ``"1"``... (PyTorch's ``nn.ModuleList``):
     their parameters belong to the owner. Indexing (an int, or a slice giving a new
     ``ModuleList``), assignment, deletion, ``len``, iteration, ``append``, ``extend``,
-    ``insert``, ``+`` and ``+=``. It has no ``forward``."""
+    ``insert``, ``+`` and ``+=``. It has no ``forward``.
 
-    def __init__(self, modules: Iterable[Module] | None = None) -> None:
+    For the type checkers it is generic over the type of its modules, inferred from the
+    constructor's argument: ``ModuleList([Block(config) for _ in range(n)])`` is a
+    ``ModuleList[Block]``, and indexing and iteration give ``Block``s, so calling them keeps
+    the shapes their ``forward`` declares. A bare ``ModuleList`` holds ``Module``\\ s.
+    """
+
+    def __init__(self, modules: Iterable[ModuleT] | None = None) -> None:
         super().__init__()
         if modules is not None:
             self.extend(modules)
@@ -563,29 +609,33 @@ class ModuleList(Module):
             raise IndexError(f"ModuleList index {index} is out of range for {size} modules")
         return index % size
 
-    def _renumber(self, modules: list[Module]) -> None:
+    def _items(self) -> list[ModuleT]:
+        """The modules in order (registered by this class, so of its item type)."""
+        return cast("list[ModuleT]", list(self._modules.values()))
+
+    def _renumber(self, modules: list[ModuleT]) -> None:
         for name in list(self._modules):
             delattr(self, name)
         for index, module in enumerate(modules):
             self.add_module(str(index), _checked_module("ModuleList", index, module))
 
     @overload
-    def __getitem__(self, index: int) -> Module: ...
+    def __getitem__(self, index: int) -> ModuleT: ...
 
     @overload
-    def __getitem__(self, index: slice) -> ModuleList: ...
+    def __getitem__(self, index: slice) -> ModuleList[ModuleT]: ...
 
-    def __getitem__(self, index: int | slice) -> Module | ModuleList:
-        modules = list(self._modules.values())
+    def __getitem__(self, index: int | slice) -> ModuleT | ModuleList[ModuleT]:
+        modules = self._items()
         if isinstance(index, slice):
             return ModuleList(modules[index])
         return modules[self._index(index)]
 
-    def __setitem__(self, index: int, module: Module) -> None:
+    def __setitem__(self, index: int, module: ModuleT) -> None:
         self.add_module(str(self._index(index)), _checked_module("ModuleList", index, module))
 
     def __delitem__(self, index: int | slice) -> None:
-        modules = list(self._modules.values())
+        modules = self._items()
         if isinstance(index, slice):
             del modules[index]
         else:
@@ -595,22 +645,22 @@ class ModuleList(Module):
     def __len__(self) -> int:
         return len(self._modules)
 
-    def __iter__(self) -> Iterator[Module]:
-        return iter(list(self._modules.values()))
+    def __iter__(self) -> Iterator[ModuleT]:
+        return iter(self._items())
 
-    def __iadd__(self, modules: Iterable[Module]) -> Self:
+    def __iadd__(self, modules: Iterable[ModuleT]) -> Self:
         return self.extend(modules)
 
-    def __add__(self, other: Iterable[Module]) -> ModuleList:
+    def __add__(self, other: Iterable[ModuleT]) -> ModuleList[ModuleT]:
         return ModuleList([*self, *other])
 
-    def append(self, module: Module) -> Self:
+    def append(self, module: ModuleT) -> Self:
         """Add ``module`` at the end; returns this list."""
         index = len(self._modules)
         self.add_module(str(index), _checked_module("ModuleList", index, module))
         return self
 
-    def extend(self, modules: Iterable[Module]) -> Self:
+    def extend(self, modules: Iterable[ModuleT]) -> Self:
         """Add every module of ``modules`` at the end; returns this list."""
         if isinstance(modules, (str, bytes)) or not hasattr(modules, "__iter__"):
             raise TypeError(f"ModuleList.extend should be called with an iterable, got "
@@ -619,11 +669,11 @@ class ModuleList(Module):
             self.append(module)
         return self
 
-    def insert(self, index: int, module: Module) -> None:
+    def insert(self, index: int, module: ModuleT) -> None:
         """Insert ``module`` before position ``index`` (as ``list.insert``)."""
         if not is_int(index):
             raise TypeError(f"ModuleList indices must be ints, got {index!r}")
-        modules = list(self._modules.values())
+        modules = self._items()
         modules.insert(index, _checked_module("ModuleList", index, module))
         self._renumber(modules)
 
@@ -702,19 +752,37 @@ class ModuleDict(Module):
             self[entry[0]] = entry[1]
 
 
-def _checked_module(owner: str, where: object, module: object) -> Module:
+_Checked = TypeVar("_Checked")
+
+
+def _checked_module(owner: str, where: object, module: _Checked) -> _Checked:
     if not isinstance(module, Module):
         raise TypeError(f"{owner}: {where!r} must be a Module, got {type(module).__name__}")
     return module
 
 
-def parameter(data: Any, requires_grad: bool = True) -> Parameter:
+_Shape = TypeVarTuple("_Shape")
+
+
+# The first overload (untyped code stays untyped) overlaps the last (array-likes), as in every
+# op with an ``Untyped`` overload; tests/typing checks the three.
+@overload
+def parameter(  # pyright: ignore[reportOverlappingOverload]
+        data: Untyped, requires_grad: bool = True) -> Untyped: ...
+@overload
+def parameter(data: Tensor[*_Shape], requires_grad: bool = True) -> Variable[*_Shape]: ...
+@overload
+def parameter(data: Any, requires_grad: bool = True) -> Parameter: ...
+
+
+def parameter(data: Any, requires_grad: bool = True) -> Any:
     """PyTorch's ``nn.Parameter(tensor)`` (exported as ``mu.nn.Parameter``): a new leaf
     ``Variable`` with the values of ``data`` (a tensor, shared, or array-like), which a module
     registers as a parameter when assigned to an attribute.
 
     ``requires_grad=False`` has no equivalent (a mushin parameter is always a ``Variable``):
-    register the tensor with ``register_buffer`` or freeze the module instead.
+    register the tensor with ``register_buffer`` or freeze the module instead. A tensor keeps
+    its shape in the type: ``Parameter(mu.ones(n))`` of ``n: N`` is a ``Variable[N]``.
     """
     if not requires_grad:
         raise ValueError("Parameter(requires_grad=False) is not supported: a parameter is a "

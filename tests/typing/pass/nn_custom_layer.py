@@ -11,6 +11,7 @@ from mushin import nn
 from mushin.nn.activations import gelu, relu, softmax
 from mushin.nn.layers import Dropout, Linear
 from mushin.nn.losses import mse
+from mushin.nn.module import Parameters
 from mushin.nn.optimizers import Adam
 
 In = TypeVar("In", bound=int)
@@ -64,7 +65,7 @@ def main() -> None:
     target_values: mu.Variable[L[10], L[3]] = mu.zeros((10, 3))
     target = target_values.freeze()
     parameters = model.parameters()
-    assert_type(parameters, list[mu.Variable[*tuple[Any, ...]]])
+    assert_type(parameters, Parameters)  # a list of Variables that next() walks
     assert len(parameters) == 6 and len(model.state_dict()) == 6
     optimizer = Adam(parameters, lr=0.01)
     first = last = float("nan")

@@ -25,6 +25,7 @@ from mushin.nn.layers import (
     MaxPool2D,
     ReLU,
 )
+from mushin.nn.module import Parameters
 
 B = L[4]
 N = L[5]
@@ -84,7 +85,7 @@ def layers() -> None:
     assert_type(ReLU()(x), mu.Variable[B, N])
     assert_type(ReLU()(x.freeze()), mu.Constant[B, N])
     model = nn.Sequential(linear, Dropout(0.1))
-    assert_type(model.parameters(), list[Runtime])
+    assert_type(model.parameters(), Parameters)  # a list[Runtime] that next() walks
     assert_type(model(x), Any)
 
 

@@ -19,7 +19,7 @@ class Net(nn.Module):
         self.scale = nn.Parameter(mu.ones((2,)))
         self.register_buffer("steps", mu.zeros((1,)).freeze(), persistent=False)
 
-    def forward(self, x: mu.Tensor) -> mu.Tensor:
+    def forward(self, x: mu.Tensor[int, int]) -> mu.Tensor:
         for block in self.blocks:
             x = self.drop(block(x))
         result: mu.Tensor = self.heads["out"](x) * self.scale
@@ -33,9 +33,9 @@ def main() -> None:
     assert_type(net.double(), Net)
     assert_type(net.float(), Net)
     assert_type(net.apply(lambda module: None), Net)
-    assert_type(net.blocks[0], nn.Module)
-    assert_type(net.blocks[:1], nn.ModuleList)
-    assert_type(net.scale, mu.Variable)
+    assert_type(net.blocks[0], Linear[int, int])  # a ModuleList keeps its modules' type
+    assert_type(net.blocks[:1], nn.ModuleList[Linear[int, int]])
+    assert_type(net.scale, mu.Variable[int])  # a parameter keeps its tensor's shape
     net.to("float64")
     net.to("cpu", dtype="float32")
     net.zero_grad()

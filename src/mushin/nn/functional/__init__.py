@@ -73,10 +73,25 @@ from mushin.nn.functional.criteria import (
     triplet_margin_with_distance_loss,
 )
 from mushin.nn.functional.distance import cosine_similarity, normalize, pairwise_distance
-from mushin.nn.functional.dropout import dropout
-from mushin.nn.functional.linear import embedding, linear
+from mushin.nn.functional.dropout import (
+    alpha_dropout,
+    dropout,
+    dropout1d,
+    dropout2d,
+    dropout3d,
+    feature_alpha_dropout,
+)
+from mushin.nn.functional.linear import bilinear, embedding, embedding_bag, linear
 from mushin.nn.functional.loss import bce_with_logits, huber, l1, mse, nll
-from mushin.nn.functional.norm import layer_norm, normalize_axes
+from mushin.nn.functional.norm import (
+    batch_norm,
+    group_norm,
+    instance_norm,
+    layer_norm,
+    local_response_norm,
+    normalize_axes,
+    rms_norm,
+)
 from mushin.nn.functional.pool import avg_pool2d, avgpool2d, max_pool2d, maxpool2d
 from mushin.nn.functional.recurrent import gru, lstm, rnn
 from mushin.nn.functional.shape import batch_flatten, pad
@@ -102,11 +117,16 @@ __all__ += [  # criteria
     "soft_margin_loss", "triplet_margin_loss", "triplet_margin_with_distance_loss"
 ]
 __all__ += ["cosine_similarity", "normalize", "pairwise_distance"]  # distance
-__all__ += ["dropout"]  # dropout
+__all__ += [  # dropout
+    "alpha_dropout", "dropout", "dropout1d", "dropout2d", "dropout3d", "feature_alpha_dropout"
+]
 __all__ += ["one_hot"]  # mushin.ops.index
-__all__ += ["embedding", "linear"]  # linear
+__all__ += ["bilinear", "embedding", "embedding_bag", "linear"]  # linear
 __all__ += ["bce_with_logits", "huber", "l1", "mse", "nll"]  # loss
-__all__ += ["layer_norm", "normalize_axes"]  # norm
+__all__ += [  # norm
+    "batch_norm", "group_norm", "instance_norm", "layer_norm", "local_response_norm",
+    "normalize_axes", "rms_norm"
+]
 __all__ += ["avg_pool2d", "avgpool2d", "max_pool2d", "maxpool2d"]  # pool
 __all__ += ["gru", "lstm", "rnn"]  # recurrent
 __all__ += ["batch_flatten", "pad"]  # shape

@@ -1,15 +1,16 @@
-"""``Flatten``: join consecutive axes into one (by default all but the batch axis)."""
+"""``Flatten`` (join consecutive axes into one, by default all but the batch axis) and
+``Unflatten`` (split one axis into several), PyTorch's layers."""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
-from mushin._check import is_int, normalize_axis, shape_of
+from mushin._check import check_shape_argument, is_int, normalize_axis, shape_of
 from mushin.nn.module import Module, check_options
-from mushin.ops.shape import reshape
+from mushin.ops.shape import reshape, unflatten
 
-__all__ = ["Flatten"]
+__all__ = ["Flatten", "Unflatten"]
 
 
 class Flatten(Module):
@@ -44,3 +45,30 @@ class Flatten(Module):
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Unflatten(Module):
+    """Split the axis ``dim`` into axes of ``unflattened_size`` (a tuple or list of sizes;
+    one may be -1, inferred): ``Unflatten(1, (C, H, W))`` turns ``(B, C * H * W)`` into
+    ``(B, C, H, W)``, undoing ``Flatten()``."""
+
+    def __init__(self, dim: int, unflattened_size: tuple[int, ...] | list[int], *,
+                 dtype: Any = None, device: str | None = None) -> None:
+        super().__init__()
+        if not is_int(dim):
+            raise TypeError(f"Unflatten: dim must be an int, got {dim!r}")
+        if not isinstance(unflattened_size, tuple | list) or not unflattened_size:
+            raise TypeError(f"Unflatten: unflattened_size must be a non-empty tuple or list of "
+                            f"ints, got {unflattened_size!r}")
+        check_shape_argument("Unflatten", unflattened_size, allow_minus_one=True)
+        check_options(dtype, device)
+        self.dim = dim
+        self.unflattened_size = unflattened_size
+
+    # ``Any``, as ``Flatten``'s: the sizes are values, not types.
+    def forward(self, x: Any) -> Any:
+        """``x`` with the axis ``dim`` split into ``unflattened_size``."""
+        return unflatten(x, self.dim, self.unflattened_size)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
