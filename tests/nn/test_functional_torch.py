@@ -60,14 +60,6 @@ def test_avg_pool2d(kwargs: dict[str, Any]) -> None:
              [(2, 3, 7, 6)])
 
 
-def test_pools_refuse_what_they_lack() -> None:
-    x = mu.zeros((1, 1, 4, 4))
-    with pytest.raises(NotImplementedError, match="max_pool2d: dilation"):
-        MF.max_pool2d(x, 2, dilation=2)
-    with pytest.raises(NotImplementedError, match="max_pool2d: return_indices"):
-        MF.max_pool2d(x, 2, return_indices=True)
-
-
 def test_layer_norm() -> None:
     _compare(lambda a, w, b: MF.layer_norm(a, (3, 4), w, b, 1e-3),
              lambda a, w, b: TF.layer_norm(a, (3, 4), w, b, 1e-3), [(2, 3, 4), (3, 4), (3, 4)])

@@ -92,8 +92,33 @@ from mushin.nn.functional.norm import (
     normalize_axes,
     rms_norm,
 )
-from mushin.nn.functional.pool import avg_pool2d, avgpool2d, max_pool2d, maxpool2d
+from mushin.nn.functional.pool import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_max_pool1d,
+    adaptive_max_pool1d_with_indices,
+    adaptive_max_pool2d,
+    adaptive_max_pool2d_with_indices,
+    avg_pool1d,
+    avg_pool2d,
+    avgpool2d,
+    lp_pool1d,
+    lp_pool2d,
+    max_pool1d,
+    max_pool1d_with_indices,
+    max_pool2d,
+    max_pool2d_with_indices,
+    maxpool2d,
+)
 from mushin.nn.functional.recurrent import gru, lstm, rnn
+from mushin.nn.functional.resample import (
+    interpolate,
+    pixel_shuffle,
+    pixel_unshuffle,
+    upsample,
+    upsample_bilinear,
+    upsample_nearest,
+)
 from mushin.nn.functional.shape import batch_flatten, pad
 from mushin.nn.functional.special import erf
 from mushin.ops.index import one_hot
@@ -127,7 +152,16 @@ __all__ += [  # norm
     "batch_norm", "group_norm", "instance_norm", "layer_norm", "local_response_norm",
     "normalize_axes", "rms_norm"
 ]
-__all__ += ["avg_pool2d", "avgpool2d", "max_pool2d", "maxpool2d"]  # pool
+__all__ += [  # pool
+    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d",
+    "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d", "adaptive_max_pool2d_with_indices",
+    "avg_pool1d", "avg_pool2d", "avgpool2d", "lp_pool1d", "lp_pool2d", "max_pool1d",
+    "max_pool1d_with_indices", "max_pool2d", "max_pool2d_with_indices", "maxpool2d"
+]
 __all__ += ["gru", "lstm", "rnn"]  # recurrent
+__all__ += [  # resample
+    "interpolate", "pixel_shuffle", "pixel_unshuffle", "upsample", "upsample_bilinear",
+    "upsample_nearest"
+]
 __all__ += ["batch_flatten", "pad"]  # shape
 __all__ += ["erf"]  # special

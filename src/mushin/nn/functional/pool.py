@@ -1,36 +1,47 @@
-"""Max and average pooling of ``(B, C, H, W)`` images: ``maxpool2d`` and ``avgpool2d``.
+"""Pooling, the crate's ``maxpool2d`` and ``avgpool2d`` on ``(B, C, H, W)`` images and
+PyTorch's functions on signals and images, batched or not: ``max_pool1d/2d`` (``dilation``,
+``ceil_mode``, ``return_indices``), ``avg_pool1d/2d`` (``ceil_mode``, ``count_include_pad``,
+``divisor_override``), ``lp_pool1d/2d`` and the adaptive pools ``adaptive_avg_pool1d/2d`` and
+``adaptive_max_pool1d/2d``.
 
-Max pooling whose windows tile the input (stride == kernel, no padding) is two passes of
-run maxima, along the rows then the columns, whose 2x2 gradient routing has a CUDA kernel;
-other pooling goes one kernel offset at a time. Every backward rule is itself a primitive
-with its own VJP (pooling's scatters and gathers are adjoint pairs), so second derivatives
-work through all of them.
+Everything runs on ``(B, C, H, W)``: a 1-d signal ``(B, C, L)`` is an image of height 1, an
+unbatched input a batch of one. Max pooling whose windows tile the input (stride == kernel, no
+padding, no dilation) is two passes of run maxima, along the rows then the columns, whose 2x2
+gradient routing has a CUDA kernel; other windows go one kernel offset at a time, over the
+input padded on each side (``ceil_mode`` adds rows and columns after the padding, so that a
+last partial window exists). Average pooling divides each window's sum by its size, which
+PyTorch's rules make differ from window to window at the borders. Every backward rule is itself
+a primitive with its own VJP (pooling's scatters and gathers are adjoint pairs), so second
+derivatives work through all of them.
+
+The adaptive pools' windows run from ``floor(i * L / out)`` to ``ceil((i + 1) * L / out)``:
+where ``out`` divides ``L`` they tile, and are a plain pooling; otherwise the average is the
+``area`` resampling of ``resample.py`` and the maximum a gather at each window's first
+maximum (``plane_take``, whose adjoint adds back with one ``bincount``).
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, cast
+from collections.abc import Iterator, Sequence
+from typing import Any, NamedTuple, cast
+
+import numpy as np
 
 from mushin import _backend
 from mushin import _typing as typed
 from mushin._backend import Array
-from mushin._check import shape_of
+from mushin._check import is_int, is_number, shape_of
 from mushin._graph import Primitive
-from mushin._tensor import Constant, apply, unwrap
+from mushin._tensor import apply, new_constant, unwrap
+from mushin.errors import ShapeError
 from mushin.kernels import cuda
-from mushin.nn.functional.shape import pad
-from mushin.nn.functional.window import (
-    Pair,
-    check_image,
-    kernel_offsets,
-    output_size,
-    padded,
-    pair,
-)
+from mushin.nn.functional.resample import adaptive_windows, average_taps, resample
+from mushin.nn.functional.window import Pair, check_image, ints, kernel_offsets, output_size, pair
+from mushin.ops.elementwise import abs as absolute
+from mushin.ops.elementwise import where
+from mushin.ops.reduce import mean
 from mushin.ops.shape import reshape
-
-_NO_DILATION: Pair = (1, 1)  # pooling windows are contiguous
 
 # --- tiling max pooling: run maxima -----------------------------------------------------------
 
@@ -165,94 +176,223 @@ RUN_MAX_GATHER = Primitive(
 
 # --- any window: one kernel offset at a time --------------------------------------------------
 
-def _maxpool_forward(xp: Any, x: Array, kernel: Pair, stride: Pair, padding: Pair) -> Array:
-    out_size = output_size("maxpool2d", tuple(x.shape), kernel, stride, padding, _NO_DILATION)
-    source = padded(xp, x, padding, -math.inf)
+Margins = tuple[Pair, Pair]
+"""The rows of padding above and below an image and its columns left and right of it:
+``((top, bottom), (left, right))``."""
+
+_NO_MARGINS: Margins = ((0, 0), (0, 0))
+
+
+class Window(NamedTuple):
+    """The windows of a pooling of ``(B, C, H, W)`` images: their (height, width) ``kernel``,
+    ``stride`` and ``dilation``, the ``margins`` padded around the input (the bottom and
+    right ones with the rows and columns ``ceil_mode`` adds) and the output's (height,
+    width)."""
+
+    kernel: Pair
+    stride: Pair
+    dilation: Pair
+    margins: Margins
+    out_size: Pair
+
+
+Divisor = int | tuple[tuple[int, ...], tuple[int, ...]]
+"""What average pooling divides each window's sum by: one number, or the size of each row of
+windows and of each column of windows (a window's size is the product of its two)."""
+
+
+def _margined(xp: Any, x: Array, margins: Margins, value: float = 0.0) -> Array:
+    """``x`` padded with ``value`` by ``margins`` (``x`` itself where there are none)."""
+    if margins == _NO_MARGINS:
+        return x
+    return xp.pad(x, ((0, 0), (0, 0), *margins), constant_values=value)
+
+
+def _views(window: Window) -> Iterator[tuple[int, int, tuple[Any, ...]]]:
+    """For each kernel offset (i, j): the strided slice of the padded input it sees."""
+    return kernel_offsets(window.kernel, window.stride, window.dilation, window.out_size)
+
+
+def _divisors(xp: Any, divisor: Divisor, dtype: Any) -> Any:
+    """The divisor of each window's sum: a number, or the ``(Ho, Wo)`` array of the windows'
+    sizes."""
+    if isinstance(divisor, int):
+        return divisor
+    rows, columns = divisor
+    return xp.asarray(np.outer(rows, columns), dtype=dtype)
+
+
+def _maxpool_forward(xp: Any, x: Array, window: Window) -> Array:
+    source = _margined(xp, x, window.margins, -math.inf)
     result: Array = None
-    for _, _, window in kernel_offsets(kernel, stride, _NO_DILATION, out_size):
-        result = source[window].copy() if result is None else xp.maximum(result, source[window])
+    for _, _, view in _views(window):
+        if result is None:
+            result = source[view].copy()
+        else:
+            xp.maximum(result, source[view], out=result)
     return result
 
 
-def _argmax_offsets(xp: Any, x: Array, kernel: Pair, stride: Pair, padding: Pair) -> Array:
+def _argmax_offsets(xp: Any, x: Array, window: Window) -> Array:
     """The kernel offset (``i * kw + j``) of each window's maximum, the first one at ties."""
-    out_size = output_size("maxpool2d", tuple(x.shape), kernel, stride, padding, _NO_DILATION)
-    source = padded(xp, x, padding, -math.inf)
+    source = _margined(xp, x, window.margins, -math.inf)
     best: Array = None
     chosen: Array = None
-    for row, column, window in kernel_offsets(kernel, stride, _NO_DILATION, out_size):
-        values = source[window]
+    for row, column, view in _views(window):
+        values = source[view]
         if best is None:
             best = values
             chosen = xp.zeros(values.shape, dtype=xp.int32)
             continue
         better = values > best
         best = xp.where(better, values, best)
-        chosen = xp.where(better, row * kernel[1] + column, chosen)
+        chosen = xp.where(better, row * window.kernel[1] + column, chosen)
     return chosen
 
 
 def _pool_scatter_forward(xp: Any, grad: Array, offsets: Array | None,
-                          input_shape: tuple[int, ...], kernel: Pair, stride: Pair,
-                          padding: Pair) -> Array:
+                          input_shape: tuple[int, ...], window: Window,
+                          divisor: Divisor | None) -> Array:
     """Each window's gradient back onto the input: to its argmax (``offsets``, max pooling)
-    or spread evenly over the window (``offsets`` None, average pooling)."""
-    if offsets is None:
-        grad = grad * (1.0 / (kernel[0] * kernel[1]))
+    or onto each of its elements (``offsets`` None, average pooling), divided by ``divisor``
+    if given."""
+    if divisor is not None:
+        grad = grad / _divisors(xp, divisor, grad.dtype)
     batch, channels, height, width = input_shape
-    result = xp.zeros((batch, channels, height + 2 * padding[0], width + 2 * padding[1]),
+    (top, bottom), (left, right) = window.margins
+    result = xp.zeros((batch, channels, height + top + bottom, width + left + right),
                       dtype=grad.dtype)
-    for row, column, window in kernel_offsets(kernel, stride, _NO_DILATION, grad.shape[2:]):
+    for row, column, view in _views(window):
         if offsets is None:
-            result[window] += grad
+            result[view] += grad
         else:
-            result[window] += xp.where(offsets == row * kernel[1] + column, grad, 0)
-    return result[..., padding[0]:padding[0] + height, padding[1]:padding[1] + width]
+            result[view] += xp.where(offsets == row * window.kernel[1] + column, grad, 0)
+    return result[..., top:top + height, left:left + width]
 
 
-def _pool_gather_forward(xp: Any, x: Array, offsets: Array | None, kernel: Pair, stride: Pair,
-                         padding: Pair) -> Array:
-    """Each window's value at its argmax (``offsets``), or its mean (``offsets`` None): the
-    adjoint of ``_pool_scatter_forward``, and average pooling itself."""
-    out_size = output_size("pool2d", tuple(x.shape), kernel, stride, padding, _NO_DILATION)
-    source = padded(xp, x, padding)
+def _pool_gather_forward(xp: Any, x: Array, offsets: Array | None, window: Window,
+                         divisor: Divisor | None) -> Array:
+    """Each window's value at its argmax (``offsets``), or its sum (``offsets`` None), divided
+    by ``divisor`` if given: the adjoint of ``_pool_scatter_forward``, and average pooling
+    itself."""
+    source = _margined(xp, x, window.margins)
     result: Array = None
-    for row, column, window in kernel_offsets(kernel, stride, _NO_DILATION, out_size):
-        values = source[window]
+    for row, column, view in _views(window):
+        values = source[view]
         if offsets is not None:
-            values = xp.where(offsets == row * kernel[1] + column, values, 0)
-        result = values.copy() if result is None else result + values
-    if offsets is None:
-        result = result * (1.0 / (kernel[0] * kernel[1]))
+            values = xp.where(offsets == row * window.kernel[1] + column, values, 0)
+        if result is None:
+            result = values if offsets is not None else values.copy()
+        else:
+            result += values
+    if divisor is not None:
+        result /= _divisors(xp, divisor, result.dtype)
     return result
 
 
-def _maxpool_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any, kernel: Pair,
-                 stride: Pair, padding: Pair) -> tuple[Any]:
+def _maxpool_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any,
+                 window: Window) -> tuple[Any]:
     x = F.unwrap(inputs[0])
-    offsets = _argmax_offsets(_backend.namespace_of(x), x, kernel, stride, padding)
-    return (F.pool2d_scatter(g, offsets=offsets, input_shape=parents[0].shape, kernel=kernel,
-                             stride=stride, padding=padding),)
+    offsets = _argmax_offsets(_backend.namespace_of(x), x, window)
+    return (F.pool2d_scatter(g, offsets=offsets, input_shape=parents[0].shape, window=window,
+                             divisor=None),)
 
 
 MAXPOOL2D = Primitive("maxpool2d", _maxpool_forward, _maxpool_vjp)
 POOL2D_SCATTER = Primitive(
     "pool2d_scatter", _pool_scatter_forward,
-    lambda F, g, inputs, out, parents, offsets, input_shape, kernel, stride, padding: (
-        F.pool2d_gather(g, offsets=offsets, kernel=kernel, stride=stride, padding=padding),),
+    lambda F, g, inputs, out, parents, offsets, input_shape, window, divisor: (
+        F.pool2d_gather(g, offsets=offsets, window=window, divisor=divisor),),
     saves="none")
 POOL2D_GATHER = Primitive(
     "pool2d_gather", _pool_gather_forward,
-    lambda F, g, inputs, out, parents, offsets, kernel, stride, padding: (
-        F.pool2d_scatter(g, offsets=offsets, input_shape=parents[0].shape, kernel=kernel,
-                         stride=stride, padding=padding),),
+    lambda F, g, inputs, out, parents, offsets, window, divisor: (
+        F.pool2d_scatter(g, offsets=offsets, input_shape=parents[0].shape, window=window,
+                         divisor=divisor),),
     saves="none")
 
 
-# --- the public functions ---------------------------------------------------------------------
+def _max_pool(x: Any, window: Window) -> Any:
+    """The maximum of each window of ``x`` ``(B, C, H, W)``: run maxima along the rows, then
+    the columns, where the windows tile the input (a pass of size 1 is left out)."""
+    kernel = window.kernel
+    if window.stride != kernel or window.dilation != (1, 1) or window.margins != _NO_MARGINS:
+        return apply(MAXPOOL2D, x, window=window)
+    rows = apply(RUN_MAX, x, axis=3, size=kernel[1]) if kernel[1] > 1 or kernel[0] == 1 else x
+    return apply(RUN_MAX, rows, axis=2, size=kernel[0]) if kernel[0] > 1 else rows
 
-def _pool_arguments(name: str, x: Any, kernel: Any, stride: Any, padding: Any) -> dict[
-        str, Pair]:
+
+def _indices(x: Any, window: Window) -> Any:
+    """PyTorch's ``return_indices``: the position ``h * W + w`` in its ``(H, W)`` plane of
+    each window's first maximum, a ``Constant`` of int64."""
+    array = unwrap(x)
+    xp = _backend.namespace_of(array)
+    offsets = _argmax_offsets(xp, array, window)
+    (_, kernel_width), (row_step, column_step) = window.kernel, window.stride
+    (row_spread, column_spread), ((top, _), (left, _)) = window.dilation, window.margins
+    rows = ((xp.arange(window.out_size[0]) * row_step - top).reshape(-1, 1)
+            + offsets // kernel_width * row_spread)
+    columns = (xp.arange(window.out_size[1]) * column_step - left
+               + offsets % kernel_width * column_spread)
+    return new_constant((rows * array.shape[3] + columns).astype(xp.int64))
+
+
+# --- gathering at chosen positions: the adaptive maximum ---------------------------------------
+
+def _plane_take_forward(xp: Any, x: Array, index: Array) -> Array:
+    """``x``'s element at ``index`` in each ``(H, W)`` plane, a flat position ``h * W + w``;
+    ``index`` (an int64 array) has ``x``'s leading axes and the result's last two."""
+    planes = x.reshape(*x.shape[:-2], -1)
+    taken = xp.take_along_axis(planes, index.reshape(*index.shape[:-2], -1), axis=-1)
+    return taken.reshape(index.shape)
+
+
+def _plane_put_forward(xp: Any, values: Array, index: Array, shape: tuple[int, ...]) -> Array:
+    """The adjoint of ``_plane_take_forward``: zeros of ``shape`` with each of ``values``
+    added at its position, by one ``bincount``."""
+    size, count = shape[-2] * shape[-1], math.prod(shape[:-2])
+    starts = xp.arange(count).reshape(*shape[:-2], 1, 1) * size
+    sums = xp.bincount((index + starts).ravel(), weights=values.ravel(),
+                       minlength=count * size)
+    return sums.astype(values.dtype, copy=False).reshape(shape)
+
+
+# The positions are parameters, not operands (they have no gradient): take and put are each
+# other's VJP and need nothing saved.
+PLANE_TAKE = Primitive(
+    "plane_take", _plane_take_forward,
+    lambda F, g, inputs, out, parents, index: (
+        F.plane_put(g, index=index, shape=parents[0].shape),),
+    saves="none")
+PLANE_PUT = Primitive(
+    "plane_put", _plane_put_forward,
+    lambda F, g, inputs, out, parents, index, shape: (F.plane_take(g, index=index),),
+    saves="none")
+
+
+def _adaptive_argmax(xp: Any, x: Array, out_size: Pair) -> Array:
+    """The position ``h * W + w`` of the first maximum (in row-major order, as PyTorch picks
+    it) of each adaptive window of ``x`` ``(B, C, H, W)``."""
+    batch, channels, height, width = x.shape
+    rows = xp.asarray(adaptive_windows(height, out_size[0])[0])  # (Kh, Ho)
+    columns = xp.asarray(adaptive_windows(width, out_size[1])[0])  # (Kw, Wo)
+    # (B, C, Kh, Ho, Kw, Wo): a window's repeated last row or column comes after the element
+    # it repeats, so the first maximum is one of the window's own.
+    windows = x[:, :, rows[:, :, None, None], columns[None, None, :, :]]
+    spans = rows.shape[0], columns.shape[0]
+    flat = windows.transpose(0, 1, 3, 5, 2, 4).reshape(batch, channels, *out_size,
+                                                       spans[0] * spans[1])
+    best = flat.argmax(axis=-1)
+    picked_rows = rows[best // spans[1], xp.arange(out_size[0]).reshape(-1, 1)]
+    picked_columns = columns[best % spans[1], xp.arange(out_size[1])]
+    return (picked_rows * width + picked_columns).astype(xp.int64)
+
+
+# --- the crate's functions --------------------------------------------------------------------
+
+def _crate_window(name: str, x: Any, kernel: Any, stride: Any, padding: Any) -> Window:
+    """The windows of ``maxpool2d`` and ``avgpool2d``: pairs or ints, padding at most half the
+    kernel, no dilation."""
     shape = shape_of(x)
     check_image(name, shape)
     kernel_pair = pair(name, "kernel", kernel, 1)
@@ -261,8 +401,9 @@ def _pool_arguments(name: str, x: Any, kernel: Any, stride: Any, padding: Any) -
     if padding_pair[0] * 2 > kernel_pair[0] or padding_pair[1] * 2 > kernel_pair[1]:
         raise ValueError(f"{name}: padding {padding_pair} must be at most half the kernel "
                          f"size {kernel_pair}")
-    output_size(name, shape, kernel_pair, stride_pair, padding_pair, _NO_DILATION)
-    return {"kernel": kernel_pair, "stride": stride_pair, "padding": padding_pair}
+    out_size = output_size(name, shape, kernel_pair, stride_pair, padding_pair, (1, 1))
+    margins = ((padding_pair[0], padding_pair[0]), (padding_pair[1], padding_pair[1]))
+    return Window(kernel_pair, stride_pair, (1, 1), margins, out_size)
 
 
 @typed.pool_function
@@ -271,13 +412,7 @@ def maxpool2d(x: Any, kernel: int | Pair, stride: int | Pair | None = None,
     """The maximum of each ``kernel`` window of ``x`` ``(B, C, H, W)``, windows ``stride``
     apart (``kernel`` by default) over the input padded with -inf; the gradient goes to
     each window's (first) maximum."""
-    arguments = _pool_arguments("maxpool2d", x, kernel, stride, padding)
-    kernel_pair = arguments["kernel"]
-    if arguments["stride"] == kernel_pair and arguments["padding"] == (0, 0):
-        # Tiling windows: the maxima of runs along the rows, then along the columns.
-        rows = apply(RUN_MAX, x, axis=3, size=kernel_pair[1])
-        return apply(RUN_MAX, rows, axis=2, size=kernel_pair[0])
-    return apply(MAXPOOL2D, x, **arguments)
+    return _max_pool(x, _crate_window("maxpool2d", x, kernel, stride, padding))
 
 
 @typed.pool_function
@@ -285,127 +420,346 @@ def avgpool2d(x: Any, kernel: int | Pair, stride: int | Pair | None = None,
               padding: int | Pair = 0) -> Any:
     """The mean of each ``kernel`` window of ``x`` ``(B, C, H, W)``, windows ``stride``
     apart (``kernel`` by default); zero padding counts in the mean (PyTorch's default)."""
-    return apply(POOL2D_GATHER, x, offsets=None,
-                 **_pool_arguments("avgpool2d", x, kernel, stride, padding))
+    window = _crate_window("avgpool2d", x, kernel, stride, padding)
+    return apply(POOL2D_GATHER, x, offsets=None, window=window,
+                 divisor=window.kernel[0] * window.kernel[1])
 
 
-# --- PyTorch's names and arguments ------------------------------------------------------------
+# --- PyTorch's functions: the arguments -------------------------------------------------------
 
-def _batched(name: str, x: Any) -> tuple[Any, bool]:
-    """``x`` as ``(B, C, H, W)``: an unbatched ``(C, H, W)`` image gains a batch axis of 1
-    (the flag says so, for ``_unbatched``)."""
-    shape = shape_of(x)
-    if len(shape) == 3:
-        return reshape(x, (1, *shape)), True
-    check_image(name, shape)
-    return x, False
+_LAYOUTS = {1: "(B, C, L) or (C, L)", 2: "(B, C, H, W) or (C, H, W)"}
 
 
-def _unbatched(result: Any, added: bool) -> Any:
-    return reshape(result, shape_of(result)[1:]) if added else result
+def _as_images(name: str, dims: int, input: Any) -> Any:
+    """``input``, batched or not, as ``(B, C, H, W)``: an unbatched one gains a batch axis of
+    1 and a signal ``(B, C, L)`` a height of 1."""
+    shape = shape_of(input)
+    if len(shape) not in (dims + 1, dims + 2):
+        raise ShapeError(f"{name}: expected an input of shape {_LAYOUTS[dims]}, got shape "
+                         f"{shape}")
+    split = len(shape) - dims
+    images = (1,) * (dims + 2 - len(shape)) + shape[:split] + (1,) * (2 - dims) + shape[split:]
+    return input if images == shape else reshape(input, images)
 
 
-def _torch_stride(stride: Any) -> Any:
-    """PyTorch's ``stride``: ``None`` or an empty sequence both mean the kernel size."""
-    return None if stride is None or stride == () or stride == [] else _torch_pair(stride)
+def _as_given(result: Any, shape: tuple[int, ...], dims: int) -> Any:
+    """A result in the images' layout back in that of the input of ``shape``."""
+    found = shape_of(result)
+    wanted = (*shape[:len(shape) - dims], *found[4 - dims:])
+    return result if wanted == found else reshape(result, wanted)
 
 
-def _torch_pair(value: Any) -> Any:
-    """PyTorch's sizes: a one-element sequence stands for both axes."""
-    items: list[Any] = (list(cast("tuple[Any, ...]", value))
-                        if isinstance(value, (tuple, list)) else [])
-    return items[0] if len(items) == 1 else cast("Any", value)
+def _sizes(name: str, argument: str, value: Any, minimum: int, dims: int) -> tuple[int, ...]:
+    """A size argument: an int or ``dims`` ints, each at least ``minimum`` (a one-element
+    sequence stands for every axis, as PyTorch's ``_pair`` reads it)."""
+    items = list(cast("Sequence[Any]", value)) if isinstance(value, tuple | list) else []
+    given = items[0] if len(items) == 1 else cast("Any", value)
+    return ints(name, argument, given, minimum, dims)
 
 
-def _ceil_extra(name: str, x: Any, kernel_size: Any, stride: Any, padding: Any) -> Pair:
-    """The rows and columns ``ceil_mode`` adds after the bottom and right padding: PyTorch's
-    output size rounds up, but a last window must start inside the input or its left
-    padding."""
-    arguments = _pool_arguments(name, x, kernel_size, stride, padding)
-    shape = shape_of(x)
-    extra: list[int] = []
-    for axis in (0, 1):
-        size, kernel = shape[2 + axis], arguments["kernel"][axis]
-        step, margin = arguments["stride"][axis], arguments["padding"][axis]
-        count = -(-(size + 2 * margin - kernel) // step) + 1
-        if (count - 1) * step >= size + margin:
+def _as_pair(values: tuple[int, ...], height: int) -> Pair:
+    """A 1-d argument as (height, width) with the given height; a 2-d one as it is."""
+    return (height, values[0]) if len(values) == 1 else (values[0], values[1])
+
+
+def _window(name: str, dims: int, shape: tuple[int, ...], images: tuple[int, ...],
+            kernel_size: Any, stride: Any, padding: Any, dilation: Any,
+            ceil_mode: bool) -> Window:
+    """The windows of a ``dims``-d pooling of an input of ``shape`` (``images`` as
+    ``(B, C, H, W)``) with PyTorch's checks and output sizes: with ``ceil_mode`` a last
+    window may pass the end, if it starts inside the input or its left padding."""
+    kernel = _sizes(name, "kernel_size", kernel_size, 1, dims)
+    no_stride = stride is None or (isinstance(stride, tuple | list) and not stride)
+    steps = kernel if no_stride else _sizes(name, "stride", stride, 1, dims)
+    pads = _sizes(name, "padding", padding, 0, dims)
+    spreads = _sizes(name, "dilation", dilation, 1, dims)
+    reaches = tuple(spread * (size - 1) + 1 for spread, size in zip(spreads, kernel,
+                                                                    strict=True))
+    # PyTorch bounds max_pool1d's padding by half the kernel, the 2-d pools' by half its reach
+    limits = kernel if dims == 1 else reaches
+    if any(2 * margin > limit for margin, limit in zip(pads, limits, strict=True)):
+        what = "kernel size" if limits == kernel else "dilated kernel size"
+        raise ValueError(f"{name}: padding {pads} must be at most half the {what} {limits}")
+    counts: list[int] = []
+    margins: list[Pair] = []
+    for size, step, margin, reach in zip(images[2:], _as_pair(steps, 1), _as_pair(pads, 0),
+                                         _as_pair(reaches, 1), strict=True):
+        count = (size + 2 * margin - reach + (step - 1 if ceil_mode else 0)) // step + 1
+        if ceil_mode and (count - 1) * step >= size + margin:
             count -= 1
-        extra.append(max(0, (count - 1) * step + kernel - (size + 2 * margin)))
-    return extra[0], extra[1]
+        counts.append(count)
+        margins.append((margin, margin + max(0, (count - 1) * step + reach - size - 2 * margin)))
+    if min(counts) < 1:
+        raise ShapeError(f"{name}: the input of shape {shape} is too small: with kernel_size "
+                         f"{kernel}, stride {steps}, padding {pads} and dilation {spreads} "
+                         f"the output would be {tuple(counts[2 - dims:])}")
+    return Window(_as_pair(kernel, 1), _as_pair(steps, 1), _as_pair(spreads, 1),
+                  (margins[0], margins[1]), (counts[0], counts[1]))
 
 
-def max_pool2d(input: Any, kernel_size: int | Pair, stride: int | Pair | None = None,
-               padding: int | Pair = 0, dilation: int | Pair = 1, ceil_mode: bool = False,
-               return_indices: bool = False) -> Any:
-    """PyTorch's ``F.max_pool2d`` over ``maxpool2d``: ``(B, C, H, W)`` or ``(C, H, W)``.
-    ``dilation`` other than 1, ``ceil_mode`` and ``return_indices`` are refused."""
-    if pair("max_pool2d", "dilation", _torch_pair(dilation), 1) != _NO_DILATION:
-        raise NotImplementedError(f"max_pool2d: dilation {dilation!r} is not supported (only 1)")
+def _divisor(name: str, images: tuple[int, ...], window: Window, count_include_pad: bool,
+             divisor_override: Any) -> Divisor:
+    """PyTorch's divisor of each window's sum: ``divisor_override``, else the window clipped
+    to the padded input (``count_include_pad``) or to the input."""
+    if divisor_override is not None:
+        if not is_int(divisor_override) or divisor_override == 0:
+            raise ValueError(f"{name}: divisor_override must be a non-zero int, got "
+                             f"{divisor_override!r}")
+        return int(divisor_override)
+    sizes: list[tuple[int, ...]] = []
+    for size, kernel, step, (margin, _), count in zip(
+            images[2:], window.kernel, window.stride, window.margins, window.out_size,
+            strict=True):
+        starts = [index * step - margin for index in range(count)]
+        ends = [min(start + kernel, size + margin) for start in starts]
+        if not count_include_pad:
+            starts, ends = [max(start, 0) for start in starts], [min(end, size) for end in ends]
+        sizes.append(tuple(end - start for start, end in zip(starts, ends, strict=True)))
+    if all(set(found) <= {kernel} for found, kernel in zip(sizes, window.kernel, strict=True)):
+        return window.kernel[0] * window.kernel[1]
+    return sizes[0], sizes[1]
+
+
+def _max_pooling(name: str, dims: int, input: Any, kernel_size: Any, stride: Any,
+                 padding: Any, dilation: Any, ceil_mode: bool, return_indices: bool) -> Any:
+    shape = shape_of(input)
+    x = _as_images(name, dims, input)
+    window = _window(name, dims, shape, shape_of(x), kernel_size, stride, padding, dilation,
+                     ceil_mode)
+    result = _as_given(_max_pool(x, window), shape, dims)
     if return_indices:
-        raise NotImplementedError("max_pool2d: return_indices=True is not supported")
-    x, added = _batched("max_pool2d", input)
-    kernel_size, padding = _torch_pair(kernel_size), _torch_pair(padding)
-    stride = _torch_stride(stride)
-    if ceil_mode:
-        extra = _ceil_extra("max_pool2d", x, kernel_size, stride, padding)
-        if extra != (0, 0):
-            margin = pair("max_pool2d", "padding", padding, 0)
-            x = pad(x, (margin[1], margin[1] + extra[1], margin[0], margin[0] + extra[0]),
-                    value=-math.inf)
-            padding = 0
-    return _unbatched(maxpool2d(x, kernel_size, stride, padding), added)
+        return result, _as_given(_indices(x, window), shape, dims)
+    return result
 
 
-def avg_pool2d(input: Any, kernel_size: int | Pair, stride: int | Pair | None = None,
-               padding: int | Pair = 0, ceil_mode: bool = False,
-               count_include_pad: bool = True, divisor_override: int | None = None) -> Any:
-    """PyTorch's ``F.avg_pool2d`` over ``avgpool2d``: ``(B, C, H, W)`` or ``(C, H, W)``.
-    ``count_include_pad=False`` divides each window's sum by its count of input pixels,
-    ``divisor_override`` by that number; ``ceil_mode`` is refused."""
-    if divisor_override is not None and (isinstance(divisor_override, bool)
-                                         or not isinstance(divisor_override, int)
-                                         or divisor_override == 0):
-        raise ValueError(f"avg_pool2d: divisor_override must be a non-zero int, got "
-                         f"{divisor_override!r}")
-    x, added = _batched("avg_pool2d", input)
-    kernel_size, padding = _torch_pair(kernel_size), _torch_pair(padding)
-    stride = _torch_stride(stride)
-    if ceil_mode:
-        extra = _ceil_extra("avg_pool2d", x, kernel_size, stride, padding)
-        if extra != (0, 0):
-            return _unbatched(_avg_pool2d_ceil(x, kernel_size, stride, padding, extra,
-                                               count_include_pad, divisor_override), added)
-    result = avgpool2d(x, kernel_size, stride, padding)
-    kernel = pair("avg_pool2d", "kernel_size", kernel_size, 1)
-    if divisor_override is not None:
-        result = result * (kernel[0] * kernel[1] / divisor_override)
-    elif not count_include_pad and pair("avg_pool2d", "padding", padding, 0) != (0, 0):
-        shape = shape_of(x)
-        array = unwrap(x)
-        ones = Constant(_backend.namespace_of(array).ones((1, 1, shape[2], shape[3]),
-                                                          dtype=array.dtype))
-        result = result / avgpool2d(ones, kernel_size, stride, padding)
-    return _unbatched(result, added)
+def _avg_pooling(name: str, dims: int, input: Any, kernel_size: Any, stride: Any,
+                 padding: Any, ceil_mode: bool, count_include_pad: bool,
+                 divisor_override: Any) -> Any:
+    shape = shape_of(input)
+    x = _as_images(name, dims, input)
+    window = _window(name, dims, shape, shape_of(x), kernel_size, stride, padding, 1,
+                     ceil_mode)
+    divisor = _divisor(name, shape_of(x), window, count_include_pad, divisor_override)
+    return _as_given(apply(POOL2D_GATHER, x, offsets=None, window=window, divisor=divisor),
+                     shape, dims)
 
 
-def _avg_pool2d_ceil(x: Any, kernel_size: Any, stride: Any, padding: Any, extra: Pair,
-                     count_include_pad: bool, divisor_override: int | None) -> Any:
-    """``avg_pool2d`` with ``ceil_mode`` windows that reach past the padding: the windows'
-    sums over ``x`` padded with zeros, divided as PyTorch does (the window clipped to the
-    padded input, or its input pixels, or ``divisor_override``)."""
-    margin = pair("avg_pool2d", "padding", padding, 0)
-    kernel = pair("avg_pool2d", "kernel_size", kernel_size, 1)
-    widths = (margin[1], margin[1] + extra[1], margin[0], margin[0] + extra[0])
-    sums = avgpool2d(pad(x, widths), kernel_size, stride, 0)
-    if divisor_override is not None:
-        return sums * (kernel[0] * kernel[1] / divisor_override)
-    shape = shape_of(x)
-    array = unwrap(x)
-    xp = _backend.namespace_of(array)
-    counted = xp.zeros((1, 1, shape[2] + 2 * margin[0] + extra[0],
-                        shape[3] + 2 * margin[1] + extra[1]), dtype=array.dtype)
-    if count_include_pad:
-        counted[..., :shape[2] + 2 * margin[0], :shape[3] + 2 * margin[1]] = 1
+# --- PyTorch's max and average pooling --------------------------------------------------------
+
+def max_pool1d(input: Any, kernel_size: int | Sequence[int],
+               stride: int | Sequence[int] | None = None, padding: int | Sequence[int] = 0,
+               dilation: int | Sequence[int] = 1, ceil_mode: bool = False,
+               return_indices: bool = False) -> Any:
+    """PyTorch's ``F.max_pool1d``: the maximum of each window of ``kernel_size`` elements
+    ``dilation`` apart, windows ``stride`` apart (``kernel_size`` by default), of ``input``
+    ``(B, C, L)`` or ``(C, L)`` padded with -inf by ``padding`` (at most half the kernel) on
+    each side: ``Lo = floor((L + 2 * padding - dilation * (kernel_size - 1) - 1) / stride) + 1``
+    (rounded up with ``ceil_mode``, a last window starting inside the input or its left
+    padding). ``return_indices=True`` also returns each maximum's position in ``L``."""
+    return _max_pooling("max_pool1d", 1, input, kernel_size, stride, padding, dilation,
+                        ceil_mode, return_indices)
+
+
+def max_pool2d(input: Any, kernel_size: int | Sequence[int],
+               stride: int | Sequence[int] | None = None, padding: int | Sequence[int] = 0,
+               dilation: int | Sequence[int] = 1, ceil_mode: bool = False,
+               return_indices: bool = False) -> Any:
+    """PyTorch's ``F.max_pool2d``: ``max_pool1d`` over the height and the width of ``input``
+    ``(B, C, H, W)`` or ``(C, H, W)`` (each argument an int or a (height, width) pair; the
+    padding at most half the dilated kernel). ``return_indices=True`` also returns each
+    maximum's position ``h * W + w`` in its plane; the gradient goes to each window's first
+    maximum."""
+    return _max_pooling("max_pool2d", 2, input, kernel_size, stride, padding, dilation,
+                        ceil_mode, return_indices)
+
+
+def max_pool1d_with_indices(input: Any, kernel_size: int | Sequence[int],
+                            stride: int | Sequence[int] | None = None,
+                            padding: int | Sequence[int] = 0,
+                            dilation: int | Sequence[int] = 1, ceil_mode: bool = False,
+                            return_indices: bool = False) -> Any:
+    """PyTorch's ``F.max_pool1d_with_indices``: ``max_pool1d`` returning the indices too,
+    whatever ``return_indices`` says (as PyTorch's)."""
+    return _max_pooling("max_pool1d_with_indices", 1, input, kernel_size, stride, padding,
+                        dilation, ceil_mode, True)
+
+
+def max_pool2d_with_indices(input: Any, kernel_size: int | Sequence[int],
+                            stride: int | Sequence[int] | None = None,
+                            padding: int | Sequence[int] = 0,
+                            dilation: int | Sequence[int] = 1, ceil_mode: bool = False,
+                            return_indices: bool = False) -> Any:
+    """PyTorch's ``F.max_pool2d_with_indices``: ``max_pool2d`` returning the indices too,
+    whatever ``return_indices`` says (as PyTorch's)."""
+    return _max_pooling("max_pool2d_with_indices", 2, input, kernel_size, stride, padding,
+                        dilation, ceil_mode, True)
+
+
+def avg_pool1d(input: Any, kernel_size: int | Sequence[int],
+               stride: int | Sequence[int] | None = None, padding: int | Sequence[int] = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True) -> Any:
+    """PyTorch's ``F.avg_pool1d``: the mean of each window of ``input`` ``(B, C, L)`` or
+    ``(C, L)``, sizes as ``max_pool1d``'s (zero padding, no dilation). A window's sum is
+    divided by its length within the padded input (``count_include_pad``) or within the
+    input."""
+    return _avg_pooling("avg_pool1d", 1, input, kernel_size, stride, padding, ceil_mode,
+                        count_include_pad, None)
+
+
+def avg_pool2d(input: Any, kernel_size: int | Sequence[int],
+               stride: int | Sequence[int] | None = None, padding: int | Sequence[int] = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: int | None = None) -> Any:
+    """PyTorch's ``F.avg_pool2d``: ``avg_pool1d`` over the height and the width of ``input``
+    ``(B, C, H, W)`` or ``(C, H, W)``; ``divisor_override`` (a non-zero int) divides every
+    window's sum instead of its size."""
+    return _avg_pooling("avg_pool2d", 2, input, kernel_size, stride, padding, ceil_mode,
+                        count_include_pad, divisor_override)
+
+
+def _lp_pooling(name: str, dims: int, input: Any, norm_type: Any, kernel_size: Any,
+                stride: Any, ceil_mode: bool) -> Any:
+    """PyTorch's power-average pooling, as it composes it."""
+    if not is_number(norm_type):
+        raise TypeError(f"{name}: norm_type must be a number, got {norm_type!r}")
+    if math.isinf(norm_type):  # the largest (or smallest) magnitude
+        sign_of = 1 if norm_type > 0 else -1
+        return sign_of * _max_pooling(name, dims, sign_of * absolute(input), kernel_size,
+                                      stride, 0, 1, ceil_mode, False)
+    means = _avg_pooling(name, dims, input ** norm_type, kernel_size, stride, 0, ceil_mode,
+                         True, None)
+    size = math.prod(_sizes(name, "kernel_size", kernel_size, 1, dims))
+    # PyTorch's sign(means) * relu(|means|) is ``means``, but its gradient is 0 where a window
+    # sums to 0, there stopping the root's infinite one: a ``where`` (a product would make NaN).
+    stopped = where(means != 0, means, 0.0)
+    return (stopped * size) ** (1.0 / norm_type)
+
+
+def lp_pool1d(input: Any, norm_type: float, kernel_size: int | Sequence[int],
+              stride: int | Sequence[int] | None = None, ceil_mode: bool = False) -> Any:
+    """PyTorch's ``F.lp_pool1d``: ``(sum of x ** p over each window) ** (1 / p)`` with
+    ``p = norm_type`` (windows as ``avg_pool1d``'s, unpadded); an infinite ``p`` is the
+    largest magnitude (-inf: the smallest). A window whose sum is negative gives 0."""
+    return _lp_pooling("lp_pool1d", 1, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool2d(input: Any, norm_type: float, kernel_size: int | Sequence[int],
+              stride: int | Sequence[int] | None = None, ceil_mode: bool = False) -> Any:
+    """PyTorch's ``F.lp_pool2d``: ``lp_pool1d`` over the height and the width."""
+    return _lp_pooling("lp_pool2d", 2, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+# --- PyTorch's adaptive pooling ---------------------------------------------------------------
+
+def _output_sizes(name: str, dims: int, output_size: Any, shape: tuple[int, ...],
+                  images: tuple[int, ...]) -> Pair:
+    """The adaptive output's (height, width): ``output_size`` an int or one per axis (in 2-d,
+    ``None`` keeps the input's size)."""
+    given: list[Any] = []
+    if is_int(output_size):
+        given = [output_size] * dims
+    elif isinstance(output_size, tuple | list):
+        given = list(cast("Sequence[Any]", output_size))
+    if len(given) != dims or any(not is_int(item) and (item is not None or dims == 1)
+                                 for item in given):
+        what = ("an int or a tuple of one int" if dims == 1
+                else "an int or a pair of ints or Nones (None keeps the input's size)")
+        raise TypeError(f"{name}: output_size must be {what}, got {output_size!r}")
+    sizes = tuple(images[4 - dims + axis] if item is None else int(item)
+                  for axis, item in enumerate(given))
+    if min(sizes) < 0:
+        raise ValueError(f"{name}: output_size must be at least 0, got {output_size!r}")
+    if min(images[1:]) == 0:
+        raise ShapeError(f"{name}: expected an input with channels and every spatial axis "
+                         f"non-empty, got shape {shape}")
+    return (1, sizes[0]) if dims == 1 else (sizes[0], sizes[1])
+
+
+def _tiling(images: tuple[int, ...], out_size: Pair) -> Window | None:
+    """The plain pooling whose windows are the adaptive ones, where each output size divides
+    the input's (they tile it), else None."""
+    if min(out_size) < 1 or images[2] % out_size[0] or images[3] % out_size[1]:
+        return None
+    kernel = (images[2] // out_size[0], images[3] // out_size[1])
+    return Window(kernel, kernel, (1, 1), _NO_MARGINS, out_size)
+
+
+def _adaptive_avg(name: str, dims: int, input: Any, output_size: Any) -> Any:
+    shape = shape_of(input)
+    x = _as_images(name, dims, input)
+    images = shape_of(x)
+    out_size = _output_sizes(name, dims, output_size, shape, images)
+    window = _tiling(images, out_size)
+    if out_size == (1, 1):  # the global average: one reduction
+        result = mean(x, (2, 3), True)
+    elif window is not None:
+        result = apply(POOL2D_GATHER, x, offsets=None, window=window,
+                       divisor=window.kernel[0] * window.kernel[1])
     else:
-        counted[..., margin[0]:margin[0] + shape[2], margin[1]:margin[1] + shape[3]] = 1
-    return sums / avgpool2d(Constant(counted), kernel_size, stride, 0)
+        dtype = unwrap(x).dtype
+        result = resample(x, [(axis, None if images[axis] == size
+                                else average_taps(images[axis], size, dtype))
+                              for axis, size in ((3, out_size[1]), (2, out_size[0]))])
+    return _as_given(result, shape, dims)
+
+
+def _adaptive_max(name: str, dims: int, input: Any, output_size: Any,
+                  return_indices: bool) -> Any:
+    shape = shape_of(input)
+    x = _as_images(name, dims, input)
+    images = shape_of(x)
+    out_size = _output_sizes(name, dims, output_size, shape, images)
+    window = _tiling(images, out_size)
+    if window is not None:
+        result = _max_pool(x, window)
+        indices = _indices(x, window) if return_indices else None
+    else:
+        array = unwrap(x)
+        index = _adaptive_argmax(_backend.namespace_of(array), array, out_size)
+        result = apply(PLANE_TAKE, x, index=index)
+        indices = new_constant(index)
+    if return_indices:
+        return _as_given(result, shape, dims), _as_given(indices, shape, dims)
+    return _as_given(result, shape, dims)
+
+
+def adaptive_avg_pool1d(input: Any, output_size: int | Sequence[int]) -> Any:
+    """PyTorch's ``F.adaptive_avg_pool1d``: ``input`` ``(B, C, L)`` or ``(C, L)`` to
+    ``output_size`` means, the ``i``-th over ``floor(i * L / out)`` to ``ceil((i + 1) * L /
+    out)`` (exclusive)."""
+    return _adaptive_avg("adaptive_avg_pool1d", 1, input, output_size)
+
+
+def adaptive_avg_pool2d(input: Any, output_size: int | Sequence[int | None]) -> Any:
+    """PyTorch's ``F.adaptive_avg_pool2d``: ``adaptive_avg_pool1d`` over the height and the
+    width of ``input`` ``(B, C, H, W)`` or ``(C, H, W)``; ``output_size`` an int or a
+    (height, width) pair whose ``None`` keeps the input's size."""
+    return _adaptive_avg("adaptive_avg_pool2d", 2, input, output_size)
+
+
+def adaptive_max_pool1d(input: Any, output_size: int | Sequence[int],
+                        return_indices: bool = False) -> Any:
+    """PyTorch's ``F.adaptive_max_pool1d``: the maxima of ``adaptive_avg_pool1d``'s windows;
+    ``return_indices=True`` also returns each one's position in ``L``."""
+    return _adaptive_max("adaptive_max_pool1d", 1, input, output_size, return_indices)
+
+
+def adaptive_max_pool2d(input: Any, output_size: int | Sequence[int | None],
+                        return_indices: bool = False) -> Any:
+    """PyTorch's ``F.adaptive_max_pool2d``: the maxima of ``adaptive_avg_pool2d``'s windows;
+    ``return_indices=True`` also returns each one's position ``h * W + w`` in its plane."""
+    return _adaptive_max("adaptive_max_pool2d", 2, input, output_size, return_indices)
+
+
+def adaptive_max_pool1d_with_indices(input: Any, output_size: int | Sequence[int],
+                                     return_indices: bool = False) -> Any:
+    """PyTorch's ``F.adaptive_max_pool1d_with_indices``: ``adaptive_max_pool1d`` returning
+    the indices too, whatever ``return_indices`` says."""
+    return _adaptive_max("adaptive_max_pool1d_with_indices", 1, input, output_size, True)
+
+
+def adaptive_max_pool2d_with_indices(input: Any, output_size: int | Sequence[int | None],
+                                     return_indices: bool = False) -> Any:
+    """PyTorch's ``F.adaptive_max_pool2d_with_indices``: ``adaptive_max_pool2d`` returning
+    the indices too, whatever ``return_indices`` says."""
+    return _adaptive_max("adaptive_max_pool2d_with_indices", 2, input, output_size, True)

@@ -1,15 +1,37 @@
-"""``MaxPool2D`` and ``AvgPool2D``: pooling layers on ``(B, C, H, W)`` (no parameters)."""
+"""The pooling layers (no parameters), PyTorch's arguments, on batched or unbatched inputs:
+``MaxPool1d`` and ``MaxPool2D``, ``AvgPool1d`` and ``AvgPool2D``, ``LPPool1d`` and
+``LPPool2d``, and the adaptive ``AdaptiveAvgPool1d/2d`` and ``AdaptiveMaxPool1d/2d``.
+
+The 1-d layers keep their arguments as PyTorch's do (and so print the same); ``MaxPool2D``
+and ``AvgPool2D``, the crate's, keep theirs as (height, width) pairs. A layer with
+``return_indices=True`` returns ``(values, indices)`` as its function does; its ``forward`` is
+typed for the default.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from mushin._tensor import Constant, Tensor, Variable
-from mushin.nn.functional.pool import avgpool2d, maxpool2d
-from mushin.nn.functional.window import Pair, pair
+from mushin.nn.functional.pool import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    lp_pool1d,
+    lp_pool2d,
+    max_pool1d,
+    max_pool2d,
+)
+from mushin.nn.functional.window import Pair, ints, pair
 from mushin.nn.module import Module, check_options
 
-__all__ = ["AvgPool2D", "AvgPool2d", "MaxPool2D", "MaxPool2d"]
+__all__ = ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
+           "AvgPool1d", "AvgPool2D", "AvgPool2d", "LPPool1d", "LPPool2d", "MaxPool1d",
+           "MaxPool2D", "MaxPool2d"]
 
 if TYPE_CHECKING:
     from mushin._typing import Untyped
@@ -18,64 +40,309 @@ Batch = TypeVar("Batch")
 Channels = TypeVar("Channels")
 
 
-class _Pool2D(Module):
-    """What both pooling layers share: the window geometry and its repr."""
+class _Pool1d(Module):
+    """A pooling of ``(B, C, L)`` signals or one ``(C, L)``: ``(B, C, Lo)``, the input's
+    kind; ``Lo`` is known at run time."""
 
-    def __init__(self, kernel_size: int | Pair, stride: int | Pair | None, padding: int | Pair,
-                 dtype: Any, device: str | None) -> None:
+    def __init__(self, dtype: Any, device: str | None) -> None:
         super().__init__()
-        name = type(self).__name__
         check_options(dtype, device)
+
+    @overload
+    def forward(self, input: Untyped) -> Untyped: ...
+    @overload
+    def forward(self, input: Variable[Batch, Channels, Any]) -> Variable[
+            Batch, Channels, Any]: ...
+    @overload
+    def forward(self, input: Constant[Batch, Channels, Any]) -> Constant[
+            Batch, Channels, Any]: ...
+    @overload
+    def forward(self, input: Tensor[Batch, Channels, Any]) -> Tensor[Batch, Channels, Any]: ...
+    @overload
+    def forward(self, input: Variable[Channels, Any]) -> Variable[Channels, Any]: ...
+    @overload
+    def forward(self, input: Constant[Channels, Any]) -> Constant[Channels, Any]: ...
+    @overload
+    def forward(self, input: Tensor[Channels, Any]) -> Tensor[Channels, Any]: ...
+
+    def forward(self, input: Any) -> Any:
+        """The layer's pooling of ``input``."""
+        return self._pooled(input)
+
+    def _pooled(self, input: Any) -> Any:
+        raise NotImplementedError
+
+
+class _Pool2D(Module):
+    """A pooling of ``(B, C, H, W)`` images or one ``(C, H, W)``: ``(B, C, Ho, Wo)``, the
+    input's kind; ``Ho`` and ``Wo`` are known at run time."""
+
+    def __init__(self, dtype: Any, device: str | None) -> None:
+        super().__init__()
+        check_options(dtype, device)
+
+    @overload
+    def forward(self, input: Untyped) -> Untyped: ...
+    @overload
+    def forward(self, input: Variable[Batch, Channels, Any, Any]) -> Variable[
+            Batch, Channels, Any, Any]: ...
+    @overload
+    def forward(self, input: Constant[Batch, Channels, Any, Any]) -> Constant[
+            Batch, Channels, Any, Any]: ...
+    @overload
+    def forward(self, input: Tensor[Batch, Channels, Any, Any]) -> Tensor[
+            Batch, Channels, Any, Any]: ...
+    @overload
+    def forward(self, input: Variable[Channels, Any, Any]) -> Variable[Channels, Any, Any]: ...
+    @overload
+    def forward(self, input: Constant[Channels, Any, Any]) -> Constant[Channels, Any, Any]: ...
+    @overload
+    def forward(self, input: Tensor[Channels, Any, Any]) -> Tensor[Channels, Any, Any]: ...
+
+    def forward(self, input: Any) -> Any:
+        """The layer's pooling of ``input``."""
+        return self._pooled(input)
+
+    def _pooled(self, input: Any) -> Any:
+        raise NotImplementedError
+
+
+def _checked(name: str, arguments: dict[str, tuple[Any, int]]) -> None:
+    """Each 1-d size argument an int or a tuple of one int, at least its minimum (``None``
+    passes: a stride that defaults to the kernel)."""
+    for argument, (value, minimum) in arguments.items():
+        if value is not None:
+            ints(name, argument, value, minimum, 1)
+
+
+# --- max and average pooling ------------------------------------------------------------------
+
+class MaxPool1d(_Pool1d):
+    """The maximum of each window of ``kernel_size`` elements ``dilation`` apart, windows
+    ``stride`` apart (``kernel_size`` by default), over the input padded with -inf by
+    ``padding`` on each side; ``ceil_mode`` rounds the output length up (see
+    ``F.max_pool1d``)."""
+
+    def __init__(self, kernel_size: int | Sequence[int],
+                 stride: int | Sequence[int] | None = None, padding: int | Sequence[int] = 0,
+                 dilation: int | Sequence[int] = 1, return_indices: bool = False,
+                 ceil_mode: bool = False, *, dtype: Any = None,
+                 device: str | None = None) -> None:
+        super().__init__(dtype, device)
+        _checked("MaxPool1d", {"kernel_size": (kernel_size, 1), "stride": (stride, 1),
+                               "padding": (padding, 0), "dilation": (dilation, 1)})
+        self.kernel_size = kernel_size
+        self.stride = kernel_size if stride is None else stride
+        self.padding = padding
+        self.dilation = dilation
+        self.return_indices = return_indices
+        self.ceil_mode = ceil_mode
+
+    def _pooled(self, input: Any) -> Any:
+        return max_pool1d(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                          self.ceil_mode, self.return_indices)
+
+    def extra_repr(self) -> str:
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+
+
+class MaxPool2D(_Pool2D):
+    """The maximum of each ``kernel_size`` window (elements ``dilation`` apart), windows
+    ``stride`` apart (``kernel_size`` by default), over the input padded with -inf by
+    ``padding``; ``ceil_mode`` rounds the output size up (see ``F.max_pool2d``)."""
+
+    def __init__(self, kernel_size: int | Pair, stride: int | Pair | None = None,
+                 padding: int | Pair = 0, dilation: int | Pair = 1,
+                 return_indices: bool = False, ceil_mode: bool = False, *, dtype: Any = None,
+                 device: str | None = None) -> None:
+        super().__init__(dtype, device)
+        name = type(self).__name__
         self.kernel_size = pair(name, "kernel_size", kernel_size, 1)
         self.stride = self.kernel_size if stride is None else pair(name, "stride", stride, 1)
         self.padding = pair(name, "padding", padding, 0)
+        self.dilation = pair(name, "dilation", dilation, 1)
+        self.return_indices = return_indices
+        self.ceil_mode = ceil_mode
 
-    _pool: Any
-    """The pooling function (``maxpool2d`` or ``avgpool2d``)."""
+    def _pooled(self, input: Any) -> Any:
+        return max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                          self.ceil_mode, self.return_indices)
 
-    # (B, C, H, W) to (B, C, Ho, Wo), the input's kind; Ho and Wo are known at run time.
-    @overload
-    def forward(self, x: Untyped) -> Untyped: ...
-    @overload
-    def forward(self, x: Variable[Batch, Channels, Any, Any]) -> Variable[
-            Batch, Channels, Any, Any]: ...
-    @overload
-    def forward(self, x: Constant[Batch, Channels, Any, Any]) -> Constant[
-            Batch, Channels, Any, Any]: ...
-    @overload
-    def forward(self, x: Tensor[Batch, Channels, Any, Any]) -> Tensor[
-            Batch, Channels, Any, Any]: ...
+    def extra_repr(self) -> str:
+        text = f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+        if self.dilation != (1, 1):
+            text += f", dilation={self.dilation}"
+        if self.ceil_mode:
+            text += ", ceil_mode=True"
+        return text
 
-    def forward(self, x: Any) -> Any:
-        """The pooling function of the layer applied with its kernel, stride and padding."""
-        return self._pool(x, self.kernel_size, self.stride, self.padding)
+
+class AvgPool1d(_Pool1d):
+    """The mean of each window of ``kernel_size`` elements, windows ``stride`` apart
+    (``kernel_size`` by default), over the input padded with zeros by ``padding``; a
+    window's sum is divided by its length within the padded input (``count_include_pad``) or
+    within the input (see ``F.avg_pool1d``)."""
+
+    def __init__(self, kernel_size: int | Sequence[int],
+                 stride: int | Sequence[int] | None = None, padding: int | Sequence[int] = 0,
+                 ceil_mode: bool = False, count_include_pad: bool = True, *, dtype: Any = None,
+                 device: str | None = None) -> None:
+        super().__init__(dtype, device)
+        name = "AvgPool1d"
+        self.kernel_size = ints(name, "kernel_size", kernel_size, 1, 1)
+        self.stride = (self.kernel_size if stride is None
+                       else ints(name, "stride", stride, 1, 1))
+        self.padding = ints(name, "padding", padding, 0, 1)
+        self.ceil_mode = ceil_mode
+        self.count_include_pad = count_include_pad
+
+    def _pooled(self, input: Any) -> Any:
+        return avg_pool1d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                          self.count_include_pad)
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
-class MaxPool2D(_Pool2D):
-    """The maximum of each ``kernel_size`` window, windows ``stride`` apart (``kernel_size``
-    by default), over the input padded with -inf."""
-
-    def __init__(self, kernel_size: int | Pair, stride: int | Pair | None = None,
-                 padding: int | Pair = 0, *, dtype: Any = None,
-                 device: str | None = None) -> None:
-        super().__init__(kernel_size, stride, padding, dtype, device)
-
-    _pool = staticmethod(maxpool2d)
-
-
 class AvgPool2D(_Pool2D):
     """The mean of each ``kernel_size`` window, windows ``stride`` apart (``kernel_size`` by
-    default); zero padding counts in the mean, as in PyTorch."""
+    default), over the input padded with zeros by ``padding`` (counted in the mean unless
+    ``count_include_pad=False``, as in PyTorch); ``divisor_override`` divides every window's
+    sum instead (see ``F.avg_pool2d``)."""
 
     def __init__(self, kernel_size: int | Pair, stride: int | Pair | None = None,
-                 padding: int | Pair = 0, *, dtype: Any = None,
-                 device: str | None = None) -> None:
-        super().__init__(kernel_size, stride, padding, dtype, device)
+                 padding: int | Pair = 0, ceil_mode: bool = False,
+                 count_include_pad: bool = True, divisor_override: int | None = None, *,
+                 dtype: Any = None, device: str | None = None) -> None:
+        super().__init__(dtype, device)
+        name = type(self).__name__
+        self.kernel_size = pair(name, "kernel_size", kernel_size, 1)
+        self.stride = self.kernel_size if stride is None else pair(name, "stride", stride, 1)
+        self.padding = pair(name, "padding", padding, 0)
+        self.ceil_mode = ceil_mode
+        self.count_include_pad = count_include_pad
+        self.divisor_override = divisor_override
 
-    _pool = staticmethod(avgpool2d)
+    def _pooled(self, input: Any) -> Any:
+        return avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                          self.count_include_pad, self.divisor_override)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class LPPool1d(_Pool1d):
+    """The ``norm_type``-norm of each window of ``kernel_size`` elements, windows ``stride``
+    apart (``kernel_size`` by default), unpadded (see ``F.lp_pool1d``)."""
+
+    def __init__(self, norm_type: float, kernel_size: int | Sequence[int],
+                 stride: int | Sequence[int] | None = None, ceil_mode: bool = False, *,
+                 dtype: Any = None, device: str | None = None) -> None:
+        super().__init__(dtype, device)
+        _checked("LPPool1d", {"kernel_size": (kernel_size, 1), "stride": (stride, 1)})
+        self.norm_type = norm_type
+        self.kernel_size = kernel_size
+        self.stride = stride
+        self.ceil_mode = ceil_mode
+
+    def _pooled(self, input: Any) -> Any:
+        return lp_pool1d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+
+    def extra_repr(self) -> str:
+        return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}, ceil_mode={self.ceil_mode}")
+
+
+class LPPool2d(_Pool2D):
+    """``LPPool1d`` over the height and the width (see ``F.lp_pool2d``)."""
+
+    def __init__(self, norm_type: float, kernel_size: int | Sequence[int],
+                 stride: int | Sequence[int] | None = None, ceil_mode: bool = False, *,
+                 dtype: Any = None, device: str | None = None) -> None:
+        super().__init__(dtype, device)
+        pair("LPPool2d", "kernel_size", kernel_size, 1)
+        if stride is not None:
+            pair("LPPool2d", "stride", stride, 1)
+        self.norm_type = norm_type
+        self.kernel_size = kernel_size
+        self.stride = stride
+        self.ceil_mode = ceil_mode
+
+    def _pooled(self, input: Any) -> Any:
+        return lp_pool2d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+
+    def extra_repr(self) -> str:
+        return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}, ceil_mode={self.ceil_mode}")
+
+
+# --- adaptive pooling -------------------------------------------------------------------------
+
+class AdaptiveAvgPool1d(_Pool1d):
+    """The mean over each of ``output_size`` windows spanning the input, the ``i``-th from
+    ``floor(i * L / out)`` to ``ceil((i + 1) * L / out)`` (see ``F.adaptive_avg_pool1d``)."""
+
+    def __init__(self, output_size: int | Sequence[int], *, dtype: Any = None,
+                 device: str | None = None) -> None:
+        super().__init__(dtype, device)
+        self.output_size = output_size
+
+    def _pooled(self, input: Any) -> Any:
+        return adaptive_avg_pool1d(input, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveAvgPool2d(_Pool2D):
+    """``AdaptiveAvgPool1d`` over the height and the width: ``output_size`` an int or a
+    (height, width) pair, whose ``None`` keeps the input's size."""
+
+    def __init__(self, output_size: int | Sequence[int | None], *, dtype: Any = None,
+                 device: str | None = None) -> None:
+        super().__init__(dtype, device)
+        self.output_size = output_size
+
+    def _pooled(self, input: Any) -> Any:
+        return adaptive_avg_pool2d(input, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool1d(_Pool1d):
+    """The maximum over each of ``AdaptiveAvgPool1d``'s windows (see
+    ``F.adaptive_max_pool1d``)."""
+
+    def __init__(self, output_size: int | Sequence[int], return_indices: bool = False, *,
+                 dtype: Any = None, device: str | None = None) -> None:
+        super().__init__(dtype, device)
+        self.output_size = output_size
+        self.return_indices = return_indices
+
+    def _pooled(self, input: Any) -> Any:
+        return adaptive_max_pool1d(input, self.output_size, self.return_indices)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool2d(_Pool2D):
+    """The maximum over each of ``AdaptiveAvgPool2d``'s windows (see
+    ``F.adaptive_max_pool2d``)."""
+
+    def __init__(self, output_size: int | Sequence[int | None], return_indices: bool = False,
+                 *, dtype: Any = None, device: str | None = None) -> None:
+        super().__init__(dtype, device)
+        self.output_size = output_size
+        self.return_indices = return_indices
+
+    def _pooled(self, input: Any) -> Any:
+        return adaptive_max_pool2d(input, self.output_size, self.return_indices)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
 
 
 # PyTorch's casing of the crate's names: the same class objects.
