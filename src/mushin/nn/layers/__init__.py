@@ -6,6 +6,8 @@ re-exports them all, and ``mu.nn`` re-exports this package. A new layer file is 
 lists below.
 """
 
+from typing import TYPE_CHECKING
+
 from mushin.nn.layers import (
     activation,
     attention,
@@ -40,22 +42,26 @@ from mushin.nn.layers.pooling import *  # noqa: F403
 from mushin.nn.layers.recurrent import *  # noqa: F403
 from mushin.nn.layers.resample import *  # noqa: F403
 from mushin.nn.layers.transformer import *  # noqa: F403
-from mushin.nn.module import Sequential
+from mushin.nn.module import Sequential as Sequential
 
-__all__: list[str] = ["Sequential"]
-__all__ += activation.__all__
-__all__ += attention.__all__
-__all__ += cell.__all__
-__all__ += conv.__all__
-__all__ += distance.__all__
-__all__ += dropout.__all__
-__all__ += embedding.__all__
-__all__ += flatten.__all__
-__all__ += linear.__all__
-__all__ += loss.__all__
-__all__ += norm.__all__
-__all__ += padding.__all__
-__all__ += pooling.__all__
-__all__ += recurrent.__all__
-__all__ += resample.__all__
-__all__ += transformer.__all__
+# ``__all__`` lists every layer file's names for run-time star imports (``mu.nn`` uses one).
+# The type checkers read only literal lists, so they skip it and take the star-imported
+# names above as this package's exports instead.
+if not TYPE_CHECKING:
+    __all__ = ["Sequential"]
+    __all__ += activation.__all__
+    __all__ += attention.__all__
+    __all__ += cell.__all__
+    __all__ += conv.__all__
+    __all__ += distance.__all__
+    __all__ += dropout.__all__
+    __all__ += embedding.__all__
+    __all__ += flatten.__all__
+    __all__ += linear.__all__
+    __all__ += loss.__all__
+    __all__ += norm.__all__
+    __all__ += padding.__all__
+    __all__ += pooling.__all__
+    __all__ += recurrent.__all__
+    __all__ += resample.__all__
+    __all__ += transformer.__all__
