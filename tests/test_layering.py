@@ -38,7 +38,7 @@ LAYERS: dict[str, int] = {
     # L6: files, data, processes, gradient checking
     "mushin.io": 6, "mushin.data": 6, "mushin.distributed": 6, "mushin.testing": 6,
     "mushin.optim": 6, "mushin.utils": 6, "mushin.cuda": 6, "mushin.accelerator": 6,
-    "mushin.backends": 6,
+    "mushin.backends": 6, "mushin.distributions": 6,
     # L7: the facade
     "mushin": 7,
 }

@@ -17,6 +17,7 @@ from mushin import (
     cuda,
     data,
     distributed,
+    distributions,
     linalg,
     nn,
     ops,
@@ -98,6 +99,7 @@ __all__ += [
 ]
 __all__ += ops.__all__  # every operation, as generated in mushin/ops/__init__.py
 __all__ += _dtypes.__all__
+__all__ += ["distributions"]
 float = _dtypes.float32  # PyTorch's mu.float, mu.int, mu.bool: not in __all__
 int = _dtypes.int32
 bool = _dtypes.bool_

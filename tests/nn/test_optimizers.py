@@ -86,6 +86,15 @@ CONFIGS: list[tuple[str, dict[str, Any]]] = [
         alpha=[0.99, 0.95])),
     *(("Adagrad", {"lr": 0.1, **grid}) for grid in _grid(
         lr_decay=[0.0, 0.01], weight_decay=[0.0, 0.1], initial_accumulator_value=[0.0, 0.1])),
+    # maximize (the loss grows, the rules are the same), and Adam made AdamW by its flag
+    ("SGD", {"lr": 0.01, "momentum": 0.9, "nesterov": True, "maximize": True}),
+    ("SGD", {"lr": 0.01, "momentum": 0.5, "dampening": 0.3, "weight_decay": 0.1,
+             "maximize": True}),
+    ("Adam", {"lr": 0.05, "amsgrad": True, "weight_decay": 0.1, "maximize": True}),
+    ("Adam", {"lr": 0.05, "weight_decay": 0.1, "decoupled_weight_decay": True}),
+    ("AdamW", {"lr": 0.05, "maximize": True, "foreach": False}),
+    ("RMSprop", {"lr": 0.01, "centered": True, "momentum": 0.5, "maximize": True}),
+    ("Adagrad", {"lr": 0.1, "lr_decay": 0.01, "maximize": True}),
 ]
 CONFIG_IDS = [f"{name}-{options}" for name, options in CONFIGS]
 
@@ -133,6 +142,59 @@ def test_param_groups_match_pytorch() -> None:
     assert optimizer.param_groups[0]["lr"] == 0.1
     assert optimizer.param_groups[1]["lr"] == 0.01
     assert optimizer.param_groups[1]["weight_decay"] == 0.5
+
+
+def test_step_runs_the_closure_and_returns_its_loss() -> None:
+    weight, bias = mu.variable(START_WEIGHT.copy()), mu.variable(START_BIAS.copy())
+    optimizer = Adam([weight, bias], lr=0.05)
+    losses = []
+
+    def closure() -> Any:
+        optimizer.zero_grad()
+        loss = _regression_loss(weight, bias)
+        loss.backward()
+        losses.append(loss)
+        return loss
+
+    with mu.no_grad():  # the closure records anyway, as PyTorch's step does
+        for _ in range(20):
+            assert optimizer.step(closure) is losses[-1]
+    np.testing.assert_allclose(np.concatenate([weight.numpy(), bias.numpy().reshape(1)]),
+                               _torch_trajectory("Adam", {"lr": 0.05}, 20)[-1], rtol=1e-10)
+    assert optimizer.step() is None
+    with pytest.raises(TypeError, match=r"Adam\.step: closure must be a function"):
+        optimizer.step(0.5)  # type: ignore[arg-type]
+
+
+def test_sgd_keeps_the_crates_positional_order() -> None:
+    """``SGD(params, lr, momentum, nesterov, weight_decay)``: the contract's order; PyTorch's
+    ``dampening`` (its fourth) is keyword-only, and a number where ``nesterov`` belongs is
+    refused rather than misread."""
+    param = mu.variable(VALUES.copy())
+    optimizer = SGD([param], 0.1, 0.9, True, 0.01)
+    assert {key: optimizer.defaults[key] for key in ("lr", "momentum", "nesterov",
+                                                     "weight_decay", "dampening")} == {
+        "lr": 0.1, "momentum": 0.9, "nesterov": True, "weight_decay": 0.01, "dampening": 0.0}
+    with pytest.raises(TypeError, match=r"SGD: nesterov must be True or False, got 0\.5"):
+        SGD([param], 0.1, 0.9, 0.5)  # type: ignore[arg-type]
+    assert SGD([param]).defaults["lr"] == 1e-3  # PyTorch's default
+
+
+def test_loads_a_state_dict_without_the_newer_flags() -> None:
+    """A state dict saved before ``maximize``, ``foreach``... existed loads with their
+    defaults, as PyTorch's does; PyTorch's float step counts load as ints."""
+    weight, bias = mu.variable(START_WEIGHT.copy()), mu.variable(START_BIAS.copy())
+    saved = _trained_adam_state()
+    for group in saved["param_groups"]:
+        for flag in ("maximize", "foreach", "capturable", "differentiable", "fused",
+                     "decoupled_weight_decay"):
+            del group[flag]
+    saved["state"][0]["step"] = np.array(1.0, dtype=np.float32)
+    optimizer = AdamW([weight, bias])
+    optimizer.load_state_dict(saved)
+    assert optimizer.param_groups[0]["decoupled_weight_decay"] is True  # AdamW's default
+    assert optimizer.param_groups[0]["maximize"] is False
+    assert optimizer.state[id(weight)]["step"] == 1
 
 
 # --- single steps written out by hand ---------------------------------------------------------

@@ -1,9 +1,14 @@
 """Parameter initialisers (``mu.nn.init``), PyTorch's rules and arguments.
 
 Each fills a tensor's array in place, with draws from mushin's random generator on the
-tensor's device (reproducible after ``mu.seed``), and returns the tensor. Fan-in and fan-out
-are PyTorch's: for a weight ``(out, in, *kernel)`` they are ``in * prod(kernel)`` and
-``out * prod(kernel)``.
+tensor's device (reproducible after ``mu.seed`` / ``mu.manual_seed``), and returns the tensor.
+Fan-in and fan-out are PyTorch's: for a weight ``(out, in, *kernel)`` they are ``in *
+prod(kernel)`` and ``out * prod(kernel)``.
+
+PyTorch's names, which end in ``_`` (``uniform_``, ``kaiming_normal_``, ``orthogonal_``,
+``trunc_normal_``...), take PyTorch's arguments, ``generator=None`` included (mushin has one
+generator per device: any other value is refused); the crate's (``uniform``, ``kaiming_normal``,
+``xavier_uniform``, ``zeros``...) are the same fills under its own argument names.
 """
 
 from __future__ import annotations
@@ -12,13 +17,15 @@ import math
 from typing import Any, TypeVar
 
 from mushin import _backend
-from mushin._check import is_number
+from mushin._check import is_number, number
 from mushin._random import generator
-from mushin._tensor import Tensor
+from mushin._tensor import Tensor, new_constant
+from mushin.ops.special import erfinv
 
 TensorT = TypeVar("TensorT", bound=Tensor[*tuple[Any, ...]])
 
-_LINEAR_GAINS = ("linear", "identity", "conv1d", "conv2d", "conv3d", "sigmoid")
+_LINEAR_GAINS = ("linear", "identity", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
+                 "conv_transpose2d", "conv_transpose3d", "sigmoid")
 
 
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
@@ -68,12 +75,17 @@ def _array_of(tensor: Tensor[*tuple[Any, ...]]) -> Any:
     return tensor.data()
 
 
+def _generator_of(data: Any) -> Any:
+    """The random generator of ``data``'s device."""
+    return generator(_backend.backend_of(data))
+
+
 def _fill(tensor: TensorT, draw: str, first: float, second: float) -> TensorT:
     """Fill ``tensor`` in place with uniform [first, second) or normal(first, second) draws."""
     data = _array_of(tensor)
     if data.dtype.kind != "f":
         raise TypeError(f"can only initialise a floating tensor, got dtype {data.dtype}")
-    random = generator(_backend.backend_of(data))
+    random = _generator_of(data)
     dtype = data.dtype if data.dtype.itemsize >= 4 else "float32"
     if draw == "uniform":
         values = random.random(data.shape, dtype=dtype) * (second - first) + first
@@ -136,3 +148,131 @@ def xavier_normal(tensor: TensorT, gain: float = 1.0) -> TensorT:
     fan_out))``."""
     fan_in, fan_out = fans(tensor)
     return normal(tensor, 0.0, gain * math.sqrt(2.0 / ((fan_in + fan_out) or 1)))
+
+
+# --- PyTorch's names --------------------------------------------------------------------------
+
+def _no_generator(name: str, generator: object) -> None:
+    if generator is not None:
+        raise TypeError(f"{name}: mushin draws from its own generator on each device (seed it "
+                        f"with mu.manual_seed); generator= must be None, got {generator!r}")
+
+
+def uniform_(tensor: TensorT, a: float = 0.0, b: float = 1.0,
+             generator: None = None) -> TensorT:
+    """Fill ``tensor`` with draws from the uniform distribution on [a, b)."""
+    _no_generator("uniform_", generator)
+    return uniform(tensor, number("uniform_", "a", a), number("uniform_", "b", b))
+
+
+def normal_(tensor: TensorT, mean: float = 0.0, std: float = 1.0,
+            generator: None = None) -> TensorT:
+    """Fill ``tensor`` with draws from the normal distribution N(mean, std^2)."""
+    _no_generator("normal_", generator)
+    return normal(tensor, number("normal_", "mean", mean), number("normal_", "std", std))
+
+
+def trunc_normal_(tensor: TensorT, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
+                  b: float = 2.0, generator: None = None) -> TensorT:
+    """Fill ``tensor`` with draws from N(mean, std^2) truncated to [a, b] (bounds in the
+    values' units, not in standard deviations), by PyTorch's method: uniform draws between the
+    bounds' normal probabilities, mapped back through the inverse normal distribution."""
+    _no_generator("trunc_normal_", generator)
+    mean, std = number("trunc_normal_", "mean", mean), number("trunc_normal_", "std", std)
+    low, high = number("trunc_normal_", "a", a), number("trunc_normal_", "b", b)
+    if not std > 0 or not low < high:
+        raise ValueError(f"trunc_normal_: needs std > 0 and a < b, got std={std}, a={low}, "
+                         f"b={high}")
+
+    def normal_cdf(x: float) -> float:
+        return (1.0 + math.erf((x - mean) / std / math.sqrt(2.0))) / 2.0
+
+    uniform(tensor, 2 * normal_cdf(low) - 1, 2 * normal_cdf(high) - 1)
+    data = _array_of(tensor)
+    data[...] = erfinv(new_constant(data)).data()
+    data *= std * math.sqrt(2.0)
+    data += mean
+    _backend.namespace_of(data).clip(data, low, high, out=data)
+    return tensor
+
+
+def constant_(tensor: TensorT, val: float) -> TensorT:
+    """Fill ``tensor`` with ``val``."""
+    return constant(tensor, number("constant_", "val", val))
+
+
+def ones_(tensor: TensorT) -> TensorT:
+    """Fill ``tensor`` with ones."""
+    return ones(tensor)
+
+
+def zeros_(tensor: TensorT) -> TensorT:
+    """Fill ``tensor`` with zeros."""
+    return zeros(tensor)
+
+
+def eye_(tensor: TensorT) -> TensorT:
+    """Fill a 2-d ``tensor`` with the identity matrix (ones on the main diagonal of a
+    rectangular one), keeping the identity of the inputs in a linear layer."""
+    data = _array_of(tensor)
+    if data.ndim != 2:
+        raise ValueError(f"eye_: only 2-d tensors are supported, got shape {tuple(data.shape)}")
+    data[...] = 0
+    _backend.namespace_of(data).fill_diagonal(data, 1)
+    return tensor
+
+
+def xavier_uniform_(tensor: TensorT, gain: float = 1.0, generator: None = None) -> TensorT:
+    """Glorot initialisation, uniform: U(-b, b) with ``b = gain * sqrt(6 / (fan_in +
+    fan_out))``."""
+    _no_generator("xavier_uniform_", generator)
+    return xavier_uniform(tensor, number("xavier_uniform_", "gain", gain))
+
+
+def xavier_normal_(tensor: TensorT, gain: float = 1.0, generator: None = None) -> TensorT:
+    """Glorot initialisation, normal: N(0, std^2) with ``std = gain * sqrt(2 / (fan_in +
+    fan_out))``."""
+    _no_generator("xavier_normal_", generator)
+    return xavier_normal(tensor, number("xavier_normal_", "gain", gain))
+
+
+def kaiming_uniform_(tensor: TensorT, a: float = 0, mode: str = "fan_in",
+                     nonlinearity: str = "leaky_relu", generator: None = None) -> TensorT:
+    """He initialisation, uniform: U(-b, b) with ``b = gain * sqrt(3 / fan)``, the gain of
+    ``nonlinearity`` (``a``: leaky_relu's negative slope), ``fan`` the ``mode``'s."""
+    _no_generator("kaiming_uniform_", generator)
+    return kaiming_uniform(tensor, a, mode, nonlinearity)
+
+
+def kaiming_normal_(tensor: TensorT, a: float = 0, mode: str = "fan_in",
+                    nonlinearity: str = "leaky_relu", generator: None = None) -> TensorT:
+    """He initialisation, normal: N(0, std^2) with ``std = gain / sqrt(fan)``."""
+    _no_generator("kaiming_normal_", generator)
+    return kaiming_normal(tensor, a, mode, nonlinearity)
+
+
+def orthogonal_(tensor: TensorT, gain: float = 1.0, generator: None = None) -> TensorT:
+    """Fill ``tensor`` (2 or more axes, the first the rows) with a (semi-)orthogonal matrix
+    times ``gain``: the Q of the QR decomposition of normal draws, its signs fixed by R's
+    diagonal (Saxe et al.; PyTorch's method)."""
+    _no_generator("orthogonal_", generator)
+    gain = number("orthogonal_", "gain", gain)
+    data = _array_of(tensor)
+    if data.ndim < 2:
+        raise ValueError(f"orthogonal_: needs a tensor with at least 2 axes, got shape "
+                         f"{tuple(data.shape)}")
+    if data.size == 0:
+        return tensor
+    rows = data.shape[0]
+    columns = data.size // rows
+    xp = _backend.namespace_of(data)
+    random = _generator_of(data)
+    flat = random.standard_normal((rows, columns), dtype="float64")
+    if rows < columns:
+        flat = flat.T
+    q, r = xp.linalg.qr(flat)
+    q *= xp.sign(xp.diagonal(r))
+    if rows < columns:
+        q = q.T
+    data[...] = (q * gain).reshape(data.shape)
+    return tensor

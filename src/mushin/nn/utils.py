@@ -1,4 +1,5 @@
-"""Training utilities: gradient clipping by total norm (PyTorch's ``clip_grad_norm_``)."""
+"""Training utilities: gradient clipping, by total norm (``clip_grad_norm``, and PyTorch's
+``clip_grad_norm_``, which returns the norm as a tensor) and by value (``clip_grad_value_``)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import numpy as np
 
 from mushin._backend import Array, backend_of, namespace_of
 from mushin._check import number
-from mushin._tensor import Tensor, Variable, unwrap
+from mushin._creation import constant
+from mushin._tensor import Constant, Tensor, Variable, stored_grad, unwrap
+from mushin.ops.elementwise import clamp
 
 _EPSILON = 1e-6
 """Added to the total norm before dividing, as PyTorch does, so a zero norm is harmless."""
@@ -87,3 +90,53 @@ def clip_grad_norm(params: Iterable[Variable[*tuple[Any, ...]]] | Variable[*tupl
                 xp = namespace_of(grad)
                 param._replace_grad(xp.multiply(grad, scale, out=xp.empty_like(grad)))
     return total
+
+
+def _foreach(name: str, foreach: object) -> None:
+    """PyTorch's ``foreach`` picks an implementation, not a result: None, True or False."""
+    if foreach is not None and not isinstance(foreach, bool):
+        raise TypeError(f"{name}: foreach must be None, True or False, got {foreach!r}")
+
+
+def clip_grad_norm_(parameters: Iterable[Variable[*tuple[Any, ...]]] | Variable[*tuple[Any, ...]],
+                    max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False,
+                    foreach: bool | None = None) -> Constant[()]:
+    """PyTorch's name and return: :func:`clip_grad_norm`, the total norm before clipping
+    returned as a 0-d ``Constant`` in the gradients' dtype, on their device (0.0, float32, on
+    the CPU when no parameter has a gradient)."""
+    _foreach("clip_grad_norm_", foreach)
+    given: list[Any] = [parameters] if isinstance(parameters, Tensor) else list(parameters)
+    total = clip_grad_norm(given, max_norm, norm_type, error_if_nonfinite)
+    grads = [unwrap(stored_grad(param)) for param in given  # all Variables: checked above
+             if stored_grad(param) is not None]
+    like = grads[0] if grads else None
+    norm: Constant[()] = constant(total, dtype=None if like is None else like.dtype,
+                                  device=None if like is None else backend_of(like).device)
+    return norm
+
+
+def clip_grad_value_(parameters: Iterable[Variable[*tuple[Any, ...]]]
+                     | Variable[*tuple[Any, ...]], clip_value: float,
+                     foreach: bool | None = None) -> None:
+    """Clip every gradient of ``parameters`` to ``[-clip_value, clip_value]``, elementwise
+    (PyTorch's ``clip_grad_value_``); parameters without a gradient are skipped. Each clipped
+    gradient is a new array (the old one may be shared); one with history (from
+    ``backward(create_graph=True)``) keeps it."""
+    _foreach("clip_grad_value_", foreach)
+    given: list[Any] = [parameters] if isinstance(parameters, Tensor) else list(parameters)
+    for position, param in enumerate(given):
+        if not isinstance(param, Variable):
+            raise TypeError(f"clip_grad_value_: parameter {position} must be a Variable, got "
+                            f"{type(param).__name__}")
+    limit = number("clip_grad_value_", "clip_value", clip_value)
+    if not limit >= 0:
+        raise ValueError(f"clip_grad_value_: clip_value must be >= 0, got {clip_value}")
+    for param in given:
+        grad = param._grad
+        if grad is None:
+            continue
+        if isinstance(grad, Tensor):
+            param._replace_grad(clamp(grad, -limit, limit))
+        else:  # with out=, so a 0-d gradient stays an array
+            xp = namespace_of(grad)
+            param._replace_grad(xp.clip(grad, -limit, limit, out=xp.empty_like(grad)))

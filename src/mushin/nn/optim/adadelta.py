@@ -32,11 +32,16 @@ class Adadelta(Optimizer):
     _core_state = ("step", "square_avg", "acc_delta")
 
     def __init__(self, params: Iterable[Parameter | dict[str, Any]], lr: float = 1.0,
-                 rho: float = 0.9, eps: float = 1e-6, weight_decay: float = 0.0) -> None:
+                 rho: float = 0.9, eps: float = 1e-6, weight_decay: float = 0.0,
+                 foreach: bool | None = None, *, capturable: bool = False,
+                 maximize: bool = False, differentiable: bool = False) -> None:
         """``rho`` (in [0, 1]) is the decay rate of both running averages; ``lr`` scales the
-        step."""
+        step. ``maximize`` ascends the gradient; ``foreach`` changes nothing here;
+        ``capturable=True`` and ``differentiable=True`` are refused."""
         super().__init__(params, {"lr": lr, "rho": rho, "eps": eps,
-                                  "weight_decay": weight_decay})
+                                  "weight_decay": weight_decay, "maximize": maximize,
+                                  "capturable": capturable, "foreach": foreach,
+                                  "differentiable": differentiable})
 
     def _step_terms(self, param: Array, state: dict[str, Any],
                     group: dict[str, Any]) -> _AdadeltaStep:

@@ -38,12 +38,17 @@ class Adagrad(Optimizer):
 
     def __init__(self, params: Iterable[Parameter | dict[str, Any]],
                  lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
-                 initial_accumulator_value: float = 0.0, eps: float = 1e-10) -> None:
+                 initial_accumulator_value: float = 0.0, eps: float = 1e-10,
+                 foreach: bool | None = None, *, maximize: bool = False,
+                 differentiable: bool = False, fused: bool | None = None) -> None:
         """Step ``t`` uses the learning rate ``lr / (1 + (t - 1) * lr_decay)``; the sum of
-        squares starts at ``initial_accumulator_value``."""
-        super().__init__(params, {"lr": lr, "lr_decay": lr_decay, "weight_decay": weight_decay,
+        squares starts at ``initial_accumulator_value``. ``maximize`` ascends the gradient;
+        ``foreach`` and ``fused`` change nothing here; ``differentiable=True`` is refused."""
+        super().__init__(params, {"lr": lr, "lr_decay": lr_decay, "eps": eps,
+                                  "weight_decay": weight_decay,
                                   "initial_accumulator_value": initial_accumulator_value,
-                                  "eps": eps})
+                                  "foreach": foreach, "maximize": maximize,
+                                  "differentiable": differentiable, "fused": fused})
 
     def _step_terms(self, param: Array, state: dict[str, Any],
                     group: dict[str, Any]) -> _AdagradStep:

@@ -40,7 +40,7 @@ class _AdamStep(NamedTuple):
     shrink: float
     """``1 - lr * weight_decay`` for AdamW, which scales the parameter first; else 1."""
     decay: float
-    """The L2 weight decay added to the gradient: Adam's ``weight_decay``, 0 for AdamW."""
+    """The L2 weight decay added to the gradient: ``weight_decay``, 0 when decoupled (AdamW)."""
 
 
 class Adam(Optimizer):
@@ -49,21 +49,30 @@ class Adam(Optimizer):
 
     _core_state = ("step", "exp_avg", "exp_avg_sq")
     _optional_state = ("max_exp_avg_sq",)
-    _decoupled_weight_decay = False
 
     def __init__(self, params: Iterable[Parameter | dict[str, Any]],
                  lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False) -> None:
-        """``betas`` are the decay rates of the first and second moment averages."""
+                 eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False, *,
+                 foreach: bool | None = None, maximize: bool = False, capturable: bool = False,
+                 differentiable: bool = False, fused: bool | None = None,
+                 decoupled_weight_decay: bool = False) -> None:
+        """``betas`` are the decay rates of the first and second moment averages;
+        ``decoupled_weight_decay=True`` makes it AdamW; ``maximize`` ascends the gradient;
+        ``foreach`` and ``fused`` change nothing here (a fused CUDA kernel runs wherever it
+        applies); ``capturable=True`` and ``differentiable=True`` are refused."""
         super().__init__(params, {"lr": lr, "betas": betas, "eps": eps,
-                                  "weight_decay": weight_decay, "amsgrad": amsgrad})
+                                  "weight_decay": weight_decay, "amsgrad": amsgrad,
+                                  "maximize": maximize, "foreach": foreach,
+                                  "capturable": capturable, "differentiable": differentiable,
+                                  "fused": fused,
+                                  "decoupled_weight_decay": decoupled_weight_decay})
 
     def _step_terms(self, param: Array, state: dict[str, Any],
                     group: dict[str, Any]) -> _AdamStep:
         lr, weight_decay = group["lr"], group["weight_decay"]
         beta1, beta2 = group["betas"]
         step = count_step(state)
-        decoupled = self._decoupled_weight_decay
+        decoupled = group["decoupled_weight_decay"]
         return _AdamStep(
             exp_avg=state_buffer(state, "exp_avg", param),
             exp_avg_sq=state_buffer(state, "exp_avg_sq", param),
@@ -121,12 +130,17 @@ class Adam(Optimizer):
 
 class AdamW(Adam):
     """Adam with decoupled weight decay (Loshchilov & Hutter): each step first shrinks the
-    parameters by ``lr * weight_decay``. PyTorch's ``torch.optim.AdamW``."""
-
-    _decoupled_weight_decay = True
+    parameters by ``lr * weight_decay``. PyTorch's ``torch.optim.AdamW``: ``Adam`` with
+    ``decoupled_weight_decay=True``."""
 
     def __init__(self, params: Iterable[Parameter | dict[str, Any]],
                  lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False) -> None:
+                 eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False, *,
+                 maximize: bool = False, foreach: bool | None = None,
+                 capturable: bool = False, differentiable: bool = False,
+                 fused: bool | None = None) -> None:
         """As :class:`Adam`, with ``weight_decay`` decoupled (and 0.01 by default)."""
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach,
+                         maximize=maximize, capturable=capturable,
+                         differentiable=differentiable, fused=fused,
+                         decoupled_weight_decay=True)

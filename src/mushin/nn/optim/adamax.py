@@ -35,10 +35,16 @@ class Adamax(Optimizer):
 
     def __init__(self, params: Iterable[Parameter | dict[str, Any]], lr: float = 2e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0.0) -> None:
-        """``betas`` are the decay rates of the first moment and of the infinity norm."""
+                 weight_decay: float = 0.0, foreach: bool | None = None, *,
+                 maximize: bool = False, differentiable: bool = False,
+                 capturable: bool = False) -> None:
+        """``betas`` are the decay rates of the first moment and of the infinity norm.
+        ``maximize`` ascends the gradient; ``foreach`` changes nothing here;
+        ``capturable=True`` and ``differentiable=True`` are refused."""
         super().__init__(params, {"lr": lr, "betas": betas, "eps": eps,
-                                  "weight_decay": weight_decay})
+                                  "weight_decay": weight_decay, "foreach": foreach,
+                                  "maximize": maximize, "differentiable": differentiable,
+                                  "capturable": capturable})
 
     def _step_terms(self, param: Array, state: dict[str, Any],
                     group: dict[str, Any]) -> _AdamaxStep:

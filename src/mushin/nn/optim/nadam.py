@@ -51,13 +51,19 @@ class NAdam(Optimizer):
     def __init__(self, params: Iterable[Parameter | dict[str, Any]], lr: float = 2e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, momentum_decay: float = 4e-3,
-                 decoupled_weight_decay: bool = False) -> None:
+                 decoupled_weight_decay: bool = False, *, foreach: bool | None = None,
+                 maximize: bool = False, capturable: bool = False,
+                 differentiable: bool = False) -> None:
         """Step ``t`` uses the momentum ``beta1 * (1 - 0.96 ** (t * momentum_decay) / 2)``;
-        ``mu_product``, the product of those momenta, is a float in the state."""
+        ``mu_product``, the product of those momenta, is a float in the state. ``maximize``
+        ascends the gradient; ``foreach`` changes nothing here; ``capturable=True`` and
+        ``differentiable=True`` are refused."""
         super().__init__(params, {"lr": lr, "betas": betas, "eps": eps,
                                   "weight_decay": weight_decay,
                                   "momentum_decay": momentum_decay,
-                                  "decoupled_weight_decay": decoupled_weight_decay})
+                                  "decoupled_weight_decay": decoupled_weight_decay,
+                                  "maximize": maximize, "foreach": foreach,
+                                  "capturable": capturable, "differentiable": differentiable})
 
     def _step_terms(self, param: Array, state: dict[str, Any],
                     group: dict[str, Any]) -> _NAdamStep:

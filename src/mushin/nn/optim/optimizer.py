@@ -25,14 +25,16 @@ import numpy as np
 
 from mushin._backend import Array, backend_of, namespace_of
 from mushin._check import as_mapping, as_sequence, is_int, number
-from mushin._tensor import Constant, Tensor, Variable, new_constant, unwrap
+from mushin._graph import enable_grad
+from mushin._tensor import Constant, Tensor, Variable, new_constant, stored_grad, unwrap
 from mushin.kernels import cuda
 
 if TYPE_CHECKING:
     from mushin.nn.module import Parameter
 
-_SCHEDULER_KEYS = ("initial_lr",)
-"""Group keys that learning-rate schedulers add (PyTorch's): kept and saved, never refused."""
+_SCHEDULER_KEYS = ("initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum")
+"""Group keys that learning-rate schedulers add (PyTorch's: every scheduler's ``initial_lr``,
+OneCycleLR's and CyclicLR's rate and momentum bounds): kept and saved, never refused."""
 
 
 # --- checking what users pass: each helper takes any object and returns it typed ----------
@@ -69,10 +71,75 @@ def _fraction(owner: str, key: str, value: object) -> float:
     return checked
 
 
+def _optional_flag(owner: str, key: str, value: object) -> bool | None:
+    """PyTorch's ``foreach`` / ``fused``: None or a bool. They pick an implementation, not a
+    result, so mushin accepts them and updates the same way (fused CUDA kernels are used
+    wherever they apply)."""
+    if value is not None and not isinstance(value, bool):
+        raise TypeError(f"{owner}: {key} must be None, True or False, got {value!r}")
+    return value
+
+
+def _unsupported_flag(owner: str, key: str, value: object) -> bool:
+    """PyTorch's ``differentiable`` / ``capturable``: only False is supported."""
+    if _flag(owner, key, value):
+        reason = ("mushin's updates run in place outside the graph" if key == "differentiable"
+                  else "mushin does not capture CUDA graphs")
+        raise ValueError(f"{owner}: {key}=True is not supported ({reason}); pass False")
+    return False
+
+
+def _count(owner: str, key: str, value: object) -> int:
+    """A positive int (L-BFGS's ``max_iter``, ``max_eval``, ``history_size``)."""
+    if not is_int(value) or value < 1:
+        raise ValueError(f"{owner}: {key} must be an int >= 1, got {value!r}")
+    return int(value)
+
+
+def _line_search(owner: str, key: str, value: object) -> str | None:
+    if value is not None and value != "strong_wolfe":
+        raise ValueError(f"{owner}: {key} must be None or 'strong_wolfe', got {value!r}")
+    return None if value is None else "strong_wolfe"
+
+
+def _etas(owner: str, key: str, value: object) -> tuple[float, float]:
+    """Rprop's ``(etaminus, etaplus)``: ``0 < etaminus < 1 < etaplus``."""
+    pair = as_sequence(value)
+    if pair is None or len(pair) != 2:
+        raise TypeError(f"{owner}: {key} must be a pair of numbers, got {value!r}")
+    minus, plus = (_non_negative(owner, f"{key}[{index}]", eta)
+                   for index, eta in enumerate(pair))
+    if not 0.0 < minus < 1.0 < plus:
+        raise ValueError(f"{owner}: {key} must satisfy 0 < etaminus < 1 < etaplus, got "
+                         f"{value!r}")
+    return minus, plus
+
+
+def _step_sizes(owner: str, key: str, value: object) -> tuple[float, float]:
+    """Rprop's ``(min, max)`` step sizes."""
+    pair = as_sequence(value)
+    if pair is None or len(pair) != 2:
+        raise TypeError(f"{owner}: {key} must be a pair of numbers (min, max), got {value!r}")
+    low, high = (_non_negative(owner, f"{key}[{index}]", size)
+                 for index, size in enumerate(pair))
+    if low > high:
+        raise ValueError(f"{owner}: {key} must have min <= max, got {value!r}")
+    return low, high
+
+
 _SPECIAL_CHECKS: dict[str, Callable[[str, str, object], object]] = {
     "betas": _betas, "nesterov": _flag, "amsgrad": _flag, "centered": _flag,
-    "decoupled_weight_decay": _flag, "rho": _fraction}
+    "decoupled_weight_decay": _flag, "rho": _fraction, "maximize": _flag,
+    "foreach": _optional_flag, "fused": _optional_flag, "differentiable": _unsupported_flag,
+    "capturable": _unsupported_flag, "max_iter": _count, "max_eval": _count,
+    "history_size": _count, "line_search_fn": _line_search, "etas": _etas,
+    "step_sizes": _step_sizes}
 """Options that are not plain non-negative numbers."""
+
+_IMPLEMENTATION_FLAGS = ("maximize", "foreach", "fused", "differentiable", "capturable",
+                         "decoupled_weight_decay")
+"""Options PyTorch added over time: a saved group without them (an older state dict) loads
+with the optimizer's defaults, as PyTorch's ``__setstate__`` fills them in."""
 
 
 def _checked_options(owner: str, options: Mapping[str, object]) -> dict[str, Any]:
@@ -136,13 +203,51 @@ def _scalar_value(where: str, key: str, value: Any) -> float:
 
 
 def _step_count(where: str, value: Any) -> int:
-    """A saved step count (an int, or a one-element integer array or tensor) as an int."""
+    """A saved step count (an int, or a one-element array or tensor holding a whole number:
+    PyTorch keeps its step counts as float tensors) as an int."""
     count = value.numpy() if isinstance(value, Tensor) else value
-    if hasattr(count, "shape") and count.size == 1 and count.dtype.kind in "iu":
+    if hasattr(count, "shape") and count.size == 1 and count.dtype.kind in "iuf":
         count = count.reshape(()).item()
+        if isinstance(count, float) and count.is_integer():
+            count = int(count)
     if not is_int(count) or count < 0:
         raise ValueError(f"{where}: 'step' must be an int >= 0, got {value!r}")
     return int(count)
+
+
+def gradient_array(param: Parameter) -> Array | None:
+    """``param``'s gradient as a backend array (None without one); never written to."""
+    grad = stored_grad(param)
+    if grad is None:
+        return None
+    if isinstance(grad, Tensor):  # recorded by backward(create_graph=True)
+        return grad.data()
+    if isinstance(grad, np.generic):  # a 0-d gradient NumPy made a scalar
+        return np.asarray(cast(Any, grad))
+    array: Array = grad
+    return array
+
+
+def _call_closure(owner: str, closure: Callable[[], Any] | None) -> Any:
+    """Run an optimizer's ``closure`` with recording on; its loss (None without one)."""
+    if closure is None:
+        return None
+    if not callable(closure):
+        raise TypeError(f"{owner}.step: closure must be a function returning the loss, got "
+                        f"{type(closure).__name__}")
+    with enable_grad():
+        return closure()
+
+
+def _saved(value: Any) -> Any:
+    """A state entry as ``state_dict`` gives it: numbers, strings and None as they are, lists
+    entry by entry, arrays as ``Constant`` copies."""
+    if value is None or isinstance(value, int | float | str):
+        return value
+    entries = as_sequence(value)
+    if entries is not None:
+        return [_saved(entry) for entry in entries]
+    return new_constant(value.copy())
 
 
 class Optimizer(ABC):
@@ -225,21 +330,28 @@ class Optimizer(ABC):
             flat = self._scratch_space[key] = namespace_of(like).empty(size, dtype=like.dtype)
         return flat[:size].reshape(like.shape)
 
-    def step(self) -> None:
-        """Update every parameter that has a gradient, in place."""
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Update every parameter that has a gradient, in place.
+
+        ``closure`` (optional, PyTorch's): a function that clears the gradients, recomputes
+        the loss, calls ``backward`` and returns the loss. It is called first, with recording
+        on (even inside ``no_grad``), and its loss is returned; without it ``step`` returns
+        None. A group with ``maximize=True`` follows the gradient uphill.
+        """
+        loss = _call_closure(type(self).__name__, closure)
         for group in self.param_groups:
+            maximize = group.get("maximize", False)
             for param in group["params"]:
-                grad = param._grad
+                grad = gradient_array(param)
                 if grad is None:
                     continue
-                if isinstance(grad, Tensor):  # recorded by backward(create_graph=True)
-                    grad = grad.data()
-                elif isinstance(grad, np.generic):  # a 0-d gradient NumPy made a scalar
-                    grad = np.asarray(cast(Any, grad))
+                if maximize:  # a new array: the gradient itself may be shared
+                    grad = namespace_of(grad).negative(grad)
                 state = self.state.get(id(param))
                 if state is None:
                     state = self.state[id(param)] = {}
                 self._update(param._data, grad, state, group)
+        return loss
 
     def _update(self, param: Array, grad: Array, state: dict[str, Any],
                 group: dict[str, Any]) -> None:
@@ -284,9 +396,7 @@ class Optimizer(ABC):
             for param in group["params"]:
                 entry = self.state.get(id(param))
                 if entry:
-                    state[index] = {key: value if isinstance(value, int | float)
-                                    else new_constant(value.copy())
-                                    for key, value in entry.items()}
+                    state[index] = {key: _saved(value) for key, value in entry.items()}
                 indices.append(index)
                 index += 1
             options = {key: value for key, value in group.items() if key != "params"}
@@ -353,13 +463,13 @@ class Optimizer(ABC):
     def _loaded_options(self, where: str, saved: Mapping[Any, Any]) -> dict[str, Any]:
         """A saved group's options, checked."""
         keys = set(saved) - {"params"}
-        missing = sorted(set(self.defaults) - keys)
+        missing = sorted(set(self.defaults) - keys - set(_IMPLEMENTATION_FLAGS))
         unknown = sorted(map(str, keys - set(self.defaults) - set(_SCHEDULER_KEYS)))
         if missing or unknown:
             raise ValueError(f"{where} has the wrong options (missing: {missing or 'none'}; "
                              f"unknown: {unknown or 'none'})")
-        return _checked_options(where, {str(key): value for key, value in saved.items()
-                                        if key != "params"})
+        return _checked_options(where, {**self.defaults, **{
+            str(key): value for key, value in saved.items() if key != "params"}})
 
     def _loaded_entry(self, where: str, entry: object, param: Parameter) -> dict[str, Any]:
         """A saved parameter state, checked and moved to the parameter's device and dtype."""

@@ -51,11 +51,18 @@ class RAdam(Optimizer):
 
     def __init__(self, params: Iterable[Parameter | dict[str, Any]], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0.0, decoupled_weight_decay: bool = False) -> None:
-        """``betas`` are the decay rates of the first and second moment averages."""
+                 weight_decay: float = 0.0, decoupled_weight_decay: bool = False, *,
+                 foreach: bool | None = None, maximize: bool = False,
+                 capturable: bool = False, differentiable: bool = False) -> None:
+        """``betas`` are the decay rates of the first and second moment averages;
+        ``decoupled_weight_decay`` shrinks the parameters as AdamW does. ``maximize`` ascends
+        the gradient; ``foreach`` changes nothing here; ``capturable=True`` and
+        ``differentiable=True`` are refused."""
         super().__init__(params, {"lr": lr, "betas": betas, "eps": eps,
-                                  "weight_decay": weight_decay,
-                                  "decoupled_weight_decay": decoupled_weight_decay})
+                                  "weight_decay": weight_decay, "maximize": maximize,
+                                  "foreach": foreach, "capturable": capturable,
+                                  "decoupled_weight_decay": decoupled_weight_decay,
+                                  "differentiable": differentiable})
 
     def _step_terms(self, param: Array, state: dict[str, Any],
                     group: dict[str, Any]) -> _RAdamStep:

@@ -45,12 +45,17 @@ class RMSprop(Optimizer):
     def __init__(self, params: Iterable[Parameter | dict[str, Any]],
                  lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
                  weight_decay: float = 0.0, momentum: float = 0.0,
-                 centered: bool = False) -> None:
+                 centered: bool = False, capturable: bool = False,
+                 foreach: bool | None = None, maximize: bool = False,
+                 differentiable: bool = False) -> None:
         """``alpha`` is the decay rate of the mean square; ``centered`` subtracts the squared
-        mean gradient (an estimate of the variance)."""
-        super().__init__(params, {"lr": lr, "alpha": alpha, "eps": eps,
-                                  "weight_decay": weight_decay, "momentum": momentum,
-                                  "centered": centered})
+        mean gradient (an estimate of the variance). ``maximize`` ascends the gradient;
+        ``foreach`` changes nothing here; ``capturable=True`` and ``differentiable=True`` are
+        refused."""
+        super().__init__(params, {"lr": lr, "momentum": momentum, "alpha": alpha, "eps": eps,
+                                  "centered": centered, "weight_decay": weight_decay,
+                                  "capturable": capturable, "foreach": foreach,
+                                  "maximize": maximize, "differentiable": differentiable})
 
     def _step_terms(self, param: Array, state: dict[str, Any],
                     group: dict[str, Any]) -> _RMSpropStep:

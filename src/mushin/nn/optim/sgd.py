@@ -34,13 +34,24 @@ class SGD(Optimizer):
 
     _optional_state = ("momentum_buffer",)
 
-    def __init__(self, params: Iterable[Parameter | dict[str, Any]], lr: float,
-                 momentum: float = 0.0, dampening: float = 0.0, nesterov: bool = False,
-                 weight_decay: float = 0.0) -> None:
-        """``lr`` is the learning rate; ``nesterov`` needs ``momentum > 0`` and no
-        ``dampening``."""
+    def __init__(self, params: Iterable[Parameter | dict[str, Any]], lr: float = 1e-3,
+                 momentum: float = 0.0, nesterov: bool = False, weight_decay: float = 0.0, *,
+                 dampening: float = 0.0, maximize: bool = False, foreach: bool | None = None,
+                 differentiable: bool = False, fused: bool | None = None) -> None:
+        """``lr`` is the learning rate (PyTorch's default, 1e-3); ``dampening`` scales the
+        gradient into the momentum buffer by ``1 - dampening``; ``nesterov`` needs
+        ``momentum > 0`` and no ``dampening``.
+
+        The positional order is the crate's, ``(params, lr, momentum, nesterov,
+        weight_decay)``, where PyTorch's is ``(params, lr, momentum, dampening, weight_decay,
+        nesterov)``: pass anything after ``momentum`` by keyword (a number where the flag
+        ``nesterov`` belongs raises ``TypeError``). ``maximize`` ascends the gradient;
+        ``foreach`` and ``fused`` choose PyTorch's implementation and change nothing here (a
+        fused CUDA kernel runs wherever it applies); ``differentiable=True`` is refused."""
         super().__init__(params, {"lr": lr, "momentum": momentum, "dampening": dampening,
-                                  "nesterov": nesterov, "weight_decay": weight_decay})
+                                  "weight_decay": weight_decay, "nesterov": nesterov,
+                                  "maximize": maximize, "foreach": foreach,
+                                  "differentiable": differentiable, "fused": fused})
 
     def _step_terms(self, param: Array, state: dict[str, Any],
                     group: dict[str, Any]) -> _SGDStep:
