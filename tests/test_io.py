@@ -316,3 +316,14 @@ def test_training_resumes_bit_for_bit(tmp_path: Path) -> None:
     train(*resumed, 5)
     for name, value in resumed[0].state_dict().items():
         assert _bits(value.numpy()) == _bits(expected[name]), name
+
+
+def test_save_takes_pytorchs_argument_order_too(tmp_path: Path) -> None:
+    model = mu.nn.Linear(3, 2)
+    mu.save(model.state_dict(), tmp_path / "torch_order.safetensors")  # torch.save(obj, path)
+    mu.save(str(tmp_path / "crate_order.safetensors"), model)
+    for name in ("torch_order", "crate_order"):
+        loaded = mu.load(tmp_path / f"{name}.safetensors")
+        np.testing.assert_array_equal(loaded["weight"].numpy(), model.weight.numpy())
+    with pytest.raises(TypeError, match=r"save: path must be a str or os\.PathLike, got dict"):
+        mu.save({"a": mu.zeros(2)}, {"b": mu.zeros(2)})  # type: ignore[call-overload]

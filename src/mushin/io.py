@@ -26,7 +26,7 @@ import json
 import math
 import os
 from collections.abc import Mapping
-from typing import Any, Protocol, cast
+from typing import Any, Protocol, cast, overload
 
 import numpy as np
 
@@ -113,14 +113,31 @@ def _named_arrays(module_or_dict: object) -> dict[str, np.ndarray[Any, Any]]:
     return arrays
 
 
-def save(path: str | os.PathLike[str], module_or_dict: HasStateDict | Mapping[str, Any]) -> None:
+def _is_path(value: object) -> bool:
+    return isinstance(value, str | os.PathLike)
+
+
+@overload
+def save(path: str | os.PathLike[str], module_or_dict: HasStateDict | Mapping[str, Any]
+         ) -> None: ...
+@overload
+def save(path: HasStateDict | Mapping[str, Any], module_or_dict: str | os.PathLike[str]
+         ) -> None: ...
+
+
+def save(path: Any, module_or_dict: Any) -> None:
     """Write the tensors of a module, or of a dict of name -> tensor or array, to ``path``.
+
+    PyTorch's order, ``save(obj, path)``, is accepted too: the path is the argument that is a
+    ``str`` or ``os.PathLike``.
 
     The file is in the safetensors format, written atomically: on any error the previous file
     at ``path`` (if any) is left as it was and no temporary file remains; a process killed
     while saving leaves the previous file too (see the module's documentation for what else
     it may leave).
     """
+    if not _is_path(path) and _is_path(module_or_dict):
+        path, module_or_dict = module_or_dict, path
     target = _path("save", path)
     api, _ = _safetensors()
     payload: bytes = api.save(_named_arrays(module_or_dict))
