@@ -27,7 +27,8 @@ Differs from the original:
   and ``train``/``test`` take the model, optimizer, loader and options as arguments, so a test
   can import the module; ``test`` returns its loss and ``main`` ends with a ``result:`` and a
   ``time:`` line.
-- ``save_image`` (torchvision's) is a small NumPy/matplotlib grid writer defined here.
+- ``save_image`` (torchvision's) is a small NumPy/matplotlib grid writer
+  (``examples/image_grid.py``).
 - no accelerator-only DataLoader options (workers, pinned memory).
 """
 
@@ -35,7 +36,7 @@ import argparse
 import os
 import time
 
-import numpy as np
+from image_grid import save_image
 from offline_data import mnist_like_digits
 
 import mushin as mu
@@ -133,24 +134,6 @@ def test(args, model, test_loader, device, epoch):
     test_loss /= len(test_loader.dataset)
     print('====> Test set loss: {:.4f}'.format(test_loss))
     return test_loss
-
-
-def save_image(images, filename, nrow=8, padding=2):
-    """Write (N, 1, H, W) images with values in [0, 1] as a grey PNG grid of ``nrow``
-    columns, ``padding`` black pixels between them."""
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-
-    pixels = np.asarray(images.numpy()).reshape(len(images), images.shape[-2], images.shape[-1])
-    count, height, width = pixels.shape
-    rows = -(-count // nrow)
-    grid = np.zeros((rows * (height + padding) + padding, nrow * (width + padding) + padding))
-    for index, image in enumerate(pixels):
-        top = padding + (index // nrow) * (height + padding)
-        left = padding + (index % nrow) * (width + padding)
-        grid[top:top + height, left:left + width] = image
-    plt.imsave(filename, np.clip(grid, 0.0, 1.0), cmap='gray', vmin=0.0, vmax=1.0)
 
 
 def load_datasets():
