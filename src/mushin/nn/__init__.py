@@ -1,12 +1,13 @@
 """mu.nn: layers, activations, losses, optimizers and schedulers built on the autodiff core.
 
-Every layer of ``mu.nn.layers`` is also here directly, under the crate's names and, where they
-differ, PyTorch's casing (``Conv2d`` is ``Conv2D``, ``BatchNorm2d``, ``MaxPool2d``,
-``MultiheadAttention``: the same class objects). The sub-modules follow the crate's layout:
-``activations``, ``losses``, ``ops`` (functional forms), ``functional`` (PyTorch's
-``torch.nn.functional``), ``layers``, ``optimizers``, ``schedulers`` and ``init``; ``Module``,
-``Sequential``, ``ModuleList``, ``ModuleDict`` and ``Parameter`` are the base of every model,
-and ``clip_grad_norm`` (PyTorch's ``clip_grad_norm_`` in ``mu.nn.utils``) scales gradients.
+Every layer and loss module of ``mu.nn.layers`` is also here directly, under the crate's names
+and, where they differ, PyTorch's casing (``Conv2d`` is ``Conv2D``, ``BatchNorm2d``,
+``MaxPool2d``, ``MultiheadAttention``: the same class objects). The sub-modules follow the
+crate's layout: ``activations``, ``losses``, ``ops`` (functional forms), ``functional``
+(PyTorch's ``torch.nn.functional``), ``layers``, ``optimizers``, ``schedulers``, ``init`` and
+``utils``; ``Module``, ``Sequential``, ``ModuleList``, ``ModuleDict`` and ``Parameter`` are
+the base of every model, and ``clip_grad_norm`` (PyTorch's ``clip_grad_norm_`` in
+``mu.nn.utils``) scales gradients.
 """
 
 from typing import TYPE_CHECKING
@@ -19,6 +20,7 @@ from mushin.nn import losses as losses
 from mushin.nn import ops as ops
 from mushin.nn import optimizers as optimizers
 from mushin.nn import schedulers as schedulers
+from mushin.nn import utils as utils
 from mushin.nn.layers import *  # noqa: F403
 from mushin.nn.module import Module as Module
 from mushin.nn.module import ModuleDict as ModuleDict
@@ -34,6 +36,6 @@ Parameter = _parameter
 if not TYPE_CHECKING:
     __all__ = [
         "Module", "ModuleDict", "ModuleList", "Parameter", "activations", "clip_grad_norm",
-        "functional", "init", "layers", "losses", "ops", "optimizers", "schedulers",
+        "functional", "init", "layers", "losses", "ops", "optimizers", "schedulers", "utils",
     ]
     __all__ += layers.__all__

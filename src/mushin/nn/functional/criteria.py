@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, TypeVarTuple, cast, overload
 
 from mushin import _backend
 from mushin import _typing as typed
 from mushin._check import is_number, shape_of
-from mushin._tensor import Constant, Tensor, unwrap
+from mushin._tensor import Constant, Tensor, Variable, unwrap
 from mushin.errors import ShapeError
 from mushin.nn.functional import loss as crate
 from mushin.nn.functional.activation import logsoftmax
@@ -25,7 +25,25 @@ from mushin.nn.functional.distance import pairwise_distance
 from mushin.ops import elementwise
 from mushin.ops import reduce as reductions
 
+if TYPE_CHECKING:
+    from mushin._typing import (
+        AnyShape,
+        ClassIndices,
+        HostArray,
+        NoAxes,
+        Reduced,
+        Unreduced,
+        Untyped,
+    )
+
 _REDUCTIONS = ("mean", "sum", "none")
+
+N = TypeVar("N")
+C = TypeVar("C")
+Rest = TypeVarTuple("Rest")
+Shape = TypeVarTuple("Shape")
+Weights: TypeAlias = "Tensor[*AnyShape] | None"
+"""Per-class weights (``(C,)``), or none."""
 
 
 def reduction_mode(name: str, reduction: str, size_average: Any = None, reduce_: Any = None) -> str:
@@ -259,7 +277,71 @@ def nll_loss(input: Any, target: Any, weight: Any = None, size_average: Any = No
     return total / reductions.sum(reductions.sum(weights, axis))
 
 
-@typed.loss_function
+# Class indices (N, *Rest) for (N, C, *Rest) logits, or class probabilities of the logits'
+# shape: 0-d for "mean" and "sum", the target's shape for "none", the input's kind; other forms
+# (the legacy size_average/reduce, a reduction that is not a literal, a (C,) input with a 0-d
+# index, an input typed Tensor, of either kind) have a run-time shape.
+@overload
+def cross_entropy(input: Untyped, target: Any, weight: Any = ..., size_average: Any = ...,
+                  ignore_index: int = ..., reduce: Any = ..., reduction: str = ...,
+                  label_smoothing: float = ...) -> Untyped: ...
+@overload
+def cross_entropy(input: Variable[N, C, *Rest], target: ClassIndices[N, *Rest],
+                  weight: Weights = ..., size_average: None = ..., ignore_index: int = ...,
+                  reduce: None = ..., reduction: Reduced = ...,
+                  label_smoothing: float = ...) -> Variable[*NoAxes]: ...
+@overload
+def cross_entropy(input: Variable[N, C, *Rest], target: ClassIndices[N, *Rest],
+                  weight: Weights = ..., size_average: None = ..., ignore_index: int = ...,
+                  reduce: None = ..., *, reduction: Unreduced,
+                  label_smoothing: float = ...) -> Variable[N, *Rest]: ...
+@overload
+def cross_entropy(input: Variable[*Shape], target: Tensor[*Shape] | HostArray,
+                  weight: Weights = ..., size_average: None = ..., ignore_index: int = ...,
+                  reduce: None = ..., reduction: Reduced = ...,
+                  label_smoothing: float = ...) -> Variable[*NoAxes]: ...
+@overload
+def cross_entropy(input: Variable[*Shape], target: Tensor[*Shape] | HostArray,
+                  weight: Weights = ..., size_average: None = ..., ignore_index: int = ...,
+                  reduce: None = ..., *, reduction: Unreduced,
+                  label_smoothing: float = ...) -> Variable[*Shape]: ...
+@overload
+def cross_entropy(input: Constant[N, C, *Rest], target: ClassIndices[N, *Rest],
+                  weight: Weights = ..., size_average: None = ..., ignore_index: int = ...,
+                  reduce: None = ..., reduction: Reduced = ...,
+                  label_smoothing: float = ...) -> Constant[*NoAxes]: ...
+@overload
+def cross_entropy(input: Constant[N, C, *Rest], target: ClassIndices[N, *Rest],
+                  weight: Weights = ..., size_average: None = ..., ignore_index: int = ...,
+                  reduce: None = ..., *, reduction: Unreduced,
+                  label_smoothing: float = ...) -> Constant[N, *Rest]: ...
+@overload
+def cross_entropy(input: Constant[*Shape], target: Tensor[*Shape] | HostArray,
+                  weight: Weights = ..., size_average: None = ..., ignore_index: int = ...,
+                  reduce: None = ..., reduction: Reduced = ...,
+                  label_smoothing: float = ...) -> Constant[*NoAxes]: ...
+@overload
+def cross_entropy(input: Constant[*Shape], target: Tensor[*Shape] | HostArray,
+                  weight: Weights = ..., size_average: None = ..., ignore_index: int = ...,
+                  reduce: None = ..., *, reduction: Unreduced,
+                  label_smoothing: float = ...) -> Constant[*Shape]: ...
+@overload
+def cross_entropy(input: Variable[*Shape], target: Tensor[*AnyShape] | HostArray,
+                  weight: Weights = ..., size_average: Any = ..., ignore_index: int = ...,
+                  reduce: Any = ..., reduction: str = ...,
+                  label_smoothing: float = ...) -> Variable[*AnyShape]: ...
+@overload
+def cross_entropy(input: Constant[*Shape], target: Tensor[*AnyShape] | HostArray,
+                  weight: Weights = ..., size_average: Any = ..., ignore_index: int = ...,
+                  reduce: Any = ..., reduction: str = ...,
+                  label_smoothing: float = ...) -> Constant[*AnyShape]: ...
+@overload
+def cross_entropy(input: Tensor[*Shape], target: Tensor[*AnyShape] | HostArray,
+                  weight: Weights = ..., size_average: Any = ..., ignore_index: int = ...,
+                  reduce: Any = ..., reduction: str = ...,
+                  label_smoothing: float = ...) -> Tensor[*AnyShape]: ...
+
+
 def cross_entropy(input: Any, target: Any, weight: Any = None,
                   size_average: Any = None, ignore_index: int = -100, reduce: Any = None,
                   reduction: str = "mean", label_smoothing: float = 0.0) -> Any:
