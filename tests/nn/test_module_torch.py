@@ -264,3 +264,14 @@ def test_parameters_is_a_list_that_next_walks_like_pytorchs_generator():
     with pytest.raises(StopIteration):
         next(parameters)
     assert next(ours.parameters()) is ours[0].weight  # a fresh call starts again
+
+
+def test_cpu_and_cuda_move_a_module(device: str) -> None:
+    model = mu.nn.Sequential(mu.nn.Linear(3, 2), mu.nn.BatchNorm1d(2))
+    assert model.to(device).cpu() is model
+    assert {tensor.device for tensor in (*model.parameters(), *model.buffers())} == {"cpu"}
+    if not mu.cuda.is_available():
+        with pytest.raises(RuntimeError, match="CUDA was asked for but CuPy is not installed"):
+            model.cuda()
+    else:
+        assert model.cuda(0).parameters()[0].device == "cuda:0"

@@ -372,6 +372,21 @@ def test_zero_grad_clears_gradients() -> None:
     np.testing.assert_array_equal(param.numpy(), VALUES)
 
 
+@pytest.mark.parametrize("set_to_none", [True, False])
+def test_zero_grad_set_to_none_or_zeros_as_pytorch(set_to_none: bool) -> None:
+    torch = pytest.importorskip("torch")
+    theirs = torch.tensor(VALUES.copy(), requires_grad=True)
+    ours = mu.variable(VALUES.copy())
+    for param in (theirs, ours):
+        (param * param).sum().backward()
+    torch.optim.SGD([theirs], lr=0.1).zero_grad(set_to_none=set_to_none)
+    SGD([ours], lr=0.1).zero_grad(set_to_none=set_to_none)
+    assert (theirs.grad is None) == set_to_none
+    np.testing.assert_array_equal(ours.grad().numpy(), np.zeros(3))
+    (ours * 3.0).sum().backward()  # accumulates onto the zeros, or starts afresh: 3 either way
+    np.testing.assert_array_equal(ours.grad().numpy(), np.full(3, 3.0))
+
+
 def test_changed_learning_rate_is_used() -> None:
     param = mu.variable(VALUES.copy())
     optimizer = SGD([param], lr=0.1)

@@ -433,6 +433,18 @@ class Module:
         for buffer in self.buffers():
             replace_array(buffer, convert(buffer.data()))
 
+    def cpu(self) -> Self:
+        """Every parameter and buffer moved to the CPU, in place; returns this module."""
+        self.to("cpu")
+        return self
+
+    def cuda(self, device: int | str | None = None) -> Self:
+        """Every parameter and buffer moved to a CUDA device (an index or a name; the first GPU
+        by default), in place; returns this module."""
+        self.to("cuda:0" if device is None else f"cuda:{device}" if is_int(device)
+                else str(device))
+        return self
+
     def double(self) -> Self:
         """Floating parameters and buffers to float64, in place; returns this module."""
         self.to(dtype="float64")

@@ -4,11 +4,17 @@ gradient and its CUDA rules, under PyTorch's ``torch.nn.functional`` names.
 - ``activation`` (relu, softmax, sigmoid, gelu, hardtanh, glu...), ``special`` (erf), ``loss``
   (the crate's losses and their primitives: mse, nll, cross_entropy...), ``criteria``
   (PyTorch's loss functions under PyTorch's names and arguments: ``mse_loss``, ``nll_loss``,
-  ``cross_entropy`` with ``weight`` and ``label_smoothing``..., exported here);
-- ``window`` (the geometry convolution and pooling share), ``conv`` (conv2d), ``pool``
-  (max and average pooling), ``linear`` (linear, embedding), ``norm`` (the normalisation of
-  LayerNorm, ``normalize_axes``, and ``layer_norm``), ``distance`` (PyTorch's ``normalize``,
-  ``cosine_similarity``, ``pairwise_distance``), ``dropout``, ``shape`` (pad, batch_flatten);
+  ``cross_entropy`` with ``weight`` and ``label_smoothing``,
+  ``triplet_margin_with_distance_loss``..., exported here);
+- ``window`` (the geometry convolution and pooling share), ``conv`` (conv1d, conv2d),
+  ``conv_transpose`` (conv_transpose1d/2d, on conv2d's input-gradient kernel), ``pool`` (max,
+  average, power and adaptive pooling), ``resample`` (interpolate, pixel_shuffle,
+  pixel_unshuffle), ``linear`` (linear, bilinear, embedding, embedding_bag), ``norm``
+  (``normalize_axes``, batch_norm, instance_norm, group_norm, layer_norm, rms_norm,
+  local_response_norm), ``distance`` (PyTorch's ``normalize``, ``cosine_similarity``,
+  ``pairwise_distance``), ``dropout`` (dropout, dropout1d/2d/3d, alpha_dropout,
+  feature_alpha_dropout), ``attention`` (scaled_dot_product_attention), ``shape`` (pad,
+  batch_flatten);
 - ``recurrent`` (the RNN, LSTM and GRU layers' recurrences, one module per cell).
 
 The layers of ``mu.nn.layers`` are built on these functions; ``mu.nn.activations``,

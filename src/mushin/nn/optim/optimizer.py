@@ -313,11 +313,16 @@ class Optimizer(ABC):
         self.param_groups.append({"params": params,
                                   **_checked_options(name, {**self.defaults, **options})})
 
-    def zero_grad(self) -> None:
-        """Clear every parameter's gradient (it reads as zeros until the next backward)."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear every parameter's gradient: forget it (``set_to_none``, PyTorch's default) or
+        set it to zeros; ``grad()`` reads zeros until the next backward either way."""
         for group in self.param_groups:
             for param in group["params"]:
-                param._replace_grad(None)
+                if set_to_none:
+                    param._replace_grad(None)
+                else:
+                    data = param._data
+                    param._replace_grad(namespace_of(data).zeros_like(data))
 
     def _scratch(self, like: Array, slot: int = 0) -> Array:
         """An uninitialised array of ``like``'s shape, dtype and device, valid until the next
