@@ -46,7 +46,8 @@ def _normalize_forward(xp: Any, x: Array, axes: tuple[int, ...], eps: float) -> 
 def _normalize_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any,
                    axes: tuple[int, ...], eps: float) -> tuple[Any]:
     x = inputs[0]
-    inverse_count = 1.0 / math.prod(parents[0].shape[axis] for axis in axes)
+    # An empty input (no element to normalise over) has an empty gradient: any finite factor.
+    inverse_count = 1.0 / max(math.prod(parents[0].shape[axis] for axis in axes), 1)
     centred = x - F.sum(x, axis=axes, keepdims=True) * inverse_count
     variance = F.sum(centred * centred, axis=axes, keepdims=True) * inverse_count
     mean_grad = F.sum(g, axis=axes, keepdims=True) * inverse_count
