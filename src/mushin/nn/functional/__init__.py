@@ -78,6 +78,7 @@ from mushin.nn.functional.criteria import (
     triplet_margin_loss,
     triplet_margin_with_distance_loss,
 )
+from mushin.nn.functional.ctc import ctc_loss
 from mushin.nn.functional.distance import cosine_similarity, normalize, pairwise_distance
 from mushin.nn.functional.dropout import (
     alpha_dropout,
@@ -147,6 +148,7 @@ __all__ += [  # criteria
     "multilabel_soft_margin_loss", "nll_loss", "poisson_nll_loss", "smooth_l1_loss",
     "soft_margin_loss", "triplet_margin_loss", "triplet_margin_with_distance_loss"
 ]
+__all__ += ["ctc_loss"]  # ctc
 __all__ += ["cosine_similarity", "normalize", "pairwise_distance"]  # distance
 __all__ += [  # dropout
     "alpha_dropout", "dropout", "dropout1d", "dropout2d", "dropout3d", "feature_alpha_dropout"

@@ -17,17 +17,18 @@ from mushin._check import is_int, is_number
 from mushin._tensor import Tensor
 from mushin.nn.functional import criteria
 from mushin.nn.functional.criteria import reduction_mode
+from mushin.nn.functional.ctc import ctc_loss
 from mushin.nn.module import Module
 
 # The criteria are typed for their callers' tensors; a module's forward passes them through
 # untyped (``Any``), and pyright finds no overload of a typed criterion for ``Any`` inputs.
 _criteria: Any = criteria
 
-__all__ = ["BCELoss", "BCEWithLogitsLoss", "CosineEmbeddingLoss", "CrossEntropyLoss",
-           "GaussianNLLLoss", "HingeEmbeddingLoss", "HuberLoss", "KLDivLoss", "L1Loss",
-           "MSELoss", "MarginRankingLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss",
-           "MultiMarginLoss", "NLLLoss", "PoissonNLLLoss", "SmoothL1Loss", "SoftMarginLoss",
-           "TripletMarginLoss", "TripletMarginWithDistanceLoss"]
+__all__ = ["BCELoss", "BCEWithLogitsLoss", "CTCLoss", "CosineEmbeddingLoss",
+           "CrossEntropyLoss", "GaussianNLLLoss", "HingeEmbeddingLoss", "HuberLoss", "KLDivLoss",
+           "L1Loss", "MSELoss", "MarginRankingLoss", "MultiLabelMarginLoss",
+           "MultiLabelSoftMarginLoss", "MultiMarginLoss", "NLLLoss", "PoissonNLLLoss",
+           "SmoothL1Loss", "SoftMarginLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss"]
 
 
 def _number(owner: str, name: str, value: Any) -> float:
@@ -252,6 +253,24 @@ class MultiLabelMarginLoss(_Loss):
 
     def forward(self, input: Any, target: Any) -> Any:
         return criteria.multilabel_margin_loss(input, target, reduction=self.reduction)
+
+
+class CTCLoss(_Loss):
+    """The connectionist temporal classification loss of log-probabilities ``(T, N, C)``
+    against label sequences: ``F.ctc_loss`` (``blank``'s class index, ``zero_infinity``)."""
+
+    def __init__(self, blank: int = 0, reduction: str = "mean",
+                 zero_infinity: bool = False) -> None:
+        super().__init__(reduction=reduction)
+        if not is_int(blank) or blank < 0:
+            raise ValueError(f"CTCLoss: blank must be a non-negative class index, got {blank!r}")
+        self.blank = int(blank)
+        self.zero_infinity = bool(zero_infinity)
+
+    def forward(self, log_probs: Any, targets: Any, input_lengths: Any,
+                target_lengths: Any) -> Any:
+        return ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=self.blank,
+                        reduction=self.reduction, zero_infinity=self.zero_infinity)
 
 
 class _MarginLoss(_Loss):
