@@ -1888,16 +1888,17 @@ if TYPE_CHECKING:
     # --- mu.nn functions: activations, functional layers, losses --------------------------------
 
     class ActivationFunction(Protocol[P]):
-        """An activation (``relu``, ``softmax(x, axis)``...) or ``dropout``: the operand's kind
-        and shape; a number gives a 0-d ``Constant``."""
+        """An activation (``relu``, ``softmax(input, dim)``...) or ``dropout``: the operand's
+        kind and shape; a number gives a 0-d ``Constant``."""
 
+        # ``input``, PyTorch's name, may be passed by keyword (``F.relu(input=x)``).
         @overload
-        def __call__(self, x: TensorT, /, *args: P.args, **kwargs: P.kwargs) -> TensorT: ...
+        def __call__(self, input: TensorT, *args: P.args, **kwargs: P.kwargs) -> TensorT: ...
         @overload
-        def __call__(self, x: Scalar, /, *args: P.args,
+        def __call__(self, input: Scalar, *args: P.args,
                      **kwargs: P.kwargs) -> Constant[*NoAxes]: ...
         @overload
-        def __call__(self, x: HostArray, /, *args: P.args,
+        def __call__(self, input: HostArray, *args: P.args,
                      **kwargs: P.kwargs) -> Constant[*AnyShape]: ...
 
     class BatchFlattenFunction(Protocol):

@@ -6,15 +6,16 @@ gradient and its CUDA rules, under PyTorch's ``torch.nn.functional`` names.
   (PyTorch's loss functions under PyTorch's names and arguments: ``mse_loss``, ``nll_loss``,
   ``cross_entropy`` with ``weight`` and ``label_smoothing``,
   ``triplet_margin_with_distance_loss``..., exported here);
-- ``window`` (the geometry convolution and pooling share), ``conv`` (conv1d, conv2d),
-  ``conv_transpose`` (conv_transpose1d/2d, on conv2d's input-gradient kernel), ``pool`` (max,
-  average, power and adaptive pooling), ``resample`` (interpolate, pixel_shuffle,
+- ``window`` (the geometry convolution and pooling share), ``conv`` (conv1d, conv2d, conv3d),
+  ``conv_transpose`` (conv_transpose1d/2d/3d, on conv2d's input-gradient kernel), ``pool`` (max,
+  average, power and adaptive pooling), ``unpool`` (max_unpool1d/2d), ``unfold`` (unfold,
+  fold), ``resample`` (interpolate, pixel_shuffle,
   pixel_unshuffle), ``linear`` (linear, bilinear, embedding, embedding_bag), ``norm``
   (``normalize_axes``, batch_norm, instance_norm, group_norm, layer_norm, rms_norm,
   local_response_norm), ``distance`` (PyTorch's ``normalize``, ``cosine_similarity``,
-  ``pairwise_distance``), ``dropout`` (dropout, dropout1d/2d/3d, alpha_dropout,
+  ``pairwise_distance``, ``pdist``), ``dropout`` (dropout, dropout1d/2d/3d, alpha_dropout,
   feature_alpha_dropout), ``attention`` (scaled_dot_product_attention), ``shape`` (pad,
-  batch_flatten);
+  batch_flatten), ``shuffle`` (channel_shuffle);
 - ``recurrent`` (the RNN, LSTM and GRU layers' recurrences, one module per cell).
 
 The layers of ``mu.nn.layers`` are built on these functions; ``mu.nn.activations``,
@@ -25,14 +26,19 @@ The layers of ``mu.nn.layers`` are built on these functions; ``mu.nn.activations
 
 from mushin.nn.functional.activation import (
     celu,
+    celu_,
     elu,
+    elu_,
     gelu,
     glu,
+    gumbel_softmax,
     hardshrink,
     hardsigmoid,
     hardswish,
     hardtanh,
+    hardtanh_,
     leaky_relu,
+    leaky_relu_,
     log_softmax,
     logsigmoid,
     logsoftmax,
@@ -40,8 +46,11 @@ from mushin.nn.functional.activation import (
     prelu,
     relu,
     relu6,
+    relu_,
     rrelu,
+    rrelu_,
     selu,
+    selu_,
     sigmoid,
     silu,
     softmax,
@@ -52,10 +61,15 @@ from mushin.nn.functional.activation import (
     tanh,
     tanhshrink,
     threshold,
+    threshold_,
 )
 from mushin.nn.functional.attention import scaled_dot_product_attention
-from mushin.nn.functional.conv import conv1d, conv2d
-from mushin.nn.functional.conv_transpose import conv_transpose1d, conv_transpose2d
+from mushin.nn.functional.conv import conv1d, conv2d, conv3d
+from mushin.nn.functional.conv_transpose import (
+    conv_transpose1d,
+    conv_transpose2d,
+    conv_transpose3d,
+)
 from mushin.nn.functional.criteria import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -79,7 +93,7 @@ from mushin.nn.functional.criteria import (
     triplet_margin_with_distance_loss,
 )
 from mushin.nn.functional.ctc import ctc_loss
-from mushin.nn.functional.distance import cosine_similarity, normalize, pairwise_distance
+from mushin.nn.functional.distance import cosine_similarity, normalize, pairwise_distance, pdist
 from mushin.nn.functional.dropout import (
     alpha_dropout,
     dropout,
@@ -102,19 +116,26 @@ from mushin.nn.functional.norm import (
 from mushin.nn.functional.pool import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
+    adaptive_avg_pool3d,
     adaptive_max_pool1d,
     adaptive_max_pool1d_with_indices,
     adaptive_max_pool2d,
     adaptive_max_pool2d_with_indices,
+    adaptive_max_pool3d,
+    adaptive_max_pool3d_with_indices,
     avg_pool1d,
     avg_pool2d,
+    avg_pool3d,
     avgpool2d,
     lp_pool1d,
     lp_pool2d,
+    lp_pool3d,
     max_pool1d,
     max_pool1d_with_indices,
     max_pool2d,
     max_pool2d_with_indices,
+    max_pool3d,
+    max_pool3d_with_indices,
     maxpool2d,
 )
 from mushin.nn.functional.recurrent import gru, lstm, rnn
@@ -127,20 +148,24 @@ from mushin.nn.functional.resample import (
     upsample_nearest,
 )
 from mushin.nn.functional.shape import batch_flatten, pad
+from mushin.nn.functional.shuffle import channel_shuffle
 from mushin.nn.functional.special import erf
+from mushin.nn.functional.unfold import fold, unfold
+from mushin.nn.functional.unpool import max_unpool1d, max_unpool2d
 from mushin.ops.index import one_hot
 
 # One line per family module: a helper adding a function edits its module's import and line.
 __all__: list[str] = []
 __all__ += [  # activation
-    "celu", "elu", "gelu", "glu", "hardshrink", "hardsigmoid", "hardswish", "hardtanh",
-    "leaky_relu", "log_softmax", "logsigmoid", "logsoftmax", "mish", "prelu", "relu", "relu6",
-    "rrelu", "selu", "sigmoid", "silu", "softmax", "softmin", "softplus", "softshrink", "softsign",
-    "tanh", "tanhshrink", "threshold"
+    "celu", "celu_", "elu", "elu_", "gelu", "glu", "gumbel_softmax", "hardshrink", "hardsigmoid",
+    "hardswish", "hardtanh", "hardtanh_", "leaky_relu", "leaky_relu_", "log_softmax",
+    "logsigmoid", "logsoftmax", "mish", "prelu", "relu", "relu6", "relu_", "rrelu", "rrelu_",
+    "selu", "selu_", "sigmoid", "silu", "softmax", "softmin", "softplus", "softshrink",
+    "softsign", "tanh", "tanhshrink", "threshold", "threshold_"
 ]
 __all__ += ["scaled_dot_product_attention"]  # attention
-__all__ += ["conv1d", "conv2d"]  # conv
-__all__ += ["conv_transpose1d", "conv_transpose2d"]  # conv_transpose
+__all__ += ["conv1d", "conv2d", "conv3d"]  # conv
+__all__ += ["conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]  # conv_transpose
 __all__ += [  # criteria
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "cosine_embedding_loss",
     "cross_entropy", "gaussian_nll_loss", "hinge_embedding_loss", "huber_loss", "kl_div",
@@ -149,7 +174,7 @@ __all__ += [  # criteria
     "soft_margin_loss", "triplet_margin_loss", "triplet_margin_with_distance_loss"
 ]
 __all__ += ["ctc_loss"]  # ctc
-__all__ += ["cosine_similarity", "normalize", "pairwise_distance"]  # distance
+__all__ += ["cosine_similarity", "normalize", "pairwise_distance", "pdist"]  # distance
 __all__ += [  # dropout
     "alpha_dropout", "dropout", "dropout1d", "dropout2d", "dropout3d", "feature_alpha_dropout"
 ]
@@ -161,10 +186,12 @@ __all__ += [  # norm
     "normalize_axes", "rms_norm"
 ]
 __all__ += [  # pool
-    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d",
+    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool1d",
     "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d", "adaptive_max_pool2d_with_indices",
-    "avg_pool1d", "avg_pool2d", "avgpool2d", "lp_pool1d", "lp_pool2d", "max_pool1d",
-    "max_pool1d_with_indices", "max_pool2d", "max_pool2d_with_indices", "maxpool2d"
+    "adaptive_max_pool3d", "adaptive_max_pool3d_with_indices", "avg_pool1d", "avg_pool2d",
+    "avg_pool3d", "avgpool2d", "lp_pool1d", "lp_pool2d", "lp_pool3d", "max_pool1d",
+    "max_pool1d_with_indices", "max_pool2d", "max_pool2d_with_indices", "max_pool3d",
+    "max_pool3d_with_indices", "maxpool2d"
 ]
 __all__ += ["gru", "lstm", "rnn"]  # recurrent
 __all__ += [  # resample
@@ -172,4 +199,7 @@ __all__ += [  # resample
     "upsample_nearest"
 ]
 __all__ += ["batch_flatten", "pad"]  # shape
+__all__ += ["channel_shuffle"]  # shuffle
 __all__ += ["erf"]  # special
+__all__ += ["fold", "unfold"]  # unfold
+__all__ += ["max_unpool1d", "max_unpool2d"]  # unpool

@@ -14,7 +14,14 @@ second derivatives (``backward(create_graph=True)``) work through every activati
 (SciPy's on the CPU), or PyTorch's tanh approximation with ``approximate="tanh"``.
 
 PyTorch's ``inplace=`` arguments are accepted and change nothing: mushin always computes out
-of place (a tensor's values never change under the graph that recorded them).
+of place (a tensor's values never change under the graph that recorded them). PyTorch's
+in-place functions (``relu_``, ``elu_``, ``leaky_relu_``, ``hardtanh_``, ``rrelu_``, ``celu_``,
+``selu_``, ``threshold_``) raise ``NotImplementedError``: returning a new tensor would
+silently differ for a caller who relies on the input being changed.
+
+``gumbel_softmax`` draws its Gumbel noise from mushin's generator (``mu.manual_seed`` repeats
+it); with ``hard=True`` its forward is one-hot and its gradient the soft sample's
+(PyTorch's straight-through estimator).
 
 A CUDA rule returns ``NotImplemented`` for arrays its kernel does not take (not
 ``cuda.fusable``: float16, or a softmax along another axis than the last), and the portable
@@ -25,7 +32,8 @@ VJP rules return ``Any``: mypy types ``NotImplemented`` so.)
 from __future__ import annotations
 
 import math
-from typing import Any
+import warnings
+from typing import Any, NoReturn
 
 from mushin import _backend
 from mushin import _typing as typed
@@ -307,145 +315,145 @@ LOGSIGMOID = Primitive("logsigmoid", _logsigmoid_forward,
 # --- public functions -----------------------------------------------------------------------
 
 @typed.activation_function
-def relu(x: Any, inplace: bool = False) -> Any:
-    """``max(x, 0)`` elementwise (gradient 0 at 0, as PyTorch)."""
-    return apply(RELU, x)
+def relu(input: Any, inplace: bool = False) -> Any:
+    """``max(input, 0)`` elementwise (gradient 0 at 0, as PyTorch)."""
+    return apply(RELU, input)
 
 
 @typed.activation_function
-def relu6(x: Any, inplace: bool = False) -> Any:
-    """``min(max(x, 0), 6)``: ``hardtanh(x, 0, 6)`` (gradient 0 at both bounds)."""
-    return apply(HARDTANH, x, lo=0.0, hi=6.0)
+def relu6(input: Any, inplace: bool = False) -> Any:
+    """``min(max(input, 0), 6)``: ``hardtanh(input, 0, 6)`` (gradient 0 at both bounds)."""
+    return apply(HARDTANH, input, lo=0.0, hi=6.0)
 
 
 @typed.activation_function
-def hardtanh(x: Any, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Any:
-    """``x`` clamped to ``[min_val, max_val]``; the gradient passes strictly inside."""
+def hardtanh(input: Any, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Any:
+    """``input`` clamped to ``[min_val, max_val]``; the gradient passes strictly inside."""
     lo = number("hardtanh", "min_val", min_val)
     hi = number("hardtanh", "max_val", max_val)
     if lo > hi:
         raise ValueError(f"hardtanh: min_val ({lo}) cannot be greater than max_val ({hi})")
-    return apply(HARDTANH, x, lo=lo, hi=hi)
+    return apply(HARDTANH, input, lo=lo, hi=hi)
 
 
 @typed.activation_function
-def hardswish(x: Any, inplace: bool = False) -> Any:
-    """``x * relu6(x + 3) / 6``."""
-    return apply(HARDSWISH, x)
+def hardswish(input: Any, inplace: bool = False) -> Any:
+    """``input * relu6(input + 3) / 6``."""
+    return apply(HARDSWISH, input)
 
 
 @typed.activation_function
-def hardsigmoid(x: Any, inplace: bool = False) -> Any:
-    """``relu6(x + 3) / 6``: 0 below -3, 1 above 3, linear between."""
-    return apply(HARDSIGMOID, x)
+def hardsigmoid(input: Any, inplace: bool = False) -> Any:
+    """``relu6(input + 3) / 6``: 0 below -3, 1 above 3, linear between."""
+    return apply(HARDSIGMOID, input)
 
 
 @typed.activation_function
-def softmax(x: Any, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None, *,
+def softmax(input: Any, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None, *,
             axis: int = -1) -> Any:
-    """``exp(x) / sum(exp(x))`` along ``dim`` (or ``axis``): each slice sums to 1 (``mu.softmax``).
-    Without ``dim`` it works along the last axis (PyTorch's deprecated implicit choice differs
-    for 0-, 1- and 3-D inputs: give ``dim``)."""
-    return special.softmax(x, dim, dtype, axis=axis)
+    """``exp(input) / sum(exp(input))`` along ``dim`` (or ``axis``): each slice sums to 1
+    (``mu.softmax``). Without ``dim`` it works along the last axis (PyTorch's deprecated
+    implicit choice differs for 0-, 1- and 3-D inputs: give ``dim``)."""
+    return special.softmax(input, dim, dtype, axis=axis)
 
 
 @typed.activation_function
-def log_softmax(x: Any, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None, *,
+def log_softmax(input: Any, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None, *,
                 axis: int = -1) -> Any:
-    """``x - logsumexp(x)`` along ``dim`` (or ``axis``; the last axis by default): the log of
-    ``softmax``, computed stably (``mu.log_softmax``)."""
-    return special.log_softmax(x, dim, dtype, axis=axis)
+    """``input - logsumexp(input)`` along ``dim`` (or ``axis``; the last axis by default): the
+    log of ``softmax``, computed stably (``mu.log_softmax``)."""
+    return special.log_softmax(input, dim, dtype, axis=axis)
 
 
 @typed.activation_function
-def logsoftmax(x: Any, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None, *,
+def logsoftmax(input: Any, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None, *,
                axis: int = -1) -> Any:
     """:func:`log_softmax` under the crate's older name."""
-    return along_axis(LOGSOFTMAX, "logsoftmax", x, dim, dtype, axis)
+    return along_axis(LOGSOFTMAX, "logsoftmax", input, dim, dtype, axis)
 
 
 @typed.activation_function
-def softmin(x: Any, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None, *,
+def softmin(input: Any, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None, *,
             axis: int = -1) -> Any:
-    """``softmax(-x)`` along ``dim`` (or ``axis``; the last axis by default)."""
+    """``softmax(-input)`` along ``dim`` (or ``axis``; the last axis by default)."""
     if dtype is not None:
-        x = elementwise.astype(x, dtype)
-    return along_axis(SOFTMAX, "softmin", elementwise.neg(x), dim, None, axis)
+        input = elementwise.astype(input, dtype)
+    return along_axis(SOFTMAX, "softmin", elementwise.neg(input), dim, None, axis)
 
 
 @typed.activation_function
-def sigmoid(x: Any) -> Any:
-    """``1 / (1 + exp(-x))`` elementwise (``mu.sigmoid``)."""
-    return apply(SIGMOID, x)
+def sigmoid(input: Any) -> Any:
+    """``1 / (1 + exp(-input))`` elementwise (``mu.sigmoid``)."""
+    return apply(SIGMOID, input)
 
 
 @typed.activation_function
-def logsigmoid(x: Any) -> Any:
-    """``log(sigmoid(x)) = -softplus(-x)``, stable for any finite ``x``."""
-    return apply(LOGSIGMOID, x)
+def logsigmoid(input: Any) -> Any:
+    """``log(sigmoid(input)) = -softplus(-input)``, stable for any finite ``input``."""
+    return apply(LOGSIGMOID, input)
 
 
 @typed.activation_function
-def tanh(x: Any) -> Any:
+def tanh(input: Any) -> Any:
     """The hyperbolic tangent (``mu.tanh``)."""
-    return elementwise.tanh(x)
+    return elementwise.tanh(input)
 
 
 @typed.activation_function
-def tanhshrink(x: Any) -> Any:
-    """``x - tanh(x)``."""
-    return elementwise.sub(x, elementwise.tanh(x))
+def tanhshrink(input: Any) -> Any:
+    """``input - tanh(input)``."""
+    return elementwise.sub(input, elementwise.tanh(input))
 
 
 @typed.activation_function
-def softsign(x: Any) -> Any:
-    """``x / (1 + |x|)``."""
-    return elementwise.div(x, elementwise.add(elementwise.abs(x), 1))
+def softsign(input: Any) -> Any:
+    """``input / (1 + |input|)``."""
+    return elementwise.div(input, elementwise.add(elementwise.abs(input), 1))
 
 
 @typed.activation_function
-def softshrink(x: Any, lambd: float = 0.5) -> Any:
-    """``x - lambd`` above ``lambd``, ``x + lambd`` below ``-lambd``, 0 between
+def softshrink(input: Any, lambd: float = 0.5) -> Any:
+    """``input - lambd`` above ``lambd``, ``input + lambd`` below ``-lambd``, 0 between
     (``lambd >= 0``)."""
     lambd = number("softshrink", "lambd", lambd)
     if lambd < 0:
         raise ValueError(f"softshrink: lambd must be at least 0, got {lambd}")
-    shrunk = elementwise.where(elementwise.compare("greater", x, lambd),
-                               elementwise.sub(x, lambd), 0)
-    return elementwise.where(elementwise.compare("less", x, -lambd),
-                             elementwise.add(x, lambd), shrunk)
+    shrunk = elementwise.where(elementwise.compare("greater", input, lambd),
+                               elementwise.sub(input, lambd), 0)
+    return elementwise.where(elementwise.compare("less", input, -lambd),
+                             elementwise.add(input, lambd), shrunk)
 
 
 @typed.activation_function
-def hardshrink(x: Any, lambd: float = 0.5) -> Any:
-    """``x`` outside ``[-lambd, lambd]``, 0 inside."""
+def hardshrink(input: Any, lambd: float = 0.5) -> Any:
+    """``input`` outside ``[-lambd, lambd]``, 0 inside."""
     lambd = number("hardshrink", "lambd", lambd)
-    inside = elementwise.compare("logical_and", elementwise.compare("greater_equal", x, -lambd),
-                                 elementwise.compare("less_equal", x, lambd))
-    return elementwise.where(inside, 0, x)
+    inside = elementwise.compare("logical_and", elementwise.compare("greater_equal", input, -lambd),
+                                 elementwise.compare("less_equal", input, lambd))
+    return elementwise.where(inside, 0, input)
 
 
 @typed.activation_function
-def threshold(x: Any, threshold: float, value: float, inplace: bool = False) -> Any:
-    """``x`` where ``x > threshold``, ``value`` elsewhere (NaN stays NaN); the gradient passes
-    where ``x > threshold``."""
+def threshold(input: Any, threshold: float, value: float, inplace: bool = False) -> Any:
+    """``input`` where ``input > threshold``, ``value`` elsewhere (NaN stays NaN); the gradient
+    passes where ``input > threshold``."""
     limit = number("threshold", "threshold", threshold)
     value = number("threshold", "value", value)
-    return elementwise.where(elementwise.compare("less_equal", x, limit), value, x)
+    return elementwise.where(elementwise.compare("less_equal", input, limit), value, input)
 
 
 @typed.activation_function
-def leaky_relu(x: Any, negative_slope: float = 0.01, inplace: bool = False) -> Any:
-    """``x`` where positive, ``negative_slope * x`` elsewhere."""
-    return apply(LEAKY_RELU, x, slope=number("leaky_relu", "negative_slope", negative_slope))
+def leaky_relu(input: Any, negative_slope: float = 0.01, inplace: bool = False) -> Any:
+    """``input`` where positive, ``negative_slope * input`` elsewhere."""
+    return apply(LEAKY_RELU, input, slope=number("leaky_relu", "negative_slope", negative_slope))
 
 
 @typed.mixed_function
-def prelu(x: Any, weight: Any) -> Any:
-    """``x`` where positive, ``weight * x`` elsewhere, with one learnt slope (``weight`` of one
-    element) or one per channel (``weight`` of ``x.shape[1]`` elements; the channel axis is
-    axis 1, and a tensor of fewer than 2 axes has one channel)."""
-    dims = shape_of(x)
+def prelu(input: Any, weight: Any) -> Any:
+    """``input`` where positive, ``weight * input`` elsewhere, with one learnt slope (``weight``
+    of one element) or one per channel (``weight`` of ``input.shape[1]`` elements; the channel
+    axis is axis 1, and a tensor of fewer than 2 axes has one channel)."""
+    dims = shape_of(input)
     weight_shape = shape_of(weight)
     count = math.prod(weight_shape)
     channels = dims[1] if len(dims) >= 2 else 1
@@ -456,14 +464,14 @@ def prelu(x: Any, weight: Any) -> Any:
         weight = shape.reshape(weight, ())  # one slope: a 0-d input stays 0-d
     else:
         weight = shape.reshape(weight, (channels,) + (1,) * (len(dims) - 2))
-    return elementwise.where(elementwise.compare("greater", x, 0), x,
-                             elementwise.mul(weight, x))
+    return elementwise.where(elementwise.compare("greater", input, 0), input,
+                             elementwise.mul(weight, input))
 
 
 @typed.activation_function
-def rrelu(x: Any, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
+def rrelu(input: Any, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
           inplace: bool = False) -> Any:
-    """The randomised leaky ReLU: ``x`` where positive, ``a * x`` elsewhere, ``a`` drawn
+    """The randomised leaky ReLU: ``input`` where positive, ``a * input`` elsewhere, ``a`` drawn
     uniformly from ``[lower, upper]`` for each element while ``training`` (from mushin's
     generator, so ``mu.seed`` repeats it), and ``(lower + upper) / 2`` otherwise."""
     lower = number("rrelu", "lower", lower)
@@ -471,46 +479,46 @@ def rrelu(x: Any, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool
     if lower > upper:
         raise ValueError(f"rrelu: lower ({lower}) must not be greater than upper ({upper})")
     if not training:
-        return apply(LEAKY_RELU, x, slope=(lower + upper) / 2)
-    data = unwrap(x)
+        return apply(LEAKY_RELU, input, slope=(lower + upper) / 2)
+    data = unwrap(input)
     if not hasattr(data, "dtype"):
-        return apply(LEAKY_RELU, x, slope=(lower + upper) / 2)
+        return apply(LEAKY_RELU, input, slope=(lower + upper) / 2)
     backend = _backend.backend_of(data)
     draw_dtype = data.dtype if data.dtype.itemsize >= 4 and data.dtype.kind == "f" else "float32"
     slopes = generator(backend).random(data.shape, dtype=draw_dtype) * (upper - lower) + lower
     slopes = backend.xp.where(data <= 0, slopes, 1).astype(
         data.dtype if data.dtype.kind == "f" else _backend.DEFAULT_DTYPE)
-    return elementwise.mul(x, slopes)
+    return elementwise.mul(input, slopes)
 
 
 @typed.activation_function
-def gelu(x: Any, approximate: str = "none") -> Any:
-    """The Gaussian error linear unit ``x * Phi(x)``, with the exact normal CDF ``Phi``
+def gelu(input: Any, approximate: str = "none") -> Any:
+    """The Gaussian error linear unit ``input * Phi(input)``, with the exact normal CDF ``Phi``
     (``approximate="none"``, PyTorch's default) or PyTorch's approximation
-    ``0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))`` (``approximate="tanh"``)."""
+    ``0.5 input (1 + tanh(sqrt(2 / pi) (input + 0.044715 input^3)))`` (``approximate="tanh"``)."""
     if approximate == "none":
-        return apply(GELU, x)
+        return apply(GELU, input)
     if approximate == "tanh":
-        return apply(GELU_TANH, x)
+        return apply(GELU_TANH, input)
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
 @typed.activation_function
-def silu(x: Any, inplace: bool = False) -> Any:
-    """``x * sigmoid(x)`` (also called swish)."""
-    return apply(SILU, x)
+def silu(input: Any, inplace: bool = False) -> Any:
+    """``input * sigmoid(input)`` (also called swish)."""
+    return apply(SILU, input)
 
 
 @typed.activation_function
-def mish(x: Any, inplace: bool = False) -> Any:
-    """``x * tanh(softplus(x))``."""
-    return elementwise.mul(x, elementwise.tanh(softplus(x)))
+def mish(input: Any, inplace: bool = False) -> Any:
+    """``input * tanh(softplus(input))``."""
+    return elementwise.mul(input, elementwise.tanh(softplus(input)))
 
 
 @typed.activation_function
-def elu(x: Any, alpha: float = 1.0, inplace: bool = False) -> Any:
-    """``x`` where positive, ``alpha * (exp(x) - 1)`` elsewhere."""
-    return apply(ELU, x, alpha=number("elu", "alpha", alpha))
+def elu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Any:
+    """``input`` where positive, ``alpha * (exp(input) - 1)`` elsewhere."""
+    return apply(ELU, input, alpha=number("elu", "alpha", alpha))
 
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -518,36 +526,36 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 
 @typed.activation_function
-def selu(x: Any, inplace: bool = False) -> Any:
-    """The self-normalising ``scale * elu(x, alpha)`` with PyTorch's constants
+def selu(input: Any, inplace: bool = False) -> Any:
+    """The self-normalising ``scale * elu(input, alpha)`` with PyTorch's constants
     (alpha 1.6733, scale 1.0507)."""
-    return elementwise.mul(apply(ELU, x, alpha=_SELU_ALPHA), _SELU_SCALE)
+    return elementwise.mul(apply(ELU, input, alpha=_SELU_ALPHA), _SELU_SCALE)
 
 
 @typed.activation_function
-def celu(x: Any, alpha: float = 1.0, inplace: bool = False) -> Any:
-    """``x`` where positive, ``alpha * (exp(x / alpha) - 1)`` elsewhere (``alpha != 0``)."""
+def celu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Any:
+    """``input`` where positive, ``alpha * (exp(input / alpha) - 1)`` elsewhere (``alpha != 0``)."""
     alpha = number("celu", "alpha", alpha)
     if alpha == 0:
         raise ValueError("celu: alpha must not be 0")
-    return elementwise.mul(apply(ELU, elementwise.div(x, alpha), alpha=1.0), alpha)
+    return elementwise.mul(apply(ELU, elementwise.div(input, alpha), alpha=1.0), alpha)
 
 
 @typed.activation_function
-def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Any:
-    """``log(1 + exp(beta * x)) / beta``, and ``x`` itself where ``beta * x > threshold``
-    (PyTorch's definition)."""
+def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Any:
+    """``log(1 + exp(beta * input)) / beta``, and ``input`` itself where ``beta * input >
+    threshold`` (PyTorch's definition)."""
     beta = number("softplus", "beta", beta)
     if beta == 0:
         raise ValueError("softplus: beta must not be 0")
-    return apply(SOFTPLUS, x, beta=beta, threshold=number("softplus", "threshold", threshold))
+    return apply(SOFTPLUS, input, beta=beta, threshold=number("softplus", "threshold", threshold))
 
 
 @typed.runtime_shape_function
-def glu(x: Any, dim: int = -1) -> Any:
-    """The gated linear unit: ``x`` split in halves ``a, b`` along ``dim``, ``a *
+def glu(input: Any, dim: int = -1) -> Any:
+    """The gated linear unit: ``input`` split in halves ``a, b`` along ``dim``, ``a *
     sigmoid(b)`` (the result is half as long along ``dim``)."""
-    dims = shape_of(x)
+    dims = shape_of(input)
     if not dims:
         raise ValueError("glu: needs a tensor with at least one axis (the halving axis), got "
                          "a 0-d tensor")
@@ -557,6 +565,89 @@ def glu(x: Any, dim: int = -1) -> Any:
                          f"{dims[axis]}")
     half = dims[axis] // 2
     before = (slice(None),) * axis
-    first = slicing.getitem(x, (*before, slice(0, half)))
-    second = slicing.getitem(x, (*before, slice(half, None)))
+    first = slicing.getitem(input, (*before, slice(0, half)))
+    second = slicing.getitem(input, (*before, slice(half, None)))
     return elementwise.mul(first, apply(SIGMOID, second))
+
+
+@typed.activation_function
+def gumbel_softmax(logits: Any, tau: float = 1.0, hard: bool = False, eps: float = 1e-10,
+                   dim: int = -1) -> Any:
+    """PyTorch's ``F.gumbel_softmax``: a sample of the Gumbel-softmax distribution,
+    ``softmax((logits + g) / tau)`` along ``dim`` with ``g`` standard Gumbel noise drawn from
+    mushin's generator. ``hard=True`` returns the one-hot of each sample's largest element
+    whose gradient is the soft sample's (``y_hard - y_soft.detach() + y_soft``). ``eps`` is
+    deprecated and unused, as in PyTorch."""
+    if eps != 1e-10:
+        warnings.warn("gumbel_softmax: `eps` parameter is deprecated and has no effect.",
+                      stacklevel=2)
+    data = unwrap(logits)
+    if not hasattr(data, "dtype") or data.dtype.kind != "f":
+        raise TypeError(f"gumbel_softmax: expected floating logits, got "
+                        f"{getattr(data, 'dtype', type(logits).__name__)}")
+    axis = single_axis("gumbel_softmax", dim, data.ndim)
+    backend = _backend.backend_of(data)
+    xp = backend.xp
+    draw_dtype = data.dtype if data.dtype.itemsize >= 4 else "float32"
+    uniform = generator(backend).random(data.shape, dtype=draw_dtype)
+    # -log of an Exponential(1) draw -log(1 - u), u kept off 0 so the draw is never 0
+    exponential = -xp.log1p(-xp.maximum(uniform, xp.finfo(draw_dtype).tiny))
+    gumbels = (-xp.log(exponential)).astype(data.dtype)
+    soft = special.softmax(elementwise.div(elementwise.add(logits, gumbels), tau), axis)
+    if not hard:
+        return soft
+    values = unwrap(soft)
+    # one-hot of the first largest element, as PyTorch's max(dim)[1] picks it
+    positions = xp.arange(data.shape[axis]).reshape((-1,) + (1,) * (data.ndim - axis - 1))
+    one_hot = (positions == xp.argmax(values, axis=axis, keepdims=True)).astype(data.dtype)
+    return elementwise.add(one_hot - values, soft)
+
+
+def _no_in_place(name: str) -> NoReturn:
+    """The error of PyTorch's in-place function ``name``: mushin has no in-place operations
+    yet, and a new tensor returned instead would leave the caller's input unchanged."""
+    out_of_place = name.rstrip("_")
+    raise NotImplementedError(
+        f"{name}: in-place operations are not supported yet (mushin computes out of place); "
+        f"use the out-of-place form, x = F.{out_of_place}(x, ...), instead")
+
+
+def relu_(input: Any) -> NoReturn:
+    """PyTorch's in-place ``F.relu_``: not supported; use ``relu``."""
+    _no_in_place("relu_")
+
+
+def elu_(input: Any, alpha: float = 1.0) -> NoReturn:
+    """PyTorch's in-place ``F.elu_``: not supported; use ``elu``."""
+    _no_in_place("elu_")
+
+
+def leaky_relu_(input: Any, negative_slope: float = 0.01) -> NoReturn:
+    """PyTorch's in-place ``F.leaky_relu_``: not supported; use ``leaky_relu``."""
+    _no_in_place("leaky_relu_")
+
+
+def hardtanh_(input: Any, min_val: float = -1.0, max_val: float = 1.0) -> NoReturn:
+    """PyTorch's in-place ``F.hardtanh_``: not supported; use ``hardtanh``."""
+    _no_in_place("hardtanh_")
+
+
+def rrelu_(input: Any, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+           training: bool = False) -> NoReturn:
+    """PyTorch's in-place ``F.rrelu_``: not supported; use ``rrelu``."""
+    _no_in_place("rrelu_")
+
+
+def celu_(input: Any, alpha: float = 1.0) -> NoReturn:
+    """PyTorch's in-place ``F.celu_``: not supported; use ``celu``."""
+    _no_in_place("celu_")
+
+
+def selu_(input: Any) -> NoReturn:
+    """PyTorch's in-place ``F.selu_``: not supported; use ``selu``."""
+    _no_in_place("selu_")
+
+
+def threshold_(input: Any, threshold: float, value: float) -> NoReturn:
+    """PyTorch's in-place ``F.threshold_``: not supported; use ``threshold``."""
+    _no_in_place("threshold_")

@@ -1,8 +1,9 @@
-"""``conv1d`` and ``conv2d`` (PyTorch's, with "same" / "valid" padding and unbatched inputs):
-the 2-D convolution primitive of ``(B, C, H, W)`` images, its two gradient primitives and the
-im2col / col2im pair they are built on (col2im with its CUDA kernel). A 1-D convolution is the
-2-D one on a unit height axis; the transposed convolutions (``conv_transpose.py``) are the
-input-gradient primitive.
+"""``conv1d``, ``conv2d`` and ``conv3d`` (PyTorch's, with "same" / "valid" padding and
+unbatched inputs): the 2-D convolution primitive of ``(B, C, H, W)`` images, its two gradient
+primitives and the im2col / col2im pair they are built on (col2im with its CUDA kernel). A 1-D
+convolution is the 2-D one on a unit height axis, a 3-D one the 2-D one of the depth slices
+each output reads stacked into the channels; the transposed convolutions
+(``conv_transpose.py``) are the input-gradient primitive.
 
 Convolution is im2col plus one matrix product per group for the whole batch, the bias added
 in place: the columns are one strided view of the input (every window a set of strides)
@@ -33,7 +34,9 @@ from mushin.errors import ShapeError
 from mushin.kernels import cuda
 from mushin.nn.functional.shape import pad
 from mushin.nn.functional.window import Pair, ints, kernel_offsets, output_size, padded
-from mushin.ops.shape import reshape
+from mushin.ops.join import stack
+from mushin.ops.shape import permute, reshape
+from mushin.ops.slicing import getitem
 
 # --- workspaces -------------------------------------------------------------------------------
 
@@ -370,7 +373,10 @@ CONV2D_WEIGHT_GRAD = Primitive("conv2d_weight_grad", _conv_weight_grad_forward,
 
 # --- the public functions -----------------------------------------------------------------------
 
-_IMAGE = {1: "(B, C, L) or (C, L)", 2: "(B, C, H, W) or (C, H, W)"}
+_IMAGE = {1: "(B, C, L) or (C, L)", 2: "(B, C, H, W) or (C, H, W)",
+          3: "(B, C, D, H, W) or (C, D, H, W)"}
+KERNEL_AXES = {1: "k", 2: "kh, kw", 3: "kd, kh, kw"}
+"""The kernel's axes of a ``dims``-d convolution's weight, for the error messages."""
 
 
 def check_input(name: str, dims: int, shape: tuple[int, ...]) -> bool:
@@ -422,16 +428,47 @@ def _check_reach(name: str, shape: tuple[int, ...], kernel: tuple[int, ...],
                          f"reach of {'x'.join(map(str, reach))}")
 
 
+def _convolve_volumes(x: Any, weight: Any, bias: Any, stride: tuple[int, ...],
+                      padding: tuple[int, ...], dilation: tuple[int, ...], groups: int) -> Any:
+    """The 3-d convolution of ``x`` ``(B, C, D, H, W)`` as one 2-D one: the ``kd`` depth
+    slices each output depth reads stacked into the channels (``(B * Do, C * kd, H, W)``, the
+    depth's im2col), the weight's depth folded into its channels to match, each group's
+    channels staying together. Gradients and second derivatives are those of the 2-D
+    primitive and of the slicing around it."""
+    batch, channels, depth = shape_of(x)[:3]
+    out_channels, _, kernel_depth, kernel_height, kernel_width = shape_of(weight)
+    if padding[0]:
+        x = pad(x, (0, 0, 0, 0, padding[0], padding[0]))
+    reach = dilation[0] * (kernel_depth - 1) + 1
+    out_depth = (depth + 2 * padding[0] - reach) // stride[0] + 1
+    every = slice(None)
+    slices = [getitem(x, (every, every, slice(offset * dilation[0],
+                                              offset * dilation[0]
+                                              + stride[0] * (out_depth - 1) + 1, stride[0])))
+              for offset in range(kernel_depth)]
+    height, width = shape_of(x)[3:]
+    # (B, C, kd, Do, H, W) -> (B, Do, C, kd, H, W): channel c's kd slices side by side
+    stacked = permute(stack(slices, axis=2), (0, 3, 1, 2, 4, 5))
+    images = reshape(stacked, (batch * out_depth, channels * kernel_depth, height, width))
+    kernels = reshape(weight, (out_channels, -1, kernel_height, kernel_width))
+    result = apply(CONV2D, images, kernels, bias, stride=stride[1:], padding=padding[1:],
+                   dilation=dilation[1:], groups=groups)
+    out_height, out_width = shape_of(result)[2:]
+    return permute(reshape(result, (batch, out_depth, out_channels, out_height, out_width)),
+                   (0, 2, 1, 3, 4))
+
+
 def _convolve(name: str, dims: int, input: Any, weight: Any, bias: Any, stride: Any,
               padding: Any, dilation: Any, groups: Any) -> Any:
-    """The ``dims``-d convolution (1 or 2) as the 2-D primitive: a 1-d one on a unit height
-    axis, an unbatched input with a batch axis of one, an odd "same" padding's extra zero
-    added after the input first."""
+    """The ``dims``-d convolution (1, 2 or 3) as the 2-D primitive: a 1-d one on a unit
+    height axis, a 3-d one with the depth folded (``_convolve_volumes``), an unbatched input
+    with a batch axis of one, an odd "same" padding's extra zero added after the input
+    first."""
     x_shape, weight_shape = shape_of(input), shape_of(weight)
     batched = check_input(name, dims, x_shape)
     if len(weight_shape) != dims + 2:
-        kernel_axes = "k" if dims == 1 else "kh, kw"
-        raise ShapeError(f"{name}: expected a weight of shape (O, C / groups, {kernel_axes}), "
+        raise ShapeError(f"{name}: expected a weight of shape (O, C / groups, "
+                         f"{KERNEL_AXES[dims]}), "
                          f"got shape {weight_shape}")
     groups = check_groups(name, groups)
     if weight_shape[0] % groups:
@@ -456,6 +493,9 @@ def _convolve(name: str, dims: int, input: Any, weight: Any, bias: Any, stride: 
     extra = [last - first for first, last in zip(before, after, strict=True)]
     if any(extra):  # "same" with an odd total: the one zero more goes after
         x = pad(x, tuple(width for added in reversed(extra) for width in (0, added)))
+    if dims == 3:
+        result = _convolve_volumes(x, weight, bias, strides, before, dilations, groups)
+        return result if batched else reshape(result, shape_of(result)[1:])
     if dims == 1:
         x = reshape(x, (*shape_of(x)[:2], 1, shape_of(x)[2]))
         weight = reshape(weight, (*weight_shape[:2], 1, weight_shape[2]))
@@ -492,3 +532,14 @@ def conv2d(input: Any, weight: Any, bias: Any = None, stride: int | Sequence[int
     (stride 1: the output keeps the input's size; an odd total's extra zero goes below and to
     the right, as in PyTorch)."""
     return _convolve("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv3d(input: Any, weight: Any, bias: Any = None, stride: int | Sequence[int] = 1,
+           padding: int | Sequence[int] | str = 0, dilation: int | Sequence[int] = 1,
+           groups: int = 1) -> Any:
+    """PyTorch's ``F.conv3d``: the 3-D convolution (cross-correlation) of ``input``
+    ``(B, C, D, H, W)`` or unbatched ``(C, D, H, W)`` with ``weight`` ``(O, C / groups, kd,
+    kh, kw)``, plus ``bias`` ``(O,)``: shape ``(B, O, Do, Ho, Wo)`` with PyTorch's output
+    sizes. ``padding`` is an int, three ints, ``"valid"`` or ``"same"`` (as ``conv2d``'s).
+    One 2-D convolution of the input's depth slices stacked into its channels."""
+    return _convolve("conv3d", 3, input, weight, bias, stride, padding, dilation, groups)

@@ -1,5 +1,5 @@
-"""``conv_transpose1d`` and ``conv_transpose2d``: PyTorch's transposed convolutions, built on the
-input-gradient kernel of ``conv2d`` (``conv.py``).
+"""``conv_transpose1d``, ``conv_transpose2d`` and ``conv_transpose3d``: PyTorch's transposed
+convolutions, built on the input-gradient kernel of ``conv2d`` (``conv.py``).
 
 A transposed convolution is the adjoint of a convolution: its forward is a convolution's input
 gradient (the columns ``weight.T @ input``, summed back onto the output by col2im), not a
@@ -9,6 +9,10 @@ zeros as numbers. Its gradients are the adjoint pair the other way round: the in
 and the output gradient in swapped roles. All are primitives with their own VJPs, so second
 derivatives work. The weight has PyTorch's layout ``(in, out / groups, k...)``, which is
 exactly the ``(O, C / groups, k...)`` weight of the convolution it is the adjoint of.
+
+A 3-d one is the 2-D one of each input depth slice, the weight's depth folded into its output
+channels: each slice's ``kd`` contributions, then spread along the output's depth (the depth's
+col2im: each contribution padded to its place, all summed).
 """
 
 from __future__ import annotations
@@ -22,14 +26,17 @@ from mushin._graph import Primitive
 from mushin._tensor import apply
 from mushin.errors import ShapeError
 from mushin.nn.functional.conv import (
+    KERNEL_AXES,
     check_groups,
     check_input,
     conv_cropped,
     conv_input_grad_cuda,
     conv_input_grad_forward,
 )
+from mushin.nn.functional.shape import pad
 from mushin.nn.functional.window import Pair, ints
-from mushin.ops.shape import reshape
+from mushin.ops.shape import permute, reshape
+from mushin.ops.slicing import getitem
 
 
 def _with_bias(image: Array, bias: Array | None) -> Array:
@@ -78,15 +85,52 @@ CONV_TRANSPOSE2D = Primitive("conv_transpose2d", _transpose_forward, _transpose_
                              cuda_forward=_transpose_cuda)
 
 
+def _transpose_volumes(x: Any, weight: Any, bias: Any, sizes: tuple[int, ...],
+                       stride: tuple[int, ...], padding: tuple[int, ...],
+                       dilation: tuple[int, ...], groups: int) -> Any:
+    """The transposed 3-d convolution of ``x`` ``(B, C, D, H, W)`` to ``sizes`` (the output's
+    depth, height and width): the 2-D one of each depth slice, with ``kd`` times the output
+    channels (the weight's depth folded into them), then each kernel depth's contributions,
+    ``stride`` apart, added at ``offset * dilation`` along the output's depth."""
+    batch, channels, depth, height, width = shape_of(x)
+    kernel_depth, kernel_height, kernel_width = shape_of(weight)[2:]
+    out_channels = shape_of(weight)[1] * groups
+    slices = reshape(permute(x, (0, 2, 1, 3, 4)), (batch * depth, channels, height, width))
+    kernels = reshape(weight, (channels, -1, kernel_height, kernel_width))
+    planes = apply(CONV_TRANSPOSE2D, slices, kernels, None,
+                   output_shape=(batch * depth, out_channels * kernel_depth, *sizes[1:]),
+                   stride=stride[1:], padding=padding[1:], dilation=dilation[1:],
+                   groups=groups)
+    # (B * D, O * kd, Ho, Wo), each group's channels (o, kd) -> (B, O, kd, D, Ho, Wo)
+    parts = permute(reshape(planes, (batch, depth, out_channels, kernel_depth, *sizes[1:])),
+                    (0, 2, 3, 1, 4, 5))
+    if stride[0] > 1:  # the depth slices stride[0] apart: zeros between them
+        parts = reshape(pad(reshape(parts, (*shape_of(parts)[:4], 1, *sizes[1:])),
+                            (0, 0, 0, 0, 0, stride[0] - 1)),
+                        (batch, out_channels, kernel_depth, depth * stride[0], *sizes[1:]))
+    spread = (depth - 1) * stride[0] + 1
+    full = max(dilation[0] * (kernel_depth - 1) + spread, padding[0] + sizes[0])
+    every = slice(None)
+    result: Any = None
+    for offset in range(kernel_depth):
+        start = offset * dilation[0]
+        part = getitem(parts, (every, every, offset, slice(0, spread)))
+        placed = pad(part, (0, 0, 0, 0, start, full - start - spread))
+        result = placed if result is None else result + placed
+    result = getitem(result, (every, every, slice(padding[0], padding[0] + sizes[0])))
+    return result if bias is None else result + reshape(bias, (out_channels, 1, 1, 1))
+
+
 def _transpose(name: str, dims: int, input: Any, weight: Any, bias: Any, stride: Any,
                padding: Any, output_padding: Any, groups: Any, dilation: Any) -> Any:
-    """The ``dims``-d transposed convolution (1 or 2) as the 2-D primitive (a 1-d one on a
-    unit height axis, an unbatched input with a batch axis of one)."""
+    """The ``dims``-d transposed convolution (1, 2 or 3) as the 2-D primitive (a 1-d one on a
+    unit height axis, a 3-d one by ``_transpose_volumes``, an unbatched input with a batch
+    axis of one)."""
     x_shape, weight_shape = shape_of(input), shape_of(weight)
     batched = check_input(name, dims, x_shape)
     if len(weight_shape) != dims + 2:
-        kernel_axes = "k" if dims == 1 else "kh, kw"
-        raise ShapeError(f"{name}: expected a weight of shape (C, O / groups, {kernel_axes}), "
+        raise ShapeError(f"{name}: expected a weight of shape (C, O / groups, "
+                         f"{KERNEL_AXES[dims]}), "
                          f"got shape {weight_shape}")
     groups = check_groups(name, groups)
     if weight_shape[0] % groups:
@@ -120,6 +164,10 @@ def _transpose(name: str, dims: int, input: Any, weight: Any, bias: Any, stride:
         raise ShapeError(f"{name}: the input of shape {x_shape} gives an output of size "
                          f"{sizes}, too small (padding={paddings})")
     x = input if batched else reshape(input, (1, *x_shape))
+    if dims == 3:
+        result = _transpose_volumes(x, weight, bias, sizes, strides, paddings, dilations,
+                                    groups)
+        return result if batched else reshape(result, shape_of(result)[1:])
     if dims == 1:
         x = reshape(x, (*shape_of(x)[:2], 1, shape_of(x)[2]))
         weight = reshape(weight, (*weight_shape[:2], 1, weight_shape[2]))
@@ -160,4 +208,16 @@ def conv_transpose2d(input: Any, weight: Any, bias: Any = None,
     padding + dilation * (kh - 1) + output_padding + 1`` (and so for the width): the adjoint
     of ``conv2d``, computed by its input-gradient kernel."""
     return _transpose("conv_transpose2d", 2, input, weight, bias, stride, padding,
+                      output_padding, groups, dilation)
+
+
+def conv_transpose3d(input: Any, weight: Any, bias: Any = None,
+                     stride: int | Sequence[int] = 1, padding: int | Sequence[int] = 0,
+                     output_padding: int | Sequence[int] = 0, groups: int = 1,
+                     dilation: int | Sequence[int] = 1) -> Any:
+    """PyTorch's ``F.conv_transpose3d``: the transposed 3-D convolution of ``input``
+    ``(B, C, D, H, W)`` or unbatched ``(C, D, H, W)`` with ``weight`` ``(C, O / groups, kd,
+    kh, kw)``, plus ``bias`` ``(O,)``: shape ``(B, O, Do, Ho, Wo)``, each size as
+    ``conv_transpose1d``'s (the adjoint of ``conv3d``)."""
+    return _transpose("conv_transpose3d", 3, input, weight, bias, stride, padding,
                       output_padding, groups, dilation)

@@ -1,6 +1,7 @@
 """PyTorch's vector normalisation and distances: ``normalize`` (``F.normalize``: ``x``
-divided by its ``p``-norm along ``dim``), ``cosine_similarity`` and ``pairwise_distance``,
-compositions of differentiable ops (their gradients come from those ops').
+divided by its ``p``-norm along ``dim``), ``cosine_similarity``, ``pairwise_distance`` and
+``pdist`` (the distances between the rows of one matrix), compositions of differentiable
+ops (their gradients come from those ops').
 
 The crate's other normalisation, ``(x - mean) / sqrt(var + eps)`` over some axes, is
 ``normalize_axes`` in ``norm``.
@@ -10,8 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from mushin._check import shape_of
+import numpy as np
+
+from mushin import _typing as typed
+from mushin._check import is_number, shape_of
+from mushin.errors import ShapeError
 from mushin.ops.elementwise import clamp_min
+from mushin.ops.gather_scatter import index_select
 from mushin.ops.norms import vector_norm
 from mushin.ops.reduce import sum as reduce_sum
 from mushin.ops.shape import broadcast_tensors
@@ -40,3 +46,18 @@ def pairwise_distance(x1: Any, x2: Any, p: float = 2.0, eps: float = 1e-6,
     if rank == 0:
         return vector_norm(x1 - x2 + eps, p, None, keepdim)
     return vector_norm(x1 - x2 + eps, p, rank - 1, keepdim)
+
+
+@typed.runtime_shape_function
+def pdist(input: Any, p: float = 2.0) -> Any:
+    """PyTorch's ``F.pdist``: the ``p``-norm distance between every two rows of ``input``
+    ``(N, M)``, rows ``i < j`` in row-major order, ``(N * (N - 1) / 2,)`` (``p >= 0``; ``inf``
+    the largest difference, 0 the count of differing elements)."""
+    shape = shape_of(input)
+    if len(shape) != 2:
+        raise ShapeError(f"pdist: expected an input of shape (N, M), got shape {shape}")
+    if not is_number(p) or isinstance(p, bool) or p < 0:
+        raise ValueError(f"pdist: p must be a non-negative number, got {p!r}")
+    first, second = np.triu_indices(shape[0], 1)
+    difference = index_select(input, 0, first) - index_select(input, 0, second)
+    return vector_norm(difference, float(p), 1)

@@ -87,71 +87,71 @@ def _alpha_dropout(function: str, x: Any, p: float, training: bool,
 
 
 @typed.activation_function
-def dropout(x: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Any:
+def dropout(input: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Any:
     """Inverted dropout: each element zeroed with probability ``p`` and the rest scaled by
-    ``1 / (1 - p)`` while ``training``; ``x`` itself otherwise."""
-    return _dropout("dropout", x, p, training, None)
+    ``1 / (1 - p)`` while ``training``; ``input`` itself otherwise."""
+    return _dropout("dropout", input, p, training, None)
 
 
 @typed.activation_function
-def dropout1d(x: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Any:
+def dropout1d(input: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Any:
     """Channel-wise dropout of ``(N, C, L)`` or ``(C, L)`` inputs: each channel of each
     sample zeroed whole with probability ``p``, the rest scaled by ``1 / (1 - p)``, while
     ``training``."""
-    dims = shape_of(x)
+    dims = shape_of(input)
     if len(dims) not in (2, 3):
         raise ShapeError(f"dropout1d: expected an input of shape (N, C, L) or (C, L), got "
                          f"shape {dims}")
     # Without the batch axis: one draw per channel, axis 0.
-    mask_shape = (dims[0], 1) if len(dims) == 2 else _feature_shape("dropout1d", x)
-    return _dropout("dropout1d", x, p, training, mask_shape)
+    mask_shape = (dims[0], 1) if len(dims) == 2 else _feature_shape("dropout1d", input)
+    return _dropout("dropout1d", input, p, training, mask_shape)
 
 
 @typed.activation_function
-def dropout2d(x: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Any:
+def dropout2d(input: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Any:
     """Channel-wise dropout of ``(N, C, H, W)`` inputs: each channel of each sample zeroed
     whole with probability ``p``, the rest scaled by ``1 / (1 - p)``, while ``training``.
 
     As PyTorch, a 3-D input is taken as ``(N, C, L)`` (with a warning), and inputs of other
     ranks (at least 2 axes) as ``(N, C, *)``, with a warning."""
-    dims = shape_of(x)
+    dims = shape_of(input)
     if len(dims) == 3:
         warnings.warn("dropout2d: a 3-D input is taken as (N, C, L), PyTorch's behaviour; use "
                       "dropout1d for channel-wise 1-D dropout", stacklevel=2)
     elif len(dims) != 4:
         warnings.warn(f"dropout2d: expected a 4-D input (N, C, H, W), got shape {dims}; it "
                       f"is taken as (N, C, *)", stacklevel=2)
-    return _dropout("dropout2d", x, p, training, _feature_shape("dropout2d", x))
+    return _dropout("dropout2d", input, p, training, _feature_shape("dropout2d", input))
 
 
 @typed.activation_function
-def dropout3d(x: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Any:
+def dropout3d(input: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Any:
     """Channel-wise dropout of ``(N, C, D, H, W)`` or ``(C, D, H, W)`` inputs: each channel
     of each sample zeroed whole with probability ``p``, the rest scaled by ``1 / (1 - p)``,
     while ``training``. Inputs of other ranks are taken as ``(N, C, *)``, with a warning."""
-    dims = shape_of(x)
+    dims = shape_of(input)
     if len(dims) == 4:  # without the batch axis: one draw per channel, axis 0
-        return _dropout("dropout3d", x, p, training, (dims[0], 1, 1, 1))
+        return _dropout("dropout3d", input, p, training, (dims[0], 1, 1, 1))
     if len(dims) != 5:
         warnings.warn(f"dropout3d: expected a 5-D input (N, C, D, H, W) or a 4-D one, got "
                       f"shape {dims}; it is taken as (N, C, *)", stacklevel=2)
-    return _dropout("dropout3d", x, p, training, _feature_shape("dropout3d", x))
+    return _dropout("dropout3d", input, p, training, _feature_shape("dropout3d", input))
 
 
 @typed.activation_function
-def alpha_dropout(x: Any, p: float = 0.5, training: bool = False,
+def alpha_dropout(input: Any, p: float = 0.5, training: bool = False,
                   inplace: bool = False) -> Any:
     """Alpha dropout (for SELU networks) while ``training`` (off by default, as PyTorch):
     each element set with probability ``p`` to SELU's negative saturation ``-1.7581``, then
     all scaled and shifted so that a zero-mean, unit-variance input keeps its mean and
     variance."""
-    return _alpha_dropout("alpha_dropout", x, p, training, None)
+    return _alpha_dropout("alpha_dropout", input, p, training, None)
 
 
 @typed.activation_function
-def feature_alpha_dropout(x: Any, p: float = 0.5, training: bool = False,
+def feature_alpha_dropout(input: Any, p: float = 0.5, training: bool = False,
                           inplace: bool = False) -> Any:
     """:func:`alpha_dropout` of whole channels of ``(N, C, *)`` inputs: one draw per
     channel of each sample."""
-    return _alpha_dropout("feature_alpha_dropout", x, p, training,
-                          _feature_shape("feature_alpha_dropout", x))
+    return _alpha_dropout("feature_alpha_dropout", input, p, training,
+                          _feature_shape("feature_alpha_dropout", input))

@@ -23,7 +23,7 @@ maximum (``plane_take``, whose adjoint adds back with one ``bincount``).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple, cast
 
 import numpy as np
@@ -427,16 +427,22 @@ def avgpool2d(x: Any, kernel: int | Pair, stride: int | Pair | None = None,
 
 # --- PyTorch's functions: the arguments -------------------------------------------------------
 
-_LAYOUTS = {1: "(B, C, L) or (C, L)", 2: "(B, C, H, W) or (C, H, W)"}
+_LAYOUTS = {1: "(B, C, L) or (C, L)", 2: "(B, C, H, W) or (C, H, W)",
+            3: "(B, C, D, H, W) or (C, D, H, W)"}
+
+
+def _check_layout(name: str, dims: int, shape: tuple[int, ...]) -> None:
+    """``ShapeError`` unless ``shape`` is a batched or unbatched ``dims``-d input."""
+    if len(shape) not in (dims + 1, dims + 2):
+        raise ShapeError(f"{name}: expected an input of shape {_LAYOUTS[dims]}, got shape "
+                         f"{shape}")
 
 
 def _as_images(name: str, dims: int, input: Any) -> Any:
     """``input``, batched or not, as ``(B, C, H, W)``: an unbatched one gains a batch axis of
     1 and a signal ``(B, C, L)`` a height of 1."""
     shape = shape_of(input)
-    if len(shape) not in (dims + 1, dims + 2):
-        raise ShapeError(f"{name}: expected an input of shape {_LAYOUTS[dims]}, got shape "
-                         f"{shape}")
+    _check_layout(name, dims, shape)
     split = len(shape) - dims
     images = (1,) * (dims + 2 - len(shape)) + shape[:split] + (1,) * (2 - dims) + shape[split:]
     return input if images == shape else reshape(input, images)
@@ -457,17 +463,22 @@ def _sizes(name: str, argument: str, value: Any, minimum: int, dims: int) -> tup
     return ints(name, argument, given, minimum, dims)
 
 
-def _as_pair(values: tuple[int, ...], height: int) -> Pair:
-    """A 1-d argument as (height, width) with the given height; a 2-d one as it is."""
-    return (height, values[0]) if len(values) == 1 else (values[0], values[1])
+class _Axis(NamedTuple):
+    """One spatial axis of a pooling's windows: their size, step and spread, the margins
+    padded before and after it (after: with what ``ceil_mode`` adds) and the output's size."""
+
+    kernel: int
+    stride: int
+    dilation: int
+    margins: Pair
+    out_size: int
 
 
-def _window(name: str, dims: int, shape: tuple[int, ...], images: tuple[int, ...],
-            kernel_size: Any, stride: Any, padding: Any, dilation: Any,
-            ceil_mode: bool) -> Window:
-    """The windows of a ``dims``-d pooling of an input of ``shape`` (``images`` as
-    ``(B, C, H, W)``) with PyTorch's checks and output sizes: with ``ceil_mode`` a last
-    window may pass the end, if it starts inside the input or its left padding."""
+def _axes(name: str, dims: int, shape: tuple[int, ...], kernel_size: Any, stride: Any,
+          padding: Any, dilation: Any, ceil_mode: bool) -> list[_Axis]:
+    """The windows along each of the last ``dims`` axes of an input of ``shape``, with
+    PyTorch's checks and output sizes: with ``ceil_mode`` a last window may pass the end, if
+    it starts inside the input or its left padding."""
     kernel = _sizes(name, "kernel_size", kernel_size, 1, dims)
     no_stride = stride is None or (isinstance(stride, tuple | list) and not stride)
     steps = kernel if no_stride else _sizes(name, "stride", stride, 1, dims)
@@ -475,26 +486,43 @@ def _window(name: str, dims: int, shape: tuple[int, ...], images: tuple[int, ...
     spreads = _sizes(name, "dilation", dilation, 1, dims)
     reaches = tuple(spread * (size - 1) + 1 for spread, size in zip(spreads, kernel,
                                                                     strict=True))
-    # PyTorch bounds max_pool1d's padding by half the kernel, the 2-d pools' by half its reach
-    limits = kernel if dims == 1 else reaches
+    # PyTorch bounds the 1-d and 3-d pools' padding by half the kernel, the 2-d pools' by
+    # half its reach
+    limits = reaches if dims == 2 else kernel
     if any(2 * margin > limit for margin, limit in zip(pads, limits, strict=True)):
         what = "kernel size" if limits == kernel else "dilated kernel size"
         raise ValueError(f"{name}: padding {pads} must be at most half the {what} {limits}")
-    counts: list[int] = []
-    margins: list[Pair] = []
-    for size, step, margin, reach in zip(images[2:], _as_pair(steps, 1), _as_pair(pads, 0),
-                                         _as_pair(reaches, 1), strict=True):
+    axes: list[_Axis] = []
+    for size, size_of_kernel, step, margin, spread, reach in zip(
+            shape[-dims:], kernel, steps, pads, spreads, reaches, strict=True):
         count = (size + 2 * margin - reach + (step - 1 if ceil_mode else 0)) // step + 1
         if ceil_mode and (count - 1) * step >= size + margin:
             count -= 1
-        counts.append(count)
-        margins.append((margin, margin + max(0, (count - 1) * step + reach - size - 2 * margin)))
-    if min(counts) < 1:
+        end = margin + max(0, (count - 1) * step + reach - size - 2 * margin)
+        axes.append(_Axis(size_of_kernel, step, spread, (margin, end), count))
+    if min(axis.out_size for axis in axes) < 1:
         raise ShapeError(f"{name}: the input of shape {shape} is too small: with kernel_size "
                          f"{kernel}, stride {steps}, padding {pads} and dilation {spreads} "
-                         f"the output would be {tuple(counts[2 - dims:])}")
-    return Window(_as_pair(kernel, 1), _as_pair(steps, 1), _as_pair(spreads, 1),
-                  (margins[0], margins[1]), (counts[0], counts[1]))
+                         f"the output would be {tuple(axis.out_size for axis in axes)}")
+    return axes
+
+
+def _window_of(rows: _Axis, columns: _Axis) -> Window:
+    """The 2-D windows whose rows and columns are these."""
+    return Window((rows.kernel, columns.kernel), (rows.stride, columns.stride),
+                  (rows.dilation, columns.dilation), (rows.margins, columns.margins),
+                  (rows.out_size, columns.out_size))
+
+
+_UNIT_AXIS = _Axis(1, 1, 1, (0, 0), 1)
+
+
+def _window(name: str, dims: int, shape: tuple[int, ...], kernel_size: Any, stride: Any,
+            padding: Any, dilation: Any, ceil_mode: bool) -> Window:
+    """The windows of a ``dims``-d pooling (1 or 2) of an input of ``shape`` as 2-D windows
+    (a 1-d one's of height 1)."""
+    axes = _axes(name, dims, shape, kernel_size, stride, padding, dilation, ceil_mode)
+    return _window_of(_UNIT_AXIS if dims == 1 else axes[0], axes[-1])
 
 
 def _divisor(name: str, images: tuple[int, ...], window: Window, count_include_pad: bool,
@@ -522,10 +550,12 @@ def _divisor(name: str, images: tuple[int, ...], window: Window, count_include_p
 
 def _max_pooling(name: str, dims: int, input: Any, kernel_size: Any, stride: Any,
                  padding: Any, dilation: Any, ceil_mode: bool, return_indices: bool) -> Any:
+    if dims == 3:
+        return _max_pooling3d(name, input, kernel_size, stride, padding, dilation, ceil_mode,
+                              return_indices)
     shape = shape_of(input)
     x = _as_images(name, dims, input)
-    window = _window(name, dims, shape, shape_of(x), kernel_size, stride, padding, dilation,
-                     ceil_mode)
+    window = _window(name, dims, shape, kernel_size, stride, padding, dilation, ceil_mode)
     result = _as_given(_max_pool(x, window), shape, dims)
     if return_indices:
         return result, _as_given(_indices(x, window), shape, dims)
@@ -535,13 +565,106 @@ def _max_pooling(name: str, dims: int, input: Any, kernel_size: Any, stride: Any
 def _avg_pooling(name: str, dims: int, input: Any, kernel_size: Any, stride: Any,
                  padding: Any, ceil_mode: bool, count_include_pad: bool,
                  divisor_override: Any) -> Any:
+    if dims == 3:
+        return _avg_pooling3d(name, input, kernel_size, stride, padding, ceil_mode,
+                              count_include_pad, divisor_override)
     shape = shape_of(input)
     x = _as_images(name, dims, input)
-    window = _window(name, dims, shape, shape_of(x), kernel_size, stride, padding, 1,
-                     ceil_mode)
+    window = _window(name, dims, shape, kernel_size, stride, padding, 1, ceil_mode)
     divisor = _divisor(name, shape_of(x), window, count_include_pad, divisor_override)
     return _as_given(apply(POOL2D_GATHER, x, offsets=None, window=window, divisor=divisor),
                      shape, dims)
+
+
+# --- 3-d pooling: the planes, then the depth ----------------------------------------------------
+
+# A 3-d pooling is two 2-D ones: over the (H, W) plane of each depth slice (the depth folded
+# into the channels), then along the depth (the plane's outputs flattened into one axis, a
+# window one wide). Both a window's maximum and PyTorch's divisors split so (a window's size
+# is the product of its sizes along the axes), and the first maximum in the depth of the
+# planes' first maxima is the window's first in (d, h, w) order, the one PyTorch picks; the
+# gradients are the 2-D pools' own, second derivatives included.
+
+def _volumes(name: str, input: Any) -> Any:
+    """``input``, batched or not, as ``(B, C, D, H, W)``."""
+    shape = shape_of(input)
+    _check_layout(name, 3, shape)
+    return input if len(shape) == 5 else reshape(input, (1, *shape))
+
+
+def _planes_then_depth(x: Any, planes: Callable[[Any], Any], depth_size: int,
+                       depth: Callable[[Any], Any]) -> tuple[Any, Any]:
+    """``planes`` (a pooling of ``(B, C', H, W)``) over the planes of ``x`` ``(B, C, D, H, W)``,
+    then ``depth`` (a pooling of ``(B, C, D, L)`` to ``depth_size`` along ``D``) over the
+    depth: the planes' result ``(B, C, D, Ho * Wo)`` and the whole one ``(B, C, Do, Ho,
+    Wo)``."""
+    batch, channels, size, height, width = shape_of(x)
+    flat = planes(reshape(x, (batch, channels * size, height, width)))
+    out_height, out_width = shape_of(flat)[2:]
+    flat = reshape(flat, (batch, channels, size, out_height * out_width))
+    result = depth(flat)
+    return flat, reshape(result, (batch, channels, depth_size, out_height, out_width))
+
+
+def _volume_indices(plane_indices: Any, depth_indices: Any, shape: tuple[int, ...]) -> Any:
+    """PyTorch's ``return_indices`` of a 3-d pooling, each maximum's ``d * H * W + h * W +
+    w``, from the planes' (``h * W + w``, ``(B, C * D, Ho, Wo)``) and the depth's (``d * Ho *
+    Wo + j`` in the ``(D, Ho * Wo)`` planes of the planes' result, ``(B, C, Do, Ho * Wo)``)."""
+    in_planes, in_depth = unwrap(plane_indices), unwrap(depth_indices)
+    xp = _backend.namespace_of(in_depth)
+    batch, channels, size, height, width = shape
+    flat_size = in_planes.shape[2] * in_planes.shape[3]
+    slices = in_depth // flat_size
+    picked = xp.take_along_axis(in_planes.reshape(batch, channels, size, flat_size), slices,
+                                axis=2)
+    out_height, out_width = in_planes.shape[2:]
+    return new_constant((slices * (height * width) + picked).reshape(
+        batch, channels, in_depth.shape[2], out_height, out_width))
+
+
+def _as_given3d(result: Any, shape: tuple[int, ...]) -> Any:
+    """A ``(B, C, Do, Ho, Wo)`` result without its batch axis where the input had none."""
+    return result if len(shape) == 5 else reshape(result, shape_of(result)[1:])
+
+
+def _max_pooling3d(name: str, input: Any, kernel_size: Any, stride: Any, padding: Any,
+                   dilation: Any, ceil_mode: bool, return_indices: bool) -> Any:
+    shape = shape_of(input)
+    x = _volumes(name, input)
+    depth_axis, rows, columns = _axes(name, 3, shape, kernel_size, stride, padding, dilation,
+                                      ceil_mode)
+    planes = _window_of(rows, columns)
+    depth = _window_of(depth_axis, _Axis(1, 1, 1, (0, 0), rows.out_size * columns.out_size))
+    flat, result = _planes_then_depth(x, lambda images: _max_pool(images, planes),
+                                      depth_axis.out_size, lambda flat: _max_pool(flat, depth))
+    if not return_indices:
+        return _as_given3d(result, shape)
+    plane_indices = _indices(reshape(x, (shape_of(x)[0], -1, *shape_of(x)[3:])), planes)
+    indices = _volume_indices(plane_indices, _indices(flat, depth), shape_of(x))
+    return _as_given3d(result, shape), _as_given3d(indices, shape)
+
+
+def _avg_pooling3d(name: str, input: Any, kernel_size: Any, stride: Any, padding: Any,
+                   ceil_mode: bool, count_include_pad: bool, divisor_override: Any) -> Any:
+    shape = shape_of(input)
+    x = _volumes(name, input)
+    depth_axis, rows, columns = _axes(name, 3, shape, kernel_size, stride, padding, 1,
+                                      ceil_mode)
+    planes = _window_of(rows, columns)
+    depth = _window_of(depth_axis, _Axis(1, 1, 1, (0, 0), rows.out_size * columns.out_size))
+    batch, channels, size, height, width = shape_of(x)
+    # divisor_override divides the planes' sums; the depth then adds them up
+    plane_divisor = _divisor(name, (batch, channels * size, height, width), planes,
+                             count_include_pad, divisor_override)
+    depth_divisor = 1 if divisor_override is not None else _divisor(
+        name, (batch, channels, size, rows.out_size * columns.out_size), depth, count_include_pad,
+        None)
+    _, result = _planes_then_depth(
+        x, lambda images: apply(POOL2D_GATHER, images, offsets=None, window=planes,
+                                divisor=plane_divisor),
+        depth_axis.out_size, lambda flat: apply(POOL2D_GATHER, flat, offsets=None, window=depth,
+                                             divisor=depth_divisor))
+    return _as_given3d(result, shape)
 
 
 # --- PyTorch's max and average pooling --------------------------------------------------------
@@ -617,6 +740,41 @@ def avg_pool2d(input: Any, kernel_size: int | Sequence[int],
                         count_include_pad, divisor_override)
 
 
+def max_pool3d(input: Any, kernel_size: int | Sequence[int],
+               stride: int | Sequence[int] | None = None, padding: int | Sequence[int] = 0,
+               dilation: int | Sequence[int] = 1, ceil_mode: bool = False,
+               return_indices: bool = False) -> Any:
+    """PyTorch's ``F.max_pool3d``: ``max_pool1d`` over the depth, the height and the width
+    of ``input`` ``(B, C, D, H, W)`` or ``(C, D, H, W)`` (each argument an int or three; the
+    padding at most half the kernel). ``return_indices=True`` also returns each maximum's
+    position ``d * H * W + h * W + w`` in its volume; the gradient goes to each window's
+    first maximum in (d, h, w) order."""
+    return _max_pooling("max_pool3d", 3, input, kernel_size, stride, padding, dilation,
+                        ceil_mode, return_indices)
+
+
+def max_pool3d_with_indices(input: Any, kernel_size: int | Sequence[int],
+                            stride: int | Sequence[int] | None = None,
+                            padding: int | Sequence[int] = 0,
+                            dilation: int | Sequence[int] = 1, ceil_mode: bool = False,
+                            return_indices: bool = False) -> Any:
+    """PyTorch's ``F.max_pool3d_with_indices``: ``max_pool3d`` returning the indices too,
+    whatever ``return_indices`` says (as PyTorch's)."""
+    return _max_pooling("max_pool3d_with_indices", 3, input, kernel_size, stride, padding,
+                        dilation, ceil_mode, True)
+
+
+def avg_pool3d(input: Any, kernel_size: int | Sequence[int],
+               stride: int | Sequence[int] | None = None, padding: int | Sequence[int] = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: int | None = None) -> Any:
+    """PyTorch's ``F.avg_pool3d``: ``avg_pool1d`` over the depth, the height and the width of
+    ``input`` ``(B, C, D, H, W)`` or ``(C, D, H, W)``; ``divisor_override`` (a non-zero int)
+    divides every window's sum instead of its size."""
+    return _avg_pooling("avg_pool3d", 3, input, kernel_size, stride, padding, ceil_mode,
+                        count_include_pad, divisor_override)
+
+
 def _lp_pooling(name: str, dims: int, input: Any, norm_type: Any, kernel_size: Any,
                 stride: Any, ceil_mode: bool) -> Any:
     """PyTorch's power-average pooling, as it composes it."""
@@ -647,6 +805,12 @@ def lp_pool2d(input: Any, norm_type: float, kernel_size: int | Sequence[int],
               stride: int | Sequence[int] | None = None, ceil_mode: bool = False) -> Any:
     """PyTorch's ``F.lp_pool2d``: ``lp_pool1d`` over the height and the width."""
     return _lp_pooling("lp_pool2d", 2, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool3d(input: Any, norm_type: float, kernel_size: int | Sequence[int],
+              stride: int | Sequence[int] | None = None, ceil_mode: bool = False) -> Any:
+    """PyTorch's ``F.lp_pool3d``: ``lp_pool1d`` over the depth, the height and the width."""
+    return _lp_pooling("lp_pool3d", 3, input, norm_type, kernel_size, stride, ceil_mode)
 
 
 # --- PyTorch's adaptive pooling ---------------------------------------------------------------
@@ -763,3 +927,74 @@ def adaptive_max_pool2d_with_indices(input: Any, output_size: int | Sequence[int
     """PyTorch's ``F.adaptive_max_pool2d_with_indices``: ``adaptive_max_pool2d`` returning
     the indices too, whatever ``return_indices`` says."""
     return _adaptive_max("adaptive_max_pool2d_with_indices", 2, input, output_size, True)
+
+
+# --- 3-d adaptive pooling: the planes, then the depth -------------------------------------------
+
+def _adaptive3d(name: str, input: Any, output_size: Any) -> tuple[Any, tuple[Any, Any, Any]]:
+    """The input as ``(B, C, D, H, W)`` and the output's (depth, height, width), ``None``
+    where ``output_size`` keeps the input's."""
+    shape = shape_of(input)
+    x = _volumes(name, input)
+    given: list[Any] = []
+    if is_int(output_size):
+        given = [output_size] * 3
+    elif isinstance(output_size, tuple | list):
+        given = list(cast("Sequence[Any]", output_size))
+    if len(given) != 3 or any(not is_int(item) and item is not None for item in given):
+        raise TypeError(f"{name}: output_size must be an int or three ints or Nones (None "
+                        f"keeps the input's size), got {output_size!r}")
+    if min((item for item in given if item is not None), default=0) < 0:
+        raise ValueError(f"{name}: output_size must be at least 0, got {output_size!r}")
+    if min(shape[-4:]) == 0:
+        raise ShapeError(f"{name}: expected an input with channels and every spatial axis "
+                         f"non-empty, got shape {shape}")
+    return x, (given[0], given[1], given[2])
+
+
+def _adaptive_avg3d(name: str, input: Any, output_size: Any) -> Any:
+    x, (depth, height, width) = _adaptive3d(name, input, output_size)
+    depth_size = shape_of(x)[2] if depth is None else depth
+    _, result = _planes_then_depth(
+        x, lambda images: _adaptive_avg(name, 2, images, (height, width)), depth_size,
+        lambda flat: _adaptive_avg(name, 2, flat, (depth, None)))
+    return _as_given3d(result, shape_of(input))
+
+
+def _adaptive_max3d(name: str, input: Any, output_size: Any, return_indices: bool) -> Any:
+    x, (depth, height, width) = _adaptive3d(name, input, output_size)
+    batch, channels, size, full_height, full_width = shape_of(x)
+    values, plane_indices = _adaptive_max(
+        name, 2, reshape(x, (batch, channels * size, full_height, full_width)),
+        (height, width), True)
+    out_height, out_width = shape_of(values)[2:]
+    flat = reshape(values, (batch, channels, size, out_height * out_width))
+    result, depth_indices = _adaptive_max(name, 2, flat, (depth, None), True)
+    result = reshape(result, (batch, channels, shape_of(result)[2], out_height, out_width))
+    shape = shape_of(input)
+    if not return_indices:
+        return _as_given3d(result, shape)
+    indices = _volume_indices(plane_indices, depth_indices, shape_of(x))
+    return _as_given3d(result, shape), _as_given3d(indices, shape)
+
+
+def adaptive_avg_pool3d(input: Any, output_size: int | Sequence[int | None]) -> Any:
+    """PyTorch's ``F.adaptive_avg_pool3d``: ``adaptive_avg_pool1d`` over the depth, the height
+    and the width of ``input`` ``(B, C, D, H, W)`` or ``(C, D, H, W)``; ``output_size`` an
+    int or three, each ``None`` keeping the input's size."""
+    return _adaptive_avg3d("adaptive_avg_pool3d", input, output_size)
+
+
+def adaptive_max_pool3d(input: Any, output_size: int | Sequence[int | None],
+                        return_indices: bool = False) -> Any:
+    """PyTorch's ``F.adaptive_max_pool3d``: the maxima of ``adaptive_avg_pool3d``'s windows;
+    ``return_indices=True`` also returns each one's position ``d * H * W + h * W + w`` in its
+    volume."""
+    return _adaptive_max3d("adaptive_max_pool3d", input, output_size, return_indices)
+
+
+def adaptive_max_pool3d_with_indices(input: Any, output_size: int | Sequence[int | None],
+                                     return_indices: bool = False) -> Any:
+    """PyTorch's ``F.adaptive_max_pool3d_with_indices``: ``adaptive_max_pool3d`` returning
+    the indices too, whatever ``return_indices`` says."""
+    return _adaptive_max3d("adaptive_max_pool3d_with_indices", input, output_size, True)

@@ -25,6 +25,8 @@ from mushin.nn.layers import (
     recurrent,
     resample,
     transformer,
+    unfold,
+    unpool,
 )
 from mushin.nn.layers.activation import *  # noqa: F403
 from mushin.nn.layers.attention import *  # noqa: F403
@@ -42,6 +44,8 @@ from mushin.nn.layers.pooling import *  # noqa: F403
 from mushin.nn.layers.recurrent import *  # noqa: F403
 from mushin.nn.layers.resample import *  # noqa: F403
 from mushin.nn.layers.transformer import *  # noqa: F403
+from mushin.nn.layers.unfold import *  # noqa: F403
+from mushin.nn.layers.unpool import *  # noqa: F403
 from mushin.nn.module import Sequential as Sequential
 
 # ``__all__`` lists every layer file's names for run-time star imports (``mu.nn`` uses one).
@@ -65,3 +69,5 @@ if not TYPE_CHECKING:
     __all__ += recurrent.__all__
     __all__ += resample.__all__
     __all__ += transformer.__all__
+    __all__ += unfold.__all__
+    __all__ += unpool.__all__

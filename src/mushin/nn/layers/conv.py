@@ -1,6 +1,7 @@
 """The convolution layers, PyTorch's layouts, arguments and initialisation: ``Conv1d`` on
-``(B, C, L)``, ``Conv2D`` on ``(B, C, H, W)`` (each also unbatched, with string padding and
-PyTorch's padding modes) and the transposed ``ConvTranspose1d`` / ``ConvTranspose2d``."""
+``(B, C, L)``, ``Conv2D`` on ``(B, C, H, W)``, ``Conv3d`` on ``(B, C, D, H, W)`` (each also
+unbatched, with string padding and PyTorch's padding modes) and the transposed
+``ConvTranspose1d`` / ``ConvTranspose2d`` / ``ConvTranspose3d``."""
 
 from __future__ import annotations
 
@@ -12,13 +13,18 @@ from mushin._check import is_int, shape_of
 from mushin._creation import zeros
 from mushin._tensor import Tensor, Variable
 from mushin.nn import init
-from mushin.nn.functional.conv import conv1d, conv2d, conv_padding
-from mushin.nn.functional.conv_transpose import conv_transpose1d, conv_transpose2d
+from mushin.nn.functional.conv import conv1d, conv2d, conv3d, conv_padding
+from mushin.nn.functional.conv_transpose import (
+    conv_transpose1d,
+    conv_transpose2d,
+    conv_transpose3d,
+)
 from mushin.nn.functional.shape import pad
 from mushin.nn.functional.window import ints
 from mushin.nn.module import Module
 
-__all__ = ["Conv1d", "Conv2D", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2D", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
+           "ConvTranspose3d"]
 
 if TYPE_CHECKING:
     from mushin._typing import Untyped
@@ -28,6 +34,7 @@ OutChannels = TypeVar("OutChannels", bound=int)
 Batch = TypeVar("Batch")
 Height = TypeVar("Height")
 Width = TypeVar("Width")
+Depth = TypeVar("Depth")
 Length = TypeVar("Length")
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
@@ -228,6 +235,45 @@ class Conv2D(_Conv, Generic[InChannels, OutChannels]):
                       padding, self.dilation, self.groups)
 
 
+class Conv3d(_Conv, Generic[InChannels, OutChannels]):
+    """The convolution of ``(B, in_channels, D, H, W)`` volumes (or one ``(in_channels, D, H,
+    W)``) with ``out_channels`` kernels of ``kernel_size``: ``(B, out_channels, Do, Ho, Wo)``
+    with PyTorch's output sizes.
+
+    ``weight`` is ``(out_channels, in_channels / groups, kd, kh, kw)`` and ``bias``
+    ``(out_channels,)``, drawn as in PyTorch. ``padding`` is an int, three ints, ``"valid"``
+    or ``"same"``; ``padding_mode`` as ``Conv2D``'s.
+    """
+
+    _dims = 3
+    weight: Variable[OutChannels, Any, Any, Any, Any]
+    bias: Variable[OutChannels] | None
+
+    def __init__(self, in_channels: InChannels, out_channels: OutChannels,
+                 kernel_size: int | Sequence[int], stride: int | Sequence[int] = 1,
+                 padding: int | Sequence[int] | str = 0, dilation: int | Sequence[int] = 1,
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
+                 device: str | None = None, dtype: Any = None) -> None:
+        super().__init__()
+        self._setup(in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
+                    bias, padding_mode, 0, dtype, device)
+
+    @overload
+    def forward(self, input: Untyped) -> Untyped: ...
+    @overload
+    def forward(self, input: Tensor[Batch, InChannels, Depth, Height, Width]) -> Variable[
+        Batch, OutChannels, Any, Any, Any]: ...
+    @overload
+    def forward(self, input: Tensor[InChannels, Depth, Height, Width]) -> Variable[
+        OutChannels, Any, Any, Any]: ...
+
+    def forward(self, input: Any) -> Any:
+        """The convolution of ``input``; a frozen layer given a ``Constant`` returns one."""
+        x, padding = self._padded(input)
+        return conv3d(x, self._param(self.weight), self._param(self.bias), self.stride,
+                      padding, self.dilation, self.groups)
+
+
 class ConvTranspose1d(_ConvTranspose, Generic[InChannels, OutChannels]):
     """The transposed convolution of ``(B, in_channels, L)`` sequences (or one
     ``(in_channels, L)``): ``(B, out_channels, Lo)`` with ``Lo = (L - 1) * stride -
@@ -310,6 +356,49 @@ class ConvTranspose2d(_ConvTranspose, Generic[InChannels, OutChannels]):
     def forward(self, input: Any, output_size: Sequence[int] | None = None) -> Any:
         """The transposed convolution of ``input``, of ``output_size`` if given."""
         return conv_transpose2d(input, self._param(self.weight), self._param(self.bias),
+                                self.stride, self._int_padding(),
+                                self._output_padding(input, output_size), self.groups,
+                                self.dilation)
+
+
+class ConvTranspose3d(_ConvTranspose, Generic[InChannels, OutChannels]):
+    """The transposed convolution of ``(B, in_channels, D, H, W)`` volumes (or one
+    ``(in_channels, D, H, W)``): ``(B, out_channels, Do, Ho, Wo)``, each size as
+    ``ConvTranspose1d``'s, the adjoint of ``Conv3d``.
+
+    ``weight`` is ``(in_channels, out_channels / groups, kd, kh, kw)`` (PyTorch's layout) and
+    ``bias`` ``(out_channels,)``, drawn as in PyTorch. ``forward(input, output_size)`` picks
+    the ``output_padding`` that gives ``output_size``. Only ``padding_mode="zeros"``.
+    """
+
+    _dims = 3
+    weight: Variable[InChannels, Any, Any, Any, Any]
+    bias: Variable[OutChannels] | None
+
+    def __init__(self, in_channels: InChannels, out_channels: OutChannels,
+                 kernel_size: int | Sequence[int], stride: int | Sequence[int] = 1,
+                 padding: int | Sequence[int] = 0, output_padding: int | Sequence[int] = 0,
+                 groups: int = 1, bias: bool = True, dilation: int | Sequence[int] = 1,
+                 padding_mode: str = "zeros", device: str | None = None,
+                 dtype: Any = None) -> None:
+        super().__init__()
+        self._setup(in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
+                    bias, padding_mode, output_padding, dtype, device)
+
+    @overload
+    def forward(self, input: Untyped, output_size: Sequence[int] | None = None) -> Untyped: ...
+    @overload
+    def forward(self, input: Tensor[Batch, InChannels, Depth, Height, Width],
+                output_size: Sequence[int] | None = None) -> Variable[
+                    Batch, OutChannels, Any, Any, Any]: ...
+    @overload
+    def forward(self, input: Tensor[InChannels, Depth, Height, Width],
+                output_size: Sequence[int] | None = None) -> Variable[
+                    OutChannels, Any, Any, Any]: ...
+
+    def forward(self, input: Any, output_size: Sequence[int] | None = None) -> Any:
+        """The transposed convolution of ``input``, of ``output_size`` if given."""
+        return conv_transpose3d(input, self._param(self.weight), self._param(self.bias),
                                 self.stride, self._int_padding(),
                                 self._output_padding(input, output_size), self.groups,
                                 self.dilation)

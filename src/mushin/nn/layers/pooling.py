@@ -1,8 +1,8 @@
 """The pooling layers (no parameters), PyTorch's arguments, on batched or unbatched inputs:
-``MaxPool1d`` and ``MaxPool2D``, ``AvgPool1d`` and ``AvgPool2D``, ``LPPool1d`` and
-``LPPool2d``, and the adaptive ``AdaptiveAvgPool1d/2d`` and ``AdaptiveMaxPool1d/2d``.
+``MaxPool1d``, ``MaxPool2D`` and ``MaxPool3d``, ``AvgPool1d``, ``AvgPool2D`` and ``AvgPool3d``,
+``LPPool1d/2d/3d``, and the adaptive ``AdaptiveAvgPool1d/2d/3d`` and ``AdaptiveMaxPool1d/2d/3d``.
 
-The 1-d layers keep their arguments as PyTorch's do (and so print the same); ``MaxPool2D``
+The 1-d and 3-d layers keep their arguments as PyTorch's do (and so print the same); ``MaxPool2D``
 and ``AvgPool2D``, the crate's, keep theirs as (height, width) pairs. A layer with
 ``return_indices=True`` returns ``(values, indices)`` as its function does; its ``forward`` is
 typed for the default.
@@ -17,21 +17,27 @@ from mushin._tensor import Constant, Tensor, Variable
 from mushin.nn.functional.pool import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
+    adaptive_avg_pool3d,
     adaptive_max_pool1d,
     adaptive_max_pool2d,
+    adaptive_max_pool3d,
     avg_pool1d,
     avg_pool2d,
+    avg_pool3d,
     lp_pool1d,
     lp_pool2d,
+    lp_pool3d,
     max_pool1d,
     max_pool2d,
+    max_pool3d,
 )
 from mushin.nn.functional.window import Pair, ints, pair
 from mushin.nn.module import Module, check_options
 
-__all__ = ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
-           "AvgPool1d", "AvgPool2D", "AvgPool2d", "LPPool1d", "LPPool2d", "MaxPool1d",
-           "MaxPool2D", "MaxPool2d"]
+__all__ = ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d",
+           "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "AvgPool1d", "AvgPool2D", "AvgPool2d",
+           "AvgPool3d", "LPPool1d", "LPPool2d", "LPPool3d", "MaxPool1d", "MaxPool2D",
+           "MaxPool2d", "MaxPool3d"]
 
 if TYPE_CHECKING:
     from mushin._typing import Untyped
@@ -107,12 +113,49 @@ class _Pool2D(Module):
         raise NotImplementedError
 
 
-def _checked(name: str, arguments: dict[str, tuple[Any, int]]) -> None:
-    """Each 1-d size argument an int or a tuple of one int, at least its minimum (``None``
-    passes: a stride that defaults to the kernel)."""
+class _Pool3d(Module):
+    """A pooling of ``(B, C, D, H, W)`` volumes or one ``(C, D, H, W)``: ``(B, C, Do, Ho,
+    Wo)``, the input's kind; the sizes are known at run time."""
+
+    def __init__(self, dtype: Any, device: str | None) -> None:
+        super().__init__()
+        check_options(dtype, device)
+
+    @overload
+    def forward(self, input: Untyped) -> Untyped: ...
+    @overload
+    def forward(self, input: Variable[Batch, Channels, Any, Any, Any]) -> Variable[
+            Batch, Channels, Any, Any, Any]: ...
+    @overload
+    def forward(self, input: Constant[Batch, Channels, Any, Any, Any]) -> Constant[
+            Batch, Channels, Any, Any, Any]: ...
+    @overload
+    def forward(self, input: Tensor[Batch, Channels, Any, Any, Any]) -> Tensor[
+            Batch, Channels, Any, Any, Any]: ...
+    @overload
+    def forward(self, input: Variable[Channels, Any, Any, Any]) -> Variable[
+            Channels, Any, Any, Any]: ...
+    @overload
+    def forward(self, input: Constant[Channels, Any, Any, Any]) -> Constant[
+            Channels, Any, Any, Any]: ...
+    @overload
+    def forward(self, input: Tensor[Channels, Any, Any, Any]) -> Tensor[
+            Channels, Any, Any, Any]: ...
+
+    def forward(self, input: Any) -> Any:
+        """The layer's pooling of ``input``."""
+        return self._pooled(input)
+
+    def _pooled(self, input: Any) -> Any:
+        raise NotImplementedError
+
+
+def _checked(name: str, arguments: dict[str, tuple[Any, int]], dims: int = 1) -> None:
+    """Each size argument an int or ``dims`` ints, at least its minimum (``None`` passes: a
+    stride that defaults to the kernel)."""
     for argument, (value, minimum) in arguments.items():
         if value is not None:
-            ints(name, argument, value, minimum, 1)
+            ints(name, argument, value, minimum, dims)
 
 
 # --- max and average pooling ------------------------------------------------------------------
@@ -277,6 +320,81 @@ class LPPool2d(_Pool2D):
                 f"stride={self.stride}, ceil_mode={self.ceil_mode}")
 
 
+class MaxPool3d(_Pool3d):
+    """``MaxPool1d`` over the depth, the height and the width: the maximum of each
+    ``kernel_size`` window (see ``F.max_pool3d``)."""
+
+    def __init__(self, kernel_size: int | Sequence[int],
+                 stride: int | Sequence[int] | None = None, padding: int | Sequence[int] = 0,
+                 dilation: int | Sequence[int] = 1, return_indices: bool = False,
+                 ceil_mode: bool = False, *, dtype: Any = None,
+                 device: str | None = None) -> None:
+        super().__init__(dtype, device)
+        _checked("MaxPool3d", {"kernel_size": (kernel_size, 1), "stride": (stride, 1),
+                               "padding": (padding, 0), "dilation": (dilation, 1)}, 3)
+        self.kernel_size = kernel_size
+        self.stride = kernel_size if stride is None else stride
+        self.padding = padding
+        self.dilation = dilation
+        self.return_indices = return_indices
+        self.ceil_mode = ceil_mode
+
+    def _pooled(self, input: Any) -> Any:
+        return max_pool3d(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                          self.ceil_mode, self.return_indices)
+
+    def extra_repr(self) -> str:
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+
+
+class AvgPool3d(_Pool3d):
+    """``AvgPool2D`` over the depth, the height and the width (see ``F.avg_pool3d``)."""
+
+    def __init__(self, kernel_size: int | Sequence[int],
+                 stride: int | Sequence[int] | None = None, padding: int | Sequence[int] = 0,
+                 ceil_mode: bool = False, count_include_pad: bool = True,
+                 divisor_override: int | None = None, *, dtype: Any = None,
+                 device: str | None = None) -> None:
+        super().__init__(dtype, device)
+        _checked("AvgPool3d", {"kernel_size": (kernel_size, 1), "stride": (stride, 1),
+                               "padding": (padding, 0)}, 3)
+        self.kernel_size = kernel_size
+        self.stride = kernel_size if stride is None else stride
+        self.padding = padding
+        self.ceil_mode = ceil_mode
+        self.count_include_pad = count_include_pad
+        self.divisor_override = divisor_override
+
+    def _pooled(self, input: Any) -> Any:
+        return avg_pool3d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                          self.count_include_pad, self.divisor_override)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class LPPool3d(_Pool3d):
+    """``LPPool1d`` over the depth, the height and the width (see ``F.lp_pool3d``)."""
+
+    def __init__(self, norm_type: float, kernel_size: int | Sequence[int],
+                 stride: int | Sequence[int] | None = None, ceil_mode: bool = False, *,
+                 dtype: Any = None, device: str | None = None) -> None:
+        super().__init__(dtype, device)
+        _checked("LPPool3d", {"kernel_size": (kernel_size, 1), "stride": (stride, 1)}, 3)
+        self.norm_type = norm_type
+        self.kernel_size = kernel_size
+        self.stride = stride
+        self.ceil_mode = ceil_mode
+
+    def _pooled(self, input: Any) -> Any:
+        return lp_pool3d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+
+    def extra_repr(self) -> str:
+        return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}, ceil_mode={self.ceil_mode}")
+
+
 # --- adaptive pooling -------------------------------------------------------------------------
 
 class AdaptiveAvgPool1d(_Pool1d):
@@ -340,6 +458,39 @@ class AdaptiveMaxPool2d(_Pool2D):
 
     def _pooled(self, input: Any) -> Any:
         return adaptive_max_pool2d(input, self.output_size, self.return_indices)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveAvgPool3d(_Pool3d):
+    """``AdaptiveAvgPool1d`` over the depth, the height and the width: ``output_size`` an
+    int or three, each ``None`` keeping the input's size."""
+
+    def __init__(self, output_size: int | Sequence[int | None], *, dtype: Any = None,
+                 device: str | None = None) -> None:
+        super().__init__(dtype, device)
+        self.output_size = output_size
+
+    def _pooled(self, input: Any) -> Any:
+        return adaptive_avg_pool3d(input, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool3d(_Pool3d):
+    """The maximum over each of ``AdaptiveAvgPool3d``'s windows (see
+    ``F.adaptive_max_pool3d``)."""
+
+    def __init__(self, output_size: int | Sequence[int | None], return_indices: bool = False,
+                 *, dtype: Any = None, device: str | None = None) -> None:
+        super().__init__(dtype, device)
+        self.output_size = output_size
+        self.return_indices = return_indices
+
+    def _pooled(self, input: Any) -> Any:
+        return adaptive_max_pool3d(input, self.output_size, self.return_indices)
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"
