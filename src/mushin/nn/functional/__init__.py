@@ -15,7 +15,8 @@ gradient and its CUDA rules, under PyTorch's ``torch.nn.functional`` names.
   local_response_norm), ``distance`` (PyTorch's ``normalize``, ``cosine_similarity``,
   ``pairwise_distance``, ``pdist``), ``dropout`` (dropout, dropout1d/2d/3d, alpha_dropout,
   feature_alpha_dropout), ``attention`` (scaled_dot_product_attention), ``shape`` (pad,
-  batch_flatten), ``shuffle`` (channel_shuffle);
+  batch_flatten), ``shuffle`` (channel_shuffle), ``ctc`` (ctc_loss, one primitive), ``grid``
+  (affine_grid, grid_sample);
 - ``recurrent`` (the RNN, LSTM and GRU layers' recurrences, one module per cell).
 
 The layers of ``mu.nn.layers`` are built on these functions; ``mu.nn.activations``,
@@ -102,6 +103,7 @@ from mushin.nn.functional.dropout import (
     dropout3d,
     feature_alpha_dropout,
 )
+from mushin.nn.functional.grid import affine_grid, grid_sample
 from mushin.nn.functional.linear import bilinear, embedding, embedding_bag, linear
 from mushin.nn.functional.loss import bce_with_logits, huber, l1, mse, nll
 from mushin.nn.functional.norm import (
@@ -178,6 +180,7 @@ __all__ += ["cosine_similarity", "normalize", "pairwise_distance", "pdist"]  # d
 __all__ += [  # dropout
     "alpha_dropout", "dropout", "dropout1d", "dropout2d", "dropout3d", "feature_alpha_dropout"
 ]
+__all__ += ["affine_grid", "grid_sample"]  # grid
 __all__ += ["one_hot"]  # mushin.ops.index
 __all__ += ["bilinear", "embedding", "embedding_bag", "linear"]  # linear
 __all__ += ["bce_with_logits", "huber", "l1", "mse", "nll"]  # loss
