@@ -1,7 +1,7 @@
 """The small torch.nn.functional gaps against PyTorch in float64: ``F.unfold`` / ``F.fold``
 (batched and unbatched, over kernel sizes, dilations, paddings and strides) and ``nn.Unfold``
 / ``nn.Fold``; ``F.channel_shuffle`` and ``nn.ChannelShuffle``; ``F.pdist``;
-``F.max_unpool1d/2d`` and ``nn.MaxUnpool1d/2d`` on the indices of ``F.max_pool*d``;
+``F.max_unpool1d/2d/3d`` and ``nn.MaxUnpool1d/2d/3d`` on the indices of ``F.max_pool*d``;
 ``F.gumbel_softmax`` (its statistics, the hard sample's one-hot forward and soft gradient,
 determinism under ``mu.manual_seed``); the in-place names' errors; values, gradients, reprs,
 errors and a run on the stand-in GPU device."""
@@ -219,10 +219,30 @@ def test_max_unpool1d_matches_pytorch(shape: tuple[int, ...], kernel: Any, strid
              [pooled.numpy()])
 
 
+@pytest.mark.parametrize(("shape", "kernel", "stride", "padding", "size"), [
+    ((2, 2, 4, 6, 4), 2, None, 0, None),
+    ((1, 2, 5, 5, 4), 3, 2, 1, (1, 2, 5, 5, 4)),  # overlapping windows
+    ((2, 4, 5, 6), (2, 3, 2), (2, 2, 1), (1, 0, 0), (4, 6, 6)),  # unbatched
+])
+def test_max_unpool3d_matches_pytorch(shape: tuple[int, ...], kernel: Any, stride: Any,
+                                      padding: Any, size: Any) -> None:
+    x = _random(*shape)
+    pooled, indices = TF.max_pool3d(torch.tensor(x), kernel, stride, padding,
+                                    return_indices=True)
+    _, our_indices = F.max_pool3d(mu.constant(x), kernel, stride, padding, return_indices=True)
+    np.testing.assert_array_equal(our_indices.numpy(), indices.numpy())
+    _compare(lambda v: F.max_unpool3d(v, our_indices, kernel, stride, padding, size),
+             lambda v: TF.max_unpool3d(v, indices, kernel, stride, padding, size),
+             [pooled.numpy()])
+
+
 def test_max_unpool_layers() -> None:
     assert repr(nn.MaxUnpool2d(2)) == repr(torch.nn.MaxUnpool2d(2))
     assert repr(nn.MaxUnpool2d((2, 3), 1, 1)) == repr(torch.nn.MaxUnpool2d((2, 3), 1, 1))
     assert repr(nn.MaxUnpool1d(3, 2)) == repr(torch.nn.MaxUnpool1d(3, 2))
+    assert repr(nn.MaxUnpool3d(2)) == repr(torch.nn.MaxUnpool3d(2))
+    assert repr(nn.MaxUnpool3d((1, 2, 3), 2, (0, 1, 1))) == \
+        repr(torch.nn.MaxUnpool3d((1, 2, 3), 2, (0, 1, 1)))
     x = _random(2, 3, 5, 4)
     pool, unpool = nn.MaxPool2d(2, return_indices=True), nn.MaxUnpool2d(2)
     pooled, indices = pool(mu.constant(x))
@@ -235,6 +255,13 @@ def test_max_unpool_layers() -> None:
     their_pooled, their_indices = torch.nn.MaxPool1d(2, return_indices=True)(torch.tensor(line))
     np.testing.assert_array_equal(nn.MaxUnpool1d(2)(pooled, indices).numpy(),
                                   torch.nn.MaxUnpool1d(2)(their_pooled, their_indices).numpy())
+    volume = _random(1, 2, 5, 4, 4)
+    pooled, indices = nn.MaxPool3d(2, return_indices=True)(mu.constant(volume))
+    their_pooled, their_indices = torch.nn.MaxPool3d(2, return_indices=True)(
+        torch.tensor(volume))
+    np.testing.assert_array_equal(
+        nn.MaxUnpool3d(2)(pooled, indices, output_size=(5, 4, 4)).numpy(),
+        torch.nn.MaxUnpool3d(2)(their_pooled, their_indices, output_size=(5, 4, 4)).numpy())
 
 
 def test_max_unpool_errors() -> None:
@@ -254,6 +281,14 @@ def test_max_unpool_errors() -> None:
         F.max_unpool2d(values, mu.constant(np.zeros((1, 1, 4), dtype=np.int64)), 2)
     with pytest.raises(TypeError, match="max_unpool2d: indices must be an integer tensor"):
         F.max_unpool2d(values, values, 2)
+    with pytest.raises(IndexError, match=r"max_unpool3d: found an invalid max index -1 \(the "
+                                         r"output volumes are of size 2x4x4\)"):
+        F.max_unpool3d(mu.constant(np.ones((1, 1, 1, 2, 2))),
+                       mu.constant(np.full((1, 1, 1, 2, 2), -1)), 2)
+    with pytest.raises(ShapeError, match=r"max_unpool3d: expected an input of shape "
+                                         r"\(N, C, D, H, W\) or \(C, D, H, W\), got shape "
+                                         r"\(1, 2, 2\)"):
+        F.max_unpool3d(values[0], indices[0], 2)
     with pytest.raises(ShapeError, match=r"max_unpool1d: expected an input of shape \(N, C, L\) "
                                          r"or \(C, L\), got shape \(1, 1, 2, 2\)"):
         F.max_unpool1d(values, indices, 2)
@@ -356,6 +391,8 @@ CASES: list[tuple[str, Callable[[Any], Any], tuple[int, ...]]] = [
      (2, 2, 4, 6)),
     ("max_unpool1d", lambda x: F.max_unpool1d(*F.max_pool1d(x, 3, 2, 1, return_indices=True),
                                               3, 2, 1), (2, 2, 7)),
+    ("max_unpool3d", lambda x: F.max_unpool3d(*F.max_pool3d(x, 2, return_indices=True), 2),
+     (2, 2, 4, 2, 4)),
 ]
 
 

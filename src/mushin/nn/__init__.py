@@ -5,9 +5,9 @@ and, where they differ, PyTorch's casing (``Conv2d`` is ``Conv2D``, ``BatchNorm2
 ``MaxPool2d``, ``MultiheadAttention``: the same class objects). The sub-modules follow the
 crate's layout: ``activations``, ``losses``, ``ops`` (functional forms), ``functional``
 (PyTorch's ``torch.nn.functional``), ``layers``, ``optimizers``, ``schedulers``, ``init`` and
-``utils``; ``Module``, ``Sequential``, ``ModuleList``, ``ModuleDict`` and ``Parameter`` are
-the base of every model, and ``clip_grad_norm`` (PyTorch's ``clip_grad_norm_`` in
-``mu.nn.utils``) scales gradients.
+``utils``; ``Module``, ``Sequential``, ``ModuleList``, ``ModuleDict``, ``Parameter``,
+``ParameterList`` and ``ParameterDict`` are the base of every model, and ``clip_grad_norm``
+(PyTorch's ``clip_grad_norm_`` in ``mu.nn.utils``) scales gradients.
 """
 
 from typing import TYPE_CHECKING
@@ -25,6 +25,8 @@ from mushin.nn.layers import *  # noqa: F403
 from mushin.nn.module import Module as Module
 from mushin.nn.module import ModuleDict as ModuleDict
 from mushin.nn.module import ModuleList as ModuleList
+from mushin.nn.module import ParameterDict as ParameterDict
+from mushin.nn.module import ParameterList as ParameterList
 from mushin.nn.module import parameter as _parameter
 from mushin.nn.utils import clip_grad_norm as clip_grad_norm
 
@@ -35,7 +37,8 @@ Parameter = _parameter
 # the explicit re-exports above (``X as X``, the star import of the layers) instead.
 if not TYPE_CHECKING:
     __all__ = [
-        "Module", "ModuleDict", "ModuleList", "Parameter", "activations", "clip_grad_norm",
-        "functional", "init", "layers", "losses", "ops", "optimizers", "schedulers", "utils",
+        "Module", "ModuleDict", "ModuleList", "Parameter", "ParameterDict", "ParameterList",
+        "activations", "clip_grad_norm", "functional", "init", "layers", "losses", "ops",
+        "optimizers", "schedulers", "utils",
     ]
     __all__ += layers.__all__

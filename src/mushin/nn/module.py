@@ -15,6 +15,7 @@ stay the parameters throughout.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import (
     TYPE_CHECKING,
@@ -23,6 +24,7 @@ from typing import (
     NamedTuple,
     Protocol,
     Self,
+    TypeAlias,
     TypeGuard,
     TypeVar,
     TypeVarTuple,
@@ -46,7 +48,7 @@ from mushin._tensor import (
 )
 
 if TYPE_CHECKING:
-    from mushin._typing import Untyped
+    from mushin._typing import HostArray, Untyped
 
 Parameter = Variable[*tuple[Any, ...]]
 """A parameter: a ``Variable`` of any shape."""
@@ -762,6 +764,248 @@ class ModuleDict(Module):
                 raise TypeError(f"ModuleDict.update: element {index} is not a (name, module) "
                                 f"pair: {entry!r}")
             self[entry[0]] = entry[1]
+
+
+if TYPE_CHECKING:
+    _ParameterValue: TypeAlias = "Tensor[*tuple[Any, ...]] | HostArray"
+    """What a parameter container takes: a tensor (a ``Variable`` is kept) or an array."""
+    _ParameterEntries: TypeAlias = (
+        "ParameterDict | Mapping[str, _ParameterValue] | Iterable[tuple[str, _ParameterValue]]")
+    """What fills a ``ParameterDict``: another, a mapping of names to values, or ``(name,
+    value)`` pairs."""
+
+
+def _as_parameter(owner: str, where: object, value: object) -> Parameter:
+    """``value`` as a parameter: a ``Variable`` itself, any other tensor or an array a new
+    ``Variable`` sharing its values (PyTorch wraps a plain tensor in ``nn.Parameter``)."""
+    if _is_parameter(value):
+        return value
+    if isinstance(value, Tensor | list) or (hasattr(value, "shape") and hasattr(value, "dtype")):
+        made: Parameter = parameter(value)  # the overload for arrays, not the ``Untyped`` one
+        return made
+    raise TypeError(f"{owner}: {where!r} must be a tensor or an array, got "
+                    f"{type(value).__name__}")
+
+
+def _parameters_repr(owner: Module, entries: Iterable[tuple[object, Parameter]]) -> str:
+    """PyTorch's layout of a parameter container's ``repr``: a line per parameter with its
+    dtype, its size and, off the CPU, its device."""
+    lines: list[str] = []
+    for key, value in entries:
+        place = "" if value.device == "cpu" else f" ({value.device})"
+        size = "x".join(str(length) for length in value.shape)
+        lines.append(f"\n    ({key}): Parameter containing: [{value.dtype} of size {size}"
+                     f"{place}]")
+    name = type(owner).__name__
+    return f"{name}({''.join(lines)}\n)" if lines else f"{name}()"
+
+
+class ParameterList(Module):
+    """A list of parameters, registered as ``"0"``, ``"1"``... (PyTorch's
+    ``nn.ParameterList``): they belong to the owner (its ``parameters()``, its state dict as
+    ``"<name>.0"``...). Indexing (an int, or a slice giving a new ``ParameterList`` of the same
+    parameters), assignment, ``len``, iteration, ``append``, ``extend`` and ``+=``; it has no
+    ``forward``.
+
+    A ``Variable`` is kept as it is; any other tensor or array becomes a new parameter with its
+    values (``mu.nn.Parameter``), as PyTorch wraps plain tensors. Unlike PyTorch's, the list
+    holds parameters only: other objects raise ``TypeError``.
+    """
+
+    def __init__(self, values: Iterable[_ParameterValue] | None = None) -> None:
+        super().__init__()
+        if values is not None:
+            self.extend(values)
+
+    def _index(self, index: int) -> int:
+        if not is_int(index):
+            raise TypeError(f"ParameterList indices must be ints or slices, got {index!r}")
+        size = len(self._parameters)
+        if not -size <= index < size:
+            raise IndexError(f"ParameterList index {index} is out of range for {size} "
+                             "parameters")
+        return index % size
+
+    @overload
+    def __getitem__(self, index: int) -> Parameter: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> ParameterList: ...
+
+    def __getitem__(self, index: int | slice) -> Parameter | ParameterList:
+        values = list(self._parameters.values())
+        if isinstance(index, slice):
+            return ParameterList(values[index])
+        return values[self._index(index)]
+
+    def __setitem__(self, index: int, value: _ParameterValue) -> None:
+        position = self._index(index)
+        setattr(self, str(position), _as_parameter("ParameterList", index, value))
+
+    def __len__(self) -> int:
+        return len(self._parameters)
+
+    def __iter__(self) -> Iterator[Parameter]:
+        return iter(list(self._parameters.values()))
+
+    def __iadd__(self, values: Iterable[_ParameterValue]) -> Self:
+        return self.extend(values)
+
+    def append(self, value: _ParameterValue) -> Self:
+        """Add ``value`` (a parameter, or made one) at the end; returns this list."""
+        index = len(self._parameters)
+        setattr(self, str(index), _as_parameter("ParameterList", index, value))
+        return self
+
+    def extend(self, values: Iterable[_ParameterValue]) -> Self:
+        """Add every value of ``values`` at the end; returns this list."""
+        kind = type(values).__name__
+        if isinstance(values, Tensor | str | bytes) or not hasattr(values, "__iter__"):
+            raise TypeError(f"ParameterList.extend should be called with an iterable, got "
+                            f"{kind}")
+        for value in list(values):
+            self.append(value)
+        return self
+
+    def __repr__(self) -> str:
+        return _parameters_repr(self, enumerate(self))
+
+
+class ParameterDict(Module):
+    """An ordered mapping of names to parameters, registered under those names (PyTorch's
+    ``nn.ParameterDict``): ``[key]``, assignment, ``del``, ``in``, ``len``, iteration over the
+    keys, ``keys``, ``values``, ``items``, ``get``, ``setdefault``, ``pop``, ``popitem``,
+    ``clear``, ``update``, ``copy``, ``fromkeys`` and ``|`` / ``|=``. It has no ``forward``.
+
+    Values are made parameters as in ``ParameterList``. As PyTorch, ``update`` (and the
+    constructor) takes the entries of a plain ``dict`` in sorted key order, those of a
+    ``ParameterDict``, an ``OrderedDict`` or a sequence of pairs in their own order.
+    """
+
+    def __init__(self, parameters: _ParameterEntries | None = None) -> None:
+        super().__init__()
+        if parameters is not None:
+            self.update(parameters)
+
+    def __getitem__(self, key: str) -> Parameter:
+        if not isinstance(key, str):
+            raise TypeError(f"ParameterDict keys must be strings, got {key!r}")
+        return self._parameters[key]
+
+    def __setitem__(self, key: str, value: _ParameterValue) -> None:
+        if not isinstance(key, str):
+            raise TypeError(f"ParameterDict keys must be strings, got {key!r}")
+        if not key or "." in key:
+            raise KeyError(f"ParameterDict: a key must be a non-empty string without dots, "
+                           f"got {key!r}")
+        if key not in self._parameters and hasattr(self, key):
+            raise KeyError(f"ParameterDict: attribute {key!r} already exists")
+        setattr(self, key, _as_parameter("ParameterDict", key, value))
+
+    def __delitem__(self, key: str) -> None:
+        if key not in self._parameters:
+            raise KeyError(key)
+        delattr(self, key)
+
+    def __len__(self) -> int:
+        return len(self._parameters)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._parameters))
+
+    def __reversed__(self) -> Iterator[str]:
+        return reversed(list(self._parameters))
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._parameters
+
+    def keys(self) -> list[str]:
+        """The names, in insertion order."""
+        return list(self._parameters)
+
+    def values(self) -> list[Parameter]:
+        """The parameters, in insertion order."""
+        return list(self._parameters.values())
+
+    def items(self) -> list[tuple[str, Parameter]]:
+        """``(name, parameter)`` pairs, in insertion order."""
+        return list(self._parameters.items())
+
+    def get(self, key: str, default: Parameter | None = None) -> Parameter | None:
+        """The parameter of ``key``, or ``default`` when there is none."""
+        return self._parameters.get(key, default)
+
+    def setdefault(self, key: str, default: _ParameterValue) -> Parameter:
+        """The parameter of ``key``, first set to ``default`` (made a parameter) if missing."""
+        if key not in self._parameters:
+            self[key] = default
+        return self[key]
+
+    def pop(self, key: str) -> Parameter:
+        """Remove ``key`` and return its parameter."""
+        value = self[key]
+        del self[key]
+        return value
+
+    def popitem(self) -> tuple[str, Parameter]:
+        """Remove and return the last inserted ``(name, parameter)`` pair."""
+        if not self._parameters:
+            raise KeyError("popitem(): ParameterDict is empty")
+        key = next(reversed(list(self._parameters)))
+        return key, self.pop(key)
+
+    def clear(self) -> None:
+        """Remove every parameter."""
+        for key in list(self._parameters):
+            del self[key]
+
+    def copy(self) -> ParameterDict:
+        """A new ``ParameterDict`` holding the same parameters in the same order."""
+        return ParameterDict(self.items())
+
+    def fromkeys(self, keys: Iterable[str], default: _ParameterValue) -> ParameterDict:
+        """A new ``ParameterDict`` with ``default`` (made a parameter) under every key."""
+        return ParameterDict((key, default) for key in keys)
+
+    def update(self, parameters: _ParameterEntries) -> None:
+        """Add (or replace) the parameters of a mapping (a plain ``dict``'s in sorted key
+        order, as PyTorch) or of ``(name, tensor)`` pairs."""
+        kind = type(parameters).__name__
+        pairs: list[Any]
+        if isinstance(parameters, OrderedDict | ParameterDict):
+            pairs = list(cast("Mapping[str, Any]", parameters).items())
+        elif isinstance(parameters, Mapping):
+            pairs = sorted(cast("Mapping[str, Any]", parameters).items())
+        elif isinstance(parameters, Tensor | str | bytes) or not hasattr(parameters,
+                                                                          "__iter__"):
+            raise TypeError(f"ParameterDict.update should be called with a mapping or an "
+                            f"iterable of (name, tensor) pairs, got {kind}")
+        else:
+            pairs = list(cast("Iterable[Any]", parameters))
+        for index, pair in enumerate(pairs):
+            entry: Any = pair
+            if not isinstance(entry, tuple | list) or len(cast("tuple[Any, ...]", entry)) != 2:
+                raise TypeError(f"ParameterDict.update: element {index} is not a (name, "
+                                f"tensor) pair: {entry!r}")
+            self[entry[0]] = entry[1]
+
+    def __or__(self, other: ParameterDict) -> ParameterDict:
+        merged = self.copy()
+        merged.update(other)
+        return merged
+
+    def __ror__(self, other: ParameterDict) -> ParameterDict:
+        merged = other.copy()
+        merged.update(self)
+        return merged
+
+    def __ior__(self, other: ParameterDict) -> Self:
+        self.update(other)
+        return self
+
+    def __repr__(self) -> str:
+        return _parameters_repr(self, self.items())
+
 
 
 _Checked = TypeVar("_Checked")

@@ -8,7 +8,7 @@ gradient and its CUDA rules, under PyTorch's ``torch.nn.functional`` names.
   ``triplet_margin_with_distance_loss``..., exported here);
 - ``window`` (the geometry convolution and pooling share), ``conv`` (conv1d, conv2d, conv3d),
   ``conv_transpose`` (conv_transpose1d/2d/3d, on conv2d's input-gradient kernel), ``pool`` (max,
-  average, power and adaptive pooling), ``unpool`` (max_unpool1d/2d), ``unfold`` (unfold,
+  average, power and adaptive pooling), ``unpool`` (max_unpool1d/2d/3d), ``unfold`` (unfold,
   fold), ``resample`` (interpolate, pixel_shuffle,
   pixel_unshuffle), ``linear`` (linear, bilinear, embedding, embedding_bag), ``norm``
   (``normalize_axes``, batch_norm, instance_norm, group_norm, layer_norm, rms_norm,
@@ -153,7 +153,7 @@ from mushin.nn.functional.shape import batch_flatten, pad
 from mushin.nn.functional.shuffle import channel_shuffle
 from mushin.nn.functional.special import erf
 from mushin.nn.functional.unfold import fold, unfold
-from mushin.nn.functional.unpool import max_unpool1d, max_unpool2d
+from mushin.nn.functional.unpool import max_unpool1d, max_unpool2d, max_unpool3d
 from mushin.ops.index import one_hot
 
 # One line per family module: a helper adding a function edits its module's import and line.
@@ -205,4 +205,4 @@ __all__ += ["batch_flatten", "pad"]  # shape
 __all__ += ["channel_shuffle"]  # shuffle
 __all__ += ["erf"]  # special
 __all__ += ["fold", "unfold"]  # unfold
-__all__ += ["max_unpool1d", "max_unpool2d"]  # unpool
+__all__ += ["max_unpool1d", "max_unpool2d", "max_unpool3d"]  # unpool

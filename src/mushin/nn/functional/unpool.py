@@ -1,6 +1,6 @@
-"""PyTorch's ``F.max_unpool1d`` and ``F.max_unpool2d``: the partial inverse of max pooling,
-each pooled value put back at the position ``F.max_pool*d(return_indices=True)`` found it
-(``h * W + w`` in its plane), zeros elsewhere.
+"""PyTorch's ``F.max_unpool1d``, ``F.max_unpool2d`` and ``F.max_unpool3d``: the partial inverse
+of max pooling, each pooled value put back at the position ``F.max_pool*d(return_indices=True)``
+found it (``h * W + w`` in its plane, ``(d * H + h) * W + w`` in its volume), zeros elsewhere.
 
 An unpooling is a ``scatter`` of the values into a zero plane along its flattened spatial
 axes; its gradient is the output gradient gathered at the indices (``scatter``'s), as
@@ -48,13 +48,14 @@ def unpool_output_size(name: str, spatial: tuple[int, ...], kernel: tuple[int, .
 
 def _max_unpool(name: str, dims: int, input: Any, indices: Any, kernel_size: Any, stride: Any,
                 padding: Any, output_size: Sequence[int] | None) -> Any:
-    """``max_unpool1d`` (``dims`` 1) or ``max_unpool2d`` (2)."""
+    """``max_unpool1d``, ``max_unpool2d`` or ``max_unpool3d`` (``dims`` 1, 2 or 3)."""
     kernel = ints(name, "kernel_size", kernel_size, 1, dims)
     steps = kernel if stride is None else ints(name, "stride", stride, 1, dims)
     pads = ints(name, "padding", padding, 0, dims)
     shape = shape_of(input)
     if len(shape) not in (dims + 1, dims + 2):
-        axes = "(N, C, L) or (C, L)" if dims == 1 else "(N, C, H, W) or (C, H, W)"
+        axes = {1: "(N, C, L) or (C, L)", 2: "(N, C, H, W) or (C, H, W)",
+                3: "(N, C, D, H, W) or (C, D, H, W)"}[dims]
         raise ShapeError(f"{name}: expected an input of shape {axes}, got shape {shape}")
     if shape_of(indices) != shape:
         raise ShapeError(f"{name}: the indices must have the input's shape {shape}, got shape "
@@ -69,7 +70,8 @@ def _max_unpool(name: str, dims: int, input: Any, indices: Any, kernel_size: Any
         low, high = int(positions.min()), int(positions.max())
         if low < 0 or high >= plane:
             bad = low if low < 0 else high
-            raise IndexError(f"{name}: found an invalid max index {bad} (the output planes "
+            planes = "volumes" if dims == 3 else "planes"
+            raise IndexError(f"{name}: found an invalid max index {bad} (the output {planes} "
                              f"are of size {'x'.join(map(str, sizes))})")
     lead = shape[:-dims]
     count = math.prod(shape[-dims:])
@@ -101,4 +103,16 @@ def max_unpool2d(input: Any, indices: Any, kernel_size: int | Sequence[int],
     planes of ``(H - 1) * stride - 2 * padding + kernel_size`` by the same for the width, or
     ``output_size``."""
     return _max_unpool("max_unpool2d", 2, input, indices, kernel_size, stride, padding,
+                       output_size)
+
+
+@typed.runtime_shape_function
+def max_unpool3d(input: Any, indices: Any, kernel_size: int | Sequence[int],
+                 stride: int | Sequence[int] | None = None, padding: int | Sequence[int] = 0,
+                 output_size: Sequence[int] | None = None) -> Any:
+    """PyTorch's ``F.max_unpool3d``: ``input`` ``(N, C, D, H, W)`` or ``(C, D, H, W)`` put back
+    at its ``indices`` (``(d * H + h) * W + w``, from ``max_pool3d(..., return_indices=True)``)
+    in zero volumes of ``(size - 1) * stride - 2 * padding + kernel_size`` per spatial axis, or
+    ``output_size``."""
+    return _max_unpool("max_unpool3d", 3, input, indices, kernel_size, stride, padding,
                        output_size)

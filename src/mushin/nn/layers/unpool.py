@@ -1,5 +1,6 @@
-"""``ChannelShuffle`` and ``MaxUnpool1d`` / ``MaxUnpool2d``: PyTorch's layers that rearrange
-values without parameters, computed by ``F.channel_shuffle`` and ``F.max_unpool1d/2d``."""
+"""``ChannelShuffle`` and ``MaxUnpool1d`` / ``MaxUnpool2d`` / ``MaxUnpool3d``: PyTorch's layers
+that rearrange values without parameters, computed by ``F.channel_shuffle`` and
+``F.max_unpool1d/2d/3d``."""
 
 from __future__ import annotations
 
@@ -9,11 +10,11 @@ from typing import TYPE_CHECKING, Any, TypeVarTuple, overload
 from mushin._check import is_int
 from mushin._tensor import Constant, Tensor, Variable
 from mushin.nn.functional.shuffle import channel_shuffle
-from mushin.nn.functional.unpool import max_unpool1d, max_unpool2d
+from mushin.nn.functional.unpool import max_unpool1d, max_unpool2d, max_unpool3d
 from mushin.nn.functional.window import ints
 from mushin.nn.module import Module
 
-__all__ = ["ChannelShuffle", "MaxUnpool1d", "MaxUnpool2d"]
+__all__ = ["ChannelShuffle", "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d"]
 
 if TYPE_CHECKING:
     from mushin._typing import Untyped
@@ -49,7 +50,7 @@ class ChannelShuffle(Module):
 
 
 class _MaxUnpool(Module):
-    """What both unpooling layers share: the kernel size, the stride (the kernel size by
+    """What the unpooling layers share: the kernel size, the stride (the kernel size by
     default) and the padding, one int per spatial axis, as PyTorch stores them."""
 
     dims = 0
@@ -91,4 +92,17 @@ class MaxUnpool2d(_MaxUnpool):
         """The unpooled ``input``."""
         tensor: Tensor[*tuple[Any, ...]] = input  # one overload of max_unpool2d's, for pyright
         return max_unpool2d(tensor, indices, self.kernel_size, self.stride, self.padding,
+                            output_size)
+
+
+class MaxUnpool3d(_MaxUnpool):
+    """``(N, C, D, H, W)`` or ``(C, D, H, W)`` values put back at their ``indices`` from
+    ``MaxPool3d(..., return_indices=True)``, zeros elsewhere (see ``F.max_unpool3d``)."""
+
+    dims = 3
+
+    def forward(self, input: Any, indices: Any, output_size: Sequence[int] | None = None) -> Any:
+        """The unpooled ``input``."""
+        tensor: Tensor[*tuple[Any, ...]] = input  # one overload of max_unpool3d's, for pyright
+        return max_unpool3d(tensor, indices, self.kernel_size, self.stride, self.padding,
                             output_size)
