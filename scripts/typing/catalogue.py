@@ -441,11 +441,12 @@ DECLARATIONS: tuple[Declaration, ...] = (
 
     Section("mu.nn functions: activations, functional layers, losses"),
     Function("ActivationFunction", "Protocol[P]",
-             "An activation (``relu``, ``softmax(x, axis)``...) or ``dropout``: the operand's "
-             "kind\nand shape; a number gives a 0-d ``Constant``.",
-             ("(x: TensorT, /, *args: P.args, **kwargs: P.kwargs) -> TensorT",
-              "(x: Scalar, /, *args: P.args, **kwargs: P.kwargs) -> Constant[*NoAxes]",
-              "(x: HostArray, /, *args: P.args, **kwargs: P.kwargs) -> Constant[*AnyShape]")),
+             "An activation (``relu``, ``softmax(input, dim)``...) or ``dropout``: the "
+             "operand's kind\nand shape; a number gives a 0-d ``Constant``. The operand is "
+             "PyTorch's ``input``, also\nby keyword (``F.relu(input=x)``).",
+             ("(input: TensorT, *args: P.args, **kwargs: P.kwargs) -> TensorT",
+              "(input: Scalar, *args: P.args, **kwargs: P.kwargs) -> Constant[*NoAxes]",
+              "(input: HostArray, *args: P.args, **kwargs: P.kwargs) -> Constant[*AnyShape]")),
     Function("BatchFlattenFunction", "Protocol",
              "``mu.nn.ops.flatten(x)``: the first axis kept, the others joined into one axis "
              "whose\nsize (a product) is known only at run time.",

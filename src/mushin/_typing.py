@@ -1888,10 +1888,10 @@ if TYPE_CHECKING:
     # --- mu.nn functions: activations, functional layers, losses --------------------------------
 
     class ActivationFunction(Protocol[P]):
-        """An activation (``relu``, ``softmax(input, dim)``...) or ``dropout``: the operand's
-        kind and shape; a number gives a 0-d ``Constant``."""
+        """An activation (``relu``, ``softmax(input, dim)``...) or ``dropout``: the operand's kind
+        and shape; a number gives a 0-d ``Constant``. The operand is PyTorch's ``input``, also
+        by keyword (``F.relu(input=x)``)."""
 
-        # ``input``, PyTorch's name, may be passed by keyword (``F.relu(input=x)``).
         @overload
         def __call__(self, input: TensorT, *args: P.args, **kwargs: P.kwargs) -> TensorT: ...
         @overload

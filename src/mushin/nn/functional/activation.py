@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
 from mushin import _backend
 from mushin import _typing as typed
@@ -42,6 +42,9 @@ from mushin._check import number, shape_of, single_axis
 from mushin._graph import Primitive
 from mushin._random import generator
 from mushin._tensor import apply, unwrap
+
+if TYPE_CHECKING:
+    from mushin._tensor import Tensor
 from mushin.kernels import cuda
 from mushin.ops import elementwise, shape, slicing, special
 from mushin.ops.special import (
@@ -570,9 +573,12 @@ def glu(input: Any, dim: int = -1) -> Any:
     return elementwise.mul(first, apply(SIGMOID, second))
 
 
-@typed.activation_function
-def gumbel_softmax(logits: Any, tau: float = 1.0, hard: bool = False, eps: float = 1e-10,
-                   dim: int = -1) -> Any:
+# Typed by hand: the operand is PyTorch's ``logits``, not the ``input`` of ActivationFunction.
+_Logits = TypeVar("_Logits", bound="Tensor[*tuple[Any, ...]]")
+
+
+def gumbel_softmax(logits: _Logits, tau: float = 1.0, hard: bool = False, eps: float = 1e-10,
+                   dim: int = -1) -> _Logits:
     """PyTorch's ``F.gumbel_softmax``: a sample of the Gumbel-softmax distribution,
     ``softmax((logits + g) / tau)`` along ``dim`` with ``g`` standard Gumbel noise drawn from
     mushin's generator. ``hard=True`` returns the one-hot of each sample's largest element
@@ -593,14 +599,14 @@ def gumbel_softmax(logits: Any, tau: float = 1.0, hard: bool = False, eps: float
     # -log of an Exponential(1) draw -log(1 - u), u kept off 0 so the draw is never 0
     exponential = -xp.log1p(-xp.maximum(uniform, xp.finfo(draw_dtype).tiny))
     gumbels = (-xp.log(exponential)).astype(data.dtype)
-    soft = special.softmax(elementwise.div(elementwise.add(logits, gumbels), tau), axis)
+    soft: Any = special.softmax(elementwise.div(elementwise.add(logits, gumbels), tau), axis)
     if not hard:
-        return soft
+        return cast("_Logits", soft)
     values = unwrap(soft)
     # one-hot of the first largest element, as PyTorch's max(dim)[1] picks it
     positions = xp.arange(data.shape[axis]).reshape((-1,) + (1,) * (data.ndim - axis - 1))
     one_hot = (positions == xp.argmax(values, axis=axis, keepdims=True)).astype(data.dtype)
-    return elementwise.add(one_hot - values, soft)
+    return cast("_Logits", elementwise.add(one_hot - values, soft))
 
 
 def _no_in_place(name: str) -> NoReturn:
