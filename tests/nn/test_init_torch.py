@@ -20,7 +20,7 @@ torch = pytest.importorskip("torch")
 
 NAMES = ["uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_", "eye_",
          "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
-         "orthogonal_", "calculate_gain"]
+         "orthogonal_", "dirac_", "sparse_", "calculate_gain"]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -140,6 +140,10 @@ def test_runs_on_a_device_like_on_the_cpu(device: str) -> None:
         fill(weight)
         assert weight.device == device and weight.data() is array
     np.testing.assert_array_equal(init.eye_(mu.zeros((3, 3), device=device)).numpy(), np.eye(3))
+    np.testing.assert_array_equal(init.dirac_(mu.zeros((2, 2, 3), device=device)).numpy(),
+                                  init.dirac_(mu.zeros((2, 2, 3))).numpy())
+    sparse = init.sparse_(mu.zeros((10, 6), dtype="float64", device=device), 0.5).numpy()
+    assert ((sparse == 0).sum(axis=0) == 5).all()
     mu.manual_seed(1)
     on_device = init.orthogonal_(mu.zeros((6, 4), dtype="float64", device=device)).numpy()
     gram = on_device.T @ on_device
@@ -162,4 +166,42 @@ def test_runs_on_a_device_like_on_the_cpu(device: str) -> None:
 ])
 def test_bad_arguments(call: Callable[[], Any], error: type[Exception], message: str) -> None:
     with pytest.raises(error, match=message):
+        call()
+
+
+@pytest.mark.parametrize(("shape", "groups"), [((4, 3, 5), 1), ((6, 2, 3, 3), 2),
+                                               ((4, 6, 3, 2, 5), 1), ((3, 3, 1, 1), 3)])
+def test_dirac_equals_pytorchs_and_keeps_the_input(shape: tuple[int, ...], groups: int) -> None:
+    ours = mu.variable(np.ones(shape))
+    theirs = torch.ones(shape, dtype=torch.float64)
+    assert init.dirac_(ours, groups) is ours
+    torch.nn.init.dirac_(theirs, groups)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    if len(shape) == 4 and shape[0] == shape[1] * groups:  # a "same" convolution is identity
+        x = np.random.default_rng(0).standard_normal((2, shape[1] * groups, 6, 6))
+        conv = mu.nn.functional.conv2d(mu.constant(x), ours, padding="same", groups=groups)
+        np.testing.assert_allclose(conv.numpy()[:, :shape[0]], x[:, :shape[0]])
+
+
+def test_sparse_zeroes_that_many_rows_of_each_column() -> None:
+    mu.manual_seed(3)
+    weight = mu.variable(np.zeros((10, 40)))
+    init.sparse_(weight, 0.3, std=0.5)
+    values = weight.numpy()
+    assert ((values == 0).sum(axis=0) == 3).all()  # ceil(0.3 * 10) rows in every column
+    nonzero = values[values != 0]
+    assert abs(nonzero.std() - 0.5) < 0.08 and abs(nonzero.mean()) < 0.1
+    mu.manual_seed(3)
+    again = mu.variable(np.zeros((10, 40)))
+    np.testing.assert_array_equal(init.sparse_(again, 0.3, std=0.5).numpy(), values)
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda: init.dirac_(mu.variable(np.zeros((3, 3)))), "dirac_: only tensors with 3, 4, or 5"),
+    (lambda: init.dirac_(mu.variable(np.zeros((3, 3, 3))), 2), r"dim 0 \(3\) must be divisible"),
+    (lambda: init.sparse_(mu.variable(np.zeros((3, 3, 3))), 0.1), "sparse_: only 2-d"),
+    (lambda: init.sparse_(mu.variable(np.zeros((3, 3))), 1.5), r"sparsity must be in \[0, 1\]"),
+])
+def test_dirac_and_sparse_refuse_bad_arguments(call: Callable[[], Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
         call()

@@ -222,6 +222,49 @@ def eye_(tensor: TensorT) -> TensorT:
     return tensor
 
 
+def dirac_(tensor: TensorT, groups: int = 1) -> TensorT:
+    """Fill a 3-, 4- or 5-d convolution weight ``(out, in, *kernel)`` with the Dirac delta:
+    each of the first ``min(out / groups, in)`` output channels of each group copies its input
+    channel (a one at the kernel's centre), so the convolution keeps its input."""
+    data = _array_of(tensor)
+    if data.ndim not in (3, 4, 5):
+        raise ValueError(f"dirac_: only tensors with 3, 4, or 5 dimensions are supported, got "
+                         f"shape {tuple(data.shape)}")
+    if not isinstance(groups, int) or isinstance(groups, bool) or groups < 1:
+        raise ValueError(f"dirac_: groups must be a positive int, got {groups!r}")
+    if data.shape[0] % groups:
+        raise ValueError(f"dirac_: dim 0 ({data.shape[0]}) must be divisible by groups "
+                         f"({groups})")
+    per_group = data.shape[0] // groups
+    centre = tuple(size // 2 for size in data.shape[2:])
+    data[...] = 0
+    for group in range(groups):
+        for channel in range(min(per_group, data.shape[1])):
+            data[(group * per_group + channel, channel, *centre)] = 1
+    return tensor
+
+
+def sparse_(tensor: TensorT, sparsity: float, std: float = 0.01,
+            generator: None = None) -> TensorT:
+    """Fill a 2-d ``tensor`` with N(0, std^2) draws, then zero ``ceil(sparsity * rows)``
+    randomly chosen rows of each column (Martens, 2010)."""
+    _no_generator("sparse_", generator)
+    data = _array_of(tensor)
+    if data.ndim != 2:
+        raise ValueError(f"sparse_: only 2-d tensors are supported, got shape "
+                         f"{tuple(data.shape)}")
+    fraction = number("sparse_", "sparsity", sparsity)
+    if not 0.0 <= fraction <= 1.0:
+        raise ValueError(f"sparse_: sparsity must be in [0, 1], got {sparsity!r}")
+    rows, columns = data.shape
+    zeroed = math.ceil(fraction * rows)
+    normal(tensor, 0.0, number("sparse_", "std", std))
+    draws = _generator_of(data)
+    for column in range(columns):  # a random permutation's first rows: argsort of uniforms
+        data[draws.random(rows).argsort()[:zeroed], column] = 0
+    return tensor
+
+
 def xavier_uniform_(tensor: TensorT, gain: float = 1.0, generator: None = None) -> TensorT:
     """Glorot initialisation, uniform: U(-b, b) with ``b = gain * sqrt(6 / (fan_in +
     fan_out))``."""
