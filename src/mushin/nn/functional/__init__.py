@@ -8,7 +8,8 @@ gradient and its CUDA rules, under PyTorch's ``torch.nn.functional`` names.
   ``triplet_margin_with_distance_loss``..., exported here);
 - ``window`` (the geometry convolution and pooling share), ``conv`` (conv1d, conv2d, conv3d),
   ``conv_transpose`` (conv_transpose1d/2d/3d, on conv2d's input-gradient kernel), ``pool`` (max,
-  average, power and adaptive pooling), ``unpool`` (max_unpool1d/2d/3d), ``unfold`` (unfold,
+  average, power and adaptive pooling), ``fractional_pool`` (fractional_max_pool2d/3d),
+  ``unpool`` (max_unpool1d/2d/3d), ``unfold`` (unfold,
   fold), ``resample`` (interpolate, pixel_shuffle,
   pixel_unshuffle), ``linear`` (linear, bilinear, embedding, embedding_bag), ``norm``
   (``normalize_axes``, batch_norm, instance_norm, group_norm, layer_norm, rms_norm,
@@ -103,6 +104,12 @@ from mushin.nn.functional.dropout import (
     dropout3d,
     feature_alpha_dropout,
 )
+from mushin.nn.functional.fractional_pool import (
+    fractional_max_pool2d,
+    fractional_max_pool2d_with_indices,
+    fractional_max_pool3d,
+    fractional_max_pool3d_with_indices,
+)
 from mushin.nn.functional.grid import affine_grid, grid_sample
 from mushin.nn.functional.linear import bilinear, embedding, embedding_bag, linear
 from mushin.nn.functional.loss import bce_with_logits, huber, l1, mse, nll
@@ -179,6 +186,10 @@ __all__ += ["ctc_loss"]  # ctc
 __all__ += ["cosine_similarity", "normalize", "pairwise_distance", "pdist"]  # distance
 __all__ += [  # dropout
     "alpha_dropout", "dropout", "dropout1d", "dropout2d", "dropout3d", "feature_alpha_dropout"
+]
+__all__ += [  # fractional_pool
+    "fractional_max_pool2d", "fractional_max_pool2d_with_indices", "fractional_max_pool3d",
+    "fractional_max_pool3d_with_indices"
 ]
 __all__ += ["affine_grid", "grid_sample"]  # grid
 __all__ += ["one_hot"]  # mushin.ops.index

@@ -17,6 +17,7 @@ from mushin.nn.layers import (
     dropout,
     embedding,
     flatten,
+    fractional_pool,
     linear,
     loss,
     norm,
@@ -36,6 +37,7 @@ from mushin.nn.layers.distance import *  # noqa: F403
 from mushin.nn.layers.dropout import *  # noqa: F403
 from mushin.nn.layers.embedding import *  # noqa: F403
 from mushin.nn.layers.flatten import *  # noqa: F403
+from mushin.nn.layers.fractional_pool import *  # noqa: F403
 from mushin.nn.layers.linear import *  # noqa: F403
 from mushin.nn.layers.loss import *  # noqa: F403
 from mushin.nn.layers.norm import *  # noqa: F403
@@ -61,6 +63,7 @@ if not TYPE_CHECKING:
     __all__ += dropout.__all__
     __all__ += embedding.__all__
     __all__ += flatten.__all__
+    __all__ += fractional_pool.__all__
     __all__ += linear.__all__
     __all__ += loss.__all__
     __all__ += norm.__all__
