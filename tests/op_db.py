@@ -107,7 +107,7 @@ def _call_method(x: Any, name: str, args: tuple[Any, ...], kwargs: dict[str, Any
 
 
 RANDOM = ("rand", "dropout", "normal", "bernoulli", "multinomial", "uniform", "cauchy",
-          "exponential", "geometric", "log_normal", "empty", "randperm")
+          "exponential", "geometric", "log_normal", "empty", "randperm", "fractional_max_pool")
 """Ops whose values are random or undefined: only their shapes and dtypes are compared."""
 
 
