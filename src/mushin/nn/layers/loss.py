@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from mushin._check import is_int, is_number
+from mushin._check import is_int, number
 from mushin._tensor import Tensor
 from mushin.nn.functional import criteria
 from mushin.nn.functional.criteria import reduction_mode
@@ -29,12 +29,6 @@ __all__ = ["BCELoss", "BCEWithLogitsLoss", "CTCLoss", "CosineEmbeddingLoss",
            "L1Loss", "MSELoss", "MarginRankingLoss", "MultiLabelMarginLoss",
            "MultiLabelSoftMarginLoss", "MultiMarginLoss", "NLLLoss", "PoissonNLLLoss",
            "SmoothL1Loss", "SoftMarginLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss"]
-
-
-def _number(owner: str, name: str, value: Any) -> float:
-    if not is_number(value) or isinstance(value, bool):
-        raise TypeError(f"{owner}: {name} must be a number, got {value!r}")
-    return float(value)
 
 
 class _Loss(Module):
@@ -88,7 +82,7 @@ class SmoothL1Loss(_Loss):
     def __init__(self, size_average: Any = None, reduce: Any = None, reduction: str = "mean",
                  beta: float = 1.0) -> None:
         super().__init__(size_average, reduce, reduction)
-        self.beta = _number("SmoothL1Loss", "beta", beta)
+        self.beta = number("SmoothL1Loss", "beta", beta)
 
     def forward(self, input: Any, target: Any) -> Any:
         return criteria.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
@@ -99,7 +93,7 @@ class HuberLoss(_Loss):
 
     def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
         super().__init__(reduction=reduction)
-        self.delta = _number("HuberLoss", "delta", delta)
+        self.delta = number("HuberLoss", "delta", delta)
 
     def forward(self, input: Any, target: Any) -> Any:
         return criteria.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
@@ -137,7 +131,7 @@ class PoissonNLLLoss(_Loss):
         super().__init__(size_average, reduce, reduction)
         self.log_input = bool(log_input)
         self.full = bool(full)
-        self.eps = _number("PoissonNLLLoss", "eps", eps)
+        self.eps = number("PoissonNLLLoss", "eps", eps)
 
     def forward(self, log_input: Any, target: Any) -> Any:
         return criteria.poisson_nll_loss(log_input, target, log_input=self.log_input,
@@ -151,7 +145,7 @@ class GaussianNLLLoss(_Loss):
                  reduction: str = "mean") -> None:
         super().__init__(reduction=reduction)
         self.full = bool(full)
-        self.eps = _number("GaussianNLLLoss", "eps", eps)
+        self.eps = number("GaussianNLLLoss", "eps", eps)
 
     def forward(self, input: Any, target: Any, var: Any) -> Any:
         loss = _criteria.gaussian_nll_loss(input, target, var, full=self.full, eps=self.eps,
@@ -187,7 +181,7 @@ class CrossEntropyLoss(_WeightedLoss):
             raise TypeError(f"CrossEntropyLoss: ignore_index must be an int, got "
                             f"{ignore_index!r}")
         self.ignore_index = int(ignore_index)
-        self.label_smoothing = _number("CrossEntropyLoss", "label_smoothing", label_smoothing)
+        self.label_smoothing = number("CrossEntropyLoss", "label_smoothing", label_smoothing)
         if not 0.0 <= self.label_smoothing <= 1.0:
             raise ValueError(f"CrossEntropyLoss: label_smoothing must be in [0, 1], got "
                              f"{label_smoothing!r}")
@@ -241,7 +235,7 @@ class MultiMarginLoss(_WeightedLoss):
         if p not in (1, 2) or isinstance(p, bool):
             raise ValueError(f"MultiMarginLoss: only p == 1 and p == 2 are supported, got {p!r}")
         self.p = int(p)
-        self.margin = _number("MultiMarginLoss", "margin", margin)
+        self.margin = number("MultiMarginLoss", "margin", margin)
 
     def forward(self, input: Any, target: Any) -> Any:
         return criteria.multi_margin_loss(input, target, p=self.p, margin=self.margin,
@@ -277,7 +271,7 @@ class _MarginLoss(_Loss):
     def __init__(self, margin: float, size_average: Any = None, reduce: Any = None,
                  reduction: str = "mean") -> None:
         super().__init__(size_average, reduce, reduction)
-        self.margin = _number(type(self).__name__, "margin", margin)
+        self.margin = number(type(self).__name__, "margin", margin)
 
 
 class HingeEmbeddingLoss(_MarginLoss):
@@ -328,8 +322,8 @@ class TripletMarginLoss(_MarginLoss):
                  swap: bool = False, size_average: Any = None, reduce: Any = None,
                  reduction: str = "mean") -> None:
         super().__init__(margin, size_average, reduce, reduction)
-        self.p = _number("TripletMarginLoss", "p", p)
-        self.eps = _number("TripletMarginLoss", "eps", eps)
+        self.p = number("TripletMarginLoss", "p", p)
+        self.eps = number("TripletMarginLoss", "eps", eps)
         self.swap = bool(swap)
 
     def forward(self, anchor: Any, positive: Any, negative: Any) -> Any:
@@ -350,7 +344,7 @@ class TripletMarginWithDistanceLoss(_Loss):
             raise TypeError(f"TripletMarginWithDistanceLoss: distance_function must be a "
                             f"function or None, got {type(distance_function).__name__}")
         self.distance_function = distance_function
-        self.margin = _number("TripletMarginWithDistanceLoss", "margin", margin)
+        self.margin = number("TripletMarginWithDistanceLoss", "margin", margin)
         if self.margin <= 0:
             raise ValueError(f"TripletMarginWithDistanceLoss: margin must be greater than 0, "
                              f"got {margin!r}")
