@@ -185,7 +185,7 @@ def matmul_case(device: str, size: int) -> tuple[Callable[[], None], Callable[[]
         (relu(x @ w1) @ w2).sum().backward()
 
     xp = _backend.backend(device).xp
-    a, b, c = (x.data(), w1.data(), w2.data())
+    a, b, c = (x.array(), w1.array(), w2.array())
     g = xp.ones((size, size), dtype=xp.float32)
 
     def raw() -> None:

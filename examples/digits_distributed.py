@@ -78,7 +78,7 @@ def main() -> None:
             optimizer.zero_grad()
             model.backward(loss)
             optimizer.step()
-            total_loss.data()[:] += (loss.item() * len(labels), len(labels))
+            total_loss += mu.tensor([loss.item() * len(labels), len(labels)])
         schedule.step()
         dist.all_reduce(total_loss)
         if rank == 0 and (epoch % 5 == 0 or epoch == 1):

@@ -53,6 +53,8 @@ def _family(function: Callable[..., Any]) -> str:
 def render_ops_init(exports: dict[str, Any], families: list[str]) -> str:
     """``mushin/ops/__init__.py``: the families imported (which binds their methods) and every
     exported function given its static type."""
+    method_only = sorted(set(families) - {_family(binding.function)
+                                          for binding in exports.values()})
     lines = [HEADER + '"""Every operation of mushin, one module per family; re-exported here '
              'and in ``mushin``.',
              "",
@@ -67,7 +69,10 @@ def render_ops_init(exports: dict[str, Any], families: list[str]) -> str:
              '"""',
              "",
              "from mushin import _typing as typed",
-             *_imports("from mushin.ops import", families),
+             *_imports("from mushin.ops import", [family for family in families
+                                                 if family not in method_only]),
+             # A family that only binds methods (``inplace``) is imported for that alone.
+             *[f"from mushin.ops import {family} as {family}" for family in method_only],
              ""]
     names = sorted(exports)
     for name in names:

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import mushin as mu
+from mushin._tensor import storage
 
 MAKERS: list[tuple[str, Callable[..., Any], Callable[[tuple[int, ...]], Any]]] = [
     ("fill", lambda shape, **kw: mu.fill(shape, 2.5, **kw), lambda shape: np.full(shape, 2.5)),
@@ -54,7 +55,7 @@ def test_eye_puts_its_value_on_the_diagonal_of_the_last_two_axes() -> None:
     tall = mu.eye((4, 2), -1.5).numpy()
     np.testing.assert_array_equal(tall, -1.5 * np.eye(4, 2))
     # Every element is its own: writing to one copy of the batch leaves the others alone.
-    assert mu.eye((2, 2, 2)).data().flags.writeable
+    assert storage(mu.eye((2, 2, 2))).flags.writeable
 
 
 @pytest.mark.parametrize(("make", "mean", "variance", "bounds"), [
@@ -151,8 +152,11 @@ def test_tensor_members() -> None:
         assert tensor.dtype == np.float64
         assert isinstance(tensor.dtype, np.dtype)
         assert tensor.device == "cpu"
-        assert isinstance(tensor.data(), np.ndarray)
-        assert tensor.data() is tensor.data()  # the backend array itself
+        assert isinstance(tensor.array(), np.ndarray)
+        raw = tensor.array()  # the values themselves, read-only: writes go through x.data
+        assert np.shares_memory(raw, tensor.array()) and not raw.flags.writeable
+        with pytest.raises(ValueError, match="read-only"):
+            raw[0, 0] = 1.0
         copy = tensor.numpy()
         copy[0, 0] = 100.0
         assert tensor.numpy()[0, 0] == 0.0  # numpy() is a copy

@@ -334,7 +334,7 @@ def test_requires_grad_and_detach() -> None:
     detached = y.detach()
     assert isinstance(detached, mu.Constant)
     np.testing.assert_array_equal(detached.numpy(), y.numpy())
-    assert np.shares_memory(detached.data(), y.data())
+    assert np.shares_memory(detached.array(), y.array())
     assert isinstance(detached.detach(), mu.Constant)
 
 
@@ -358,7 +358,7 @@ def test_conversion_to_the_same_dtype_is_the_tensor_itself() -> None:
     assert x.float() is x and x.to(mu.float32) is x and x.to("cpu") is x
     copied = x.to(mu.float32, copy=True)
     assert copied is not x and isinstance(copied, mu.Variable)
-    assert not np.shares_memory(copied.data(), x.data())
+    assert not np.shares_memory(copied.array(), x.array())
 
 
 def test_gradients_flow_through_conversions_to_second_order() -> None:

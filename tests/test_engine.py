@@ -22,7 +22,7 @@ import pytest
 
 import mushin as mu
 from mushin._graph import Primitive
-from mushin._tensor import apply
+from mushin._tensor import apply, storage
 from mushin.testing import gradcheck
 
 OPERATORS = [operator.add, operator.sub, operator.mul, operator.truediv, operator.pow,
@@ -79,7 +79,7 @@ def test_freeze_shares_the_values_and_unfreeze_makes_a_new_leaf() -> None:
     x = mu.variable([1.0, 2.0])
     frozen = x.freeze()
     assert type(frozen) is mu.Constant
-    assert np.shares_memory(frozen.data(), x.data())
+    assert np.shares_memory(frozen.array(), x.array())
     leaf = (frozen * 2.0).unfreeze()
     assert type(leaf) is mu.Variable
     (leaf * leaf).sum().backward()
@@ -300,7 +300,7 @@ def test_gradients_of_intermediates_nobody_holds_are_not_kept() -> None:
 def test_backward_releases_the_saved_values() -> None:
     x = mu.variable(np.array([0.5, 1.5]))
     hidden = mu.exp(x)
-    saved = weakref.ref(hidden.data())
+    saved = weakref.ref(storage(hidden))
     loss = (hidden * hidden).sum()
     del hidden
     assert saved() is not None  # exp saved its output, mul its inputs
@@ -311,7 +311,7 @@ def test_backward_releases_the_saved_values() -> None:
 def test_dropping_the_output_frees_the_graph() -> None:
     x = mu.variable(np.array([0.5, 1.5]))
     hidden = mu.tanh(x * 2.0)
-    hidden_ref, saved = weakref.ref(hidden), weakref.ref(hidden.data())
+    hidden_ref, saved = weakref.ref(hidden), weakref.ref(storage(hidden))
     y = mu.sin(hidden) * hidden
     output_ref = weakref.ref(y)
     del hidden
@@ -325,7 +325,7 @@ def test_dropping_the_output_frees_the_graph() -> None:
 def test_no_grad_results_are_leaves_holding_no_reference_to_their_inputs() -> None:
     x = mu.variable(np.array([1.0, 2.0]))
     other = mu.variable(np.array([3.0, 4.0]))
-    saved = weakref.ref(other.data())
+    saved = weakref.ref(storage(other))
     assert mu.is_grad_enabled()
     with mu.no_grad():
         assert not mu.is_grad_enabled()
@@ -336,6 +336,10 @@ def test_no_grad_results_are_leaves_holding_no_reference_to_their_inputs() -> No
     assert type(frozen) is mu.Constant
     del other
     assert saved() is None
+    # y's own backward raises: it carries no graph back to x, whose gradient would silently
+    # stay zero. Used in recorded operations, it is a leaf.
+    with pytest.raises(RuntimeError, match=r"computed by 'mul' under mu\.no_grad\(\)"):
+        y.backward(mu.ones(2))
     y.sum().backward()
     assert not x.grad().numpy().any()
     np.testing.assert_array_equal(y.grad().numpy(), [1.0, 1.0])
@@ -420,7 +424,9 @@ def test_no_grad_is_per_thread() -> None:
         return x.grad().numpy()
 
     results = _run_in_two_threads(gradient_of_square, gradient_of_square, mu.no_grad)
-    np.testing.assert_array_equal(results["inside"], [0.0])
+    # Inside no_grad, x * x carries no graph: its own backward raises.
+    assert isinstance(results["inside"], RuntimeError)
+    assert "under mu.no_grad()" in str(results["inside"])
     np.testing.assert_array_equal(results["outside"], [6.0])
 
 
@@ -587,3 +593,74 @@ def test_gradcheck_names_the_input_and_element_of_a_wrong_gradient() -> None:
     fine, bad = np.ones(2), np.arange(6.0).reshape(2, 3)
     with pytest.raises(AssertionError, match=r"input 1 \(shape \(2, 3\)\), element \(\d, \d\)"):
         gradcheck(lambda x, y: x.sum() + apply(_wrong, y), fine, bad)
+
+
+def test_two_leaves_never_share_a_gradient_array() -> None:
+    """``add``'s VJP hands one array to both operands; writing one leaf's gradient used to
+    change the other's."""
+    a, b, c = (mu.variable(np.array([1.0, 2.0])) for _ in range(3))
+    shaped = mu.variable(np.array([[1.0, 2.0]]))
+    ((a + b + shaped.reshape(2)) * c).sum().backward()
+    a.grad().data.add_(100.0)
+    np.testing.assert_array_equal(b.grad().numpy(), [1.0, 2.0])
+    np.testing.assert_array_equal(shaped.grad().numpy(), [[1.0, 2.0]])
+    np.testing.assert_array_equal(a.grad().numpy(), [101.0, 102.0])
+
+
+def test_no_grad_decorates_a_generator_function_and_works_bare() -> None:
+    x = mu.variable(np.array([1.0, 2.0]))
+
+    @mu.no_grad()
+    def doubling(t: Any) -> Any:
+        while True:
+            assert not mu.is_grad_enabled()
+            t = t * 2.0
+            yield t
+
+    steps = doubling(x)
+    first = next(steps)
+    assert mu.is_grad_enabled()  # the caller records between the steps
+    second = next(steps)
+    np.testing.assert_array_equal(second.numpy(), [4.0, 8.0])
+    for result in (first, second):
+        with pytest.raises(RuntimeError, match=r"under mu\.no_grad"):
+            result.backward(mu.ones(2))
+
+    @mu.no_grad
+    def tripled(t: Any) -> Any:
+        return t * 3.0, mu.is_grad_enabled()
+
+    result, recording = tripled(x)
+    assert not recording and mu.is_grad_enabled()
+    assert result.grad_fn is None and result.is_leaf
+
+    @mu.enable_grad
+    def inside() -> bool:
+        return mu.is_grad_enabled()
+
+    with mu.no_grad():
+        assert inside()
+
+
+def test_a_result_made_under_no_grad_refuses_its_own_backward_until_requires_grad_() -> None:
+    with mu.no_grad():
+        weight = mu.randn((3,)) * 0.5
+    with pytest.raises(RuntimeError, match=r"'mul' under mu\.no_grad"):
+        weight.backward(mu.ones(3))
+    assert weight.requires_grad_() is weight
+    weight.backward(mu.ones(3))
+    np.testing.assert_array_equal(weight.grad().numpy(), [1.0, 1.0, 1.0])
+
+
+def test_post_accumulate_grad_hooks_run_after_each_accumulation() -> None:
+    weight = mu.variable(np.array([1.0, 2.0]))
+    seen: list[list[float]] = []
+    handle = weight.register_post_accumulate_grad_hook(
+        lambda leaf: seen.append(leaf.grad().numpy().tolist()))
+    (weight * 3.0).sum().backward()
+    (weight * 1.0).sum().backward()
+    handle.remove()
+    (weight * 1.0).sum().backward()
+    assert seen == [[3.0, 3.0], [4.0, 4.0]]
+    with pytest.raises(RuntimeError, match="only a leaf Variable"):
+        (weight * 2.0).register_post_accumulate_grad_hook(print)

@@ -100,11 +100,11 @@ def test_cross_entropy_propagates_nan_and_infinity(device: str) -> None:
 
 def test_cross_entropy_never_reads_outside_a_row_when_labels_change_behind_its_back(
         device: str) -> None:
-    """Labels changed in place through ``.data()`` after their bounds were recorded escape
+    """Labels changed in place through ``.data`` after their bounds were recorded escape
     the check; the kernel still reads nothing outside a row (NaN), and the portable path's
     indexing refuses them."""
     labels = mu.constant(np.array([0, 1, 2]), device=device)
-    labels.data()[1] = 7
+    labels.data[1] = 7  # untracked, as PyTorch's .data
     x = mu.variable(np.zeros((3, 3)), device=device)
     try:
         loss = cross_entropy(x, labels)

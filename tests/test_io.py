@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import mushin as mu
+from mushin._tensor import storage
 from mushin.io import load, save
 
 safetensors_numpy = pytest.importorskip("safetensors.numpy")
@@ -70,7 +71,7 @@ def test_tensors_and_modules(tmp_path: Path) -> None:
     assert loaded["layer.labels"].dtype == np.int64
     np.testing.assert_array_equal(loaded["layer.labels"].numpy(), [1, 0, 2])
     # Loaded arrays are the caller's own: writable, not views of a shared buffer.
-    assert loaded["layer.weight"].data().flags.writeable
+    assert storage(loaded["layer.weight"]).flags.writeable
 
 
 def test_interoperates_with_the_safetensors_library(tmp_path: Path) -> None:
@@ -89,7 +90,7 @@ def test_saves_from_a_device(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.syspath_prepend(str(Path(__file__).resolve().parent))
     with importlib.import_module("fake_cupy").registered() as device:
         on_device = mu.variable(np.array([1.5, -2.0]), device=device)
-        save(tmp_path / "device.safetensors", {"x": on_device, "raw": on_device.data()})
+        save(tmp_path / "device.safetensors", {"x": on_device, "raw": on_device.array()})
     loaded = load(tmp_path / "device.safetensors")
     assert loaded["x"].device == "cpu"
     np.testing.assert_array_equal(loaded["raw"].numpy(), [1.5, -2.0])

@@ -218,7 +218,7 @@ def test_clone_contiguous_and_atleast() -> None:
     x = values(2, 3)
     variable = mu.Variable(x)
     copy = mu.clone(variable)
-    assert copy is not variable and not np.shares_memory(copy.data(), variable.data())
+    assert copy is not variable and not np.shares_memory(copy.array(), variable.array())
     assert variable.contiguous() is variable
     check(lambda t: t.clone(), lambda t: t.clone(), x)
     for name in ("atleast_1d", "atleast_2d", "atleast_3d"):

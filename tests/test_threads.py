@@ -288,3 +288,22 @@ def test_a_thread_training_under_no_grad_elsewhere_still_learns() -> None:
     assert trained[0] == alone[0]
     for expected, actual in zip(alone[1], trained[1], strict=True):
         np.testing.assert_array_equal(actual, expected)
+
+
+def test_threads_accumulating_into_one_leaf_lose_no_update() -> None:
+    """4 threads x 60 backward passes into a shared 10**6-element leaf: every element's
+    gradient is 240 (it used to come out 230-238: two threads' in-place sums interleaved)."""
+    weight = mu.variable(np.zeros(1_000_000))
+
+    def accumulate() -> None:
+        for _ in range(60):
+            (weight * 1.0).sum().backward()
+
+    threads = [threading.Thread(target=accumulate) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=_TIMEOUT)
+    assert not any(thread.is_alive() for thread in threads)
+    grad = weight.grad().numpy()
+    assert grad.min() == grad.max() == 240.0

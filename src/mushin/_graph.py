@@ -15,12 +15,14 @@ it belongs to, so VJP rules never deal with broadcasting.
 from __future__ import annotations
 
 import contextlib
+import functools
+import inspect
 import itertools
 import operator
 import threading
 import weakref
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Generator
+from typing import TYPE_CHECKING, Any, Self, TypeVar, overload
 
 from mushin._backend import Array, namespace_of
 from mushin.kernels import cuda
@@ -43,11 +45,77 @@ class _ThreadState(threading.local):
 state = _ThreadState()
 
 
-class no_grad(contextlib.ContextDecorator):
+class _Mode(contextlib.ContextDecorator):
+    """A recording mode usable as a context manager and as a decorator, also of a generator
+    function (the mode then holds while the generator runs, not while its caller does) and,
+    for the modes without arguments, bare (``@mu.no_grad``), as PyTorch's."""
+
+    _bare = False
+
+    if not TYPE_CHECKING:  # the checkers see each mode's own constructor
+
+        def __new__(cls, *args, **kwargs):
+            if len(args) == 1 and not kwargs and callable(args[0]) and cls._bare:
+                mode = super().__new__(cls)
+                mode.__init__()
+                return mode(args[0])
+            return super().__new__(cls)
+
+    if TYPE_CHECKING:  # each mode defines its own
+
+        def __enter__(self) -> None: ...
+        def __exit__(self, *exc: object) -> None: ...
+
+    def __call__(self, func: Any) -> Any:
+        if inspect.isgeneratorfunction(func):
+            return self._generator(func)
+        return super().__call__(func)
+
+    def _generator(self, func: Any) -> Any:
+        @functools.wraps(func)
+        def run(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
+            generator = func(*args, **kwargs)
+            try:
+                with self:
+                    response = generator.send(None)
+                while True:
+                    try:
+                        request = yield response
+                    except GeneratorExit:
+                        with self:
+                            generator.close()
+                        raise
+                    except BaseException as error:
+                        with self:
+                            response = generator.throw(error)
+                    else:
+                        with self:
+                            response = generator.send(request)
+            except StopIteration as stop:
+                return stop.value
+
+        return run
+
+
+_Function = TypeVar("_Function", bound=Callable[..., Any])
+
+
+class no_grad(_Mode):
     """Record nothing inside: results are leaves that hold no reference to their inputs.
 
-    Usable as ``with mu.no_grad():`` or as a decorator. It affects the current thread only.
+    Usable as ``with mu.no_grad():`` or as a decorator (``@mu.no_grad()`` or bare, also of
+    a generator function). It affects the current thread only.
     """
+
+    _bare = True
+
+    if TYPE_CHECKING:
+
+        @overload
+        def __new__(cls, func: _Function, /) -> _Function: ...  # type: ignore[misc]
+        @overload
+        def __new__(cls, /) -> Self: ...
+        def __new__(cls, func: Any = None, /) -> Any: ...
 
     def __enter__(self) -> None:
         state.replaced_grad_enabled.append(state.grad_enabled)
@@ -57,8 +125,19 @@ class no_grad(contextlib.ContextDecorator):
         state.grad_enabled = state.replaced_grad_enabled.pop()
 
 
-class enable_grad(contextlib.ContextDecorator):
-    """Record operations again inside a ``no_grad`` block (current thread only)."""
+class enable_grad(_Mode):
+    """Record operations again inside a ``no_grad`` block (current thread only); a decorator
+    too, bare or called."""
+
+    _bare = True
+
+    if TYPE_CHECKING:
+
+        @overload
+        def __new__(cls, func: _Function, /) -> _Function: ...  # type: ignore[misc]
+        @overload
+        def __new__(cls, /) -> Self: ...
+        def __new__(cls, func: Any = None, /) -> Any: ...
 
     def __enter__(self) -> None:
         state.replaced_grad_enabled.append(state.grad_enabled)
@@ -68,7 +147,7 @@ class enable_grad(contextlib.ContextDecorator):
         state.grad_enabled = state.replaced_grad_enabled.pop()
 
 
-class set_grad_enabled(contextlib.ContextDecorator):
+class set_grad_enabled(_Mode):
     """``set_grad_enabled(mode)``: record (``True``) or not (``False``) on this thread, as a
     context manager or decorator (the previous mode comes back on exit) or, called on its
     own, from now on (PyTorch's three uses)."""
@@ -97,9 +176,11 @@ class set_grad_enabled(contextlib.ContextDecorator):
         state.grad_enabled = state.replaced_grad_enabled.pop()
 
 
-class inference_mode(contextlib.ContextDecorator):
+class inference_mode(_Mode):
     """PyTorch's ``inference_mode(mode=True)``: here the same as ``no_grad`` (mushin has no
     separate inference tensors); ``inference_mode(False)`` records as usual."""
+
+    _bare = True
 
     def __init__(self, mode: bool = True) -> None:
         if not isinstance(mode, bool):
@@ -115,7 +196,7 @@ class inference_mode(contextlib.ContextDecorator):
         state.grad_enabled = state.replaced_grad_enabled.pop()
 
 
-class detect_anomaly(contextlib.ContextDecorator):
+class detect_anomaly(_Mode):
     """Raise ``FloatingPointError`` at the first operation whose forward or backward result
     holds a NaN or an infinity, naming the operation. Current thread only; it costs one
     finiteness check (a device synchronisation on GPUs) per operation while active."""
@@ -222,12 +303,24 @@ _node_counter = itertools.count()
 _creation = operator.attrgetter("created")
 
 
+def node_mark() -> int:
+    """A number below every node made from now on (``Node.created``) and above every one
+    made before."""
+    return next(_node_counter)
+
+
 class Node:
     """One recorded value: how it was made and what its VJP needs."""
 
     # ``__weakref__`` lets tests (and tools) watch a node being freed without keeping it alive.
-    __slots__ = ("__weakref__", "created", "dtype", "inputs", "output", "owner", "params",
-                 "parents", "prim", "shape")
+    # ``versions`` (set by ``apply``): for each saved tensor value, its operand position (-1:
+    # the output), its version counter and the version it had when saved; ``made_by``: for a
+    # leaf computed while recording was off, the name of the operation that computed it (its
+    # own backward raises: it has no graph back to its inputs);
+    # ``hooks``: a leaf's post-accumulate hooks (``Variable.register_post_accumulate_grad_hook``),
+    # each called with the leaf right after a backward pass has added to its gradient.
+    __slots__ = ("__weakref__", "created", "dtype", "hooks", "inputs", "made_by", "output",
+                 "owner", "params", "parents", "prim", "shape", "versions")
 
     def __init__(self, prim: Primitive | None, parents: tuple[Node | None, ...],
                  inputs: tuple[Any, ...] | None, output: Array | None,
@@ -240,6 +333,9 @@ class Node:
         self.shape = shape
         self.dtype = dtype
         self.owner: weakref.ref[Any] | None = None
+        self.versions: tuple[tuple[int, list[Any], int], ...] | None = None
+        self.made_by: str | None = None
+        self.hooks: list[Callable[[Any], None]] | None = None
         self.created = next(_node_counter)  # after every parent's: see topological_order
 
     @property
@@ -250,6 +346,19 @@ class Node:
         """Drop the saved values; a later backward through this node raises."""
         self.inputs = _RELEASED
         self.output = None
+
+
+def check_versions(node: Node) -> None:
+    """Raise if a value ``node`` saved for its VJP was changed in place after it was saved."""
+    for position, counter, saved in node.versions or ():
+        if counter[0] != saved:
+            value = node.output if position < 0 else (node.inputs or ())[position]
+            what = "its result" if position < 0 else f"its operand {position}"
+            raise RuntimeError(
+                f"backward: a value saved by '{node.name}' ({what}, of shape "
+                f"{tuple(getattr(value, 'shape', ()))}) was changed by an in-place operation "
+                f"after it was saved: it is at version {counter[0]}, expected version "
+                f"{saved}. Compute it again after the change, or change a clone() of it")
 
 
 def topological_order(root: Node) -> list[Node]:
@@ -284,6 +393,8 @@ def backward_pass(root: Node, seed: Any, ops: Any, retain_graph: bool) -> None:
                 f"backward through the graph a second time: the values saved by "
                 f"'{node.name}' were released by the first backward(); pass "
                 "retain_graph=True to the first backward() to keep them")
+        if node.versions is not None:
+            check_versions(node)
     anomaly = state.anomaly
     graph_mode = ops.graph_mode
     pending: dict[Node, Any] = {root: seed}
@@ -293,6 +404,10 @@ def backward_pass(root: Node, seed: Any, ops: Any, retain_graph: bool) -> None:
     summed: set[Node] = set()
     wrap = ops.wrap
     on_cuda = not graph_mode and cuda.enabled(ops.xp)
+    # The arrays (by their base) already stored as some tensor's gradient in this pass: a VJP
+    # may hand one array (or views of it) to several operands, and two tensors' gradients
+    # must never share storage (writing one would change the other).
+    stored: set[int] = set()
     for node in order:
         grad = pending.pop(node, None)
         if grad is None:
@@ -301,7 +416,17 @@ def backward_pass(root: Node, seed: Any, ops: Any, retain_graph: bool) -> None:
         if owner_ref is not None:
             owner = owner_ref()
             if owner is not None:
+                if not graph_mode:
+                    base = grad.base
+                    key = id(grad if base is None else base)
+                    if key in stored:
+                        grad = grad.copy()
+                    else:
+                        stored.add(key)
                 owner._accumulate(grad)
+                if node.hooks is not None:
+                    for hook in tuple(node.hooks):
+                        hook(owner)
         prim = node.prim
         if prim is None:
             continue

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import builtins
 import functools
+import threading
 import weakref
+from collections.abc import Callable
 from types import ModuleType, SimpleNamespace
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, Self, TypeVar, cast, final, overload
 
@@ -26,7 +28,15 @@ import numpy as np
 from mushin import _backend
 from mushin._backend import Array
 from mushin._check import is_int
-from mushin._graph import PRIMITIVES, Node, Primitive, backward_pass, check_finite, state
+from mushin._graph import (
+    PRIMITIVES,
+    Node,
+    Primitive,
+    backward_pass,
+    check_finite,
+    node_mark,
+    state,
+)
 from mushin._typing import rows_method
 from mushin.errors import ShapeError
 
@@ -82,8 +92,13 @@ class Tensor(TensorMethods[*Shape]):
     (``mushin._surface.method``); the class itself holds the array facts.
     """
 
-    __slots__ = ("_data",)
+    # ``_version`` counts the in-place changes of the values (``writable``), so a graph that
+    # saved them can tell they changed (PyTorch's version counter). It is made on first need
+    # (``None`` until a node saves the tensor or another tensor views its values) and shared
+    # by the tensors that view the same values: ``[count, weakref to each tracked view...]``.
+    __slots__ = ("_data", "_version")
     _data: Array
+    _version: list[Any] | None
     # Makes NumPy's operators defer to ours, so ``array + tensor`` is recorded like
     # ``tensor + array`` instead of silently becoming a plain NumPy array.
     __array_priority__ = 1000
@@ -143,8 +158,21 @@ class Tensor(TensorMethods[*Shape]):
         return self.__class__ is Variable
 
     def detach(self) -> Constant[*Shape]:
-        """A ``Constant`` holding the same values (shared, not copied), cut from the graph."""
-        return cast("Constant[*Shape]", new_constant(self._data))
+        """A ``Constant`` holding the same values (shared, not copied), cut from the graph;
+        an in-place change of either is seen by a graph that saved the other (they share
+        the version counter, as in PyTorch)."""
+        return cast("Constant[*Shape]", _alias(self))
+
+    @property
+    def is_leaf(self) -> builtins.bool:
+        """PyTorch's ``is_leaf``: True for a ``Constant`` and for a Variable not made by a
+        recorded operation."""
+        return True
+
+    @property
+    def grad_fn(self) -> str | None:
+        """The name of the recorded operation that made this tensor (None: a leaf)."""
+        return None
 
     def tolist(self) -> Any:
         """The values as nested Python lists of numbers (a number for a 0-d tensor)."""
@@ -161,9 +189,37 @@ class Tensor(TensorMethods[*Shape]):
         """``"cpu"`` or ``"cuda:N"``."""
         return _backend.backend_of(self._data).device
 
-    def data(self) -> Array:
-        """The backend array itself (NumPy or CuPy), shared, not copied."""
-        return self._data
+    def array(self) -> Array:
+        """The backend array (NumPy or CuPy), shared, not copied. On the CPU it is a read-only
+        view: a write through it would change values the graph may have saved without the
+        version check of the in-place methods. CuPy has no read-only arrays: a write through
+        a CuPy array is untracked (use the in-place methods, or ``x.data``)."""
+        data = self._data
+        if data.__class__ is np.ndarray and data.flags.writeable:
+            data = data.view()
+            data.flags.writeable = False
+        return data
+
+    @property
+    def data(self) -> Constant[*Shape]:
+        """PyTorch's ``x.data``: an untracked ``Constant`` sharing ``x``'s values. Changes
+        through it (``p.data.add_(u)``, ``m.bias.data.fill_(0)``) reach ``x`` and, as in
+        PyTorch, are not version-checked. ``x.data = t`` makes ``t``'s values ``x``'s."""
+        return cast("Constant[*Shape]", new_constant(self._data))
+
+    @data.setter
+    def data(self, value: Tensor[*AnyShape]) -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data: expected a tensor to take the values of, got "
+                            f"{type(value).__name__}")
+        array = value._data
+        if self.__class__ is Variable:
+            if array.dtype.kind != "f":
+                raise TypeError(f"data: a Variable holds floating values, got dtype "
+                                f"{array.dtype}")
+            if tuple(array.shape) != tuple(self._data.shape):
+                cast("Variable", self)._replace_grad(None)  # a gradient of the old shape
+        replace_array(self, array)
 
     def numpy(self) -> np.ndarray[Any, Any]:
         """A NumPy copy of the values, on the host."""
@@ -248,6 +304,23 @@ class Tensor(TensorMethods[*Shape]):
 
         def __invert__(self) -> Constant[*Shape]: ...
         def __abs__(self) -> Self: ...
+
+        # Item assignment and the augmented assignments change the tensor in place
+        # (``mushin.ops.inplace``): its kind and shape stay.
+        def __setitem__(self, key: Any,
+                        value: Tensor[*AnyShape] | Scalar | builtins.bool) -> None: ...
+        def __iadd__(self, other: Tensor[*AnyShape] | Scalar) -> Self: ...
+        def __isub__(self, other: Tensor[*AnyShape] | Scalar) -> Self: ...
+        def __imul__(self, other: Tensor[*AnyShape] | Scalar) -> Self: ...
+        def __itruediv__(self, other: Tensor[*AnyShape] | Scalar) -> Self: ...
+        def __ifloordiv__(self, other: Tensor[*AnyShape] | Scalar) -> Self: ...
+        def __imod__(self, other: Tensor[*AnyShape] | Scalar) -> Self: ...
+        def __ipow__(self, other: Tensor[*AnyShape] | Scalar) -> Self: ...
+        def __iand__(self, other: Tensor[*AnyShape] | Scalar | builtins.bool) -> Self: ...
+        def __ior__(self, other: Tensor[*AnyShape] | Scalar | builtins.bool) -> Self: ...
+        def __ixor__(self, other: Tensor[*AnyShape] | Scalar | builtins.bool) -> Self: ...
+        def __ilshift__(self, other: Tensor[*AnyShape] | Scalar) -> Self: ...
+        def __irshift__(self, other: Tensor[*AnyShape] | Scalar) -> Self: ...
 
         @overload
         def clip(self, lo: Scalar | None = None, hi: Scalar | None = None) -> Self: ...
@@ -393,6 +466,23 @@ class Tensor(TensorMethods[*Shape]):
         return self
 
 
+_accumulation_lock = threading.Lock()
+
+
+class RemovableHandle:
+    """What a ``register_*_hook`` returns: ``remove()`` unregisters the hook."""
+
+    __slots__ = ("_hook", "_hooks")
+
+    def __init__(self, hooks: list[Any], hook: Any) -> None:
+        self._hooks = hooks
+        self._hook = hook
+
+    def remove(self) -> None:
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
 @final
 class Variable(Tensor[*Shape]):
     """A tensor tracked in the graph: gradients can be computed with respect to it."""
@@ -414,15 +504,62 @@ class Variable(Tensor[*Shape]):
     def _accumulate(self, grad: Any) -> None:
         """Add the gradient ``grad`` (the parameter's shape and dtype) to the stored one: in
         place into an array this Variable made by an earlier sum, else as a new sum (the
-        first gradient may be shared with other tensors' gradients, and is not written)."""
-        previous = self._grad
-        if previous is None:
-            self._replace_grad(grad)
-        elif previous is getattr(self, "_summed", None) and not isinstance(previous, Tensor):
-            previous += grad  # a NumPy scalar (a 0-d sum) makes a new one
-            self._grad = self._summed = previous
-        else:
-            self._grad = self._summed = previous + grad
+        first gradient may be shared with a VJP's values, and is not written). Threads that
+        run backward passes at once take turns here, so no addition is lost."""
+        with _accumulation_lock:
+            previous = self._grad
+            if previous is None:
+                self._replace_grad(grad)
+            elif previous is getattr(self, "_summed", None) and not isinstance(previous, Tensor):
+                previous += grad  # a NumPy scalar (a 0-d sum) makes a new one
+                self._grad = self._summed = previous
+            else:
+                self._grad = self._summed = previous + grad
+
+    def register_post_accumulate_grad_hook(
+            self, hook: Callable[[Variable[*Shape]], None]) -> RemovableHandle:
+        """Call ``hook(self)`` each time a backward pass has added to this leaf's gradient
+        (PyTorch's; data-parallel training starts a bucket's all-reduce from it). Returns a
+        handle whose ``remove()`` unregisters it."""
+        if not callable(hook):
+            raise TypeError(f"register_post_accumulate_grad_hook: hook must be callable, got "
+                            f"{type(hook).__name__}")
+        if self._node.prim is not None:
+            raise RuntimeError(
+                "register_post_accumulate_grad_hook: only a leaf Variable accumulates a "
+                f"gradient; this one is the result of '{self._node.name}'")
+        if self._node.hooks is None:
+            self._node.hooks = []
+        self._node.hooks.append(hook)
+        return RemovableHandle(self._node.hooks, hook)
+
+    def requires_grad_(self, requires_grad: builtins.bool = True) -> Self:
+        """PyTorch's ``requires_grad_()``: a leaf Variable is tracked already; a result of an
+        operation run under ``no_grad`` (whose own ``backward`` raises) becomes a leaf of its
+        own. ``False`` is refused: the kind of a tensor is its type (``.detach()`` gives a
+        Constant)."""
+        if requires_grad is not True:
+            raise TypeError("requires_grad_(False): a Variable stays tracked; use .detach() "
+                            "(or .freeze()) for an untracked Constant with the same values")
+        if self._node.prim is not None:
+            raise RuntimeError(
+                f"requires_grad_: this Variable is the result of '{self._node.name}', not a "
+                "leaf; use x.detach().unfreeze() for a new leaf with its values")
+        self._node.made_by = None
+        return self
+
+    @property
+    def is_leaf(self) -> builtins.bool:
+        """Whether this Variable was made directly (a parameter, an input), rather than by an
+        operation while recording (PyTorch's ``is_leaf``)."""
+        return self._node.prim is None
+
+    @property
+    def grad_fn(self) -> str | None:
+        """The name of the operation that made this Variable while recording, or None for a
+        leaf (PyTorch gives an object; its name is what programs print)."""
+        node = self._node
+        return None if node.prim is None else node.prim.name
 
     def _replace_grad(self, grad: Any) -> None:
         """Set the stored gradient to ``grad`` (None clears it), which may be shared."""
@@ -437,6 +574,13 @@ class Variable(Tensor[*Shape]):
         the gradients are themselves recorded, so a further ``backward`` gives second
         derivatives; it implies ``retain_graph``.
         """
+        made_by = self._node.made_by
+        if made_by is not None:
+            raise RuntimeError(
+                f"backward: this Variable was computed by '{made_by}' under mu.no_grad(), so "
+                "it is a leaf with no graph back to its inputs (their gradients would silently "
+                "stay zero); compute it with recording on to differentiate through it, or call "
+                "x.requires_grad_() to use it as a leaf of its own")
         data = self._data
         if grad is None:
             seed = _backend.namespace_of(data).ones_like(data)
@@ -480,8 +624,9 @@ class Variable(Tensor[*Shape]):
                 owner._replace_grad(None)
 
     def freeze(self) -> Constant[*Shape]:
-        """A ``Constant`` holding the same values (shared, not copied)."""
-        return cast("Constant[*Shape]", new_constant(self._data))
+        """A ``Constant`` holding the same values (shared, not copied, and sharing the
+        version counter, as ``detach``)."""
+        return cast("Constant[*Shape]", _alias(self))
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Variable[*Shape]:
         """A new leaf with a copy of the values and of the gradient (``copy.deepcopy`` of a
@@ -507,10 +652,21 @@ class Constant(Tensor[*Shape]):
     def __init__(self, data: Any, *, dtype: Any = None, device: str | None = None) -> None:
         """A constant from array-like ``data`` (integer and bool data are kept)."""
         self._data = to_array(data, dtype, device, floating=False)
+        self._version = None
         if device is not None and self._data.__class__ is not np.ndarray:
             bounds = host_range(data)
             if bounds is not None and self._data.dtype.kind in "iu":
                 self._range = bounds
+
+    if not TYPE_CHECKING:
+
+        def requires_grad_(self, requires_grad=True):
+            """PyTorch's ``requires_grad_()``: ``False`` returns this Constant; ``True``
+            raises ``TypeError`` (the kind is the type: ``.unfreeze()`` makes a Variable)."""
+            if requires_grad:
+                raise TypeError("requires_grad_(): a Constant cannot become tracked in place "
+                                "(the kind of a tensor is its type); use x = x.unfreeze()")
+            return self
 
     def unfreeze(self) -> Variable[*Shape]:
         """A new leaf ``Variable`` holding the same values (always a floating dtype)."""
@@ -556,6 +712,7 @@ class ValuesIndices(NamedTuple, Generic[_Values]):
 
 def _init_variable(variable: Variable, data: Array, node: Node | None) -> None:
     variable._data = data
+    variable._version = None
     variable._grad = None
     if node is None:
         node = Node(None, (), None, None, {}, data.shape, data.dtype)
@@ -563,11 +720,15 @@ def _init_variable(variable: Variable, data: Array, node: Node | None) -> None:
     variable._node = node
 
 
-def new_variable(data: Array, node: Node | None = None) -> Variable:
+def new_variable(data: Array, node: Node | None = None, *,
+                 no_grad_result: Primitive | None = None) -> Variable:
     """A ``Variable`` holding the backend array ``data`` (not copied): a new leaf, or the
-    tensor of ``node``."""
+    tensor of ``node``. ``no_grad_result``: the leaf is the result of that operation, run
+    while recording was off (``mu.no_grad()``)."""
     variable: Variable = object.__new__(Variable)
     _init_variable(variable, data, node)
+    if no_grad_result is not None:
+        variable._node.made_by = no_grad_result.name
     return variable
 
 
@@ -599,6 +760,148 @@ def stored_grad(variable: Variable) -> Any:
     return variable._grad
 
 
+def _alias(tensor: Tensor[*tuple[Any, ...]]) -> Constant:
+    """A ``Constant`` on ``tensor``'s values sharing its version counter (``detach``)."""
+    counter = tensor._version
+    if counter is None:
+        counter = tensor._version = [0]
+        if tensor.__class__ is Variable:
+            add_view(counter, cast("Variable", tensor)._node.owner)
+    constant = new_constant(tensor._data)
+    constant._version = counter
+    return constant
+
+
+def storage(tensor: Any) -> Array:
+    """The backend array of ``tensor`` itself, to read (``x.array()`` is the public,
+    read-only form)."""
+    return tensor._data
+
+
+def writable(tensor: Any) -> Array:
+    """The backend array of ``tensor``, about to be changed in place: bumps the tensor's
+    version, so a graph that saved these values raises at backward instead of using the new
+    ones. Every in-place write to a tensor's values goes through here."""
+    counter = tensor._version
+    if counter is not None:
+        counter[0] += 1
+    return tensor._data
+
+
+def change_in_place(name: str, tensor: Any, compute: Callable[[Any], Any], *,
+                    casting: str = "same_kind") -> Any:
+    """Write ``compute(tensor)`` (the out-of-place operation) into ``tensor``'s values and
+    return ``tensor``: the in-place methods' one mechanism, with PyTorch's rules.
+
+    A ``Constant``, or a ``Variable`` while recording is off, just takes the new values. A
+    non-leaf ``Variable`` while recording also takes the operation's node, so its history
+    goes on through the operation (a node of the operation that saved the old values keeps
+    a copy of them, made before the write). A leaf ``Variable`` while recording is refused,
+    as a tracked tensor that other tracked tensors view. The result must keep the tensor's
+    shape and, for arithmetic (``casting="same_kind"``), a dtype that casts to its dtype;
+    ``casting="unsafe"`` (``fill_``, ``copy_``, item assignment) casts any values, as PyTorch
+    does.
+    """
+    if tensor.__class__ is not Variable and tensor.__class__ is not Constant:
+        raise TypeError(f"{name}: expected a mu.Tensor to change in place, got "
+                        f"{type(tensor).__name__}")
+    recording = tensor.__class__ is Variable and state.grad_enabled
+    source: Any = tensor
+    first = 0
+    if recording:
+        node = tensor._node
+        if node.prim is None:
+            raise RuntimeError(
+                f"{name}: the leaf Variable of shape {tensor.shape} is changed in place while "
+                "operations are recorded; do it inside `with mu.no_grad():` (as an optimizer "
+                f"step does), or through its untracked values: x.data.{name}(...)")
+        _refuse_tracked_views(name, tensor)
+        source = wrap(tensor._data, node)
+        if tensor._version is None:
+            tensor._version = [0]
+        source._version = tensor._version
+        first = node_mark()
+    result = compute(source)
+    values = unwrap(result)
+    shape = tuple(getattr(values, "shape", ()))
+    if shape != tuple(tensor._data.shape):
+        raise ShapeError(f"{name}: the result has shape {shape}, but the tensor changed in "
+                         f"place has shape {tuple(tensor._data.shape)}: an in-place operation "
+                         "cannot change a tensor's shape (broadcasting may not grow it)")
+    dtype = tensor._data.dtype
+    if casting == "same_kind" and not np.can_cast(values.dtype, dtype, "same_kind"):
+        raise TypeError(f"{name}: the result's dtype {values.dtype} cannot be cast to the "
+                        f"dtype {dtype} of the tensor changed in place")
+    tracked = _has_history(result)
+    if tracked and tensor.__class__ is Constant:
+        raise TypeError(f"{name}: the values written depend on a tracked Variable, but the "
+                        "tensor changed in place is a Constant, which records no gradient; "
+                        "make it a Variable first (.unfreeze()), or write under mu.no_grad()")
+    if recording and tracked:
+        _keep_saved_values(result._node, tensor._data, first)
+    target = writable(tensor)
+    if values is not target:
+        target[...] = values
+    if recording:
+        node = result._node if tracked else Node(None, (), None, None, {}, shape, dtype)
+        node.dtype = dtype
+        tensor._node.owner = None
+        node.owner = weakref.ref(tensor)
+        tensor._node = node
+    return tensor
+
+
+def _has_history(result: Any) -> bool:
+    """Whether ``result`` is a Variable made by a recorded operation."""
+    return result.__class__ is Variable and result._node.prim is not None
+
+
+def _keep_saved_values(root: Node, data: Array, first: int) -> None:
+    """Give each node made since the mark ``first`` (the in-place operation's) that saved
+    ``data``, or a view of it, a copy of that value, taken before ``data`` is overwritten."""
+    xp: Any = _backend.namespace_of(data)
+    stack: list[Node] = [root]
+    seen: set[Node] = set()
+    while stack:
+        node = stack.pop()
+        if node.created < first or node in seen:
+            continue
+        seen.add(node)
+        stack.extend(parent for parent in node.parents if parent is not None)
+        copied: dict[int, Any] = {}
+        for position, value in enumerate(node.inputs or ()):
+            if value is data or (getattr(value, "base", None) is not None
+                                 and xp.may_share_memory(value, data)):
+                copied[position] = value.copy()
+        output = node.output
+        if output is not None and (output is data or (output.base is not None
+                                                      and xp.may_share_memory(output, data))):
+            copied[-1] = node.output = output.copy()
+        if copied:
+            inputs = node.inputs or ()
+            node.inputs = tuple(copied.get(position, value)
+                                for position, value in enumerate(inputs))
+            node.versions = tuple((position, [0], 0) if position in copied else entry
+                                  for entry in node.versions or ()
+                                  for position in (entry[0],))
+
+
+def _refuse_tracked_views(name: str, tensor: Variable) -> None:
+    """Raise if another live tracked tensor views ``tensor``'s values: its graph would not
+    know they changed."""
+    counter = tensor._version
+    if counter is None:
+        return
+    for ref in counter[1:]:
+        other = ref() if ref is not None else None
+        if other is not None and other is not tensor:
+            raise RuntimeError(
+                f"{name}: this Variable of shape {tensor.shape} shares its values with another "
+                f"tracked tensor of shape {other.shape} (a view: a reshape, slice, transpose "
+                "or expand of it, or the tensor it views), whose graph would not know of the "
+                "change; change a clone() in place, or use the out-of-place operation")
+
+
 def replace_grad(variable: Variable, grad: Any) -> None:
     """Set the gradient ``variable`` holds (None clears it); ``grad`` may be shared."""
     variable._replace_grad(grad)
@@ -609,10 +912,15 @@ def replace_array(tensor: Tensor, array: Array) -> None:
     to another dtype, keeps its parameter objects). A leaf ``Variable``'s node learns the new
     dtype too: the engine casts each gradient to its node's dtype, so a parameter converted
     from float32 to float64 would otherwise receive float32 gradients."""
-    tensor._data = array
     node = getattr(tensor, "_node", None)
+    if node is not None and node.prim is not None and tuple(array.shape) != node.shape:
+        raise ShapeError(f"data: this Variable is the result of '{node.name}' of shape "
+                         f"{node.shape}; values of shape {tuple(array.shape)} cannot replace "
+                         "its values (a leaf's may change shape)")
+    tensor._data = array
     if node is not None and node.prim is None:
         node.dtype = array.dtype
+        node.shape = tuple(array.shape)
 
 
 def record_range(constant: Constant, bounds: tuple[int, int]) -> None:
@@ -625,6 +933,7 @@ def new_constant(data: Array) -> Constant:
     """A ``Constant`` holding the backend array ``data`` (not copied)."""
     constant: Constant = object.__new__(Constant)
     constant._data = data
+    constant._version = None
     return constant
 
 
@@ -752,20 +1061,80 @@ def apply(prim: Primitive, *operands: Any, **params: Any) -> Any:
         output = np.asarray(output)
     if state.anomaly:
         check_finite(prim.name, output, "forward")
+    # A result that views an operand's values (a reshape, a slice, a transpose...) shares
+    # that operand's version counter: changing either in place changes both.
+    # (A forward that returns an operand itself returns its first: ``x.float()`` of a float.)
+    counter = None
+    if output.base is not None or (arrays and output is arrays[0]):
+        counter = _shared_counter(output, operands)
     if not tracked:
         constant: Constant = object.__new__(Constant)
         constant._data = output
+        constant._version = counter
         return constant
     if not state.grad_enabled or prim.vjp is None:
-        return new_variable(output)
+        variable = new_variable(output, None, no_grad_result=prim if prim.vjp else None)
+        variable._version = counter
+        if counter is not None:
+            add_view(counter, weakref.ref(variable))
+        return variable
     node = Node(prim, tuple(parents), tuple(arrays) if prim.save_inputs else None,
                 output if prim.save_output else None, params, output.shape, output.dtype)
-    variable: Variable = object.__new__(Variable)
+    variable = object.__new__(Variable)
     variable._data = output
     variable._grad = None
     variable._node = node
     node.owner = weakref.ref(variable)
+    if counter is not None:
+        add_view(counter, node.owner)
+    elif prim.save_output:
+        counter = [0]
+    variable._version = counter
+    if prim.save_inputs:
+        # What the node checks at backward (``check_versions``): for each tensor operand it
+        # saved, its position, its version counter and the version it had when saved.
+        saved: list[tuple[int, list[Any], int]] = []
+        for position, operand in enumerate(operands):
+            kind = operand.__class__
+            if kind is Variable or kind is Constant:
+                found = operand._version
+                if found is None:
+                    found = operand._version = [0]
+                saved.append((position, found, found[0]))
+        if counter is not None and prim.save_output:
+            saved.append((-1, counter, counter[0]))
+        node.versions = tuple(saved)
+    elif counter is not None and prim.save_output:
+        node.versions = ((-1, counter, counter[0]),)
     return variable
+
+
+def _shared_counter(output: Array, operands: tuple[Any, ...]) -> list[Any] | None:
+    """The version counter of the operand whose values ``output`` views (made if it has
+    none yet), or None if it views none of them."""
+    for operand in operands:
+        kind = operand.__class__
+        if kind is not Variable and kind is not Constant:
+            continue
+        data = operand._data
+        if data is output or (data.size and output.size and _backend.namespace_of(
+                data).may_share_memory(data, output)):
+            counter = operand._version
+            if counter is None:
+                counter = operand._version = [0]
+                if kind is Variable:
+                    add_view(counter, operand._node.owner)
+            return counter
+    return None
+
+
+def add_view(counter: list[Any], view: weakref.ref[Any] | None) -> None:
+    """Record in ``counter`` a tracked tensor that shares its values (the references to the
+    tensors that died are dropped every 32 records, so the list stays as long as the live
+    views)."""
+    counter.append(view)
+    if len(counter) % 32 == 0:
+        counter[1:] = [ref for ref in counter[1:] if ref is not None and ref() is not None]
 
 
 # --- the two function sets a VJP runs with (see ``mushin._graph.Primitive``) ------------------
@@ -782,6 +1151,7 @@ def wrap(value: Any, node: Node | None) -> Any:
         return new_constant(value)
     variable: Variable = object.__new__(Variable)
     variable._data = value
+    variable._version = None
     variable._grad = None
     variable._node = node
     return variable

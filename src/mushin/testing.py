@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from mushin._graph import no_grad
-from mushin._tensor import Constant, Tensor, Variable, new_variable
+from mushin._tensor import Constant, Tensor, Variable, new_variable, storage
 
 __all__ = ["gradcheck"]
 
@@ -51,7 +51,7 @@ def gradcheck(f: Callable[..., Variable], *inputs: Any, eps: float = 1e-6, atol:
             continue
         analytic = leaf.grad().numpy().astype(np.float64)
         numeric = np.zeros_like(analytic)
-        values = leaf.data()
+        values = storage(leaf)
         for index in np.ndindex(*values.shape):
             original = values[index]
             values[index] = original + eps

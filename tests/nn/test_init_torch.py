@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import mushin as mu
+from mushin._tensor import storage
 from mushin.nn import init
 
 torch = pytest.importorskip("torch")
@@ -116,10 +117,10 @@ def test_orthogonal_gives_orthonormal_rows_or_columns(shape: tuple[int, ...]) ->
 
 def test_fills_a_layers_parameters_in_place() -> None:
     layer = mu.nn.Linear(20, 30)
-    weight, array = layer.weight, layer.weight.data()
+    weight, array = layer.weight, storage(layer.weight)
     init.kaiming_uniform_(weight, nonlinearity="relu")
     init.zeros_(layer.bias)
-    assert layer.weight is weight and weight.data() is array
+    assert layer.weight is weight and storage(weight) is array
     assert np.abs(array).max() <= math.sqrt(6 / 20) and np.abs(array).max() > 0
     np.testing.assert_array_equal(layer.bias.numpy(), np.zeros(30))
 
@@ -136,9 +137,9 @@ def test_draws_repeat_after_manual_seed() -> None:
 def test_runs_on_a_device_like_on_the_cpu(device: str) -> None:
     for fill in (init.trunc_normal_, init.orthogonal_, init.eye_, init.kaiming_normal_):
         weight = mu.zeros((40, 30), dtype="float64", device=device)
-        array = weight.data()
+        array = storage(weight)
         fill(weight)
-        assert weight.device == device and weight.data() is array
+        assert weight.device == device and storage(weight) is array
     np.testing.assert_array_equal(init.eye_(mu.zeros((3, 3), device=device)).numpy(), np.eye(3))
     np.testing.assert_array_equal(init.dirac_(mu.zeros((2, 2, 3), device=device)).numpy(),
                                   init.dirac_(mu.zeros((2, 2, 3))).numpy())

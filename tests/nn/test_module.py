@@ -217,3 +217,19 @@ def test_to_moves_parameters_and_buffers_in_place(device: str) -> None:
                          net.state_dict().items()})
     net.to("cpu")
     assert net.device == "cpu" and net.head.weight.grad().device == "cpu"
+
+
+def test_a_non_leaf_assigned_as_a_parameter_is_refused_where_it_is_assigned() -> None:
+    """It used to fail only at the second step, with "backward through the graph a second
+    time"."""
+
+    class Scaled(Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.w = mu.randn((3,)) * 0.01
+
+    with pytest.raises(ValueError, match=r"Scaled.w: a parameter must be a leaf Variable, but "
+                                         r"this one is the result of 'mul'"):
+        Scaled()
+    with pytest.raises(ValueError, match="SGD: parameter 0 is the result of 'mul'"):
+        mu.optim.SGD([mu.randn((3,)) * 2.0], lr=0.1)

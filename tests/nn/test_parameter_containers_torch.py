@@ -45,7 +45,7 @@ def test_parameter_list_keeps_variables_and_shares_tensor_values() -> None:
     ours = nn.ParameterList([kept, constant])
     assert ours[0] is kept
     assert ours[1] is not constant and isinstance(ours[1], mu.Variable)
-    constant.data()[...] = 5.0  # as nn.Parameter(tensor), the new parameter shares the values
+    constant.fill_(5.0)  # as nn.Parameter(tensor), the new parameter shares the values
     np.testing.assert_array_equal(ours[1].numpy(), [5.0, 5.0])
 
 

@@ -365,18 +365,21 @@ def test_gumbel_softmax_warns_of_eps_and_checks_its_input() -> None:
 @pytest.mark.parametrize(("name", "arguments"), [
     ("relu_", ()), ("elu_", (1.0,)), ("leaky_relu_", (0.1,)), ("hardtanh_", (-1.0, 1.0)),
     ("rrelu_", ()), ("celu_", ()), ("selu_", ()), ("threshold_", (0.5, 0.0))])
-def test_in_place_functions_raise_naming_the_out_of_place_form(name: str,
-                                                               arguments: tuple[Any, ...]
-                                                               ) -> None:
-    assert callable(getattr(TF, name))
-    x = mu.constant(np.array([-1.0, 2.0]))
-    out_of_place = name[:-1]
-    with pytest.raises(NotImplementedError,
-                       match=rf"{name}: in-place operations are not supported yet .* use the "
-                             rf"out-of-place form, x = F\.{out_of_place}\(x, \.\.\.\)"):
-        getattr(F, name)(x, *arguments)
-    assert callable(getattr(F, out_of_place))
-    np.testing.assert_array_equal(x.numpy(), [-1.0, 2.0])
+def test_in_place_functions_change_their_input_as_pytorch(name: str,
+                                                          arguments: tuple[Any, ...]) -> None:
+    values = np.array([-1.5, -0.25, 0.5, 2.0])
+    x, theirs = mu.constant(values), torch.tensor(values)
+    assert getattr(F, name)(x, *arguments) is x
+    getattr(TF, name)(theirs, *arguments)
+    np.testing.assert_allclose(x.numpy(), theirs.numpy(), rtol=1e-12)
+    hidden = mu.variable(values) * 1.0
+    their_leaf = torch.tensor(values, requires_grad=True)
+    their_hidden = their_leaf * 1.0
+    getattr(F, name)(hidden, *arguments)
+    getattr(TF, name)(their_hidden, *arguments)
+    np.testing.assert_allclose(hidden.numpy(), their_hidden.detach().numpy(), rtol=1e-12)
+    with pytest.raises(RuntimeError, match=rf"{name}: the leaf Variable"):
+        getattr(F, name)(mu.variable(values), *arguments)
 
 
 # --- the stand-in device ------------------------------------------------------------------------

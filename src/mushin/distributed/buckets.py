@@ -12,7 +12,7 @@ import numpy as np
 
 from mushin import _backend
 from mushin._backend import Array
-from mushin._tensor import Tensor, Variable, replace_grad, stored_grad
+from mushin._tensor import Tensor, Variable, replace_grad, storage, stored_grad, writable
 from mushin.distributed.transport import on_host
 
 
@@ -36,7 +36,7 @@ class Bucket:
         """A fresh flat buffer holding ``arrays`` (zeros for ``None``), each multiplied by
         ``scale`` if given, and ``extra`` slots longer; on the device of the bucket's
         tensors."""
-        xp = _backend.namespace_of(self.slots[0][1].data())
+        xp = _backend.namespace_of(storage(self.slots[0][1]))
         buffer = xp.empty(self.size + extra, dtype=self.dtype)
         factor = None if scale is None else self.dtype.type(scale)
         for (_, _, start, stop), array in zip(self.slots, arrays, strict=True):
@@ -51,7 +51,7 @@ class Bucket:
     def unpack(self, buffer: Array) -> None:
         """Copy a buffer laid out as :meth:`pack` makes it into the tensors, in place."""
         for _, tensor, start, stop in self.slots:
-            tensor.data()[...] = buffer[start:stop].reshape(tensor.shape)
+            writable(tensor)[...] = buffer[start:stop].reshape(tensor.shape)
 
     def pack_gradients(self, world_size: int) -> Array:
         """The buffer to all-reduce: the parameters' gradients divided by ``world_size``, then
@@ -95,5 +95,5 @@ def _gradient_array(tensor: Tensor[*tuple[Any, ...]]) -> Array | None:
     """A parameter's gradient as a backend array (``None`` when it has none)."""
     grad = stored_grad(cast("Variable[*tuple[Any, ...]]", tensor))
     if isinstance(grad, Tensor):
-        return grad.data()
+        return storage(grad)
     return grad

@@ -15,7 +15,7 @@ from mushin import _backend
 from mushin._backend import Array
 from mushin._check import is_int
 from mushin._random import generator
-from mushin._tensor import Tensor
+from mushin._tensor import Tensor, writable
 from mushin.distributed.bootstrap import current_world
 from mushin.distributed.transport import PendingCollective
 
@@ -34,7 +34,7 @@ def _tensor_array(tensor: Any, operation: str, numeric: bool) -> Array:
     if not isinstance(tensor, Tensor):
         raise TypeError(f"mu.distributed.{operation} expects a mu.Tensor, got "
                         f"{type(tensor).__name__}")
-    array = tensor.data()
+    array = writable(tensor)  # changed in place: a graph that saved it sees the new version
     if numeric and array.dtype.kind not in "iuf":
         raise TypeError(f"mu.distributed.{operation} needs a numeric tensor, got dtype "
                         f"{array.dtype}")

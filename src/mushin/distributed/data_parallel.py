@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from mushin._check import is_number
-from mushin._tensor import Tensor
+from mushin._tensor import Tensor, storage
 from mushin.distributed.bootstrap import current_world
 from mushin.distributed.buckets import Bucket, plan_buckets
 from mushin.distributed.transport import DistributedError, World
@@ -138,7 +138,7 @@ class DataParallel(Module):
     def _broadcast_state(self, world: World, buckets: list[Bucket]) -> None:
         """Copy rank 0's parameters and buffers into every rank's, in place."""
         pending = [world.start_broadcast(
-            bucket.pack([tensor.data() for _, tensor, _, _ in bucket.slots]), 0)
+            bucket.pack([storage(tensor) for _, tensor, _, _ in bucket.slots]), 0)
             for bucket in buckets]
         world.finish(pending, "DataParallel()")
         if world.rank == 0:

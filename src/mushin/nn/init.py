@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from mushin import _backend
 from mushin._check import is_number, number
 from mushin._random import generator
-from mushin._tensor import Tensor, new_constant
+from mushin._tensor import Tensor, new_constant, storage, writable
 from mushin.ops.special import erfinv
 
 TensorT = TypeVar("TensorT", bound=Tensor[*tuple[Any, ...]])
@@ -72,7 +72,7 @@ def _fan(tensor: Tensor[*tuple[Any, ...]], mode: str) -> int:
 def _array_of(tensor: Tensor[*tuple[Any, ...]]) -> Any:
     if not isinstance(tensor, Tensor):
         raise TypeError(f"expected a mushin tensor, got {type(tensor).__name__}")
-    return tensor.data()
+    return writable(tensor)
 
 
 def _generator_of(data: Any) -> Any:
@@ -189,7 +189,7 @@ def trunc_normal_(tensor: TensorT, mean: float = 0.0, std: float = 1.0, a: float
 
     uniform(tensor, 2 * normal_cdf(low) - 1, 2 * normal_cdf(high) - 1)
     data = _array_of(tensor)
-    data[...] = erfinv(new_constant(data)).data()
+    data[...] = storage(erfinv(new_constant(data)))
     data *= std * math.sqrt(2.0)
     data += mean
     _backend.namespace_of(data).clip(data, low, high, out=data)

@@ -44,7 +44,9 @@ from mushin._tensor import (
     new_variable,
     replace_array,
     replace_grad,
+    storage,
     stored_grad,
+    writable,
 )
 
 if TYPE_CHECKING:
@@ -150,6 +152,13 @@ class Module:
     def __setattr__(self, name: str, value: Any) -> None:
         parameters, buffers, modules = self._registries()
         if isinstance(value, Variable):
+            if not value.is_leaf:
+                raise ValueError(
+                    f"{type(self).__name__}.{name}: a parameter must be a leaf Variable, but "
+                    f"this one is the result of '{value.grad_fn}' (its gradient would flow into "
+                    "the operation, not into it, and its graph be freed by the first "
+                    "backward); make it a leaf: nn.Parameter(x.detach()), or compute it "
+                    "under mu.no_grad()")
             self._forget_buffer(name)
             modules.pop(name, None)
             parameters[name] = value
@@ -325,7 +334,7 @@ class Module:
             if set_to_none:
                 replace_grad(parameter, None)
             else:
-                data = parameter.data()
+                data = storage(parameter)
                 replace_grad(parameter, _backend.namespace_of(data).zeros_like(data))
 
     def apply(self, fn: Callable[[Module], object]) -> Self:
@@ -355,7 +364,7 @@ class Module:
         buffer, on the device it lives on; later training does not change it."""
         state: dict[str, Buffer] = {}
         for name, tensor in self._state_items():
-            data = tensor.data()
+            data = storage(tensor)
             state[name] = new_constant(data.copy())
         return state
 
@@ -404,7 +413,7 @@ class Module:
             raise ValueError(f"load_state_dict into {type(self).__name__}: "
                              + ", ".join(problems))
         for target, array in converted:
-            data = target.data()
+            data = writable(target)
             data[...] = _backend.backend_of(data).asarray(array, dtype=data.dtype)
         return LoadResult(missing, unexpected)
 
@@ -426,14 +435,14 @@ class Module:
     def _convert(self, convert: Callable[[Any], Any]) -> None:
         """Replace the array of every parameter, gradient and buffer by ``convert(array)``."""
         for parameter in self.parameters():
-            replace_array(parameter, convert(parameter.data()))
+            replace_array(parameter, convert(storage(parameter)))
             grad = stored_grad(parameter)
             if isinstance(grad, Tensor):
-                replace_grad(parameter, new_variable(convert(grad.data())))
+                replace_grad(parameter, new_variable(convert(storage(grad))))
             elif grad is not None:
                 replace_grad(parameter, convert(grad))
         for buffer in self.buffers():
-            replace_array(buffer, convert(buffer.data()))
+            replace_array(buffer, convert(storage(buffer)))
 
     def cpu(self) -> Self:
         """Every parameter and buffer moved to the CPU, in place; returns this module."""
@@ -510,7 +519,7 @@ def _is_device(value: Any) -> bool:
 def _host_or_device_array(value: Any, name: str) -> Any:
     """A state dict value as an array (a tensor's own array, or a NumPy array)."""
     if isinstance(value, Tensor):
-        return value.data()
+        return storage(value)
     if hasattr(value, "shape") and hasattr(value, "dtype"):
         return value
     try:
@@ -1045,7 +1054,7 @@ def parameter(data: Any, requires_grad: bool = True) -> Any:
                          "Variable; use register_buffer(name, tensor) for state that is not "
                          "trained, or Module.freeze()")
     if isinstance(data, Tensor):
-        array = data.data()
+        array = storage(data)
         if array.dtype.kind != "f":
             raise TypeError(f"Parameter: a parameter needs a floating dtype, got {array.dtype}")
         return new_variable(array)

@@ -36,6 +36,7 @@ from mushin.ops import (
     triangle,
     unary,
 )
+from mushin.ops import inplace as inplace
 
 abs = typed.unary_function(elementwise.abs)
 absolute = typed.unary_function(unary.absolute)

@@ -21,7 +21,7 @@ from mushin._backend import Array
 from mushin._check import is_number
 from mushin._graph import Primitive
 from mushin._surface import exported, method
-from mushin._tensor import Constant, Tensor, apply, unwrap
+from mushin._tensor import Constant, Tensor, apply, storage, unwrap
 from mushin.ops.elementwise import (
     FLOOR_DIVIDE,
     POW,
@@ -641,7 +641,7 @@ def allclose(input: Any, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
              equal_nan: bool = False) -> bool:
     """Whether every element of ``isclose(input, other, ...)`` holds: a Python ``bool``."""
     close = _isclose("allclose", input, other, rtol, atol, equal_nan)
-    return bool(close.data().all())
+    return bool(storage(close).all())
 
 
 @exported("predicate_function")
@@ -656,5 +656,5 @@ def equal(input: Any, other: Any) -> bool:
         second = np.asarray(second)
     if tuple(first.shape) != tuple(second.shape):
         return False
-    return bool(compare("equal", first, second).data().all())
+    return bool(storage(compare("equal", first, second)).all())
 

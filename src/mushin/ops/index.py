@@ -28,7 +28,7 @@ from mushin._backend import Array, namespace_of
 from mushin._check import broadcast_shape, is_int, is_number, shape_of, single_axis
 from mushin._graph import Primitive
 from mushin._surface import exported, method
-from mushin._tensor import Constant, Tensor, Variable, apply, new_constant, unwrap
+from mushin._tensor import Constant, Tensor, Variable, apply, new_constant, storage, unwrap
 from mushin.errors import ShapeError
 from mushin.ops._index_common import (
     INT64,
@@ -390,7 +390,7 @@ def nonzero(input: Any, *, as_tuple: bool = False) -> Any:
     found: Constant = apply(NONZERO, data)
     if not as_tuple:
         return found
-    positions = found.data()
+    positions = storage(found)
     xp = namespace_of(positions)
     if data.ndim == 0:
         return (new_constant(xp.zeros(positions.shape[0], dtype=INT64)),)

@@ -31,7 +31,7 @@ from mushin._check import (
 )
 from mushin._graph import Primitive
 from mushin._surface import exported, method
-from mushin._tensor import Constant, Tensor, apply, new_constant, unwrap
+from mushin._tensor import Constant, Tensor, apply, new_constant, storage, unwrap
 from mushin.ops._picking import as_rows, values_indices
 from mushin.ops.elementwise import astype, maximum, minimum, where
 
@@ -123,7 +123,7 @@ def is_integral(x: Any) -> bool:
 
 def is_half(x: Any) -> bool:
     """Whether ``x`` is float16 (summed in float32, as NumPy's ``mean`` does)."""
-    return bool(accumulator(x.data() if isinstance(x, Tensor) else x))
+    return bool(accumulator(storage(x) if isinstance(x, Tensor) else x))
 
 
 def reduced_count(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> int:

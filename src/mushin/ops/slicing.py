@@ -68,12 +68,12 @@ def _int_value(name: str, what: str, value: Any) -> int:
 
 # --- indexing -----------------------------------------------------------------------------------
 
-def _index_item(item: Any) -> Any:
+def _index_item(name: str, item: Any) -> Any:
     item = unwrap(item)
     if isinstance(item, list):
         return _backend.CPU.asarray(item)
     if isinstance(item, float):
-        raise TypeError(f"getitem: indices must be ints, slices, None, Ellipsis or integer "
+        raise TypeError(f"{name}: indices must be ints, slices, None, Ellipsis or integer "
                         f"arrays, got the float {item}")
     return item
 
@@ -82,7 +82,7 @@ def _is_mask(item: Any) -> bool:
     return hasattr(item, "dtype") and item.dtype.kind == "b"
 
 
-def _check_masks(shape: tuple[int, ...], items: tuple[Any, ...]) -> None:
+def _check_masks(name: str, shape: tuple[int, ...], items: tuple[Any, ...]) -> None:
     """Raise ``IndexError`` unless every bool mask has the shape of the axes it selects from.
 
     The masks become integer arrays (their ``nonzero()``) before indexing, and an integer
@@ -97,7 +97,7 @@ def _check_masks(shape: tuple[int, ...], items: tuple[Any, ...]) -> None:
         elif _is_mask(item):
             selected = shape[axis:axis + item.ndim]
             if axis + item.ndim <= len(shape) and tuple(item.shape) != selected:
-                raise IndexError(f"getitem: a boolean index of shape {tuple(item.shape)} "
+                raise IndexError(f"{name}: a boolean index of shape {tuple(item.shape)} "
                                  f"does not match the axes {selected} it selects from, in a "
                                  f"tensor of shape {shape}")
             axis += item.ndim
@@ -105,16 +105,14 @@ def _check_masks(shape: tuple[int, ...], items: tuple[Any, ...]) -> None:
             axis += 1
 
 
-@method("__getitem__", typing="runtime_shape_method")
-def getitem(x: Any, index: Any) -> Any:
-    """``x[index]`` with ints, slices, None, ``...`` and integer or bool arrays (a 0-d bool
-    adds an axis of size 1 or 0, as in NumPy and PyTorch). The gradient is scattered back
-    (summed where an element is picked more than once)."""
+def index_items(name: str, x: Any, index: Any) -> tuple[Any, ...]:
+    """``x[index]``'s index as the tuple the backend indexes with: bool masks checked and
+    made integer arrays, integer arrays moved to ``x``'s device (``x[index] = v`` too)."""
     indices = cast("Sequence[Any]", index) if isinstance(index, tuple) else (index,)
-    items = tuple(_index_item(item) for item in indices)
+    items = tuple(_index_item(name, item) for item in indices)
     data = unwrap(x)
     if builtins.any(_is_mask(item) for item in items):
-        _check_masks(shape_of(x), items)
+        _check_masks(name, shape_of(x), items)
     converted: list[Any] = []
     for item in items:
         if hasattr(item, "dtype") and not isinstance(item, type(data)):
@@ -123,7 +121,15 @@ def getitem(x: Any, index: Any) -> Any:
             converted.extend(item.nonzero())
         else:
             converted.append(item)
-    return apply(GETITEM, x, index=tuple(converted))
+    return tuple(converted)
+
+
+@method("__getitem__", typing="runtime_shape_method")
+def getitem(x: Any, index: Any) -> Any:
+    """``x[index]`` with ints, slices, None, ``...`` and integer or bool arrays (a 0-d bool
+    adds an axis of size 1 or 0, as in NumPy and PyTorch). The gradient is scattered back
+    (summed where an element is picked more than once)."""
+    return apply(GETITEM, x, index=index_items("getitem", x, index))
 
 
 # --- slices along an axis -------------------------------------------------------------------------

@@ -13,11 +13,11 @@ second derivatives (``backward(create_graph=True)``) work through every activati
 ``gelu`` is the exact form ``x * Phi(x)`` with the normal CDF ``Phi`` computed from ``erf``
 (SciPy's on the CPU), or PyTorch's tanh approximation with ``approximate="tanh"``.
 
-PyTorch's ``inplace=`` arguments are accepted and change nothing: mushin always computes out
-of place (a tensor's values never change under the graph that recorded them). PyTorch's
-in-place functions (``relu_``, ``elu_``, ``leaky_relu_``, ``hardtanh_``, ``rrelu_``, ``celu_``,
-``selu_``, ``threshold_``) raise ``NotImplementedError``: returning a new tensor would
-silently differ for a caller who relies on the input being changed.
+``inplace=True`` writes the result into the input and returns it, as PyTorch does, and so do
+the in-place functions (``relu_``, ``elu_``, ``leaky_relu_``, ``hardtanh_``, ``rrelu_``,
+``celu_``, ``selu_``, ``threshold_``), under the rules of the in-place tensor methods
+(``mushin.ops.inplace``: a leaf ``Variable`` is refused while recording; a graph that saved
+the input's old values raises at backward).
 
 ``gumbel_softmax`` draws its Gumbel noise from mushin's generator (``mu.manual_seed`` repeats
 it); with ``hard=True`` its forward is one-hot and its gradient the soft sample's
@@ -33,7 +33,8 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from mushin import _backend
 from mushin import _typing as typed
@@ -41,7 +42,7 @@ from mushin._backend import Array
 from mushin._check import number, shape_of, single_axis
 from mushin._graph import Primitive
 from mushin._random import generator
-from mushin._tensor import apply, unwrap
+from mushin._tensor import apply, change_in_place, unwrap
 
 if TYPE_CHECKING:
     from mushin._tensor import Tensor
@@ -317,16 +318,23 @@ LOGSIGMOID = Primitive("logsigmoid", _logsigmoid_forward,
 
 # --- public functions -----------------------------------------------------------------------
 
+def _result(name: str, input: Any, inplace: bool, compute: Callable[[Any], Any]) -> Any:
+    """``compute(input)``, or with ``inplace`` the same written into ``input`` (returned)."""
+    if inplace:
+        return change_in_place(name + "_", input, compute)
+    return compute(input)
+
+
 @typed.activation_function
 def relu(input: Any, inplace: bool = False) -> Any:
     """``max(input, 0)`` elementwise (gradient 0 at 0, as PyTorch)."""
-    return apply(RELU, input)
+    return _result("relu", input, inplace, lambda x: apply(RELU, x))
 
 
 @typed.activation_function
 def relu6(input: Any, inplace: bool = False) -> Any:
     """``min(max(input, 0), 6)``: ``hardtanh(input, 0, 6)`` (gradient 0 at both bounds)."""
-    return apply(HARDTANH, input, lo=0.0, hi=6.0)
+    return _result("relu6", input, inplace, lambda x: apply(HARDTANH, x, lo=0.0, hi=6.0))
 
 
 @typed.activation_function
@@ -336,19 +344,19 @@ def hardtanh(input: Any, min_val: float = -1.0, max_val: float = 1.0, inplace: b
     hi = number("hardtanh", "max_val", max_val)
     if lo > hi:
         raise ValueError(f"hardtanh: min_val ({lo}) cannot be greater than max_val ({hi})")
-    return apply(HARDTANH, input, lo=lo, hi=hi)
+    return _result("hardtanh", input, inplace, lambda x: apply(HARDTANH, x, lo=lo, hi=hi))
 
 
 @typed.activation_function
 def hardswish(input: Any, inplace: bool = False) -> Any:
     """``input * relu6(input + 3) / 6``."""
-    return apply(HARDSWISH, input)
+    return _result("hardswish", input, inplace, lambda x: apply(HARDSWISH, x))
 
 
 @typed.activation_function
 def hardsigmoid(input: Any, inplace: bool = False) -> Any:
     """``relu6(input + 3) / 6``: 0 below -3, 1 above 3, linear between."""
-    return apply(HARDSIGMOID, input)
+    return _result("hardsigmoid", input, inplace, lambda x: apply(HARDSIGMOID, x))
 
 
 @typed.activation_function
@@ -440,6 +448,10 @@ def hardshrink(input: Any, lambd: float = 0.5) -> Any:
 def threshold(input: Any, threshold: float, value: float, inplace: bool = False) -> Any:
     """``input`` where ``input > threshold``, ``value`` elsewhere (NaN stays NaN); the gradient
     passes where ``input > threshold``."""
+    return _result("threshold", input, inplace, lambda x: _thresholded(x, threshold, value))
+
+
+def _thresholded(input: Any, threshold: float, value: float) -> Any:
     limit = number("threshold", "threshold", threshold)
     value = number("threshold", "value", value)
     return elementwise.where(elementwise.compare("less_equal", input, limit), value, input)
@@ -448,7 +460,8 @@ def threshold(input: Any, threshold: float, value: float, inplace: bool = False)
 @typed.activation_function
 def leaky_relu(input: Any, negative_slope: float = 0.01, inplace: bool = False) -> Any:
     """``input`` where positive, ``negative_slope * input`` elsewhere."""
-    return apply(LEAKY_RELU, input, slope=number("leaky_relu", "negative_slope", negative_slope))
+    slope = number("leaky_relu", "negative_slope", negative_slope)
+    return _result("leaky_relu", input, inplace, lambda x: apply(LEAKY_RELU, x, slope=slope))
 
 
 @typed.mixed_function
@@ -477,6 +490,8 @@ def rrelu(input: Any, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: 
     """The randomised leaky ReLU: ``input`` where positive, ``a * input`` elsewhere, ``a`` drawn
     uniformly from ``[lower, upper]`` for each element while ``training`` (from mushin's
     generator, so ``mu.seed`` repeats it), and ``(lower + upper) / 2`` otherwise."""
+    if inplace:
+        return change_in_place("rrelu_", input, lambda x: rrelu(x, lower, upper, training))
     lower = number("rrelu", "lower", lower)
     upper = number("rrelu", "upper", upper)
     if lower > upper:
@@ -509,19 +524,21 @@ def gelu(input: Any, approximate: str = "none") -> Any:
 @typed.activation_function
 def silu(input: Any, inplace: bool = False) -> Any:
     """``input * sigmoid(input)`` (also called swish)."""
-    return apply(SILU, input)
+    return _result("silu", input, inplace, lambda x: apply(SILU, x))
 
 
 @typed.activation_function
 def mish(input: Any, inplace: bool = False) -> Any:
     """``input * tanh(softplus(input))``."""
-    return elementwise.mul(input, elementwise.tanh(softplus(input)))
+    return _result("mish", input, inplace, lambda x: elementwise.mul(
+        x, elementwise.tanh(softplus(x))))
 
 
 @typed.activation_function
 def elu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Any:
     """``input`` where positive, ``alpha * (exp(input) - 1)`` elsewhere."""
-    return apply(ELU, input, alpha=number("elu", "alpha", alpha))
+    scale = number("elu", "alpha", alpha)
+    return _result("elu", input, inplace, lambda x: apply(ELU, x, alpha=scale))
 
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -532,7 +549,8 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 def selu(input: Any, inplace: bool = False) -> Any:
     """The self-normalising ``scale * elu(input, alpha)`` with PyTorch's constants
     (alpha 1.6733, scale 1.0507)."""
-    return elementwise.mul(apply(ELU, input, alpha=_SELU_ALPHA), _SELU_SCALE)
+    return _result("selu", input, inplace, lambda x: elementwise.mul(
+        apply(ELU, x, alpha=_SELU_ALPHA), _SELU_SCALE))
 
 
 @typed.activation_function
@@ -541,7 +559,8 @@ def celu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Any:
     alpha = number("celu", "alpha", alpha)
     if alpha == 0:
         raise ValueError("celu: alpha must not be 0")
-    return elementwise.mul(apply(ELU, elementwise.div(input, alpha), alpha=1.0), alpha)
+    return _result("celu", input, inplace, lambda x: elementwise.mul(
+        apply(ELU, elementwise.div(x, alpha), alpha=1.0), alpha))
 
 
 @typed.activation_function
@@ -609,51 +628,42 @@ def gumbel_softmax(logits: _Logits, tau: float = 1.0, hard: bool = False, eps: f
     return cast("_Logits", elementwise.add(one_hot - values, soft))
 
 
-def _no_in_place(name: str) -> NoReturn:
-    """The error of PyTorch's in-place function ``name``: mushin has no in-place operations
-    yet, and a new tensor returned instead would leave the caller's input unchanged."""
-    out_of_place = name.rstrip("_")
-    raise NotImplementedError(
-        f"{name}: in-place operations are not supported yet (mushin computes out of place); "
-        f"use the out-of-place form, x = F.{out_of_place}(x, ...), instead")
+def relu_(input: Any) -> Any:
+    """PyTorch's in-place ``F.relu_``: ``relu`` written into ``input``, returned."""
+    return relu(input, inplace=True)
 
 
-def relu_(input: Any) -> NoReturn:
-    """PyTorch's in-place ``F.relu_``: not supported; use ``relu``."""
-    _no_in_place("relu_")
+def elu_(input: Any, alpha: float = 1.0) -> Any:
+    """PyTorch's in-place ``F.elu_``: ``elu`` written into ``input``, returned."""
+    return elu(input, alpha, inplace=True)
 
 
-def elu_(input: Any, alpha: float = 1.0) -> NoReturn:
-    """PyTorch's in-place ``F.elu_``: not supported; use ``elu``."""
-    _no_in_place("elu_")
+def leaky_relu_(input: Any, negative_slope: float = 0.01) -> Any:
+    """PyTorch's in-place ``F.leaky_relu_``: ``leaky_relu`` written into ``input``."""
+    return leaky_relu(input, negative_slope, inplace=True)
 
 
-def leaky_relu_(input: Any, negative_slope: float = 0.01) -> NoReturn:
-    """PyTorch's in-place ``F.leaky_relu_``: not supported; use ``leaky_relu``."""
-    _no_in_place("leaky_relu_")
-
-
-def hardtanh_(input: Any, min_val: float = -1.0, max_val: float = 1.0) -> NoReturn:
-    """PyTorch's in-place ``F.hardtanh_``: not supported; use ``hardtanh``."""
-    _no_in_place("hardtanh_")
+def hardtanh_(input: Any, min_val: float = -1.0, max_val: float = 1.0) -> Any:
+    """PyTorch's in-place ``F.hardtanh_``: ``hardtanh`` written into ``input``."""
+    return hardtanh(input, min_val, max_val, inplace=True)
 
 
 def rrelu_(input: Any, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
-           training: bool = False) -> NoReturn:
-    """PyTorch's in-place ``F.rrelu_``: not supported; use ``rrelu``."""
-    _no_in_place("rrelu_")
+           training: bool = False) -> Any:
+    """PyTorch's in-place ``F.rrelu_``: ``rrelu`` written into ``input``."""
+    return rrelu(input, lower, upper, training, inplace=True)
 
 
-def celu_(input: Any, alpha: float = 1.0) -> NoReturn:
-    """PyTorch's in-place ``F.celu_``: not supported; use ``celu``."""
-    _no_in_place("celu_")
+def celu_(input: Any, alpha: float = 1.0) -> Any:
+    """PyTorch's in-place ``F.celu_``: ``celu`` written into ``input``."""
+    return celu(input, alpha, inplace=True)
 
 
-def selu_(input: Any) -> NoReturn:
-    """PyTorch's in-place ``F.selu_``: not supported; use ``selu``."""
-    _no_in_place("selu_")
+def selu_(input: Any) -> Any:
+    """PyTorch's in-place ``F.selu_``: ``selu`` written into ``input``."""
+    return selu(input, inplace=True)
 
 
-def threshold_(input: Any, threshold: float, value: float) -> NoReturn:
-    """PyTorch's in-place ``F.threshold_``: not supported; use ``threshold``."""
-    _no_in_place("threshold_")
+def threshold_(input: Any, threshold: float, value: float) -> Any:
+    """PyTorch's in-place ``F.threshold_``: ``threshold`` written into ``input``."""
+    return change_in_place("threshold_", input, lambda x: _thresholded(x, threshold, value))

@@ -29,7 +29,7 @@ import numpy as np
 from mushin._backend import backend_of
 from mushin._check import broadcast_shape, is_number, probability
 from mushin._graph import Primitive
-from mushin._tensor import Tensor, apply, new_constant
+from mushin._tensor import Tensor, apply, new_constant, storage
 from mushin.errors import ShapeError
 from mushin.nn.functional.dropout import dropout
 from mushin.ops.linalg import matmul
@@ -115,8 +115,8 @@ def _tensor(name: str, value: object) -> Tensor[*tuple[Any, ...]]:
 def _mask(mask: Any, like: Any, scores: tuple[int, ...]) -> Any:
     """``mask`` as an operand on ``like``'s device: a bool array (a ``Constant``) or a
     floating tensor, checked to broadcast to the ``scores`` shape."""
-    device = backend_of(like.data())
-    data = mask.data() if isinstance(mask, Tensor) else device.asarray(mask)
+    device = backend_of(storage(like))
+    data = storage(mask) if isinstance(mask, Tensor) else device.asarray(mask)
     if data.dtype.kind not in "bf":
         raise TypeError(f"{_NAME}: attn_mask must be a bool or floating mask, got dtype "
                         f"{data.dtype}")

@@ -20,7 +20,7 @@ from mushin import _backend
 from mushin._backend import Array
 from mushin._check import as_sequence, integer, is_int, number, shape_of
 from mushin._graph import Primitive
-from mushin._tensor import apply, unwrap
+from mushin._tensor import Tensor, apply, unwrap, writable
 from mushin.errors import ShapeError
 from mushin.kernels import cuda
 from mushin.kernels.cuda import BLOCK
@@ -186,7 +186,7 @@ def _scale_and_shift(function: str, result: Any, weight: Any, bias: Any,
 def _blend(running: Any, batch: Array, momentum: float) -> None:
     """``running = (1 - momentum) * running + momentum * batch``, in place (a running
     statistic: a buffer, not part of any graph)."""
-    data = unwrap(running)
+    data = writable(running) if isinstance(running, Tensor) else running
     data *= 1 - momentum
     data += momentum * batch.astype(data.dtype, copy=False)
 

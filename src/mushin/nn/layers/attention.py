@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, TypeVarTuple, cast, overload
 from mushin._backend import backend_of
 from mushin._check import is_int, probability
 from mushin._creation import zeros
-from mushin._tensor import Tensor, Variable, new_constant
+from mushin._tensor import Tensor, Variable, new_constant, storage
 from mushin.errors import ShapeError
 from mushin.nn import init
 from mushin.nn.functional.attention import attention_weights, scaled_dot_product_attention
@@ -160,7 +160,7 @@ class MultiHeadAttention(Module):
         if causal:
             blocked = None
         elif is_causal and blocked is None:
-            xp = backend_of(query.data()).xp
+            xp = backend_of(storage(query)).xp
             blocked = xp.triu(xp.ones((target_length, source_length), dtype=bool), k=1)
 
         query, key, value = self._projections(query, key, value, shared)
@@ -304,8 +304,8 @@ def _canonical(name: str, mask: Any, like: Any) -> Any:
     """A mask as a bool array on ``like``'s device, or a floating tensor (a ``Tensor`` given
     is kept, so that a ``Variable`` mask gets its gradient; an array becomes a ``Constant``
     in ``like``'s dtype)."""
-    device = backend_of(like.data())
-    data = mask.data() if isinstance(mask, Tensor) else device.asarray(mask)
+    device = backend_of(storage(like))
+    data = storage(mask) if isinstance(mask, Tensor) else device.asarray(mask)
     if data.dtype.kind == "b":
         return device.asarray(data)
     if data.dtype.kind != "f":
@@ -329,7 +329,7 @@ def _merged(blocked: Any, padding: Any, extra: int, like: Any) -> Any:
     masks = [mask for mask in (blocked, padding) if mask is not None]
     if not masks:
         return None
-    xp = backend_of(like.data()).xp
+    xp = backend_of(storage(like)).xp
     if not any(isinstance(mask, Tensor) for mask in masks):
         allowed = ~masks[0] if len(masks) == 1 else ~(masks[0] | masks[1])
         if extra:

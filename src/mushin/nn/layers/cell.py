@@ -22,7 +22,7 @@ from typing import Any, Generic, TypeVar, TypeVarTuple, cast
 from mushin._backend import namespace_of
 from mushin._check import integer
 from mushin._creation import zeros
-from mushin._tensor import Tensor, Variable, new_constant
+from mushin._tensor import Tensor, Variable, new_constant, storage
 from mushin.errors import ShapeError
 from mushin.nn import init
 from mushin.nn.functional.activation import relu
@@ -94,7 +94,7 @@ class _Cell(Module, Generic[InputSize, HiddenSize]):
         ``(hidden_size,)`` for an unbatched input), or zeros for ``None``."""
         expected = (*x.shape[:-1], self.hidden_size)
         if given is None:
-            return new_constant(namespace_of(x.data()).zeros(expected, dtype=x.dtype))
+            return new_constant(namespace_of(storage(x)).zeros(expected, dtype=x.dtype))
         owner = type(self).__name__
         if not isinstance(given, Tensor):
             raise TypeError(f"{owner}: {name} must be a tensor, got {type(given).__name__}")

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, TypeVarTuple, overload
 
 from mushin._check import is_int, shape_of
 from mushin._creation import zeros
-from mushin._tensor import Tensor, Variable, unwrap
+from mushin._tensor import Tensor, Variable, unwrap, writable
 from mushin.nn import init
 from mushin.nn.functional.linear import embedding, embedding_bag, padding_index
 from mushin.nn.module import Module
@@ -45,7 +45,7 @@ def _table(layer: str, num_embeddings: int, embedding_dim: int, padding_idx: int
     weight = zeros((num_embeddings, embedding_dim), dtype=dtype, device=device)
     init.normal(weight)
     if padding_idx is not None:
-        weight.data()[padding_idx] = 0
+        writable(weight)[padding_idx] = 0
     return weight
 
 

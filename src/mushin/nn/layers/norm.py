@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, TypeVarTuple, overload
 from mushin import _backend
 from mushin._check import integer, is_int, is_number, number, shape_of
 from mushin._creation import ones, zeros
-from mushin._tensor import Constant, Tensor, Variable
+from mushin._tensor import Constant, Tensor, Variable, writable
 from mushin.errors import ShapeError
 from mushin.nn.functional.norm import (
     batch_norm,
@@ -107,18 +107,18 @@ class _NormBase(Module):
     def reset_running_stats(self) -> None:
         """Running mean 0, running variance 1, no batch seen (PyTorch's method)."""
         if self.running_mean is not None and self.running_var is not None:
-            self.running_mean.data()[...] = 0
-            self.running_var.data()[...] = 1
+            writable(self.running_mean)[...] = 0
+            writable(self.running_var)[...] = 1
         if self.num_batches_tracked is not None:
-            self.num_batches_tracked.data()[...] = 0
+            writable(self.num_batches_tracked)[...] = 0
 
     def reset_parameters(self) -> None:
         """The running statistics reset, ``weight`` back to ones and ``bias`` to zeros."""
         self.reset_running_stats()
         if self.weight is not None:
-            self.weight.data()[...] = 1
+            writable(self.weight)[...] = 1
         if self.bias is not None:
-            self.bias.data()[...] = 0
+            writable(self.bias)[...] = 0
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
@@ -149,7 +149,7 @@ class _BatchNorm(_NormBase):
         # the running ones updated only while training; momentum None a cumulative average.
         factor = self.momentum if self.momentum is not None else 0.0
         if self.training and self.num_batches_tracked is not None:
-            tracked = self.num_batches_tracked.data()
+            tracked = writable(self.num_batches_tracked)
             tracked += 1
             if self.momentum is None:
                 factor = 1.0 / int(tracked)

@@ -19,7 +19,7 @@ from typing import Any, cast
 from mushin._backend import namespace_of
 from mushin._check import integer, is_number
 from mushin._creation import zeros
-from mushin._tensor import Tensor, new_constant
+from mushin._tensor import Tensor, new_constant, storage
 from mushin.errors import ShapeError
 from mushin.nn import init
 from mushin.nn.functional.recurrent import Weights, gru, lstm, rnn
@@ -139,7 +139,7 @@ class _Recurrent(Module, ABC):
         count = self.num_layers * self.num_directions
         owner = type(self).__name__
         if given is None:
-            zero_state = new_constant(namespace_of(like.data()).zeros(
+            zero_state = new_constant(namespace_of(storage(like)).zeros(
                 (batch, self.hidden_size), dtype=like.dtype))
             return [[zero_state] * self._state_count for _ in range(count)]
         expected = (count, batch, self.hidden_size) if batched else (count, self.hidden_size)

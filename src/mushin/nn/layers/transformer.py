@@ -22,7 +22,7 @@ import numpy as np
 
 from mushin import _backend
 from mushin._check import is_int, is_number, probability
-from mushin._tensor import Constant, Tensor, Variable, new_constant
+from mushin._tensor import Constant, Tensor, Variable, new_constant, storage
 from mushin.errors import ShapeError
 from mushin.nn import init
 from mushin.nn.functional.activation import gelu, relu
@@ -125,7 +125,7 @@ def _check_mask(owner: str, name: str, mask: Any) -> None:
     """Raise unless ``mask`` is ``None`` or a bool or floating tensor or array."""
     if mask is None:
         return
-    data = mask.data() if isinstance(mask, Tensor) else mask
+    data = storage(mask) if isinstance(mask, Tensor) else mask
     dtype = getattr(data, "dtype", None)
     if dtype is None:
         dtype = np.asarray(data).dtype
@@ -138,7 +138,7 @@ def _is_causal_mask(mask: Any, size: int) -> bool:
     exactly above the diagonal): PyTorch's detection when ``is_causal`` is left ``None``."""
     if mask is None:
         return False
-    data = mask.data() if isinstance(mask, Tensor) else mask
+    data = storage(mask) if isinstance(mask, Tensor) else mask
     if not hasattr(data, "dtype"):
         data = np.asarray(data)
     if tuple(data.shape) != (size, size):

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, cast
 from mushin._backend import Array, backend_of, namespace_of
 from mushin._check import as_mapping
 from mushin._graph import enable_grad
-from mushin._tensor import Tensor, unwrap
+from mushin._tensor import Tensor, storage, unwrap, writable
 from mushin.nn.optim.optimizer import Optimizer, gradient_array
 
 if TYPE_CHECKING:
@@ -183,19 +183,19 @@ class LBFGS(Optimizer):
         return cast("list[Parameter]", self.param_groups[0]["params"])
 
     def _flat_grad(self) -> Array:
-        xp = namespace_of(self._params[0].data())
+        xp = namespace_of(storage(self._params[0]))
         pieces: list[Array] = []
         for param in self._params:
             grad = gradient_array(param)
-            pieces.append(xp.zeros(param.data().size, dtype=param.data().dtype) if grad is None
-                          else xp.asarray(grad, dtype=param.data().dtype).reshape(-1))
+            pieces.append(xp.zeros(storage(param).size, dtype=storage(param).dtype) if grad is None
+                          else xp.asarray(grad, dtype=storage(param).dtype).reshape(-1))
         return xp.concatenate(pieces)
 
     def _move(self, t: float, direction: Array) -> None:
         """Add ``t * direction`` to the parameters, in place."""
         offset = 0
         for param in self._params:
-            data = param.data()
+            data = writable(param)
             data += direction[offset:offset + data.size].reshape(data.shape) * t
             offset += data.size
 
@@ -287,7 +287,7 @@ class LBFGS(Optimizer):
 
             step_evaluations = 0
             if group["line_search_fn"] is not None:
-                start = [param.data().copy() for param in self._params]
+                start = [storage(param).copy() for param in self._params]
 
                 def along(step: float, start: list[Array] = start,
                           direction: Array = direction) -> tuple[float, Array]:
@@ -295,7 +295,7 @@ class LBFGS(Optimizer):
                     value = self._evaluate(closure)
                     gradient = self._flat_grad()
                     for param, saved in zip(self._params, start, strict=True):
-                        param.data()[...] = saved
+                        writable(param)[...] = saved
                     return value, gradient
 
                 loss, flat_grad, t, step_evaluations = _strong_wolfe(
@@ -349,9 +349,9 @@ class LBFGS(Optimizer):
         if missing or unknown:
             raise ValueError(f"{where} has the wrong entries (missing: {missing or 'none'}; "
                              f"unknown: {unknown or 'none'})")
-        size = sum(int(p.data().size) for p in self._params)
-        target = backend_of(param.data())
-        dtype = param.data().dtype
+        size = sum(int(storage(p).size) for p in self._params)
+        target = backend_of(storage(param))
+        dtype = storage(param).dtype
 
         def vector(key: str, value: Any) -> Array:
             array: Any = unwrap(value) if isinstance(value, Tensor) else value

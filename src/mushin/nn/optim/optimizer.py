@@ -26,7 +26,16 @@ import numpy as np
 from mushin._backend import Array, backend_of, namespace_of
 from mushin._check import as_mapping, as_sequence, is_int, number
 from mushin._graph import enable_grad
-from mushin._tensor import Constant, Tensor, Variable, new_constant, stored_grad, unwrap
+from mushin._tensor import (
+    Constant,
+    Tensor,
+    Variable,
+    new_constant,
+    storage,
+    stored_grad,
+    unwrap,
+    writable,
+)
 from mushin.kernels import cuda
 
 if TYPE_CHECKING:
@@ -181,6 +190,10 @@ def _variables(owner: str, params: object) -> list[Parameter]:
     variables: list[Parameter] = []
     for position, param in enumerate(entries):
         if _is_variable(param):
+            if not param.is_leaf:
+                raise ValueError(f"{owner}: parameter {position} is the result of "
+                                 f"'{param.grad_fn}', not a leaf: an optimizer can only "
+                                 "update leaves (parameters, made directly)")
             variables.append(param)
         elif isinstance(param, Constant):
             raise TypeError(f"{owner}: parameter {position} is a Constant, which has no "
@@ -221,7 +234,7 @@ def gradient_array(param: Parameter) -> Array | None:
     if grad is None:
         return None
     if isinstance(grad, Tensor):  # recorded by backward(create_graph=True)
-        return grad.data()
+        return storage(grad)
     if isinstance(grad, np.generic):  # a 0-d gradient NumPy made a scalar
         return np.asarray(cast(Any, grad))
     array: Array = grad
@@ -321,7 +334,7 @@ class Optimizer(ABC):
                 if set_to_none:
                     param._replace_grad(None)
                 else:
-                    data = param._data
+                    data = storage(param)
                     param._replace_grad(namespace_of(data).zeros_like(data))
 
     def _scratch(self, like: Array, slot: int = 0) -> Array:
@@ -355,7 +368,7 @@ class Optimizer(ABC):
                 state = self.state.get(id(param))
                 if state is None:
                     state = self.state[id(param)] = {}
-                self._update(param._data, grad, state, group)
+                self._update(writable(param), grad, state, group)
         return loss
 
     def _update(self, param: Array, grad: Array, state: dict[str, Any],
@@ -488,7 +501,7 @@ class Optimizer(ABC):
             raise ValueError(f"{where} has the wrong entries (missing: {missing or 'none'}; "
                              f"unknown: {unknown or 'none'})")
         loaded: dict[str, Any] = {}
-        target = backend_of(param.data())
+        target = backend_of(storage(param))
         for key, value in saved.items():
             if key == "step":
                 loaded[key] = _step_count(where, value)
@@ -503,5 +516,5 @@ class Optimizer(ABC):
             if tuple(array.shape) != param.shape:
                 raise ValueError(f"{where}: {key!r} has shape {tuple(array.shape)}, but the "
                                  f"parameter has shape {param.shape}")
-            loaded[str(key)] = target.asarray(array, dtype=param.data().dtype).copy()
+            loaded[str(key)] = target.asarray(array, dtype=storage(param).dtype).copy()
         return loaded

@@ -40,7 +40,7 @@ import numpy as np
 
 from mushin._backend import Array, namespace_of
 from mushin._graph import Primitive, is_grad_enabled
-from mushin._tensor import Variable, apply, new_constant
+from mushin._tensor import Variable, apply, new_constant, storage
 from mushin.nn.functional.dropout import dropout
 from mushin.ops.join import concat, stack
 from mushin.ops.shape import matrix_transpose, transpose
@@ -172,7 +172,7 @@ def run_layer(layer: Primitive, kept_rows: int, x: Any, initial: Sequence[Any],
     size = weights[1].shape[1]
     rows = size + features + (weights[2] is not None) + (kept_rows * size if keep else 0)
     dtype = np.result_type(x.dtype, weights[0].dtype)
-    workspace = new_constant(namespace_of(x.data()).empty((steps, rows, batch), dtype=dtype))
+    workspace = new_constant(namespace_of(storage(x)).empty((steps, rows, batch), dtype=dtype))
     result = apply(layer, *operands, workspace, reverse=reverse, keep=keep, **options)
     # (T, H, B) in visiting order, then (LSTM) the final cell state
     if reverse:
