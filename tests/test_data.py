@@ -123,6 +123,11 @@ def test_device_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     (((FEATURES,), True), {}, TypeError, "batch_size must be an int"),
     (((FEATURES,), 2), {"shuffle": "yes"}, TypeError, "shuffle must be True or False"),
     (((FEATURES,), 2), {"device": "tpu"}, ValueError, "unknown device"),
+    (((FEATURES, [["a"]] * 10), 2), {}, TypeError, "DataLoader: array 1: cannot make a tensor"),
+    (((FEATURES, [[1.0], [2.0, 3.0]]), 2), {}, ValueError, "DataLoader: array 1: setting"),
+    (((np.array(["a", "b"]),), 2), {}, TypeError, "DataLoader: array 0 has dtype <U1"),
+    (((np.array([1 + 1j]),), 2), {}, TypeError, "array 0 has dtype complex128"),
+    (((np.array([None, 1]),), 2), {}, TypeError, "array 0 has dtype object"),
 ])
 def test_bad_arguments(args: tuple[Any, ...], kwargs: dict[str, Any], error: type[Exception],
                        message: str) -> None:

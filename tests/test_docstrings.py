@@ -15,7 +15,7 @@ from mushin import nn
 MODULES: list[ModuleType] = [mu, mu.testing, mu.data, mu.io, mu.distributed, mu.linalg,
                              mu.special, mu.optim, mu.utils.data, nn, nn.functional, nn.activations,
                              nn.losses, nn.ops, nn.layers, nn.optimizers, nn.schedulers,
-                             nn.init, nn.utils]
+                             nn.init, nn.utils, nn.utils.rnn]
 
 
 def _public(module: ModuleType) -> list[tuple[str, object]]:

@@ -9,6 +9,12 @@ killed mid-write leaves nothing behind; only a kill in the instant between namin
 finished file and the rename leaves a complete copy named ``.NAME.<16 hex digits>.tmp``.
 Elsewhere the temporary file has that name from the start and a killed write may leave it
 half written. An error (a full disk, say) removes it.
+
+Writing into a path, as ``open(path, "w")`` does, changes the file's data and nothing else;
+:func:`write_bytes` keeps what it can of that: a symbolic link is followed (its target is
+replaced, the link stays a link), and the new file gets the previous one's permission bits
+and, where the system allows (as root, or a group the caller belongs to), its owner and group,
+all before any data is written. Hard links to the previous file keep the previous data.
 """
 
 from __future__ import annotations
@@ -17,15 +23,22 @@ import contextlib
 import errno
 import os
 import secrets
+import stat
 
 
 def write_bytes(path: str, payload: bytes) -> None:
     """Replace the file ``path`` (or create it) by one holding ``payload``, atomically.
 
     On any error the previous file at ``path``, if any, is left as it was and no temporary
-    file remains. The directory must exist.
+    file remains. The directory must exist. A symbolic link at ``path`` is followed; the new
+    file keeps the previous file's permissions (see the module's documentation).
     """
-    directory = os.path.dirname(os.path.abspath(path))
+    path = os.path.realpath(path)
+    try:
+        previous: os.stat_result | None = os.stat(path)
+    except FileNotFoundError:
+        previous = None
+    directory = os.path.dirname(path)
     temporary_name = f".{os.path.basename(path)}.{secrets.token_hex(8)}.tmp"
     temporary = os.path.join(directory, temporary_name)
     # os.open applies the umask to 0o666, so the file gets the usual permissions.
@@ -36,6 +49,8 @@ def write_bytes(path: str, payload: bytes) -> None:
                              | getattr(os, "O_BINARY", 0), 0o666)
     try:
         try:
+            if previous is not None:
+                _keep_owner_and_mode(descriptor, previous)
             remaining = memoryview(payload)
             while remaining:  # os.write may write less than asked (over 2 GiB, say)
                 remaining = remaining[os.write(descriptor, remaining):]
@@ -52,6 +67,24 @@ def write_bytes(path: str, payload: bytes) -> None:
                 os.unlink(temporary)
         raise
     _sync_directory(directory)
+
+
+def _keep_owner_and_mode(descriptor: int, previous: os.stat_result) -> None:
+    """Give the new file open as ``descriptor`` the owner, group and permission bits of the
+    file it replaces, as far as the system allows: only root may give a file to another
+    owner, and a user may give it any group of theirs."""
+    current = os.fstat(descriptor)
+    if hasattr(os, "fchown") and (current.st_uid, current.st_gid) != (previous.st_uid,
+                                                                        previous.st_gid):
+        try:
+            os.fchown(descriptor, previous.st_uid, previous.st_gid)
+        except PermissionError:
+            with contextlib.suppress(PermissionError):
+                os.fchown(descriptor, -1, previous.st_gid)
+    mode = stat.S_IMODE(previous.st_mode) & 0o777  # no set-id or sticky bits
+    # Changing the owner may have cleared bits, so the mode is read again.
+    if hasattr(os, "fchmod") and stat.S_IMODE(os.fstat(descriptor).st_mode) != mode:
+        os.fchmod(descriptor, mode)
 
 
 def _open_unnamed(directory: str) -> int | None:

@@ -5,7 +5,11 @@
         ...
 
 Shuffling draws a new order each epoch (each ``iter``) from mushin's random generator, so it
-is reproducible under ``mu.seed``. Unshuffled batches are views of the arrays, not copies.
+is reproducible under ``mu.seed``. The loader keeps the arrays it is given (a large data set is
+not copied when the loader is made), and every batch is a new array of its own, as PyTorch's
+collated batches are: changing a batch in place (``batch.mul_(2)``) never reaches the data set
+or a later epoch.
+
 Data-parallel training shards each epoch between the processes: ``shard=True`` follows
 ``mu.distributed.shard_ranges``, which says which batches are whose.
 """
@@ -16,10 +20,18 @@ from collections.abc import Iterator, Sequence
 from typing import Any, cast
 
 from mushin import _backend
-from mushin._backend import CPU, Array
+from mushin._backend import CPU, Array, backend_of
 from mushin._check import is_int
 from mushin._random import generator
-from mushin._tensor import Constant, Tensor, host_range, new_constant, record_range, to_array
+from mushin._tensor import (
+    Constant,
+    Tensor,
+    host_range,
+    new_constant,
+    record_range,
+    to_array,
+    unwrap,
+)
 from mushin.distributed import bootstrap
 from mushin.distributed.collectives import shared_permutation
 from mushin.distributed.sharding import shard_ranges
@@ -36,6 +48,25 @@ def _array_entries(arrays: object) -> list[Any]:
     return list(cast("Sequence[object]", arrays))
 
 
+def _shared_array(position: int, entry: object) -> Array:
+    """The array behind ``entry``, shared with the caller rather than copied (a tensor's
+    storage, a NumPy or CuPy array itself): each batch is copied instead, so that a loader
+    over a large data set costs no memory of its own. Nested lists become a new array."""
+    if isinstance(entry, Tensor):
+        return unwrap(entry)
+    try:
+        if not (hasattr(entry, "dtype") and hasattr(entry, "shape")):
+            return to_array(entry, None, None, floating=False)
+        array = backend_of(cast(Array, entry)).asarray(entry)
+    except (TypeError, ValueError) as error:  # not numbers, ragged lists, unknown arrays
+        kind = TypeError if isinstance(error, TypeError) else ValueError
+        raise kind(f"DataLoader: array {position}: {error}") from None
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"DataLoader: array {position} has dtype {array.dtype}; batches hold "
+                        "bool, integer and floating values")
+    return array
+
+
 class DataLoader:
     """Iterate over equally long arrays in batches of ``batch_size`` rows.
 
@@ -48,6 +79,11 @@ class DataLoader:
     (one batch at a time, so a dataset on the host can feed a GPU); by default each batch
     stays on its array's device.
 
+    The loader keeps the arrays given, not copies (a tensor's storage, an array itself; a
+    nested list becomes a new array): the arrays the caller changes later are the ones
+    batched. Each batch is a new array, never a view of the data set, so changing a batch in
+    place cannot change the data set or a later epoch.
+
     With ``shard`` (data-parallel training, after ``mu.distributed.init()``), each process
     gets only its own share of every epoch: ``batch_size`` is then per process, the shares
     are disjoint and together cover the epoch (:func:`shard_ranges`), and with
@@ -58,7 +94,7 @@ class DataLoader:
     def __init__(self, arrays: Sequence[Any], batch_size: int, shuffle: bool = False,
                  drop_last: bool = False, *, shard: bool = False,
                  device: str | None = None) -> None:
-        """Check the arrays and options; nothing is copied."""
+        """Check the arrays and options; the arrays are kept, not copied."""
         entries = _array_entries(arrays)
         if not entries:
             raise ValueError("DataLoader: arrays is empty; give at least one array")
@@ -69,9 +105,10 @@ class DataLoader:
         for key, flag in (("shuffle", shuffle), ("drop_last", drop_last), ("shard", shard)):
             if flag is not True and flag is not False:
                 raise TypeError(f"DataLoader: {key} must be True or False, got {flag!r}")
-        self.device = None if device is None else _backend.backend(device).device
+        self._target = None if device is None else _backend.backend(device)
+        self.device = None if self._target is None else self._target.device
         self.arrays: tuple[Array, ...] = tuple(
-            to_array(array, None, None, floating=False) for array in entries)
+            _shared_array(position, entry) for position, entry in enumerate(entries))
         for position, array in enumerate(self.arrays):
             if array.ndim == 0:
                 raise ValueError(f"DataLoader: array {position} is a scalar; every array "
@@ -82,10 +119,6 @@ class DataLoader:
                              f"got lengths {lengths}")
         self.length = lengths[0]
         """The number of rows (samples)."""
-        # Bounds of each integer host array, given to its batches on a device (read once
-        # here, so that cross_entropy never reads a batch's labels back from the device).
-        self._bounds = [host_range(array) if self.device is not None else None
-                        for array in self.arrays]
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
         self.drop_last = drop_last
@@ -106,19 +139,28 @@ class DataLoader:
         return generator(CPU).permutation(self.length)
 
     def __iter__(self) -> Iterator[tuple[Constant[*tuple[Any, ...]], ...]]:
-        """One epoch of batches."""
+        """One epoch of batches, each a new array (never a view of the data set)."""
         order = self._order()
         # Index arrays are moved to each array's device once per epoch, not once per batch.
-        orders = [None if order is None else _backend.backend_of(array).asarray(order)
+        orders = [None if order is None else backend_of(array).asarray(order)
                   for array in self.arrays]
+        moves = [self._target is not None and backend_of(array) is not self._target
+                 for array in self.arrays]
         for start, stop in self._ranges:
             batch: list[Constant[*tuple[Any, ...]]] = []
-            for array, device_order, bounds in zip(self.arrays, orders, self._bounds,
-                                                   strict=True):
+            for array, device_order, move in zip(self.arrays, orders, moves, strict=True):
+                # Gathering rows makes a new array; a slice is a view, copied unless moving
+                # it to another device copies it anyway.
                 rows = array[start:stop] if device_order is None else (
                     array[device_order[start:stop]])
-                if self.device is not None:
+                bounds = None
+                if move:
+                    # The bounds of integer host rows go with them, so that cross_entropy
+                    # never reads a batch's labels back from the device.
+                    bounds = host_range(rows)
                     rows = to_array(rows, None, self.device, floating=False)
+                elif device_order is None:
+                    rows = rows.copy()
                 constant = new_constant(rows)
                 if bounds is not None:
                     record_range(constant, bounds)

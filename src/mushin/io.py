@@ -11,7 +11,15 @@ instant between naming the finished file and the rename leaves a complete copy n
 ``.NAME.<16 hex digits>.tmp``. Elsewhere the temporary file has that name from the start and
 a killed save may leave it half written. ``load`` never reads those files, and they may be
 deleted. ``load`` checks the header against the file's size before reading or allocating
-anything.
+anything, and every error it raises names the file.
+
+Saving over a file is what ``torch.save`` does, less the risk: the new file keeps the old
+one's permission bits (a ``0600`` checkpoint stays ``0600``) and, where the system allows,
+its owner and group; a symbolic link is followed (its target is replaced, the link stays a
+link); a file the caller may not write is refused, as ``open`` refuses it. A path that is not
+a regular file (a directory, a named pipe, a device, a socket) is refused by both ``save`` and
+``load`` without opening it, so neither ever blocks on a pipe. The only name safetensors
+reserves, ``__metadata__``, is refused before anything is written.
 
 What can be saved is a flat mapping of names to arrays: a module (anything with a
 ``state_dict()`` method returning one) or a ``dict`` of name -> tensor or array. Nested values
@@ -25,6 +33,7 @@ import importlib
 import json
 import math
 import os
+import stat
 from collections.abc import Mapping
 from typing import Any, Protocol, cast, overload
 
@@ -36,6 +45,16 @@ from mushin._tensor import Constant, Tensor, new_constant
 
 _HEADER_LIMIT = 100_000_000
 """The largest header accepted, in bytes (the safetensors library's own limit)."""
+
+_RESERVED_NAMES = frozenset({"__metadata__"})
+"""Header keys that safetensors reserves (the file's free-form metadata), not tensor names."""
+
+_ARRAY_BYTES_LIMIT = np.iinfo(np.intp).max
+"""NumPy refuses an array whose nonzero sizes multiply past this (even when one size is 0)."""
+
+_SPECIAL_KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
+                  (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+"""What a path that is neither a regular file nor a directory may be, in words."""
 
 _ITEM_SIZES = {"F64": 8, "F32": 4, "F16": 2, "I64": 8, "U64": 8, "I32": 4, "U32": 4,
                "I16": 2, "U16": 2, "I8": 1, "U8": 1, "BOOL": 1}
@@ -66,11 +85,21 @@ def _path(function: str, path: object) -> str:
     kind = type(path).__name__
     if not isinstance(path, str | os.PathLike):
         raise TypeError(f"{function}: path must be a str or os.PathLike, got {kind}")
-    name = os.fsdecode(cast("str | os.PathLike[str] | os.PathLike[bytes]", path))
-    if os.path.isdir(name):
+    return os.fsdecode(cast("str | os.PathLike[str] | os.PathLike[bytes]", path))
+
+
+def _check_regular(function: str, name: str, mode: int) -> None:
+    """Raise unless ``mode`` (of the file ``name``, symbolic links followed) is a regular
+    file's: ``IsADirectoryError`` for a directory, ``ValueError`` for anything else."""
+    if stat.S_ISDIR(mode):
         raise IsADirectoryError(f"{function}: {name!r} is a directory; give the path of a "
                                 "file, such as 'model.safetensors'")
-    return name
+    for is_kind, kind in _SPECIAL_KINDS:
+        if is_kind(mode):
+            raise ValueError(f"{function}: {name!r} is {kind}, not a regular file; "
+                             "checkpoints are read from and written to regular files only")
+    if not stat.S_ISREG(mode):
+        raise ValueError(f"{function}: {name!r} is not a regular file")
 
 
 def _host_array(name: str, value: object) -> np.ndarray[Any, Any]:
@@ -109,6 +138,9 @@ def _named_arrays(module_or_dict: object) -> dict[str, np.ndarray[Any, Any]]:
     for name, value in cast("Mapping[object, object]", tensors).items():
         if not isinstance(name, str) or not name:
             raise TypeError(f"save: every name must be a non-empty str, got {name!r}")
+        if name in _RESERVED_NAMES:
+            raise ValueError(f"save: the name {name!r} is reserved by the safetensors format "
+                             "(it holds the file's metadata, not a tensor); rename that tensor")
         arrays[name] = _host_array(name, value)
     return arrays
 
@@ -134,14 +166,29 @@ def save(path: Any, module_or_dict: Any) -> None:
     The file is in the safetensors format, written atomically: on any error the previous file
     at ``path`` (if any) is left as it was and no temporary file remains; a process killed
     while saving leaves the previous file too (see the module's documentation for what else
-    it may leave).
+    it may leave). A previous file keeps its permission bits (and, where the system allows,
+    its owner and group), and a symbolic link at ``path`` stays one: its target is replaced.
+    Every check (names, values, the path) is made before anything is written: a path that
+    is a directory raises ``IsADirectoryError``, one that is a pipe, a device or a socket
+    ``ValueError``, a file the caller may not write ``PermissionError``, and the name
+    ``__metadata__`` (reserved by safetensors) ``ValueError``.
     """
     if not _is_path(path) and _is_path(module_or_dict):
         path, module_or_dict = module_or_dict, path
     target = _path("save", path)
+    try:
+        previous: os.stat_result | None = os.stat(target)  # symbolic links followed
+    except FileNotFoundError:
+        previous = None
+    if previous is not None:
+        _check_regular("save", target, previous.st_mode)
+        if not os.access(target, os.W_OK):
+            raise PermissionError(f"save: {target!r} is read-only for this user (mode "
+                                  f"{stat.filemode(previous.st_mode)}); make it writable or "
+                                  "save elsewhere")
     api, _ = _safetensors()
     payload: bytes = api.save(_named_arrays(module_or_dict))
-    directory = os.path.dirname(os.path.abspath(target))
+    directory = os.path.dirname(os.path.realpath(target))
     if not os.path.isdir(directory):
         raise FileNotFoundError(f"save: the directory {directory!r} does not exist")
     write_bytes(target, payload)
@@ -190,18 +237,30 @@ def _checked_header(where: str, header_bytes: bytes, data_length: int) -> None:
         if offsets[1] - offsets[0] != math.prod(shape) * _ITEM_SIZES[dtype]:
             raise ValueError(f"{where}: {name!r} has shape {shape} of {dtype} but spans "
                              f"{offsets[1] - offsets[0]} bytes (corrupt file?)")
+        if math.prod(size for size in shape if size) * _ITEM_SIZES[dtype] > _ARRAY_BYTES_LIMIT:
+            raise ValueError(f"{where}: {name!r} has shape {shape}, larger than any array can "
+                             "be (corrupt file?)")
 
 
 def load(path: str | os.PathLike[str]) -> dict[str, Constant[*tuple[Any, ...]]]:
     """Read a safetensors file: a dict of name -> ``Constant`` on the CPU.
 
     Nothing in the file is executed. A truncated or corrupt file, or one whose header claims
-    more bytes than the file holds, raises ``ValueError`` naming the problem.
+    more bytes than the file holds, raises ``ValueError`` naming the file and the problem; so
+    does a path that is a pipe, a device or a socket (refused without opening it: nothing
+    blocks), and a directory raises ``IsADirectoryError``.
     """
     source = _path("load", path)
     where = f"load: {source!r}"
-    with open(source, "rb") as file:
-        size = os.fstat(file.fileno()).st_size
+    _check_regular("load", source, os.stat(source).st_mode)
+    # O_NONBLOCK: should the path become a pipe after the check above, opening it returns at
+    # once (and fstat refuses it) instead of waiting for a writer. It does nothing to a file.
+    descriptor = os.open(source, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+                         | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0))
+    with open(descriptor, "rb") as file:
+        status = os.fstat(descriptor)
+        _check_regular("load", source, status.st_mode)
+        size = status.st_size
         if size < 8:
             raise ValueError(f"{where} is not a safetensors file: {size} bytes, fewer than the "
                              "8-byte header length (truncated?)")
@@ -220,6 +279,8 @@ def load(path: str | os.PathLike[str]) -> dict[str, Constant[*tuple[Any, ...]]]:
     api, error_type = _safetensors()
     try:
         arrays: dict[str, np.ndarray[Any, Any]] = api.load(payload)
-    except error_type as error:  # the library's own checks: holes, overlaps...
+    # The library's own checks (holes, overlaps...), and NumPy's refusals of what the header
+    # checks above let through (more axes than NumPy holds, say): all name the file.
+    except (error_type, ValueError) as error:
         raise ValueError(f"{where} is not a valid safetensors file: {error}") from None
     return {name: new_constant(array) for name, array in arrays.items()}

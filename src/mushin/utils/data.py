@@ -100,7 +100,9 @@ class TensorDataset(Dataset[tuple[Batch, ...]]):
         if is_int(index) and not -self._length <= index < self._length:
             raise IndexError(f"TensorDataset: index {index} is out of range for "
                              f"{self._length} samples")
-        return tuple(new_constant(array[index].copy()) for array in self._arrays)
+        # ``[index, ...]`` keeps a row of a 1-d array an array (``[index]`` gives a NumPy
+        # scalar, which no tensor may hold: it could not be changed in place).
+        return tuple(new_constant(array[index, ...].copy()) for array in self._arrays)
 
     def __len__(self) -> int:
         """The number of samples (the tensors' first size)."""

@@ -26,9 +26,16 @@ what it needs from the inputs and the hidden states with recorded operations, so
 derivatives see how it depends on the inputs.
 
 Each cell's primitive takes the operands ``(x, *initial states, weight_ih, weight_hh, bias_ih,
-bias_hh, workspace)`` (the biases ``None`` without bias) and the parameters ``reverse``,
-``keep`` and the cell's own options; its output is ``(T, H, B)``, the hidden states in
-visiting order, followed by the LSTM's final cell state.
+bias_hh, workspace)`` (the biases ``None`` without bias; the LSTM's ``weight_hr`` before the
+workspace, ``None`` without a projection) and the parameters ``reverse``, ``keep`` and the
+cell's own options; its output is ``(T, H, B)``, the hidden states in visiting order (the
+LSTM's before its projection, which ``run_layer`` applies), followed by the LSTM's final
+cell state.
+
+A packed batch of sequences of different lengths (sorted by decreasing length, so the
+sequences present at a step are the first ones) runs in segments: the steps over which the
+batch stays the same are one run of the primitive on the sequences present, from the states
+the previous segment left (``run_packed``).
 """
 
 from __future__ import annotations
@@ -43,19 +50,24 @@ from mushin._graph import Primitive, is_grad_enabled
 from mushin._tensor import Variable, apply, new_constant, storage
 from mushin.nn.functional.dropout import dropout
 from mushin.ops.join import concat, stack
-from mushin.ops.shape import matrix_transpose, transpose
+from mushin.ops.shape import matrix_transpose, reshape, transpose
 
 Weights = tuple[Any, Any, Any, Any]
 """``weight_ih, weight_hh, bias_ih, bias_hh`` of one layer and direction (biases may be
 ``None``)."""
+
+Segment = tuple[int, int, int]
+"""Steps of a packed batch over which the batch stays the same: ``(first row, steps,
+batch)``."""
 
 # --- the array forms (forward and backpropagation through time) -------------------------------
 
 
 def dimensions(workspace: Any, weight_ih: Any, weight_hh: Any,
                bias_ih: Any) -> tuple[int, int, int, int, int, Any]:
-    """``steps, batch, size, features, width, dtype`` of a layer: ``size`` is the hidden
-    size, ``width`` the rows of ``z = [h; x; 1]`` (no 1 without bias)."""
+    """``steps, batch, size, features, width, dtype`` of a layer: ``size`` is the width of
+    the state ``h`` a step reads (the hidden size, or the LSTM's projection size), ``width``
+    the rows of ``z = [h; x; 1]`` (no 1 without bias)."""
     steps, _, batch = workspace.shape
     size, features = weight_hh.shape[1], weight_ih.shape[1]
     return steps, batch, size, features, size + features + (bias_ih is not None), \
@@ -146,31 +158,37 @@ def layer_primitive(name: str, forward: Callable[..., Any],
                     array_vjp: Callable[..., tuple[Any, ...]],
                     graph_vjp: Callable[..., tuple[Any, ...]]) -> Primitive:
     """The primitive of one layer in one direction: ``forward`` the loop over time, its VJP
-    ``array_vjp(xp, grad, inputs, parents, reverse)`` (backpropagation through time from the
-    workspace) or, when the backward is recorded, ``graph_vjp(F, grad, inputs, output,
-    parents, reverse, **options)`` (the cell's options, such as the RNN's nonlinearity)."""
+    ``array_vjp(xp, grad, inputs, output, parents, reverse)`` (backpropagation through time
+    from the workspace) or, when the backward is recorded, ``graph_vjp(F, grad, inputs,
+    output, parents, reverse, **options)`` (the cell's options, such as the RNN's
+    nonlinearity)."""
 
     def vjp(F: Any, grad: Any, inputs: Any, output: Any, parents: Any, reverse: bool,
             keep: bool, **options: Any) -> tuple[Any, ...]:
         # ``keep`` only told the forward to fill the workspace, which a VJP always has
         if F.graph_mode:
             return graph_vjp(F, grad, inputs, output, parents, reverse=reverse, **options)
-        return array_vjp(F.xp, grad, inputs, parents, reverse)
+        return array_vjp(F.xp, grad, inputs, output, parents, reverse)
 
     return Primitive(name, forward, vjp, saves="both")
 
 
 def run_layer(layer: Primitive, kept_rows: int, x: Any, initial: Sequence[Any],
-              weights: Weights, reverse: bool, **options: Any) -> tuple[Any, list[Any]]:
+              weights: Weights, reverse: bool, projection: tuple[Any, ...] = (),
+              **options: Any) -> tuple[Any, list[Any]]:
     """One layer in one direction over the time-major ``x`` ``(T, B, F)`` from the
-    ``initial`` states ``(B, H)``: the hidden state of every step ``(T, B, H)`` and the final
-    states ``(B, H)``. ``kept_rows`` is the cell's per-step workspace rows after ``z``, in
-    units of H, when a gradient is to come."""
-    operands = (x, *initial, *weights)
+    ``initial`` states ``(B, ·)``: the hidden state of every step ``(T, B, ·)`` and the final
+    states. ``kept_rows`` is the cell's per-step workspace rows after ``z``, in units of its
+    hidden size, when a gradient is to come. ``projection`` is the LSTM's operand after the
+    weights, ``(weight_hr,)`` (``(None,)`` without a projection; empty for the other cells):
+    the primitive's states are then the unprojected ``o * tanh(c)``, projected here."""
+    operands = (x, *initial, *weights, *projection)
     keep = is_grad_enabled() and any(isinstance(operand, Variable) for operand in operands)
     steps, batch, features = x.shape
     size = weights[1].shape[1]
-    rows = size + features + (weights[2] is not None) + (kept_rows * size if keep else 0)
+    weight_hr = projection[0] if projection else None
+    hidden_size = size if weight_hr is None else weight_hr.shape[1]
+    rows = size + features + (weights[2] is not None) + (kept_rows * hidden_size if keep else 0)
     dtype = np.result_type(x.dtype, weights[0].dtype)
     workspace = new_constant(namespace_of(storage(x)).empty((steps, rows, batch), dtype=dtype))
     result = apply(layer, *operands, workspace, reverse=reverse, keep=keep, **options)
@@ -179,32 +197,101 @@ def run_layer(layer: Primitive, kept_rows: int, x: Any, initial: Sequence[Any],
         visited = result[steps - 1::-1]
     else:
         visited = result if result.shape[0] == steps else result[:steps]
-    finals = range(steps - 1, result.shape[0])  # the last hidden state, then the cell state
-    return transpose(visited, (0, 2, 1)), [matrix_transpose(result[index]) for index in finals]
+    finals = [matrix_transpose(result[index])  # the last hidden state, then the cell state
+              for index in range(steps - 1, result.shape[0])]
+    hidden = transpose(visited, (0, 2, 1))
+    if weight_hr is not None:
+        hidden = hidden @ matrix_transpose(weight_hr)
+        finals[0] = hidden[0 if reverse else steps - 1]
+    return hidden, finals
+
+
+def packed_segments(batch_sizes: Sequence[int]) -> list[Segment]:
+    """The runs of steps of a packed batch (``batch_sizes[t]`` sequences, sorted by decreasing
+    length, have a step ``t``) over which the batch stays the same: ``(first row of the
+    packed data, steps, batch)`` for each, in time order."""
+    segments: list[Segment] = []
+    row = 0
+    for batch in batch_sizes:
+        if segments and segments[-1][2] == batch:
+            first, steps, _ = segments[-1]
+            segments[-1] = (first, steps + 1, batch)
+        else:
+            segments.append((row, 1, batch))
+        row += batch
+    return segments
+
+
+def run_packed(layer: Primitive, kept_rows: int, data: Any, segments: Sequence[Segment],
+               initial: Sequence[Any], weights: Weights, reverse: bool,
+               projection: tuple[Any, ...] = (), **options: Any) -> tuple[Any, list[Any]]:
+    """One layer in one direction over a packed batch, ``data`` ``(rows, F)`` cut into the
+    ``segments`` of :func:`packed_segments`: the hidden states as packed rows ``(rows, ·)``
+    and each sequence's final states ``(B, ·)``, those after its own last step (forward) or
+    after its first (reverse, which starts each sequence at its last step from its initial
+    state). Each segment is one run of the layer's primitive on the sequences it holds, from
+    the states the previous one left: a sequence that ends keeps its state as its final
+    one (forward), one that starts joins from its initial state (reverse)."""
+    outputs: list[Any] = []
+    ended: list[list[Any]] = [[] for _ in initial]  # forward: the states of finished columns
+    states = list(initial)
+    if reverse:
+        segments = segments[::-1]
+        states = [state[:segments[0][2]] for state in initial]
+    for row, steps, batch in segments:
+        held = states[0].shape[0]
+        if batch < held:
+            for found, state in zip(ended, states, strict=True):
+                found.append(state[batch:])
+            states = [state[:batch] for state in states]
+        elif batch > held:
+            states = [concat([state, start[held:batch]], axis=0)
+                      for state, start in zip(states, initial, strict=True)]
+        x = reshape(data[row:row + steps * batch], (steps, batch, data.shape[1]))
+        hidden, states = run_layer(layer, kept_rows, x, states, weights, reverse, projection,
+                                   **options)
+        outputs.append(reshape(hidden, (steps * batch, hidden.shape[2])))
+    if reverse:
+        outputs.reverse()
+    # the columns that ended first are the last ones
+    finals = [concat([state, *found[::-1]], axis=0) if found else state
+              for state, found in zip(states, ended, strict=True)]
+    return concat(outputs, axis=0) if len(outputs) > 1 else outputs[0], finals
 
 
 def run_layers(layer: Primitive, kept_rows: int, x: Any, initial: Sequence[Sequence[Any]],
                weights: Sequence[Weights], bidirectional: bool, dropout_rate: float,
-               training: bool, **options: Any) -> tuple[Any, list[Any]]:
+               training: bool, projections: Sequence[Any] | None = None,
+               batch_sizes: Sequence[int] | None = None,
+               **options: Any) -> tuple[Any, list[Any]]:
     """Stacked layers, each in one or two directions, over the time-major ``x`` ``(T, B,
     F)``: the last layer's output ``(T, B, directions * H)`` and the final states, each
     ``(layers * directions, B, H)``. ``initial`` and ``weights`` hold, for every layer and
-    direction in PyTorch's order, its initial states ``(B, H)`` and its weights. Dropout of
-    rate ``dropout_rate`` applies to the output of every layer but the last while
-    ``training``."""
+    direction in PyTorch's order, its initial states ``(B, H)`` and its weights (and
+    ``projections`` the LSTM's ``weight_hr`` or ``None``; ``None`` for the other cells).
+    Dropout of rate ``dropout_rate`` applies to the output of every layer but the last while
+    ``training``. With ``batch_sizes``, ``x`` is a packed batch's data ``(rows, F)`` (see
+    :func:`run_packed`) and so is the output ``(rows, directions * H)``."""
     directions = 2 if bidirectional else 1
     count = len(weights) // directions
+    segments = None if batch_sizes is None else packed_segments(batch_sizes)
     finals: list[list[Any]] = [[] for _ in initial[0]]
     for layer_index in range(count):
         outputs: list[Any] = []
         for direction in range(directions):
             index = layer_index * directions + direction
-            hidden, states = run_layer(layer, kept_rows, x, initial[index], weights[index],
-                                       reverse=direction == 1, **options)
+            projection = () if projections is None else (projections[index],)
+            if segments is None:
+                hidden, states = run_layer(layer, kept_rows, x, initial[index], weights[index],
+                                           direction == 1, projection, **options)
+            else:
+                hidden, states = run_packed(layer, kept_rows, x, segments, initial[index],
+                                            weights[index], direction == 1, projection,
+                                            **options)
             outputs.append(hidden)
             for found, state in zip(finals, states, strict=True):
                 found.append(state)
-        x = outputs[0] if len(outputs) == 1 else concat(outputs, axis=2)
+        x = outputs[0] if len(outputs) == 1 else concat(outputs, axis=-1)
         if layer_index < count - 1:
             x = dropout(x, dropout_rate, training=training)
     return x, [stack(found, axis=0) for found in finals]

@@ -104,7 +104,8 @@ def _input_weights(xp: Any, weight_ih: Any, size: int, dtype: Any) -> Any:
     return input_weights
 
 
-def _array_vjp(xp: Any, grad: Any, inputs: Any, parents: Any, reverse: bool) -> tuple[Any, ...]:
+def _array_vjp(xp: Any, grad: Any, inputs: Any, output: Any, parents: Any,
+               reverse: bool) -> tuple[Any, ...]:
     """Backpropagation through time on the arrays, from what the forward kept."""
     _, _, weight_ih, weight_hh, bias_ih, _, workspace = inputs
     steps, batch, size, features, width, dtype = driver.dimensions(
@@ -202,12 +203,13 @@ GRU_LAYER = driver.layer_primitive("gru_layer", _forward, _array_vjp, _graph_vjp
 
 
 def gru(x: Any, initial: Sequence[Sequence[Any]], weights: Sequence[driver.Weights], *,
-        bidirectional: bool = False, dropout: float = 0.0,
-        training: bool = True) -> tuple[Any, list[Any]]:
+        bidirectional: bool = False, dropout: float = 0.0, training: bool = True,
+        batch_sizes: Sequence[int] | None = None) -> tuple[Any, list[Any]]:
     """Stacked GRU layers over the time-major ``x`` ``(T, B, F)``: the last layer's output
     ``(T, B, directions * H)`` and ``[h_n]``, the final hidden states ``(layers * directions,
     B, H)``. ``initial`` and ``weights`` hold, for every layer and direction in PyTorch's
     order, ``[h_0]`` ``(B, H)`` and ``(weight_ih, weight_hh, bias_ih, bias_hh)`` (biases
-    ``None`` without bias)."""
+    ``None`` without bias). With ``batch_sizes``, ``x`` is a packed batch's data ``(rows,
+    F)`` and so is the output (see ``_driver.run_packed``)."""
     return driver.run_layers(GRU_LAYER, _KEPT_ROWS, x, initial, weights, bidirectional,
-                             dropout, training)
+                             dropout, training, batch_sizes=batch_sizes)

@@ -26,6 +26,13 @@ call activates all four gates. The gradients are put back into PyTorch's order (
 
 The output is ``(T + 1, H, B)``: the hidden state after each step in visiting order, then the
 final cell state.
+
+With a projection (PyTorch's ``proj_size``, ``weight_hr`` ``(P, H)``), the state a step reads
+is ``h = weight_hr @ (o * tanh(c))``, ``P`` rows: each step writes that product into the next
+step's ``z``, and ``W_hh`` is ``(4H, P)``. The output still holds the unprojected ``o *
+tanh(c)`` (what ``weight_hr``'s gradient needs); the driver projects it with one batched
+product, which also carries the outputs' part of ``weight_hr``'s gradient, the recurrence's
+part being one product over the steps here.
 """
 
 from __future__ import annotations
@@ -45,15 +52,17 @@ def _order(xp: Any, rows: Any, size: int) -> Any:
 
 
 def _forward(xp: Any, x: Any, initial_hidden: Any, initial_cell: Any, weight_ih: Any,
-             weight_hh: Any, bias_ih: Any, bias_hh: Any, workspace: Any, reverse: bool,
-             keep: bool) -> Any:
+             weight_hh: Any, bias_ih: Any, bias_hh: Any, weight_hr: Any, workspace: Any,
+             reverse: bool, keep: bool) -> Any:
     """One direction of one layer over the time-major ``x`` ``(T, B, F)``: ``(T + 1, H,
-    B)``, the hidden states in visiting order and the final cell state."""
-    steps, batch, size, features, width, dtype = driver.dimensions(
+    B)``, the (unprojected) hidden states in visiting order and the final cell state."""
+    steps, batch, state, features, width, dtype = driver.dimensions(
         workspace, weight_ih, weight_hh, bias_ih)
+    size = weight_hh.shape[0] // 4
     weights = xp.empty((4 * size, width), dtype=dtype)
-    weights[:, :size] = _order(xp, weight_hh, size)
-    weights[:, size:size + features] = _order(xp, weight_ih, size)
+    weights[:, :state] = _order(xp, weight_hh, size)
+    weights[:, state:state + features] = _order(xp, weight_ih, size)
+    projection = None if weight_hr is None else weight_hr.astype(dtype, copy=False)
     if bias_ih is not None:
         weights[:, -1] = _order(xp, bias_ih + bias_hh, size)
     weights[:3 * size] *= 0.5
@@ -88,7 +97,10 @@ def _forward(xp: Any, x: Any, initial_hidden: Any, initial_cell: Any, weight_ih:
         hidden = output[step]
         xp.multiply(output_gate, tanh_cell, out=hidden)
         if step + 1 < steps:
-            workspace[step + 1, :size] = hidden
+            if projection is None:
+                workspace[step + 1, :size] = hidden
+            else:
+                xp.matmul(projection, hidden, out=workspace[step + 1, :state])
         if keep:
             factors[2 * size:3 * size] *= tanh_cell
             # o (1 - tanh(c)^2) = o - h tanh(c)
@@ -99,18 +111,25 @@ def _forward(xp: Any, x: Any, initial_hidden: Any, initial_cell: Any, weight_ih:
     return output
 
 
-def _array_vjp(xp: Any, grad: Any, inputs: Any, parents: Any, reverse: bool) -> tuple[Any, ...]:
+def _array_vjp(xp: Any, grad: Any, inputs: Any, output: Any, parents: Any,
+               reverse: bool) -> tuple[Any, ...]:
     """Backpropagation through time on the arrays, from what the forward kept."""
-    _, _, _, weight_ih, weight_hh, bias_ih, _, workspace = inputs
-    steps, batch, size, features, width, dtype = driver.dimensions(
+    _, _, _, weight_ih, weight_hh, bias_ih, _, weight_hr, workspace = inputs
+    steps, batch, state, features, width, dtype = driver.dimensions(
         workspace, weight_ih, weight_hh, bias_ih)
+    size = weight_hh.shape[0] // 4
+    projection_t = None if weight_hr is None else xp.ascontiguousarray(
+        weight_hr.astype(dtype, copy=False).T)
+    # the gradients of the state rows of every step's z (projected: weight_hr's gradient)
+    state_grads = xp.empty((steps, state, batch), dtype=dtype) \
+        if projection_t is not None and parents[7] is not None else None
     # the products below give each sigmoid gate's gradient times 4 (1 - t^2 = 4 s (1 - s)):
     # the factor 1/4 goes into the weights they meet
     quarter = driver.quarter_rows(xp, 4 * size, 3 * size, dtype)
     recurrent_t = xp.ascontiguousarray(
         (_order(xp, weight_hh, size).astype(dtype, copy=False) * quarter).T)
     gate_grads = xp.empty((steps, 4 * size, batch), dtype=dtype)
-    carry_hidden = None
+    carry_hidden = carry_state = None
     carry_cell = grad[-1]
     for step in range(steps - 1, -1, -1):
         block = workspace[step]
@@ -126,24 +145,34 @@ def _array_vjp(xp: Any, grad: Any, inputs: Any, parents: Any, reverse: bool) -> 
         grad_cell *= block[width + 5 * size:]
         carry_cell = grad_cell
         if step or parents[1] is not None:
-            carry_hidden = xp.matmul(recurrent_t, step_grads)
-    grad_x = grad_ih = grad_hh = grad_bias = None
+            carry_state = xp.matmul(recurrent_t, step_grads)
+            if projection_t is None:
+                carry_hidden = carry_state
+            elif step:
+                carry_hidden = xp.matmul(projection_t, carry_state)
+                if state_grads is not None:
+                    state_grads[step] = carry_state
+    grad_x = grad_ih = grad_hh = grad_bias = grad_hr = None
     want_weights = any(parents[index] is not None for index in (3, 4, 5, 6))
     if parents[0] is not None or want_weights:
         flat = driver.columns(xp, gate_grads)
         if want_weights:
             rows = driver.columns(xp, workspace[:, :width])
             grad_weights = _order(xp, xp.matmul(flat, rows.T) * quarter, size)
-            grad_hh = grad_weights[:, :size]
-            grad_ih = grad_weights[:, size:size + features]
+            grad_hh = grad_weights[:, :state]
+            grad_ih = grad_weights[:, state:state + features]
             if bias_ih is not None:
                 grad_bias = grad_weights[:, -1]
         if parents[0] is not None:
             input_weights = _order(xp, weight_ih, size).astype(dtype, copy=False) * quarter
             grad_x = driver.input_gradient(xp, input_weights, flat, steps, batch, reverse)
-    grad_h0 = None if parents[1] is None or carry_hidden is None else carry_hidden.T
+    if state_grads is not None and steps > 1:
+        # each step's state is weight_hr times the previous step's output
+        grad_hr = xp.matmul(driver.columns(xp, state_grads[1:]),
+                            driver.columns(xp, output[:steps - 1]).T)
+    grad_h0 = None if parents[1] is None or carry_state is None else carry_state.T
     grad_c0 = carry_cell.T if parents[2] is not None else None
-    return grad_x, grad_h0, grad_c0, grad_ih, grad_hh, grad_bias, grad_bias, None
+    return grad_x, grad_h0, grad_c0, grad_ih, grad_hh, grad_bias, grad_bias, grad_hr, None
 
 
 def _graph_vjp(F: Any, grad: Any, inputs: Any, output: Any, parents: Any,
@@ -151,13 +180,19 @@ def _graph_vjp(F: Any, grad: Any, inputs: Any, output: Any, parents: Any,
     """The same gradients with recorded operations (``create_graph=True``): the gates are
     recomputed from the inputs and the hidden states, so that second derivatives see how
     everything depends on the inputs."""
-    x, initial_hidden, initial_cell, weight_ih, weight_hh, bias_ih, bias_hh, _ = inputs
+    x, initial_hidden, initial_cell, weight_ih, weight_hh, bias_ih, bias_hh, weight_hr, _ = \
+        inputs
     steps = x.shape[0]
-    size = weight_hh.shape[1]
+    size = weight_hh.shape[0] // 4
     order = driver.step_order(steps, reverse)
     weight_ih_t = F.matrix_transpose(weight_ih)
     weight_hh_t = F.matrix_transpose(weight_hh)
-    previous = [initial_hidden, *driver.hidden_states(F, output, steps - 1)]
+    outputs = driver.hidden_states(F, output, steps - 1)  # unprojected, (B, H) each
+    if weight_hr is not None:
+        weight_hr_t = F.matrix_transpose(weight_hr)
+        previous = [initial_hidden, *(hidden @ weight_hr_t for hidden in outputs)]
+    else:
+        previous = [initial_hidden, *outputs]
     saved: list[tuple[Any, ...]] = []
     cell = initial_cell
     for position, step in enumerate(order):
@@ -171,7 +206,7 @@ def _graph_vjp(F: Any, grad: Any, inputs: Any, output: Any, parents: Any,
         new_cell = forget_gate * cell + input_gate * cell_gate
         saved.append((input_gate, forget_gate, cell_gate, output_gate, cell, F.tanh(new_cell)))
         cell = new_cell
-    carry_hidden = None
+    carry_hidden = carry_state = grad_hr = None
     carry_cell = F.matrix_transpose(grad[steps])
     grad_x: list[Any] = [None] * steps
     totals: list[Any] = []
@@ -187,7 +222,13 @@ def _graph_vjp(F: Any, grad: Any, inputs: Any, output: Any, parents: Any,
             grad_cell * input_gate * (1 - cell_gate * cell_gate),
             grad_hidden * tanh_cell * (output_gate * (1 - output_gate))], 1)
         carry_cell = grad_cell * forget_gate
-        carry_hidden = gate_grads @ weight_hh
+        carry_state = gate_grads @ weight_hh
+        if weight_hr is None:
+            carry_hidden = carry_state
+        elif position:
+            carry_hidden = carry_state @ weight_hr
+            term = F.matrix_transpose(carry_state) @ outputs[position - 1]
+            grad_hr = term if grad_hr is None else grad_hr + term
         grad_x[step] = gate_grads @ weight_ih
         transposed = F.matrix_transpose(gate_grads)
         totals = driver.accumulate(totals, [transposed @ x[step],
@@ -196,20 +237,26 @@ def _graph_vjp(F: Any, grad: Any, inputs: Any, output: Any, parents: Any,
     grad_ih, grad_hh, grad_bias = totals
     if bias_ih is None:
         grad_bias = None
-    return (driver.stack_steps(F, grad_x) if parents[0] is not None else None, carry_hidden,
-            carry_cell, grad_ih, grad_hh, grad_bias, grad_bias, None)
+    return (driver.stack_steps(F, grad_x) if parents[0] is not None else None, carry_state,
+            carry_cell, grad_ih, grad_hh, grad_bias, grad_bias, grad_hr, None)
 
 
 LSTM_LAYER = driver.layer_primitive("lstm_layer", _forward, _array_vjp, _graph_vjp)
 
 
 def lstm(x: Any, initial: Sequence[Sequence[Any]], weights: Sequence[driver.Weights], *,
-         bidirectional: bool = False, dropout: float = 0.0,
-         training: bool = True) -> tuple[Any, list[Any]]:
+         bidirectional: bool = False, dropout: float = 0.0, training: bool = True,
+         projections: Sequence[Any] | None = None,
+         batch_sizes: Sequence[int] | None = None) -> tuple[Any, list[Any]]:
     """Stacked LSTM layers over the time-major ``x`` ``(T, B, F)``: the last layer's output
     ``(T, B, directions * H)`` and ``[h_n, c_n]``, the final hidden and cell states, each
     ``(layers * directions, B, H)``. ``initial`` and ``weights`` hold, for every layer and
     direction in PyTorch's order, ``[h_0, c_0]`` (each ``(B, H)``) and ``(weight_ih,
-    weight_hh, bias_ih, bias_hh)`` (biases ``None`` without bias)."""
+    weight_hh, bias_ih, bias_hh)`` (biases ``None`` without bias); ``projections`` its
+    ``weight_hr`` ``(P, H)`` (PyTorch's ``proj_size``: the outputs and ``h`` are then ``P``
+    wide). With ``batch_sizes``, ``x`` is a packed batch's data ``(rows, F)`` and so is the
+    output (see ``_driver.run_packed``)."""
     return driver.run_layers(LSTM_LAYER, _KEPT_ROWS, x, initial, weights, bidirectional,
-                             dropout, training)
+                             dropout, training,
+                             [None] * len(weights) if projections is None else projections,
+                             batch_sizes)

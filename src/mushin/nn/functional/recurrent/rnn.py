@@ -51,7 +51,8 @@ def _forward(xp: Any, x: Any, initial: Any, weight_ih: Any, weight_hh: Any, bias
     return output
 
 
-def _array_vjp(xp: Any, grad: Any, inputs: Any, parents: Any, reverse: bool) -> tuple[Any, ...]:
+def _array_vjp(xp: Any, grad: Any, inputs: Any, output: Any, parents: Any,
+               reverse: bool) -> tuple[Any, ...]:
     """Backpropagation through time on the arrays, from what the forward kept."""
     _, _, weight_ih, weight_hh, bias_ih, _, workspace = inputs
     steps, batch, size, features, width, dtype = driver.dimensions(
@@ -118,11 +119,15 @@ RNN_LAYER = driver.layer_primitive("rnn_layer", _forward, _array_vjp, _graph_vjp
 
 def rnn(x: Any, initial: Sequence[Sequence[Any]], weights: Sequence[driver.Weights], *,
         nonlinearity: str = "tanh", bidirectional: bool = False, dropout: float = 0.0,
-        training: bool = True) -> tuple[Any, list[Any]]:
+        training: bool = True, batch_sizes: Sequence[int] | None = None
+        ) -> tuple[Any, list[Any]]:
     """Stacked Elman RNN layers over the time-major ``x`` ``(T, B, F)``: the last layer's
     output ``(T, B, directions * H)`` and ``[h_n]``, the final hidden states ``(layers *
     directions, B, H)``. ``initial`` and ``weights`` hold, for every layer and direction in
     PyTorch's order, ``[h_0]`` ``(B, H)`` and ``(weight_ih, weight_hh, bias_ih, bias_hh)``
-    (biases ``None`` without bias); ``nonlinearity`` is ``"tanh"`` or ``"relu"``."""
+    (biases ``None`` without bias); ``nonlinearity`` is ``"tanh"`` or ``"relu"``. With
+    ``batch_sizes``, ``x`` is a packed batch's data ``(rows, F)`` and so is the output (see
+    ``_driver.run_packed``)."""
     return driver.run_layers(RNN_LAYER, _KEPT_ROWS, x, initial, weights, bidirectional,
-                             dropout, training, nonlinearity=nonlinearity)
+                             dropout, training, batch_sizes=batch_sizes,
+                             nonlinearity=nonlinearity)
