@@ -218,7 +218,7 @@ class Tensor(TensorMethods[*Shape]):
                 raise TypeError(f"data: a Variable holds floating values, got dtype "
                                 f"{array.dtype}")
             if tuple(array.shape) != tuple(self._data.shape):
-                cast("Variable", self)._replace_grad(None)  # a gradient of the old shape
+                cast(Any, self)._replace_grad(None)  # a gradient of the old shape
         replace_array(self, array)
 
     def numpy(self) -> np.ndarray[Any, Any]:
@@ -306,21 +306,12 @@ class Tensor(TensorMethods[*Shape]):
         def __abs__(self) -> Self: ...
 
         # Item assignment and the augmented assignments change the tensor in place
-        # (``mushin.ops.inplace``): its kind and shape stay.
+        # (``mushin.ops.inplace``): its kind and shape stay. The checkers type ``x += y``
+        # through ``__add__`` (same kind and shape as ``x`` whenever the write is valid):
+        # declaring ``__iadd__`` and its kin here makes mypy check each against the overloads
+        # of ``__add__``, which took it 17 minutes instead of seconds.
         def __setitem__(self, key: Any,
                         value: Tensor[*AnyShape] | Scalar | builtins.bool) -> None: ...
-        def __iadd__(self, other: Tensor[*AnyShape] | Scalar) -> Self: ...
-        def __isub__(self, other: Tensor[*AnyShape] | Scalar) -> Self: ...
-        def __imul__(self, other: Tensor[*AnyShape] | Scalar) -> Self: ...
-        def __itruediv__(self, other: Tensor[*AnyShape] | Scalar) -> Self: ...
-        def __ifloordiv__(self, other: Tensor[*AnyShape] | Scalar) -> Self: ...
-        def __imod__(self, other: Tensor[*AnyShape] | Scalar) -> Self: ...
-        def __ipow__(self, other: Tensor[*AnyShape] | Scalar) -> Self: ...
-        def __iand__(self, other: Tensor[*AnyShape] | Scalar | builtins.bool) -> Self: ...
-        def __ior__(self, other: Tensor[*AnyShape] | Scalar | builtins.bool) -> Self: ...
-        def __ixor__(self, other: Tensor[*AnyShape] | Scalar | builtins.bool) -> Self: ...
-        def __ilshift__(self, other: Tensor[*AnyShape] | Scalar) -> Self: ...
-        def __irshift__(self, other: Tensor[*AnyShape] | Scalar) -> Self: ...
 
         @overload
         def clip(self, lo: Scalar | None = None, hi: Scalar | None = None) -> Self: ...
@@ -766,7 +757,7 @@ def _alias(tensor: Tensor[*tuple[Any, ...]]) -> Constant:
     if counter is None:
         counter = tensor._version = [0]
         if tensor.__class__ is Variable:
-            add_view(counter, cast("Variable", tensor)._node.owner)
+            add_view(counter, cast(Any, tensor)._node.owner)
     constant = new_constant(tensor._data)
     constant._version = counter
     return constant
@@ -802,9 +793,7 @@ def change_in_place(name: str, tensor: Any, compute: Callable[[Any], Any], *,
     ``casting="unsafe"`` (``fill_``, ``copy_``, item assignment) casts any values, as PyTorch
     does.
     """
-    if tensor.__class__ is not Variable and tensor.__class__ is not Constant:
-        raise TypeError(f"{name}: expected a mu.Tensor to change in place, got "
-                        f"{type(tensor).__name__}")
+    _check_changeable(name, tensor)
     recording = tensor.__class__ is Variable and state.grad_enabled
     source: Any = tensor
     first = 0
@@ -849,6 +838,12 @@ def change_in_place(name: str, tensor: Any, compute: Callable[[Any], Any], *,
         node.owner = weakref.ref(tensor)
         tensor._node = node
     return tensor
+
+
+def _check_changeable(name: str, tensor: object) -> None:
+    if tensor.__class__ is not Variable and tensor.__class__ is not Constant:
+        raise TypeError(f"{name}: expected a mu.Tensor to change in place, got "
+                        f"{type(tensor).__name__}")
 
 
 def _has_history(result: Any) -> bool:
@@ -1119,7 +1114,7 @@ def _shared_counter(output: Array, operands: tuple[Any, ...]) -> list[Any] | Non
         data = operand._data
         if data is output or (data.size and output.size and _backend.namespace_of(
                 data).may_share_memory(data, output)):
-            counter = operand._version
+            counter: list[Any] | None = operand._version
             if counter is None:
                 counter = operand._version = [0]
                 if kind is Variable:

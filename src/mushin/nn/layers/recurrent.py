@@ -222,7 +222,9 @@ class _Recurrent(Module, ABC):
     def _forward(self, x: Any, given: list[Any] | None) -> tuple[Any, list[Any]]:
         """The output and the final states ``(layers * directions, B, H)``."""
         if isinstance(x, PackedSequence):
-            return self._forward_packed(cast(PackedSequence[Any], x), given)
+            # pyright narrows Any to PackedSequence[Unknown], mypy to PackedSequence[Any]
+            packed = cast(PackedSequence[Any], x)  # type: ignore[redundant-cast]
+            return self._forward_packed(packed, given)
         batched = self._check_input(x)
         # the layers run time-major: each step's slice is contiguous
         if not batched:
