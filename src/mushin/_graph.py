@@ -22,7 +22,7 @@ import operator
 import threading
 import weakref
 from collections.abc import Callable, Generator
-from typing import TYPE_CHECKING, Any, Self, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast, overload
 
 from mushin._backend import Array, namespace_of
 from mushin.kernels import cuda
@@ -43,6 +43,9 @@ class _ThreadState(threading.local):
 
 
 state = _ThreadState()
+
+
+_Function = TypeVar("_Function", bound=Callable[..., Any])
 
 
 class _Mode(contextlib.ContextDecorator):
@@ -66,9 +69,9 @@ class _Mode(contextlib.ContextDecorator):
         def __enter__(self) -> None: ...
         def __exit__(self, *exc: object) -> None: ...
 
-    def __call__(self, func: Any) -> Any:
+    def __call__(self, func: _Function) -> _Function:
         if inspect.isgeneratorfunction(func):
-            return self._generator(func)
+            return cast(_Function, self._generator(func))
         return super().__call__(func)
 
     def _generator(self, func: Any) -> Any:
@@ -95,9 +98,6 @@ class _Mode(contextlib.ContextDecorator):
                 return stop.value
 
         return run
-
-
-_Function = TypeVar("_Function", bound=Callable[..., Any])
 
 
 class no_grad(_Mode):
