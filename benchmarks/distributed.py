@@ -1,17 +1,21 @@
-"""Data-parallel throughput on 1, 2 and 4 ranks, and what the all-reduce costs.
+"""Data-parallel throughput on 1, 2 and 4 ranks, and what the communication costs.
 
-Trains a 784-1024-1024-10 ReLU MLP (1.9 M float32 parameters, 7.4 MB of gradients) with
-SGD on random data, ``--batch`` samples per rank and step, under ``mpiexec -n N`` for each N
-of ``--ranks``; each rank gets ``cores // N`` BLAS threads (at least one), and one rank also
-runs on a single thread. It prints, per run, the median step time, the time spent waiting for
-the slowest rank to finish its backward pass (a barrier, there only to measure it), the time
-in ``DataParallel.sync_gradients`` (packing, the bucketed all-reduce, unpacking) and its
-share of the step, the throughput in samples per second over all ranks and the speed-up over
+Trains a 784-1024-1024-10 ReLU MLP (1.9 M float32 parameters, 7.4 MB of gradients, in buckets
+of ``--bucket-mb``) with SGD on random data, ``--batch`` samples per rank and step, under
+``mpiexec -n N`` for each N of ``--ranks``; each rank gets ``cores // N`` BLAS threads (at
+least one), and one rank also runs on a single thread. Each step is timed three ways, in
+turn: ``compute`` (backward inside ``no_sync()``: no communication, the baseline), ``after``
+(the same, then ``sync_gradients()``: the all-reduce after the pass, as ``model.backward``
+did before the gradient hooks) and ``hooks`` (plain ``loss.backward()``: each bucket's
+all-reduce starts from the gradient hooks as soon as its gradients are ready). It prints, per
+run, the median step of each, the communication share of the ``after`` and ``hooks`` steps
+(their time beyond ``compute``, over their time), the time in ``sync_gradients`` itself, the
+throughput of the ``hooks`` steps in samples per second over all ranks and the speed-up over
 the first run (one rank, every core); then the latency and bandwidth of
 ``mu.distributed.all_reduce`` on message sizes from 4 B to 16 MB, for the model in
-docs/distributed.md.
+docs/distributed.md, and what its agreement check (a small all-gather) adds to a 4 B one.
 
-    python benchmarks/distributed.py [--ranks 1 2 4] [--steps 30] [--batch 64]
+    python benchmarks/distributed.py [--ranks 1 2 4] [--steps 30] [--batch 64] [--bucket-mb 2]
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import numpy as np
 
 import mushin as mu
 from mushin import distributed as dist
+from mushin.distributed.bootstrap import current_world
 from mushin.nn.activations import relu
 from mushin.nn.layers import Linear, Sequential
 from mushin.nn.losses import cross_entropy
@@ -37,44 +42,56 @@ from mushin.nn.optimizers import SGD
 SIZES = (784, 1024, 1024, 10)
 MESSAGE_FLOATS = [4**power for power in range(11)] + [2**22]
 """All-reduce message sizes, in float32 elements: 1 to 4 Mi (4 B to 16 MB)."""
+MODES = ("compute", "after", "hooks")
 
 
-def train_worker(steps: int, batch: int, warmup: int = 5) -> dict[str, Any]:
-    """Time ``steps`` data-parallel steps on this rank; rank 0's medians are reported."""
+def train_worker(steps: int, batch: int, bucket_mb: float, warmup: int = 5) -> dict[str, Any]:
+    """Time ``steps`` data-parallel steps of each mode on this rank; rank 0's medians are
+    reported."""
     mu.seed(0)
     model = dist.DataParallel(Sequential(Linear(SIZES[0], SIZES[1]), relu,
                                          Linear(SIZES[1], SIZES[2]), relu,
-                                         Linear(SIZES[2], SIZES[3])))
+                                         Linear(SIZES[2], SIZES[3])), bucket_size_mb=bucket_mb)
     optimizer = SGD(model.parameters(), lr=0.01, momentum=0.9)
     rng = np.random.default_rng(dist.rank())
     images = mu.constant(rng.standard_normal((batch, SIZES[0]), dtype=np.float32))
     labels = mu.constant(rng.integers(0, SIZES[-1], batch))
-    step_times, wait_times, sync_times = [], [], []
-    for step in range(warmup + steps):
-        start = time.perf_counter()
+    times: dict[str, list[float]] = {mode: [] for mode in MODES}
+    sync_times: list[float] = []
+
+    def backward() -> None:
         loss = cross_entropy(model(images), labels)
         optimizer.zero_grad()
         loss.backward()
-        before_barrier = time.perf_counter()
-        # Only to tell waiting for the slowest rank apart from the all-reduce itself.
-        dist.barrier()
-        before_sync = time.perf_counter()
-        model.sync_gradients()
-        after_sync = time.perf_counter()
-        optimizer.step()
-        end = time.perf_counter()
-        if step >= warmup:
-            step_times.append(end - start)
-            wait_times.append(before_sync - before_barrier)
-            sync_times.append(after_sync - before_sync)
+
+    for step in range(warmup + steps):
+        for mode in MODES:
+            dist.barrier()  # every rank starts the step together
+            start = time.perf_counter()
+            if mode == "hooks":
+                backward()
+            else:
+                with model.no_sync():
+                    backward()
+                if mode == "after":
+                    before_sync = time.perf_counter()
+                    model.sync_gradients()
+                    sync_time = time.perf_counter() - before_sync
+            optimizer.step()
+            end = time.perf_counter()
+            if step >= warmup:
+                times[mode].append(end - start)
+                if mode == "after":
+                    sync_times.append(sync_time)
     parameters = sum(parameter.numel() for parameter in model.parameters())
-    return {"step": float(np.median(step_times)), "wait": float(np.median(wait_times)),
+    return {**{mode: float(np.median(times[mode])) for mode in MODES},
             "sync": float(np.median(sync_times)), "parameters": parameters,
             "buckets": len(model.buckets)}
 
 
-def all_reduce_worker() -> list[tuple[int, float]]:
-    """The median time of ``all_reduce`` for each message size (bytes, seconds)."""
+def all_reduce_worker() -> tuple[list[tuple[int, float]], float]:
+    """The median time of ``all_reduce`` for each message size (bytes, seconds), and that of
+    the transport's all-reduce of 4 B alone, without the agreement check."""
     timings = []
     for floats in MESSAGE_FLOATS:
         tensor = mu.zeros((floats,))
@@ -88,14 +105,23 @@ def all_reduce_worker() -> list[tuple[int, float]]:
             dist.all_reduce(tensor)
             times.append(time.perf_counter() - start)
         timings.append((4 * floats, float(np.median(times))))
-    return timings
+    world = current_world("benchmark")
+    array = np.zeros(1, dtype=np.float32)
+    unchecked = []
+    for _ in range(200):
+        dist.barrier()
+        start = time.perf_counter()
+        world.finish([world.start_all_reduce(array, "sum")], "benchmark")
+        unchecked.append(time.perf_counter() - start)
+    return timings, float(np.median(unchecked))
 
 
 def worker(arguments: argparse.Namespace) -> None:
     dist.init(abort_on_error=True)
-    result: dict[str, Any] = train_worker(arguments.steps, arguments.batch)
+    result: dict[str, Any] = train_worker(arguments.steps, arguments.batch,
+                                          arguments.bucket_mb)
     if dist.world_size() > 1:
-        result["all_reduce"] = all_reduce_worker()
+        result["all_reduce"], result["unchecked"] = all_reduce_worker()
     if dist.rank() == 0:
         print("RESULT " + json.dumps(result), flush=True)
 
@@ -108,7 +134,7 @@ def launch(ranks: int, threads: int, arguments: argparse.Namespace) -> dict[str,
                    "OPENBLAS_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
     command = [str(mpiexec) if mpiexec.exists() else "mpiexec", "-n", str(ranks),
                sys.executable, __file__, "--worker", "--steps", str(arguments.steps),
-               "--batch", str(arguments.batch)]
+               "--batch", str(arguments.batch), "--bucket-mb", str(arguments.bucket_mb)]
     output = subprocess.run(command, capture_output=True, text=True, env=environment,
                             check=True).stdout
     line = next(line for line in output.splitlines() if line.startswith("RESULT "))
@@ -117,22 +143,24 @@ def launch(ranks: int, threads: int, arguments: argparse.Namespace) -> dict[str,
     return result
 
 
-def print_report(results: list[dict[str, Any]], batch: int) -> None:
-    first = results[0]
+def print_report(results: list[dict[str, Any]], arguments: argparse.Namespace) -> None:
+    first, batch = results[0], arguments.batch
     print(f"[distributed] {os.cpu_count()} cores, MLP {'-'.join(map(str, SIZES))} "
           f"({first['parameters'] / 1e6:.2f} M float32 parameters, {first['buckets']} "
-          f"bucket(s) of <= 25 MB), batch {batch} per rank")
-    print(f"{'ranks':>5} {'threads':>7} {'step ms':>8} {'wait ms':>8} {'sync ms':>8} "
-          f"{'comm share':>10} {'samples/s':>10} {'speed-up':>8}")
+          f"bucket(s) of <= {arguments.bucket_mb:g} MB), batch {batch} per rank")
+    print(f"{'ranks':>5} {'threads':>7} {'compute ms':>10} {'after ms':>8} {'hooks ms':>8} "
+          f"{'sync ms':>8} {'share after':>11} {'share hooks':>11} {'samples/s':>10} "
+          f"{'speed-up':>8}")
     baseline = None
     for result in results:
         ranks = result["ranks"]
-        throughput = ranks * batch / result["step"]
+        throughput = ranks * batch / result["hooks"]
         baseline = baseline or throughput
-        share = result["sync"] / result["step"]
-        print(f"{ranks:>5} {result['threads']:>7} {1e3 * result['step']:>8.2f} "
-              f"{1e3 * result['wait']:>8.2f} {1e3 * result['sync']:>8.2f} {100 * share:>9.1f}% "
-              f"{throughput:>10.0f} {throughput / baseline:>7.2f}x")
+        shares = [max(0.0, 1 - result["compute"] / result[mode]) for mode in ("after", "hooks")]
+        print(f"{ranks:>5} {result['threads']:>7} {1e3 * result['compute']:>10.2f} "
+              f"{1e3 * result['after']:>8.2f} {1e3 * result['hooks']:>8.2f} "
+              f"{1e3 * result['sync']:>8.2f} {100 * shares[0]:>10.1f}% "
+              f"{100 * shares[1]:>10.1f}% {throughput:>10.0f} {throughput / baseline:>7.2f}x")
     for result in results:
         ranks = result["ranks"]
         timings = result.get("all_reduce")
@@ -141,7 +169,8 @@ def print_report(results: list[dict[str, Any]], batch: int) -> None:
         latency = timings[0][1]
         size, seconds = timings[-1]
         bandwidth = size / max(seconds - latency, 1e-12)
-        print(f"all_reduce on {ranks} ranks: latency {1e6 * latency:.1f} us (4 B), "
+        print(f"all_reduce on {ranks} ranks: latency {1e6 * latency:.1f} us (4 B; "
+              f"{1e6 * result['unchecked']:.1f} us without the agreement check), "
               f"{size / 2**20:.0f} MB in {1e3 * seconds:.2f} ms: algorithm bandwidth "
               f"{bandwidth / 1e9:.2f} GB/s, ring bus bandwidth "
               f"{bandwidth * 2 * (ranks - 1) / ranks / 1e9:.2f} GB/s")
@@ -161,6 +190,8 @@ def main() -> None:
     parser.add_argument("--ranks", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--bucket-mb", type=float, default=2.0,
+                        help="DataParallel's bucket_size_mb (default 2: four buckets)")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.worker:
@@ -172,7 +203,7 @@ def main() -> None:
         # One rank on one thread too: the per-rank speed that the parallel runs start from.
         configurations.insert(arguments.ranks.index(1) + 1, (1, 1))
     print_report([launch(ranks, threads, arguments) for ranks, threads in configurations],
-                 arguments.batch)
+                 arguments)
 
 
 if __name__ == "__main__":

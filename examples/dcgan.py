@@ -22,8 +22,7 @@ Differs from the original:
   the original's ``Normalize((0.5,), (0.5,))``; one channel. No torchvision data sets.
 - 2 epochs by default instead of 25; ``--outf`` defaults to ``dcgan_out``; ``--manualSeed``
   defaults to 1 (the original draws one).
-- ``label.fill_(value)`` builds a new label tensor (mushin has no in-place ``fill_`` yet), and
-  the multi-GPU ``data_parallel`` branch is left out (one device).
+- the multi-GPU ``data_parallel`` branch is left out (one device).
 - ``save_image`` (torchvision's) is ``examples/image_grid.py``; checkpoints are written with
   ``mu.save`` in safetensors files.
 - the models and training step are functions (``build``, ``train_step``) and the loop is in
@@ -171,7 +170,7 @@ def train_step(netG, netD, criterion, optimizerD, optimizerG, real_cpu, noise, d
 
     # train with fake
     fake = netG(noise)
-    label = mu.full((batch_size,), fake_label, dtype=real_cpu.dtype, device=device)
+    label.fill_(fake_label)
     output = netD(fake.detach())
     errD_fake = criterion(output, label)
     errD_fake.backward()
@@ -183,7 +182,7 @@ def train_step(netG, netD, criterion, optimizerD, optimizerG, real_cpu, noise, d
     # (2) Update G network: maximize log(D(G(z)))
     ###########################
     netG.zero_grad()
-    label = mu.full((batch_size,), real_label, dtype=real_cpu.dtype, device=device)
+    label.fill_(real_label)  # fake labels are real for generator cost
     output = netD(fake)
     errG = criterion(output, label)
     errG.backward()

@@ -36,16 +36,13 @@ Differs from the original:
 - attention is always ``F.scaled_dot_product_attention`` (nanoGPT's path for PyTorch >= 2.0):
   no masked-softmax fallback and no ``bias`` mask buffer (nor ``crop_block_size``'s cropping
   of it); ``from_pretrained`` (GPT-2 weights downloaded with ``transformers``) is left out.
-- in ``generate``, the top-k filter is ``logits.masked_fill(mask, -inf)`` instead of the item
-  assignment ``logits[mask] = -inf``, which mushin's tensors do not take yet.
 - the training loop is nanoGPT's ``train.py`` without checkpoints, DDP, gradient accumulation,
   mixed precision or ``torch.compile``, its options given on the command line and sized to
-  train in about a minute on two CPU cores; ``optimizer.zero_grad()`` (mushin's has no
-  ``set_to_none``: it always sets them to None); ``estimate_loss`` collects the losses in a
-  list (no item assignment); the data are ``offline_data.python_docs_text()`` (465,000
+  train in about a minute on two CPU cores; ``optimizer.zero_grad()`` (``set_to_none=True``,
+  nanoGPT's, is the default); the data are ``offline_data.python_docs_text()`` (465,000
   characters shipped with CPython) encoded as in ``data/shakespeare_char/prepare.py`` (the
-  sorted characters), and the random blocks come from a seeded NumPy generator. It ends
-  with a ``result:`` and a ``time:`` line.
+  sorted characters), and the random blocks come from a seeded NumPy generator. It ends with
+  a ``result:`` and a ``time:`` line.
 """
 
 from __future__ import annotations
@@ -368,7 +365,7 @@ class GPT(nn.Module, Generic[Vocab, Embd]):
             # optionally crop the logits to only the top k options
             if top_k is not None:
                 v, _ = mu.topk(logits, min(top_k, logits.size(-1)))
-                logits = logits.masked_fill(logits < v[:, [-1]], -float('Inf'))
+                logits[logits < v[:, [-1]]] = -float('Inf')
             # apply softmax to convert logits to (normalized) probabilities
             probs = F.softmax(logits, dim=-1)
             # sample from the distribution
@@ -436,15 +433,16 @@ def get_lr(it: int, learning_rate: float, warmup_iters: int, lr_decay_iters: int
 def estimate_loss(model: GPT[int, int], splits: dict[str, Tokens], args: argparse.Namespace,
                   rng: np.random.Generator) -> dict[str, float]:
     """The mean loss of ``args.eval_iters`` random batches of each split."""
+    eval_iters: int = args.eval_iters
     out: dict[str, float] = {}
     model.eval()
     for split, data in splits.items():
-        losses: list[float] = []
-        for _ in range(args.eval_iters):
+        losses = mu.zeros(eval_iters)
+        for k in range(eval_iters):
             X, Y = get_batch(data, args.block_size, args.batch_size, rng, args.device)
             _, loss = model(X, Y)
-            losses.append(loss.item())
-        out[split] = sum(losses) / len(losses)
+            losses[k] = loss.item()
+        out[split] = losses.mean().item()
     model.train()
     return out
 

@@ -16,7 +16,7 @@ batches and compares the losses.
 Differs from the original:
 
 - the update ``param.data.add_(-0.1 * param.grad)`` is ``optim.SGD(fc.parameters(), lr=0.1)``
-  and ``optimizer.step()`` (the same arithmetic): mushin has no in-place tensor methods yet.
+  and ``optimizer.step()`` (the same arithmetic).
 - numbers are formatted from ``.item()`` (mushin's tensors have no ``__format__`` yet).
 - the training loop is in ``main()`` (and ``train_step``) so a test can import the module,
   and ``main`` ends with a ``result:`` and a ``time:`` line.

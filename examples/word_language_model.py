@@ -24,10 +24,8 @@ Differs from the original:
 - 2 epochs by default instead of 40, and the training stream is cut to ``--max-batches``
   batches per epoch (default 200) so that a default run takes a few minutes on two cores.
 - the update ``p.data.add_(p.grad, alpha=-lr)`` is ``optim.SGD(model.parameters(), lr=lr)``
-  (the same arithmetic; mushin has no in-place tensor methods yet), its rate set through
+  (the same arithmetic), its rate set through
   ``param_groups`` when annealed.
-- ``PositionalEncoding`` builds its table with ``stack`` (sines and cosines interleaved)
-  rather than by assigning into slices of a zero tensor (no in-place assignment yet).
 - the best model is kept as a state dict in memory (``copy.deepcopy`` of ``state_dict``)
   instead of pickling the whole module to ``--save``; no ONNX export.
 - the options, data and model are made in ``main()`` (the original builds them at import);
@@ -178,10 +176,11 @@ class PositionalEncoding(nn.Module):
         super(PositionalEncoding, self).__init__()
         self.dropout = nn.Dropout(p=dropout)
 
+        pe = mu.zeros(max_len, d_model)
         position = mu.arange(0, max_len, dtype=mu.float).unsqueeze(1)
         div_term = mu.exp(mu.arange(0, d_model, 2).float() * (-math.log(10000.0) / d_model))
-        pe = mu.stack([mu.sin(position * div_term), mu.cos(position * div_term)],
-                      dim=2).view(max_len, d_model)
+        pe[:, 0::2] = mu.sin(position * div_term)
+        pe[:, 1::2] = mu.cos(position * div_term)
         pe = pe.unsqueeze(0).transpose(0, 1)
         self.register_buffer('pe', pe)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ import mushin as mu
 from mushin import distributed as dist
 from mushin._backend import CPU
 from mushin._random import generator
+from mushin.distributed.bootstrap import current_world
 from mushin.nn.activations import relu
 from mushin.nn.module import Module
 from mushin.nn.optimizers import SGD
@@ -33,16 +35,17 @@ LEARNING_RATE, MOMENTUM = 0.1, 0.9
 
 
 class TwoLayer(Module):
-    """``relu(x @ w1 + b1) @ w2 + b2``, a buffer that must follow rank 0, and a parameter
-    that no computation uses (it must keep no gradient)."""
+    """``relu(x @ w1 + b1) @ w2 + b2``, a buffer that must follow rank 0, and (``unused``) a
+    parameter that no computation uses (it must keep no gradient)."""
 
-    def __init__(self, hidden: int = HIDDEN) -> None:
+    def __init__(self, hidden: int = HIDDEN, unused: bool = True) -> None:
         super().__init__()
         self.w1 = mu.randn((IN_FEATURES, hidden), dtype="float64")
         self.b1 = mu.randn((hidden,), dtype="float64")
         self.w2 = mu.randn((hidden, OUT_FEATURES), dtype="float64")
         self.b2 = mu.randn((OUT_FEATURES,), dtype="float64")
-        self.unused = mu.randn((2,), dtype="float64")
+        if unused:
+            self.unused = mu.randn((2,), dtype="float64")
         self.register_buffer("steps", np.array([mu.randu((1,)).item()]))
 
     def forward(self, x: Any) -> Any:
@@ -83,16 +86,33 @@ def assert_same_everywhere(state: dict[str, np.ndarray]) -> None:
         np.testing.assert_array_equal(largest.numpy(), smallest.numpy(), err_msg=name)
 
 
-def train(timeout: float) -> None:
-    """DataParallel SGD over sharded DataLoader batches equals one process on the global batches."""
-    dist.init(timeout=timeout)
+def count_all_reduces() -> list[int]:
+    """Count the all-reduces this rank starts from now on (a one-element list that grows)."""
+    world = current_world("test")
+    count = [0]
+    start = world.start_all_reduce
+
+    def counting(array: Any, op: str) -> Any:
+        count[0] += 1
+        return start(array, op)
+
+    world.start_all_reduce = counting  # type: ignore[method-assign]
+    return count
+
+
+def train(plain: bool) -> None:
+    """DataParallel SGD over sharded DataLoader batches equals one process on the global
+    batches: through plain ``loss.backward()`` (a model whose parameters all get gradients),
+    or ``model.backward(loss)`` (with a parameter that gets none)."""
     rank, size = dist.rank(), dist.world_size()
     mu.seed(100 + rank)  # different initial values everywhere: DataParallel must unify them
-    model = TwoLayer()
-    # 400 bytes hold 50 float64s: the 35 + 7 | 21 + 3 + 2 parameter values make two buckets.
+    model = TwoLayer(unused=not plain)
+    # 400 bytes hold 50 float64s; the buckets take the parameters in reverse order:
+    # 3 + 21 + 7 (+ 2 unused first) of them, then w1's 35 alone.
     dp = dist.DataParallel(model, bucket_size_mb=400 / 2**20)
-    assert dp.buckets == [["w1", "b1"], ["w2", "b2", "unused"]], dp.buckets
-    assert [name for name, _ in dp.named_parameters()] == ["w1", "b1", "w2", "b2", "unused"]
+    names = ["w1", "b1", "w2", "b2"] + ([] if plain else ["unused"])
+    assert dp.buckets == [names[:0:-1], ["w1"]], dp.buckets
+    assert [name for name, _ in dp.named_parameters()] == names
     start_state = {name: tensor.numpy() for name, tensor in dp.state_dict().items()}
     assert_same_everywhere(start_state)
 
@@ -104,6 +124,18 @@ def train(timeout: float) -> None:
                                 shard=True)
     assert len(loader) == STEPS_PER_EPOCH
     optimizer = SGD(dp.parameters(), lr=LEARNING_RATE, momentum=MOMENTUM)
+    # How many all-reduces had started when each parameter's gradient was ready (its hook
+    # runs after DataParallel's): a bucket starts as soon as its last gradient is ready.
+    started = count_all_reduces()
+    seen: dict[str, int] = {}
+
+    def note_when_ready(name: str) -> Callable[[Any], None]:
+        def note(_: Any) -> None:
+            seen.setdefault(name, started[0])
+        return note
+
+    for name, parameter in model.named_parameters():
+        parameter.register_post_accumulate_grad_hook(note_when_ready(name))
     mu.seed(5)  # the shuffling seed: only rank 0's draws matter
     steps = 0
     while steps < STEPS:
@@ -111,10 +143,18 @@ def train(timeout: float) -> None:
             assert x.shape == (BATCH_PER_RANK, IN_FEATURES)
             loss = ((dp(x) - y) ** 2).mean()
             optimizer.zero_grad()
-            dp.backward(loss)
-            assert model.unused._grad is None
+            if plain:
+                loss.backward()
+            else:
+                dp.backward(loss)
+                assert model.unused._grad is None
             optimizer.step()
             steps += 1
+    if plain:
+        assert seen == {"b2": 0, "w2": 0, "b1": 1, "w1": 2}, seen
+        grads = [parameter.grad().array() for parameter in model.parameters()]
+        assert not any(np.shares_memory(one, other) for index, one in enumerate(grads)
+                       for other in grads[index + 1:])
     final = {name: tensor.numpy() for name, tensor in dp.state_dict().items()}
     assert_same_everywhere(final)
     if rank == 0:
@@ -125,8 +165,162 @@ def train(timeout: float) -> None:
         for name, values in expected.items():
             np.testing.assert_allclose(final[name], values, rtol=1e-6, atol=1e-12,
                                        err_msg=name)
-        np.testing.assert_array_equal(final["unused"], start_state["unused"])
-    print(f"rank {rank}: trained {steps} steps, parameters match", flush=True)
+        if not plain:
+            np.testing.assert_array_equal(final["unused"], start_state["unused"])
+
+
+def accumulate() -> None:
+    """Gradient accumulation: micro-batches under ``no_sync()`` (no communication), the last
+    one outside, equal SGD on the global batch of all ranks' micro-batches."""
+    rank, size = dist.rank(), dist.world_size()
+    micro, steps = 3, 4
+    mu.seed(rank)
+    model = TwoLayer(unused=False)
+    dp = dist.DataParallel(model, bucket_size_mb=400 / 2**20)
+    start_state = {name: tensor.numpy() for name, tensor in dp.state_dict().items()}
+    global_batch = size * micro * BATCH_PER_RANK
+    data_rng = np.random.default_rng(11)
+    inputs = data_rng.standard_normal((steps * global_batch, IN_FEATURES))
+    targets = data_rng.standard_normal((steps * global_batch, OUT_FEATURES))
+    optimizer = SGD(dp.parameters(), lr=LEARNING_RATE, momentum=MOMENTUM)
+    started = count_all_reduces()
+    for step in range(steps):
+        optimizer.zero_grad()
+        for part in range(micro):
+            first = step * global_batch + (rank * micro + part) * BATCH_PER_RANK
+            rows = slice(first, first + BATCH_PER_RANK)
+            x, y = mu.constant(inputs[rows]), mu.constant(targets[rows])
+            if part < micro - 1:
+                with dp.no_sync():
+                    (((dp(x) - y) ** 2).mean() / micro).backward()
+                assert started[0] == step * len(dp.buckets), "no_sync() communicated"
+            else:
+                (((dp(x) - y) ** 2).mean() / micro).backward()
+        assert started[0] == (step + 1) * len(dp.buckets)
+        optimizer.step()
+    final = {name: tensor.numpy() for name, tensor in dp.state_dict().items()}
+    assert_same_everywhere(final)
+    expected = numpy_reference(start_state, inputs, targets, [np.arange(len(inputs))],
+                               global_batch)
+    for name, values in expected.items():
+        np.testing.assert_allclose(final[name], values, rtol=1e-6, atol=1e-12, err_msg=name)
+
+
+class Switchable(TwoLayer):
+    """A ``TwoLayer`` whose ``unused`` parameter enters the output when asked."""
+
+    def forward(self, x: Any, use: bool = False) -> Any:
+        output = super().forward(x)
+        return output + self.unused.sum() if use else output
+
+
+def expect_error(call: Any, error: type[Exception], *fragments: str) -> str:
+    """Run ``call``, which must raise ``error`` with every fragment in its message."""
+    try:
+        call()
+    except error as raised:
+        message = str(raised)
+        for fragment in fragments:
+            assert fragment in message, f"{fragment!r} not in {message!r}"
+        return message
+    raise AssertionError(f"expected {error.__name__}")
+
+
+def missing_gradients() -> None:
+    """A parameter without a gradient under plain ``loss.backward()``: every rank raises,
+    naming it, where the next call finds the unfinished reduction, and none waits forever;
+    the process group stays usable."""
+    rank, size = dist.rank(), dist.world_size()
+    mu.seed(0)
+    model = Switchable()
+    dp = dist.DataParallel(model)
+    x = mu.constant(np.ones((BATCH_PER_RANK, IN_FEATURES)))
+    (dp(x) ** 2).mean().backward()  # 'unused' gets no gradient: the bucket never starts
+    others = ", ".join(str(other) for other in range(size) if other != rank)
+    expect_error(lambda: dp(x), dist.DistributedError,
+                 f"a backward pass on rank {rank} gave no gradient to 'unused' (1 of 5 "
+                 "parameters)", "found at DataParallel.forward", f"(rank(s) {others} gave it up "
+                 "too)", "model.backward(loss) instead counts a missing gradient as zeros")
+
+    loss = (dp(x) ** 2).mean()
+    loss.backward(retain_graph=True)
+    expect_error(loss.backward, dist.DistributedError, "found at the next backward pass")
+
+    # Only rank 0 uses it: rank 0 finishes its pass and waits; the others end the reduction
+    # at their next forward, and rank 0 learns it in its backward.
+    loss = (dp(x, use=rank == 0) ** 2).mean()
+    if rank == 0:
+        expect_error(loss.backward, dist.DistributedError,
+                     f"rank(s) {others} could not finish averaging the gradients")
+    else:
+        loss.backward()
+        expect_error(lambda: dp(x), dist.DistributedError, "gave no gradient to 'unused'")
+
+    # model.backward(loss) finishes such a pass, counting the missing gradient as zeros.
+    optimizer = SGD(dp.parameters(), lr=0.1)
+    optimizer.zero_grad()
+    dp.backward((dp(x, use=rank == 0) ** 2).mean())
+    mean = model.unused.grad().numpy()
+    optimizer.zero_grad()
+    with dp.no_sync():  # this rank's own gradient: every rank's, had it used 'unused'
+        (dp(x, use=True) ** 2).mean().backward()
+    np.testing.assert_allclose(mean, model.unused.grad().numpy() / size, rtol=1e-12)
+    assert_same_everywhere({"mean": mean})
+
+
+def disagreements() -> None:
+    """all_reduce / broadcast with different shapes, dtypes or arguments on the last rank,
+    and sharded loaders of different lengths: every rank raises DistributedError naming what
+    each rank passed (and prints it), none hangs, and the group stays usable."""
+    rank, size = dist.rank(), dist.world_size()
+    last = size - 1
+    cases = [
+        ("all_reduce shape", lambda: dist.all_reduce(
+            mu.ones((2, 2, 2, 1) if rank == last else (2, 2, 2)))),
+        ("all_reduce dtype", lambda: dist.all_reduce(
+            mu.ones((3,), dtype="float64" if rank == last else "float32"))),
+        ("all_reduce op", lambda: dist.all_reduce(mu.ones((3,)), "max" if rank == last
+                                                  else "sum")),
+        ("broadcast shape", lambda: dist.broadcast(mu.ones((4,) if rank == last else (2, 2)))),
+        ("broadcast root", lambda: dist.broadcast(mu.ones((2,)), root=last if rank == last
+                                                   else 0)),
+        ("sharded loader", lambda: mu.data.DataLoader(
+            [np.arange(4 * size + (rank == last))], batch_size=2, shuffle=True, shard=True)),
+    ]
+    for name, call in cases:
+        message = expect_error(call, dist.DistributedError, f"(reported on rank {rank})")
+        print(f"rank {rank}: {name}: {message}", flush=True)
+    # One rank's invalid call: that rank raises its own error, the others name it.
+    if rank == last:
+        expect_error(lambda: dist.all_reduce(mu.ones((3,)), "prod"), ValueError,
+                     "op must be one of")
+    else:
+        expect_error(lambda: dist.all_reduce(mu.ones((3,))), dist.DistributedError,
+                     f"rank {last} passed an invalid call (ValueError: all_reduce: op must be")
+    total = dist.all_reduce(mu.ones((2,)))
+    np.testing.assert_array_equal(total.numpy(), [size, size])
+
+
+HOOK_CHECKS = {"plain loss.backward()": lambda: train(plain=True),
+               "model.backward(loss)": lambda: train(plain=False),
+               "no_sync": accumulate, "missing gradients": missing_gradients,
+               "disagreements": disagreements}
+"""The checks of mode ``hooks``, run in one launch: the name each reports under, and the check."""
+
+
+def hooks(timeout: float) -> None:
+    """Run every check of HOOK_CHECKS and print ``rank R: NAME passed`` or the failure for
+    each, so that one launch serves several tests (a failed check may leave the ranks out of
+    step: later ones then fail or time out)."""
+    dist.init(timeout=timeout)
+    for name, check in HOOK_CHECKS.items():
+        try:
+            check()
+        except Exception as error:  # reported, and the next check runs
+            print(f"rank {dist.rank()}: {name} FAILED: {type(error).__name__}: {error}",
+                  flush=True)
+        else:
+            print(f"rank {dist.rank()}: {name} passed", flush=True)
 
 
 def collectives(timeout: float) -> None:
@@ -166,7 +360,7 @@ def collectives(timeout: float) -> None:
         assert on_device.device == device
         np.testing.assert_allclose(on_device.numpy(), expected["mean"], rtol=1e-15)
     dist.barrier()
-    for bad_call, error in ((lambda: dist.all_reduce(base), TypeError),  # type: ignore[arg-type]
+    for bad_call, error in ((lambda: dist.all_reduce(base), TypeError),  # type: ignore[type-var]
                             (lambda: dist.all_reduce(mu.variable(base), "prod"), ValueError),
                             (lambda: dist.broadcast(mu.variable(base), root=size), ValueError),
                             (lambda: dist.all_reduce(counts, "mean"), TypeError),
@@ -270,8 +464,8 @@ def fault(mode: str, timeout: float) -> None:
 def main() -> None:
     mode = sys.argv[1]
     timeout = float(sys.argv[2]) if len(sys.argv) > 2 else 20.0
-    if mode == "train":
-        train(timeout)
+    if mode == "hooks":
+        hooks(timeout)
     elif mode == "collectives":
         collectives(timeout)
     elif mode == "device":

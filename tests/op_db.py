@@ -116,6 +116,9 @@ def _is_random(opinfo: Any, sample: Any = None) -> bool:
         return sample is not None and bool(sample.kwargs.get("training", False))
     if opinfo.name == "nn.functional.scaled_dot_product_attention":  # random with dropout
         return sample is not None and bool(sample.kwargs.get("dropout_p", 0.0))
+    if opinfo.name == "nn.functional.multi_head_attention_forward":  # dropout while training
+        return sample is not None and bool(sample.kwargs.get("training", True)
+                                           and sample.args[9])
     return (opinfo.is_factory_function and "like" not in opinfo.name and opinfo.name in (
         "empty", "empty_strided", "empty_permuted", "new_empty", "new_empty_strided")) or any(
         word in opinfo.name for word in RANDOM)

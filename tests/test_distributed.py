@@ -7,6 +7,7 @@ one line on success. They skip, saying why, where mpi4py or ``mpiexec`` is missi
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
@@ -135,10 +136,63 @@ def test_collectives(ranks: int) -> None:
     assert_every_rank_succeeded(launch(ranks, "collectives"), ranks, "collectives match")
 
 
+@functools.cache
+def hooks_run(ranks: int) -> subprocess.CompletedProcess[str]:
+    """One launch of the worker's ``hooks`` checks on ``ranks`` processes, which several
+    tests read (each check prints ``rank R: NAME passed`` or why it failed)."""
+    return launch(ranks, "hooks")
+
+
 @pytest.mark.parametrize("ranks", [2, 4])
 def test_data_parallel_training_equals_one_process_on_the_whole_batch(ranks: int) -> None:
-    result = launch(ranks, "train")
-    assert_every_rank_succeeded(result, ranks, "trained 20 steps, parameters match")
+    # 20 SGD steps through model.backward(loss), with a parameter that gets no gradient.
+    assert_every_rank_succeeded(hooks_run(ranks), ranks, "model.backward(loss) passed")
+
+
+@pytest.mark.parametrize("ranks", [2, 4])
+def test_plain_backward_averages_the_gradients_during_the_pass(ranks: int) -> None:
+    # 20 SGD steps through loss.backward() equal one process on the global batches (1e-6,
+    # float64); each bucket's all-reduce starts as soon as its last gradient is ready, and
+    # the averaged gradients share no memory.
+    assert_every_rank_succeeded(hooks_run(ranks), ranks, "plain loss.backward() passed")
+
+
+@pytest.mark.parametrize("ranks", [2, 4])
+def test_no_sync_accumulation_equals_one_big_batch(ranks: int) -> None:
+    assert_every_rank_succeeded(hooks_run(ranks), ranks, "no_sync passed")
+
+
+@pytest.mark.parametrize("ranks", [2, 4])
+def test_a_parameter_without_gradient_is_reported_on_every_rank(ranks: int) -> None:
+    assert_every_rank_succeeded(hooks_run(ranks), ranks, "missing gradients passed")
+
+
+def test_disagreeing_collectives_and_loaders_raise_on_every_rank() -> None:
+    result = hooks_run(2)
+    assert_every_rank_succeeded(result, 2, "disagreements passed")
+    same = ("every rank must pass a tensor of the same shape and dtype, with the same "
+            "arguments")
+    expected = {
+        "all_reduce shape": "mu.distributed.all_reduce(): the ranks' calls differ: rank 0 "
+        "passed a tensor of shape (2, 2, 2) and dtype float32, op 'sum'; rank 1 passed a "
+        f"tensor of shape (2, 2, 2, 1) and dtype float32, op 'sum'; {same}",
+        "all_reduce dtype": "rank 0 passed a tensor of shape (3,) and dtype float32, op 'sum'; "
+        "rank 1 passed a tensor of shape (3,) and dtype float64, op 'sum'",
+        "all_reduce op": "op 'sum'; rank 1 passed a tensor of shape (3,) and dtype float32, "
+        "op 'max'",
+        "broadcast shape": "mu.distributed.broadcast(): the ranks' calls differ: rank 0 "
+        "passed a tensor of shape (2, 2) and dtype float32, root 0; rank 1 passed a tensor of "
+        "shape (4,) and dtype float32, root 0",
+        "broadcast root": "root 0; rank 1 passed a tensor of shape (2,) and dtype float32, "
+        "root 1",
+        "sharded loader": "DataLoader(shard=True): the ranks' loaders differ (rows: 8 on rank "
+        "0, 9 on rank 1); every rank must give the same data set",
+    }
+    for rank in range(2):
+        for case, message in expected.items():
+            assert f"rank {rank}: {case}: " in result.stdout, result.stdout
+            line = result.stdout.split(f"rank {rank}: {case}: ")[1].splitlines()[0]
+            assert message in line, line
 
 
 def test_data_parallel_on_a_device_stages_through_the_host() -> None:
@@ -165,7 +219,7 @@ def test_a_rank_that_raises_makes_the_others_time_out() -> None:
     assert result.returncode != 0
     assert "ValueError: injected failure on rank 1" in result.stderr
     for rank in (0, 2):
-        assert (f"DataParallel.sync_gradients timed out after 5 s on rank {rank} of 3: "
+        assert (f"DataParallel.backward timed out after 5 s on rank {rank} of 3: "
                 "another rank has probably failed") in result.stderr, result.stderr
 
 

@@ -664,3 +664,33 @@ def test_post_accumulate_grad_hooks_run_after_each_accumulation() -> None:
     assert seen == [[3.0, 3.0], [4.0, 4.0]]
     with pytest.raises(RuntimeError, match="only a leaf Variable"):
         (weight * 2.0).register_post_accumulate_grad_hook(print)
+
+
+def test_a_hooked_leaf_gets_its_gradient_as_soon_as_it_is_complete() -> None:
+    # As PyTorch: the hook of the last layer's weight runs while the pass has yet to reach the
+    # first layer (what lets DataParallel start an all-reduce during the pass), with the whole
+    # gradient of a leaf used twice, and a leaf reached by no gradient keeps none.
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((4, 3))
+    # w2 made first: the pass reaches the leaves newest first, so only a hook run as soon as
+    # w2's gradient is complete (after the last product) comes before w1's
+    w2, w1 = mu.variable(rng.standard_normal((5, 2))), mu.variable(rng.standard_normal((3, 5)))
+    unused = mu.variable(np.ones(2))
+    seen: list[tuple[str, float, float]] = []
+    for name, leaf in (("w1", w1), ("w2", w2), ("unused", unused)):
+        leaf.register_post_accumulate_grad_hook(
+            lambda p, name=name: seen.append((name, float(np.abs(w1.grad().numpy()).sum()),
+                                              float(np.abs(p.grad().numpy()).sum()))))
+    hidden = mu.nn.functional.relu(mu.constant(x) @ w1)
+    loss = ((hidden @ w2) * (hidden @ w2)).sum() + (unused * 0.0).detach().sum()
+    loss.backward()
+    pre = x @ w1.numpy()  # the gradients in float64 NumPy
+    h = np.maximum(pre, 0.0)
+    out = h @ w2.numpy()
+    expected_w2 = h.T @ (2 * out)
+    expected_w1 = x.T @ ((2 * out) @ w2.numpy().T * (pre > 0))
+    assert [name for name, _, _ in seen] == ["w2", "w1"]
+    assert seen[0][1] == 0.0  # w1's gradient not stored yet when w2's hook ran
+    assert seen[0][2] == pytest.approx(float(np.abs(expected_w2).sum()), rel=1e-12)
+    np.testing.assert_allclose(w1.grad().numpy(), expected_w1, rtol=1e-12)
+    np.testing.assert_allclose(w2.grad().numpy(), expected_w2, rtol=1e-12)

@@ -40,13 +40,18 @@ Profiles: the default one keeps the file under a minute; ``HYPOTHESIS_PROFILE=fu
 
 from __future__ import annotations
 
+import inspect
 import math
+import os
 import re
+import signal
+import traceback
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import fake_cupy
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, event, given, settings
@@ -581,7 +586,7 @@ OPERATIONS: dict[str, Operation] = {
     "getitem": Operation(("getitem", "index", "indices"), 1, _getitem, _getitem,
                          _getitem_params, refuses=_refuses_getitem, weights=2,
                          tags=frozenset({"shape"})),
-    "matmul": Operation(("matmul", "mm"), 2, lambda a, b: a @ b, lambda a, b: a @ b,
+    "matmul": Operation(("matmul",), 2, lambda a, b: a @ b, lambda a, b: a @ b,
                         scale=lambda a, b: np.abs(a) @ np.abs(b), weights=2),
     "where": Operation(("where",), 3, _where, np.where, dtype=_where_dtype),
     "concat": Operation(("concat", "concatenate"), 2, _n_ary(mu.concat), _concat_reference,
@@ -1009,6 +1014,380 @@ def test_gradients_of_random_smooth_programs_match_finite_differences(
         return replayed[-1]
 
     assert mu.testing.gradcheck(program, *inputs, atol=1e-5, rtol=1e-4)
+
+
+# --- every public function, called with hostile arguments ----------------------------------------
+#
+# Each public callable of the namespaces below is called first with plausible arguments (chosen
+# by the parameter's name, trying a few tensor shapes until one call works), then once per
+# parameter and hostile value with that one argument replaced. A layer (an ``nn.Module`` class)
+# is also built from its plausible arguments and its ``forward`` swept the same way. Every call
+# must return, or raise one of ``SWEEP_ERRORS`` with a message naming the function called; an
+# ``AttributeError``, a ``KeyError``, an ``OverflowError``, NumPy's own message, or a call that
+# runs longer than ``SWEEP_SECONDS`` fails. A second property draws random calls with several
+# hostile arguments at once.
+
+SWEPT_NAMESPACES: dict[str, Any] = {
+    "mu": mu, "mu.nn": mu.nn, "mu.nn.functional": mu.nn.functional, "mu.nn.init": mu.nn.init,
+    "mu.nn.losses": mu.nn.losses, "mu.nn.activations": mu.nn.activations,
+    "mu.nn.ops": mu.nn.ops, "mu.nn.optimizers": mu.nn.optimizers,
+    "mu.nn.schedulers": mu.nn.schedulers, "mu.nn.utils": mu.nn.utils,
+    "mu.distributions": mu.distributions, "mu.linalg": mu.linalg, "mu.special": mu.special,
+    "mu.distributed": mu.distributed,
+}
+"""The namespaces swept: each one's ``__all__`` (``mu.nn.init``, which has none, by the
+functions it defines)."""
+
+SWEEP_ERRORS = (ValueError, TypeError, IndexError, RuntimeError, NotImplementedError,
+                ZeroDivisionError)
+"""What a public function may raise for a bad argument, its message naming the function
+(docs/api.md#errors: ``ShapeError`` is a ``ValueError``, ``mu.distributed.DistributedError``
+a ``RuntimeError``, ``ZeroDivisionError`` the documented refusal of an integer division by
+zero); ``mu.load`` and ``mu.save`` may raise Python's ``OSError`` too (a path that does not
+exist), which names the file."""
+
+SWEEP_SECONDS = 5.0
+"""A call that takes longer hangs (the slowest good call takes milliseconds)."""
+
+NOT_SWEPT = {
+    "mu.distributed.init": "joins the MPI world (importing mpi4py) whenever its arguments are "
+                           "good; tests/test_distributed.py checks its refusals",
+}
+"""Public callables the sweep leaves out, and why."""
+
+_CREATION = ("_creation.py: NumPy's message for a size beyond int64, or an unnamed "
+             "conversion")
+_INIT = "nn/init.py: 'expected a mushin tensor' without the name; NumPy's own errors"
+SWEEP_PENDING: dict[str, str] = {
+    "mu.arange": _CREATION,
+    "mu.custom": _CREATION,
+    "mu.eye": _CREATION,
+    "mu.full": _CREATION,
+    "mu.linspace": _CREATION,
+    "mu.logspace": _CREATION,
+    "mu.normal": _CREATION,
+    "mu.randint_like": _CREATION,
+    "mu.randperm": _CREATION,
+    "mu.tril_indices": _CREATION,
+    "mu.triu_indices": _CREATION,
+    "mu.manual_seed": "_random.py: 'seed must be an int' without the name",
+    "mu.nn.ModuleDict": "nn/module.py: a number as modules: a raw 'not iterable'",
+    "mu.nn.clip_grad_norm": "nn/utils/clip_grad.py: raw 'not iterable' errors",
+    "mu.nn.LazyModuleMixin": "nn/layers/lazy.py: built alone, a raw AttributeError",
+    "mu.nn.MultiMarginLoss": "nn/layers/loss.py: p as an array: NumPy's message",
+    "mu.nn.NLLLoss2d": "nn/layers/loss.py: names NLLLoss",
+    "mu.nn.Upsample": "nn/layers/resample.py: float(scale_factor) unchecked",
+    "mu.nn.UpsamplingBilinear2d": "nn/layers/resample.py: float(scale_factor) unchecked",
+    "mu.nn.UpsamplingNearest2d": "nn/layers/resample.py: float(scale_factor) unchecked",
+    "mu.nn.Transformer": "nn/layers/transformer.py: names its encoder and decoder layers",
+    "mu.nn.init.constant": _INIT,
+    "mu.nn.init.constant_": _INIT,
+    "mu.nn.init.dirac_": _INIT,
+    "mu.nn.init.eye_": _INIT,
+    "mu.nn.init.fans": _INIT,
+    "mu.nn.init.kaiming_normal": _INIT,
+    "mu.nn.init.kaiming_normal_": _INIT,
+    "mu.nn.init.kaiming_uniform": _INIT,
+    "mu.nn.init.kaiming_uniform_": _INIT,
+    "mu.nn.init.normal": _INIT,
+    "mu.nn.init.normal_": _INIT,
+    "mu.nn.init.ones": _INIT,
+    "mu.nn.init.ones_": _INIT,
+    "mu.nn.init.orthogonal_": _INIT,
+    "mu.nn.init.sparse_": _INIT,
+    "mu.nn.init.trunc_normal_": _INIT,
+    "mu.nn.init.uniform": _INIT,
+    "mu.nn.init.uniform_": _INIT,
+    "mu.nn.init.xavier_normal": _INIT,
+    "mu.nn.init.xavier_normal_": _INIT,
+    "mu.nn.init.xavier_uniform": _INIT,
+    "mu.nn.init.xavier_uniform_": _INIT,
+    "mu.nn.init.zeros": _INIT,
+    "mu.nn.init.zeros_": _INIT,
+    "mu.nn.utils.clip_grad_norm":
+        "nn/utils/clip_grad.py: raw 'not iterable' errors, names clip_grad_norm",
+    "mu.nn.utils.clip_grad_norm_":
+        "nn/utils/clip_grad.py: raw 'not iterable' errors, names clip_grad_norm",
+    "mu.nn.utils.clip_grad_value_": "nn/utils/clip_grad.py: raw 'not iterable' errors",
+    "mu.distributions.Distribution": "distributions.py: batch_shape unchecked",
+    "mu.distributed.shared_permutation":
+        "distributed/bootstrap.py: without a world it names DataLoader",
+}
+"""Callables whose refusals are still to be fixed outside this change, each with the file
+that raises (each an expected failure, strict: a fixed one must leave the list)."""
+
+_FAKE_DEVICE = "fake:0"
+
+
+def _hostile_values() -> dict[str, Any]:
+    """The hostile arguments, made afresh for each call (a call may change a tensor in place)."""
+    return {
+        "None": None, "a string": "text", "a dict": {"a": 1}, "a ragged list": [[1, 2], [3]],
+        "NaN": math.nan, "inf": math.inf, "10**30": 10**30, "-3": -3, "1.5": 1.5,
+        "an object": object(), "an empty tensor": mu.ones((0,)), "a 0-d tensor": mu.tensor(1.0),
+        "an int64 tensor": mu.tensor([1, 2]), "a bool tensor": mu.tensor([True]),
+        "a 5-d tensor": mu.ones((1, 1, 1, 1, 2)), "a complex array": np.array([1 + 2j]),
+        "a string array": np.array(["1"]), "an object array": np.array([1.0], dtype=object),
+        "a tensor on another device": mu.ones((2, 3), device=_FAKE_DEVICE),
+    }
+
+
+def _public_callables() -> list[tuple[str, Callable[..., Any]]]:
+    """``(qualified name, callable)`` for every public function and class of
+    ``SWEPT_NAMESPACES`` (not exception classes), each once per namespace."""
+    found: list[tuple[str, Callable[..., Any]]] = []
+    for prefix, namespace in SWEPT_NAMESPACES.items():
+        names = getattr(namespace, "__all__", None) or [
+            name for name in dir(namespace) if not name.startswith("_")
+            and getattr(getattr(namespace, name), "__module__", None) == namespace.__name__]
+        for name in names:
+            value = getattr(namespace, name)
+            if isinstance(value, type) and issubclass(value, BaseException):
+                continue
+            if callable(value) and not isinstance(value, np.dtype | type(mu)) and (
+                    f"{prefix}.{name}" not in NOT_SWEPT):
+                found.append((f"{prefix}.{name}", value))
+    return found
+
+
+_TENSOR_NAMES = frozenset((
+    "input", "x", "other", "A", "B", "a", "b", "y", "q", "tensor", "target", "weight", "src",
+    "source", "values", "vec", "vec1", "vec2", "mat", "mat1", "mat2", "x1", "x2", "input1",
+    "input2", "tensor1", "tensor2", "batch1", "batch2", "anchor", "positive", "negative",
+    "logits", "query", "key", "value", "log_probs", "mean", "var", "loc", "scale", "grid",
+    "theta", "elements", "test_elements", "sorted_sequence", "condition", "boundaries", "data",
+    "array", "obj", "kernel", "output", "loss", "targets", "mask", "LU", "running_mean",
+    "running_var", "initial", "weights", "L", "s"))
+_AXIS_NAMES = frozenset(("dim", "axis", "dim0", "dim1", "axis0", "axis1", "k"))
+_SHAPE_NAMES = frozenset(("shape", "size", "output_size", "normalized_shape", "unflattened_size"))
+_SMALL_DEFAULTS = {"num_encoder_layers": 1, "num_decoder_layers": 1, "num_layers": 1,
+                   "dim_feedforward": 4}
+"""Optional arguments the plausible calls give small values (a 6-layer Transformer per call
+would make the sweep slow)."""
+_SWEEP_SHAPES = ((2, 3), (3,), (1, 2, 4, 4), (2, 3, 4), (3, 3))
+
+
+def _plausible(name: str, shape: tuple[int, ...]) -> Any:
+    """A plausible argument for a parameter called ``name``: a tensor of ``shape`` for an
+    operand, indices, an axis, a shape, a small int for anything else."""
+    if name in _TENSOR_NAMES:
+        return mu.randn(shape)
+    if name in ("tensors", "sizes"):
+        return [mu.randn(shape), mu.randn(shape)]
+    if name in ("index", "indices", "pivots"):
+        return mu.tensor([0, 1])
+    if name in _AXIS_NAMES:
+        return 0
+    if name in _SHAPE_NAMES:
+        return (2, 3)
+    if name == "equation":
+        return "ij->ji"
+    return 2
+
+
+@dataclass
+class _Call:
+    """One call: the positional arguments (a ``*args`` parameter's values last) and the
+    keyword ones."""
+
+    args: list[Any]
+    kwargs: dict[str, Any]
+
+
+def _parameters(function: Callable[..., Any]) -> list[Any]:
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):
+        return []
+    return [parameter for parameter in signature.parameters.values()
+            if parameter.kind is not parameter.VAR_KEYWORD and parameter.name != "self"]
+
+
+def _plausible_call(parameters: list[Any], shape: tuple[int, ...], variadic: int) -> _Call:
+    """Plausible arguments for the required parameters (``variadic`` tensors for a ``*args``
+    one), small ones for the slow optional ones."""
+    call = _Call([], {})
+    for parameter in parameters:
+        if parameter.kind is parameter.VAR_POSITIONAL:
+            call.args += [mu.randn(shape) for _ in range(variadic)]
+        elif parameter.name in _SMALL_DEFAULTS:
+            call.kwargs[parameter.name] = _SMALL_DEFAULTS[parameter.name]
+        elif parameter.default is not parameter.empty:
+            continue
+        elif parameter.kind is parameter.KEYWORD_ONLY:
+            call.kwargs[parameter.name] = _plausible(parameter.name, shape)
+        else:
+            call.args.append(_plausible(parameter.name, shape))
+    return call
+
+
+def _replaced(call: _Call, parameters: list[Any], target: Any, value: Any) -> _Call:
+    """``call`` with the argument of the parameter ``target`` replaced by ``value`` (the first
+    value of a ``*args`` parameter)."""
+    args, kwargs = list(call.args), dict(call.kwargs)
+    required = [parameter for parameter in parameters if parameter.kind in (
+        parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD)
+        and parameter.default is parameter.empty and parameter.name not in kwargs]
+    if target.kind is target.VAR_POSITIONAL:
+        args[len(required)] = value
+    elif target in required:
+        args[required.index(target)] = value
+    else:  # an optional one (none is positional-only)
+        kwargs[target.name] = value
+    return _Call(args, kwargs)
+
+
+class _Hang(Exception):
+    """A call ran past ``SWEEP_SECONDS``."""
+
+
+def _raise_hang(*_: Any) -> None:
+    raise _Hang
+
+
+def _run(function: Callable[..., Any], call: _Call) -> tuple[Any, BaseException | None]:
+    """``function(*call.args, **call.kwargs)``: its result and None, or None and what it
+    raised; the recording mode comes back as it was (``set_grad_enabled`` changes it)."""
+    recording = mu.is_grad_enabled()
+    previous = signal.signal(signal.SIGALRM, _raise_hang)
+    signal.setitimer(signal.ITIMER_REAL, SWEEP_SECONDS)
+    try:
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return function(*call.args, **call.kwargs), None
+    except BaseException as error:  # judged by _verdict, a hang or an interrupt included
+        if isinstance(error, KeyboardInterrupt):
+            raise
+        return None, error
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        mu.set_grad_enabled(recording)
+
+
+def _verdict(error: BaseException | None, names: tuple[str, ...], io: bool) -> str | None:
+    """What is wrong with a call that raised ``error`` (None: nothing)."""
+    if error is None:
+        return None
+    if isinstance(error, _Hang):
+        return f"ran longer than {SWEEP_SECONDS} s"
+    if io and isinstance(error, OSError):  # Python's own, naming the file
+        return None
+    message = str(error)
+    if not isinstance(error, SWEEP_ERRORS) or not message:
+        return f"raised {type(error).__name__}({message!r}){_origin(error)}"
+    if not _names_the_operation(message, names):
+        return f"{type(error).__name__} not naming {names[0]}: {message!r}{_origin(error)}"
+    return None
+
+
+def _origin(error: BaseException) -> str:
+    """Where in mushin ``error`` was raised (`` at ops/join.py:173``), for the report."""
+    frames = [frame for frame in traceback.extract_tb(error.__traceback__)
+              if f"{os.sep}mushin{os.sep}" in frame.filename]
+    if not frames:
+        return ""
+    return f" at {frames[-1].filename.rpartition(f'{os.sep}mushin{os.sep}')[2]}:{frames[-1].lineno}"
+
+
+def _names_of(qualified: str, function: Callable[..., Any]) -> tuple[str, ...]:
+    """The names a message may give: the public one, and the function's (or class's) own
+    (``mu.clip`` is ``clamp``; ``mu.nn.MultiheadAttention`` is ``MultiHeadAttention``;
+    ``LazyLinear`` is ``Linear`` once called)."""
+    public = qualified.rpartition(".")[2]
+    names = dict.fromkeys((public, getattr(function, "__name__", public)))
+    if public.startswith("Lazy"):  # a lazy layer becomes its class at its first call
+        names[public.removeprefix("Lazy")] = None
+    return tuple(names)
+
+
+def _working_call(function: Callable[..., Any], parameters: list[Any],
+                  variadic: int = 2) -> tuple[_Call, Any]:
+    """The first plausible call that works (the first tried if none does), and its result."""
+    first = None
+    for shape in _SWEEP_SHAPES:
+        call = _plausible_call(parameters, shape, variadic)
+        result, error = _run(function, call)
+        if error is None:
+            return call, result
+        first = first or call
+    assert first is not None
+    return first, None
+
+
+def _sweep(qualified: str, function: Callable[..., Any]) -> list[str]:
+    """The bad outcomes of ``function`` called with each hostile value for each parameter,
+    and of its ``forward`` for a layer."""
+    names = _names_of(qualified, function)
+    io = qualified in ("mu.load", "mu.save")
+    parameters = _parameters(function)
+    call, result = _working_call(function, parameters)
+    problems = []
+    for parameter in parameters:
+        for label, value in _hostile_values().items():
+            _, error = _run(function, _replaced(call, parameters, parameter, value))
+            problem = _verdict(error, names, io)
+            if problem:
+                problems.append(f"{qualified}({parameter.name}={label}): {problem}")
+    if isinstance(result, mu.nn.Module):
+        problems += _sweep_forward(qualified, result, names)
+    return problems
+
+
+def _sweep_forward(qualified: str, layer: Any, names: tuple[str, ...]) -> list[str]:
+    parameters = _parameters(layer.forward)
+    call, _ = _working_call(layer, parameters, variadic=1)  # a lazy layer's forward(*args)
+    problems = []
+    for parameter in parameters:
+        for label, value in _hostile_values().items():
+            _, error = _run(layer, _replaced(call, parameters, parameter, value))
+            problem = _verdict(error, names, False)
+            if problem:
+                problems.append(f"{qualified}(...)({parameter.name}={label}): {problem}")
+    return problems
+
+
+_SWEPT = _public_callables()
+
+
+@pytest.fixture
+def hostile_world(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A stand-in device for the tensors on another device, and a scratch working directory
+    (``mu.save`` given a string writes a file there)."""
+    monkeypatch.chdir(tmp_path)
+    with fake_cupy.registered():
+        yield
+
+
+@pytest.mark.parametrize(("qualified", "function"), [
+    pytest.param(qualified, function, id=qualified, marks=[pytest.mark.xfail(
+        reason=SWEEP_PENDING[qualified], strict=True)] if qualified in SWEEP_PENDING else [])
+    for qualified, function in _SWEPT])
+def test_every_public_function_refuses_hostile_arguments_naming_itself(
+        qualified: str, function: Callable[..., Any], hostile_world: Any) -> None:
+    problems = _sweep(qualified, function)
+    assert not problems, "\n".join(problems)
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+          deadline=None, max_examples=PROGRAMS // 5)
+@given(data=st.data())
+def test_random_calls_with_several_hostile_arguments_raise_errors_naming_the_function(
+        data: st.DataObject, hostile_world: Any) -> None:
+    """A random public callable, a random plausible call, and each argument replaced by a
+    random hostile value with probability one half."""
+    qualified, function = data.draw(st.sampled_from(
+        [entry for entry in _SWEPT if entry[0] not in SWEEP_PENDING]), label="callable")
+    parameters = _parameters(function)
+    call = _plausible_call(parameters, data.draw(st.sampled_from(_SWEEP_SHAPES)), variadic=2)
+    hostile = _hostile_values()
+    for parameter in parameters:
+        if data.draw(st.booleans()):
+            label = data.draw(st.sampled_from(sorted(hostile)), label=parameter.name)
+            call = _replaced(call, parameters, parameter, hostile[label])
+    _, error = _run(function, call)
+    problem = _verdict(error, _names_of(qualified, function), qualified in ("mu.load", "mu.save"))
+    assert problem is None, f"{qualified}: {problem}"
 
 
 # --- sanity of the harness itself -----------------------------------------------------------------

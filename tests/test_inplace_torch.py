@@ -143,6 +143,22 @@ def test_the_result_dtype_must_cast_and_the_shape_may_not_grow() -> None:
         constant.add_(mu.variable(np.array([1.0, 1.0])))
 
 
+def test_a_broadcast_view_refuses_an_in_place_change_as_pytorch() -> None:
+    # PyTorch: "unsupported operation: more than one element of the written-to tensor refers
+    # to a single memory location" (NumPy's own error named no operation). PyTorch lets
+    # fill_, zero_ and a scalar item assignment through (one value everywhere); mushin refuses
+    # them too (docs/porting.md)
+    expanded = mu.ones(3).expand(2, 3)
+    with pytest.raises(RuntimeError, match=r"add_: the tensor of shape \(2, 3\) is a broadcast"):
+        expanded.add_(1.0)
+    with pytest.raises(RuntimeError):
+        torch.ones(3).expand(2, 3).add_(1.0)
+    with pytest.raises(RuntimeError, match=r"fill_: .* broadcast view"):
+        expanded.fill_(1.0)
+    clone = expanded.clone().fill_(2.0)  # a clone has values of its own
+    np.testing.assert_array_equal(clone.numpy(), np.full((2, 3), 2.0))
+
+
 # --- item assignment ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("key", [

@@ -35,6 +35,7 @@ from rules import (
     RESHAPES,
     TRANSPOSES,
     VARIANCES,
+    Form,
 )
 
 DESCRIPTOR = "MethodDescriptor, Protocol"
@@ -71,6 +72,81 @@ def _passing(operands: str, result: str) -> str:
 def _descriptor(name: str, bound: str, doc: str) -> Descriptor:
     """The descriptor of the method whose bound type is the generic class ``bound``."""
     return Descriptor(name, DESCRIPTOR, doc, (f"TensorT -> {bound}[TensorT]",))
+
+
+def _pool_forms(dims: int) -> tuple[Form, Form]:
+    """A ``dims``-d pooling's input and output: ``(N, C, *spatial)`` or, unbatched, ``(C,
+    *spatial)``; the channels (and the batch) are kept, the spatial sizes known at run time."""
+    spatial = ", ".join(["Any"] * dims)
+    return (Form(f"N, C, {spatial}", result=f"N, C, {spatial}"),
+            Form(f"C, {spatial}", result=f"C, {spatial}"))
+
+
+POOL_DIMS = (1, 2, 3)
+POOL_INDICES = "tuple[{kind}[{result}], Constant[{result}]]"
+"""A max pooling's ``(values, indices)``: the indices are a ``Constant`` of the values' shape."""
+MAX_POOL_OPTIONS = ("kernel_size: int | Sequence[int], stride: int | Sequence[int] | None = ..., "
+                    "padding: int | Sequence[int] = ..., dilation: int | Sequence[int] = ..., "
+                    "ceil_mode: bool = ...")
+"""The options of ``max_pool1d/2d/3d`` before ``return_indices``."""
+
+
+def _adaptive_options(dims: int) -> str:
+    """The options of ``adaptive_max_pool1d/2d/3d`` before ``return_indices`` (in 2-d and 3-d,
+    a ``None`` size keeps the input's)."""
+    return f"output_size: int | Sequence[int{'' if dims == 1 else ' | None'}]"
+
+
+def _max_pool(name: str, dims: int, options: str, doc: str) -> Function:
+    """A max pooling with ``return_indices``: the values for ``False`` (the default), the pair
+    ``(values, indices)`` for ``True`` (by keyword), either for a ``bool``."""
+    forms = _pool_forms(dims)
+    pair = POOL_INDICES
+    return Function(name, "Protocol", doc, (
+        f"(input: Untyped, {options}, return_indices: bool = ...) -> Untyped",
+        ForKinds(f"(input: {{kind}}[{{shape}}], {options}, return_indices: Literal[False] = ...) "
+                 "-> {kind}[{result}]", forms),
+        ForKinds(f"(input: {{kind}}[{{shape}}], {options}, *, return_indices: Literal[True]) -> "
+                 f"{pair}", forms),
+        ForKinds(f"(input: {{kind}}[{{shape}}], {options}, return_indices: bool = ...) -> "
+                 f"{{kind}}[{{result}}] | {pair}", forms)))
+
+
+def _with_indices(name: str, dims: int, options: str, doc: str) -> Function:
+    """A ``..._with_indices`` max pooling: ``(values, indices)`` whatever ``return_indices``
+    says."""
+    return Function(name, "Protocol", doc, (
+        f"(input: Untyped, {options}, return_indices: bool = ...) -> Untyped",
+        ForKinds(f"(input: {{kind}}[{{shape}}], {options}, return_indices: bool = ...) -> "
+                 f"{POOL_INDICES}", _pool_forms(dims))))
+
+
+def _pools() -> tuple[Declaration, ...]:
+    """PyTorch's pooling functions, for 1-d, 2-d and 3-d inputs, batched or not."""
+    declarations: list[Declaration] = []
+    for dims in POOL_DIMS:
+        layout = ("(N, C, L)", "(N, C, H, W)", "(N, C, D, H, W)")[dims - 1]
+        declarations += [
+            Function(f"Pool{dims}dFunction", "Protocol[P]",
+                     f"``avg_pool{dims}d``, ``lp_pool{dims}d``, ``adaptive_avg_pool{dims}d``: "
+                     f"{layout} (or unbatched)\nto the same channels, the spatial sizes known "
+                     "at run time; ``input``'s kind.",
+                     ("(input: Untyped, *args: P.args, **kwargs: P.kwargs) -> Untyped",
+                      ForKinds("(input: {kind}[{shape}], *args: P.args, **kwargs: P.kwargs) -> "
+                               "{kind}[{result}]", _pool_forms(dims)))),
+            _max_pool(f"MaxPool{dims}dFunction", dims, MAX_POOL_OPTIONS,
+                      f"``max_pool{dims}d``: as ``Pool{dims}dFunction``, and ``(values, "
+                      "indices)`` with\n``return_indices=True``."),
+            _with_indices(f"MaxPool{dims}dWithIndicesFunction", dims, MAX_POOL_OPTIONS,
+                          f"``max_pool{dims}d_with_indices``: ``(values, indices)``."),
+            _max_pool(f"AdaptiveMaxPool{dims}dFunction", dims, _adaptive_options(dims),
+                      f"``adaptive_max_pool{dims}d``: as ``Pool{dims}dFunction``, and "
+                      "``(values, indices)``\nwith ``return_indices=True``."),
+            _with_indices(f"AdaptiveMaxPool{dims}dWithIndicesFunction", dims,
+                          _adaptive_options(dims),
+                          f"``adaptive_max_pool{dims}d_with_indices``: ``(values, indices)``."),
+        ]
+    return tuple(declarations)
 
 
 DECLARATIONS: tuple[Declaration, ...] = (
@@ -238,8 +314,9 @@ DECLARATIONS: tuple[Declaration, ...] = (
                (ForKinds("{kind}[*Shape] -> Callable[P, {kind}[*AnyShape]]"),)),
     Function("RuntimeShapeFunction", "Protocol[P]",
              "A function like ``squeeze(x, axis)``: ``x``'s kind, a run-time shape.",
-             (ForKinds("(x: {kind}[*AnyShape], /, *args: P.args, **kwargs: P.kwargs) -> "
-                       "{kind}[*AnyShape]"),)),
+             ("(x: Untyped, /, *args: P.args, **kwargs: P.kwargs) -> Untyped",
+              ForKinds("(x: {kind}[*AnyShape], /, *args: P.args, **kwargs: P.kwargs) -> "
+                       "{kind}[*AnyShape]"))),
     Descriptor("RowsMethod", DESCRIPTOR, "``iter(x)``: the sub-tensors along the first axis.",
                (ForKinds("{kind}[N, *Shape] -> Callable[[], Iterator[{kind}[*Shape]]]"),)),
     Function("JoinFunction", "Protocol",
@@ -304,7 +381,9 @@ DECLARATIONS: tuple[Declaration, ...] = (
     Function("MixedFunction", "Protocol[P]",
              "A function of two operands of any shapes (``outer``, ``cdist``...): a "
              "``Variable``\nwhen either is one; a run-time shape.",
-             ("(a: Variable[*AnyShape], b: Operand, /, *args: P.args, **kwargs: P.kwargs) -> "
+             ("(a: Untyped, b: Any, /, *args: P.args, **kwargs: P.kwargs) -> Untyped",
+              "(a: Operand, b: Untyped, /, *args: P.args, **kwargs: P.kwargs) -> Untyped",
+              "(a: Variable[*AnyShape], b: Operand, /, *args: P.args, **kwargs: P.kwargs) -> "
               "Variable[*AnyShape]",
               "(a: Operand, b: Variable[*AnyShape], /, *args: P.args, **kwargs: P.kwargs) -> "
               "Variable[*AnyShape]",
@@ -457,6 +536,7 @@ DECLARATIONS: tuple[Declaration, ...] = (
              ("(x: Untyped, /, *args: P.args, **kwargs: P.kwargs) -> Untyped",
               ForKinds("(x: {kind}[N, C, Any, Any], /, *args: P.args, "
                                 "**kwargs: P.kwargs) -> {kind}[N, C, Any, Any]"))),
+    *_pools(),
     Text('''Reduced: TypeAlias = Literal["mean", "sum"]
 """A ``reduction`` to one number: the loss is 0-d."""
 Unreduced: TypeAlias = Literal["none"]
@@ -606,6 +686,18 @@ DECORATORS = (
     _function("pool_function", "PoolFunction[P]",
               "Type a 2-D pooling function: ``(N, C, H, W)`` to ``(N, C, run-time, run-time)``.",
               SELF_AND),
+    *(decorator for dims in POOL_DIMS for decorator in (
+        _function(f"pool{dims}d_function", f"Pool{dims}dFunction[P]",
+                  f"Type a {dims}-d pooling: the channels (and the batch) kept.", SELF_AND),
+        _function(f"max_pool{dims}d_function", f"MaxPool{dims}dFunction",
+                  f"Type ``max_pool{dims}d``: the values, or ``(values, indices)``."),
+        _function(f"max_pool{dims}d_with_indices_function", f"MaxPool{dims}dWithIndicesFunction",
+                  f"Type ``max_pool{dims}d_with_indices``: ``(values, indices)``."),
+        _function(f"adaptive_max_pool{dims}d_function", f"AdaptiveMaxPool{dims}dFunction",
+                  f"Type ``adaptive_max_pool{dims}d``: the values, or ``(values, indices)``."),
+        _function(f"adaptive_max_pool{dims}d_with_indices_function",
+                  f"AdaptiveMaxPool{dims}dWithIndicesFunction",
+                  f"Type ``adaptive_max_pool{dims}d_with_indices``: ``(values, indices)``."))),
     _function("loss_function", "LossFunction[P]", "Type a loss whose target has the input's shape.",
               "Callable[Concatenate[Any, Any, P], Any]"),
     _function("nll_function", "NllFunction", "Type ``nll``: integer class indices."),

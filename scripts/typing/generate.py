@@ -127,18 +127,51 @@ def _descriptor_signature(template: str) -> Signature:
 
 # --- rendering --------------------------------------------------------------------------------
 
+def _outer_union(result: str) -> list[str]:
+    """The alternatives of a union type, split at the ``|`` outside brackets."""
+    parts: list[str] = []
+    depth = start = 0
+    for index, character in enumerate(result):
+        depth += (character == "[") - (character == "]")
+        if character == "|" and depth == 0:
+            parts.append(result[start:index])
+            start = index + 1
+    parts.append(result[start:])
+    return parts
+
+
+def _result_lines(result: str, lead: str) -> list[str]:
+    """``) -> result: ...`` on lines of its own starting at ``lead``, a union result broken
+    before each ``|`` where one line cannot hold it."""
+    line = f"{lead}) -> {result}: ..."
+    alternatives = [part.strip() for part in _outer_union(result)]
+    if len(line) <= WIDTH or len(alternatives) == 1:
+        return [line]
+    lines = [f"{lead}) -> ({alternatives[0]}"]
+    lines += [f"{lead}    | {alternative}" for alternative in alternatives[1:]]
+    lines[-1] += "): ..."
+    return lines
+
+
 def render_def(name: str, signature: Signature, indent: str) -> list[str]:
     """``def name(...) -> result: ...``, its parameters filling each line up to ``WIDTH``
-    columns and continuing under the first one."""
+    columns and continuing under the first one; a result too long for the last parameter's
+    line goes on lines of its own."""
     head = f"{indent}def {name}("
-    pieces = [f"{parameter}," for parameter in signature.parameters[:-1]]
-    pieces.append(f"{signature.parameters[-1]}) -> {signature.result}: ...")
+    lead = " " * len(head)
+    *others, last = signature.parameters
+    pieces = [f"{parameter}," for parameter in others]
+    ending = f"{last}) -> {signature.result}: ..."
+    fits = len(lead) + len(ending) <= WIDTH
+    pieces.append(ending if fits else last)
     lines = [head + pieces[0]]
     for piece in pieces[1:]:
         if len(lines[-1]) + 1 + len(piece) > WIDTH:
-            lines.append(" " * len(head) + piece)
+            lines.append(lead + piece)
         else:
             lines[-1] += f" {piece}"
+    if not fits:
+        lines += _result_lines(signature.result, lead)
     return lines
 
 

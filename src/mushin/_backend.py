@@ -16,32 +16,48 @@ from typing import Any
 
 import numpy as np
 
+from mushin._check import public_caller
+
 Array = Any
 """A backend array (``numpy.ndarray``, ``cupy.ndarray``...). Typed ``Any``: each backend
 has its own class and they share no useful static interface."""
 
 _FLOAT_DTYPES = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
 DEFAULT_DTYPE = np.dtype(np.float32)
+REAL_KINDS = "biuf"
+"""The dtype kinds a tensor may have: bool, integers and floats (complex numbers, strings and
+Python objects are refused where they would enter: docs/api.md, Dtypes)."""
 
 
 def parse_dtype(dtype: Any) -> np.dtype[Any]:
-    """A NumPy dtype from a dtype, a type or a name; ``ValueError`` for anything else."""
+    """A NumPy dtype from a dtype, a type or a name: ``ValueError`` for what names none,
+    ``TypeError`` for one that is not a real number or bool dtype (``complex64``, ``str``)."""
     if isinstance(dtype, np.dtype):
-        return dtype  # pyright: ignore[reportUnknownVariableType] (isinstance on Any)
-    try:
-        parsed: np.dtype[Any] = np.dtype(dtype)
-    except TypeError as error:
-        raise ValueError(f"unknown dtype {dtype!r}: expected a NumPy dtype or its name, "
-                         "such as 'float32' or 'float64'") from error
+        parsed: np.dtype[Any] = dtype  # pyright: ignore[reportUnknownVariableType]
+    else:
+        try:
+            parsed = np.dtype(dtype)
+        except (TypeError, ValueError, OverflowError) as error:
+            raise ValueError(f"{public_caller()}: unknown dtype {dtype!r}: expected a NumPy "
+                             "dtype or its name, such as 'float32' or 'float64'") from error
+    check_real_dtype(parsed)
     return parsed
+
+
+def check_real_dtype(dtype: np.dtype[Any]) -> None:
+    """``TypeError`` naming the operation unless ``dtype`` is a bool, integer or float one."""
+    if dtype.kind not in REAL_KINDS:
+        raise TypeError(f"{public_caller()}: unsupported dtype {dtype}: mushin's tensors hold "
+                        "bools, integers or floats (complex numbers, strings and objects "
+                        "are not supported)")
 
 
 def float_dtype(dtype: Any) -> np.dtype[Any]:
     """A floating dtype for a ``Variable``; integer or bool dtypes are refused."""
     parsed = parse_dtype(dtype)
     if parsed not in _FLOAT_DTYPES:
-        raise ValueError(f"a Variable needs a floating dtype (float16, float32 or float64), "
-                         f"got {parsed}")
+        raise ValueError(f"{public_caller()}: a Variable needs a floating dtype (float16, "
+                         f"float32 or float64), got {parsed}")
     return parsed
 
 
@@ -56,13 +72,20 @@ class Backend:
         self.device_id = device_id
 
     def asarray(self, values: Any, dtype: np.dtype[Any] | None = None) -> Array:
-        """``values`` as an array on this device (copies across devices)."""
-        if self.device_id is None:
-            if type(values) in _array_kinds:
-                values = values.get()
-            return np.asarray(values, dtype=dtype)
-        with self.xp.cuda.Device(self.device_id):
-            return self.xp.asarray(values, dtype=dtype)
+        """``values`` as an array on this device (copies across devices); what the array
+        module cannot convert (a ragged list, a string as a number) raises naming the
+        function called."""
+        try:
+            if self.device_id is None:
+                if type(values) in _array_kinds:
+                    values = values.get()
+                return np.asarray(values, dtype=dtype)
+            with self.xp.cuda.Device(self.device_id):
+                return self.xp.asarray(values, dtype=dtype)
+        except (TypeError, ValueError, OverflowError) as error:
+            kind = TypeError if isinstance(error, TypeError) else ValueError
+            raise kind(f"{public_caller()}: cannot make an array of {type(values).__name__}: "
+                       f"{error}") from None
 
     def __repr__(self) -> str:
         return f"Backend({self.device!r})"
@@ -150,28 +173,39 @@ class device(str):
                 else f"device(type={self.type!r}, index={index})")
 
 
+def is_device_name(value: str) -> bool:
+    """Whether ``value`` spells a device (``"cpu"``, ``"cuda"``, ``"cuda:1"``...), present or
+    not: the test ``x.to("float64")`` makes, without an exception."""
+    if value in _backends:
+        return True
+    name, _, index = value.partition(":")
+    return name in _device_kinds and (not index or index.isdigit())
+
+
 def backend(device: str | Backend | None) -> Backend:
     """The backend for ``"cpu"``, ``"cuda"`` or ``"cuda:N"``; ``ValueError`` otherwise."""
     if device is None:
         return CPU
     if isinstance(device, Backend):
         return device
+    if not isinstance(device, str):
+        raise TypeError(f"{public_caller()}: device must be a string such as 'cpu' or "
+                        f"'cuda:0', got {device!r}")
     found = _backends.get(device)
     if found is not None:
         return found
-    if not isinstance(device, str):
-        raise TypeError(f"device must be a string such as 'cpu' or 'cuda:0', got {device!r}")
     name, _, index = device.partition(":")
     loader = _device_kinds.get(name)
     if loader is None or (index and not index.isdigit()):
-        raise ValueError(f"unknown device {device!r}: expected 'cpu', 'cuda' or 'cuda:N'")
+        raise ValueError(f"{public_caller()}: unknown device {device!r}: expected 'cpu', "
+                         "'cuda' or 'cuda:N'")
     device_id = int(index) if index else 0
     with _lock:
         module = loader()
         count = module.cuda.runtime.getDeviceCount()
         if device_id >= count:
-            raise RuntimeError(f"device {device!r} does not exist: {count} {name} device(s) "
-                               "found")
+            raise RuntimeError(f"{public_caller()}: device {device!r} does not exist: "
+                               f"{count} {name} device(s) found")
         found = Backend(f"{name}:{device_id}", module, device_id)
         _backends[device] = found
         _backends[found.device] = found
@@ -184,8 +218,8 @@ def backend_of(array: Array) -> Backend:
         return CPU
     kind = _array_kinds.get(type(array))  # pyright: ignore[reportUnknownArgumentType]
     if kind is None:
-        raise TypeError(f"unsupported array type {type(array).__name__}: expected a NumPy or "
-                        "CuPy array")
+        raise TypeError(f"{public_caller()}: unsupported array type {type(array).__name__}: "
+                        "expected a NumPy or CuPy array")
     return backend(f"{kind}:{array.device.id}")
 
 

@@ -35,7 +35,7 @@ import numpy as np
 
 from mushin import _backend
 from mushin._backend import Backend
-from mushin._check import check_shape_argument, is_int, is_number, number
+from mushin._check import check_shape_argument, is_int, is_number, number, operation_name
 from mushin._random import generator
 from mushin._tensor import Constant, Tensor, Variable, new_constant, new_variable, unwrap
 
@@ -179,18 +179,12 @@ def _dtype(name: str, dtype: Any, default: np.dtype[Any] | None = None) -> np.dt
     if isinstance(dtype, str) and dtype.startswith(("torch.", "mushin.")):
         short = dtype.partition(".")[2]
         dtype = _TORCH_NAMES.get(short, short)
-    try:
-        return _backend.parse_dtype(dtype)
-    except ValueError as error:
-        raise ValueError(f"{name}: {error}") from None
+    return _backend.parse_dtype(dtype)
 
 
 def _device(name: str, device: Any) -> Backend:
     """The backend of ``device`` (the CPU for None), with the op's name in any error."""
-    try:
-        return _backend.backend(device)
-    except (ValueError, TypeError) as error:
-        raise type(error)(f"{name}: {error}") from None
+    return _backend.backend(device)
 
 
 def _trackable(dtype: np.dtype[Any]) -> bool:
@@ -208,15 +202,16 @@ def _tracked(name: str, dtype: np.dtype[Any], requires_grad: Any, default: bool)
     for)."""
     if requires_grad is None:
         if default and not _trackable(dtype):
-            raise ValueError(f"{name}: a Variable (what a tuple shape makes) needs a floating "
-                             f"dtype (float16, float32 or float64), got {dtype}; for a "
+            raise ValueError(f"{operation_name(name)}: a Variable (what a tuple shape makes) needs "
+                             f"a floating dtype (float16, float32 or float64), got {dtype}; for a "
                              "Constant give the sizes as ints or pass requires_grad=False")
         return default
     if not isinstance(requires_grad, bool):
-        raise TypeError(f"{name}: requires_grad must be True or False, got {requires_grad!r}")
+        raise TypeError(f"{operation_name(name)}: requires_grad must be True or False, got "
+                        f"{requires_grad!r}")
     if requires_grad and not _trackable(dtype):
-        raise ValueError(f"{name}: only a floating dtype (float16, float32 or float64) can "
-                         f"require gradients, got {dtype}")
+        raise ValueError(f"{operation_name(name)}: only a floating dtype (float16, float32 or "
+                         f"float64) can require gradients, got {dtype}")
     return requires_grad
 
 
@@ -241,7 +236,8 @@ def _sizes(name: str, sizes: tuple[Any, ...], size: Any) -> tuple[tuple[int, ...
     tuple or list: a ``Variable`` by default)."""
     if size is not None:
         if sizes:
-            raise TypeError(f"{name}: give the sizes either positionally or as size=, not both")
+            raise TypeError(f"{operation_name(name)}: give the sizes either positionally or as "
+                            "size=, not both")
         if isinstance(size, tuple | list):
             size = [_size_item(item) for item in cast("Sequence[Any]", size)]
         return check_shape_argument(name, size), False
@@ -249,12 +245,12 @@ def _sizes(name: str, sizes: tuple[Any, ...], size: Any) -> tuple[tuple[int, ...
         items = [_size_item(item) for item in cast("Sequence[Any]", sizes[0])]
         return check_shape_argument(name, items), True
     if not sizes:
-        raise TypeError(f"{name}: missing the size: a tuple shape such as (3, 4), or the sizes "
-                        "as ints such as 3, 4")
+        raise TypeError(f"{operation_name(name)}: missing the size: a tuple shape such as (3, 4), "
+                        "or the sizes as ints such as 3, 4")
     items = [_size_item(item) for item in sizes]
     if not all(is_int(item) for item in items):
-        raise TypeError(f"{name}: a shape must be a tuple of ints, or the sizes given as "
-                        f"ints, got {sizes!r}")
+        raise TypeError(f"{operation_name(name)}: a shape must be a tuple of ints, or the sizes "
+                        f"given as ints, got {sizes!r}")
     return check_shape_argument(name, items), False
 
 
@@ -264,13 +260,13 @@ def _scalar(name: str, argument: str, value: Any) -> Any:
     tensor = _tensor_or_none(value)
     if tensor is not None:
         if tensor.numel() != 1:
-            raise ValueError(f"{name}: {argument} must be a number or a one-element tensor, "
-                             f"got a tensor of shape {tensor.shape}")
+            raise ValueError(f"{operation_name(name)}: {argument} must be a number or a "
+                             f"one-element tensor, got a tensor of shape {tensor.shape}")
         value = tensor.item()
     if isinstance(value, bool) or value.__class__ is np.bool_:
         return bool(value)
     if not is_number(value):
-        raise TypeError(f"{name}: {argument} must be a number, got {value!r}")
+        raise TypeError(f"{operation_name(name)}: {argument} must be a number, got {value!r}")
     if isinstance(value, np.generic):
         return value.item()  # pyright: ignore[reportUnknownVariableType] (isinstance on Any)
     return value
@@ -288,8 +284,8 @@ def _number_dtype(value: Any) -> np.dtype[Any]:
 def _floating(name: str, dtype: np.dtype[Any]) -> np.dtype[Any]:
     """``dtype`` if it is floating, else ``ValueError`` (random draws are floating)."""
     if not _trackable(dtype):
-        raise ValueError(f"{name}: needs a floating dtype (float16, float32 or float64), got "
-                         f"{dtype}")
+        raise ValueError(f"{operation_name(name)}: needs a floating dtype (float16, float32 or "
+                         f"float64), got {dtype}")
     return dtype
 
 
@@ -468,9 +464,9 @@ def _count(name: str, argument: str, value: Any) -> int:
     """A non-negative int argument (a size or a count)."""
     value = _size_item(value)
     if not is_int(value):
-        raise TypeError(f"{name}: {argument} must be an int, got {value!r}")
+        raise TypeError(f"{operation_name(name)}: {argument} must be an int, got {value!r}")
     if value < 0:
-        raise ValueError(f"{name}: {argument} must not be negative, got {value}")
+        raise ValueError(f"{operation_name(name)}: {argument} must not be negative, got {value}")
     return int(value)
 
 
@@ -539,10 +535,7 @@ def tensor(data: Any, *, dtype: DTypeLike | None = None, device: str | None = No
     dtype. ``requires_grad=True`` gives a leaf ``Variable`` (a floating dtype)."""
     kind = None if dtype is None else _dtype("tensor", dtype)
     where = None if device is None else _device("tensor", device).device
-    try:
-        made = Constant(data, dtype=kind, device=where)  # a copy, as torch.tensor makes
-    except (TypeError, ValueError) as error:
-        raise type(error)(f"tensor: {error}") from None
+    made = Constant(data, dtype=kind, device=where)  # a copy, as torch.tensor makes
     if _tracked("tensor", made.dtype, requires_grad, False):
         return new_variable(unwrap(made))
     return made
@@ -567,15 +560,9 @@ def as_tensor(data: Any, dtype: DTypeLike | None = None, device: str | None = No
         return tensor.to(device=device, dtype=kind)  # itself when nothing changes
     if hasattr(data, "dtype") and hasattr(data, "shape"):
         where = _device("as_tensor", device) if device is not None else None
-        try:
-            array = (where or _backend.backend_of(data)).asarray(data, dtype=kind)
-        except TypeError as error:
-            raise TypeError(f"as_tensor: {error}") from None
-        return new_constant(array)
-    try:
-        return Constant(data, dtype=kind, device=device)
-    except (TypeError, ValueError) as error:
-        raise type(error)(f"as_tensor: {error}") from None
+        _backend.check_real_dtype(data.dtype)
+        return new_constant((where or _backend.backend_of(data)).asarray(data, dtype=kind))
+    return Constant(data, dtype=kind, device=device)
 
 
 def from_numpy(array: np.ndarray[Any, Any]) -> Constant:
@@ -583,6 +570,7 @@ def from_numpy(array: np.ndarray[Any, Any]) -> Constant:
     ``torch.from_numpy``."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy: expected a NumPy array, got {type(array).__name__}")
+    _backend.check_real_dtype(array.dtype)
     return new_constant(array)
 
 
@@ -642,7 +630,8 @@ def _like(name: str, input: Any, dtype: Any, device: Any, requires_grad: Any,
           floating: bool = False) -> Any:
     tensor = _tensor_or_none(input)
     if tensor is None:
-        raise TypeError(f"{name}: input must be a tensor, got {type(input).__name__}")
+        raise TypeError(f"{operation_name(name)}: input must be a tensor, got "
+                        f"{type(input).__name__}")
     kind = tensor.dtype if dtype is None else _dtype(name, dtype)
     if floating:
         _floating(name, kind)
@@ -737,8 +726,8 @@ def empty_strided(size: Any, stride: Any, *, dtype: DTypeLike | None = None,
 def _check_strides(name: str, shape: tuple[int, ...], stride: Any) -> None:
     if not isinstance(stride, tuple | list) or len(cast("Sequence[Any]", stride)) != len(
             shape) or not all(is_int(item) for item in cast("Sequence[Any]", stride)):
-        raise TypeError(f"{name}: stride must be a tuple of {len(shape)} ints (one per axis of "
-                        f"{shape}), got {stride!r}")
+        raise TypeError(f"{operation_name(name)}: stride must be a tuple of {len(shape)} ints (one "
+                        f"per axis of {shape}), got {stride!r}")
 
 
 @overload
@@ -851,7 +840,7 @@ def _triangle_indices(name: str, row: Any, col: Any, offset: Any, dtype: Any, de
     columns = _count(name, "col", col)
     shift = _size_item(offset)
     if not is_int(shift):
-        raise TypeError(f"{name}: offset must be an int, got {offset!r}")
+        raise TypeError(f"{operation_name(name)}: offset must be an int, got {offset!r}")
     kind = _dtype(name, dtype, np.dtype(np.int64))
     xp = _device(name, device).xp
     make = xp.tril_indices if lower else xp.triu_indices
@@ -917,9 +906,11 @@ def _bounds(name: str, low: Any, high: Any) -> tuple[int, int]:
     bottom = _size_item(low)
     top = _size_item(high)
     if not (is_int(bottom) and is_int(top)):
-        raise TypeError(f"{name}: low and high must be ints, got {low!r} and {high!r}")
+        raise TypeError(f"{operation_name(name)}: low and high must be ints, got {low!r} and "
+                        f"{high!r}")
     if bottom >= top:
-        raise ValueError(f"{name}: low ({bottom}) must be smaller than high ({top})")
+        raise ValueError(f"{operation_name(name)}: low ({bottom}) must be smaller than high "
+                         f"({top})")
     return int(bottom), int(top)
 
 
@@ -1096,7 +1087,7 @@ def new_filled(name: str, like: Tensor, sizes: tuple[Any, ...], size: Any, fill_
     with ``requires_grad=True``) of the sizes given, with ``like``'s dtype and device unless
     given."""
     if not isinstance(like, Tensor):
-        raise TypeError(f"{name}: expected a tensor, got {type(like).__name__}")
+        raise TypeError(f"{operation_name(name)}: expected a tensor, got {type(like).__name__}")
     shape = _sizes(name, sizes, size)[0]
     kind = like.dtype if dtype is None else _dtype(name, dtype)
     where = _device(name, like.device if device is None else device)

@@ -378,6 +378,11 @@ def topological_order(root: Node) -> list[Node]:
     return sorted(seen, key=_creation, reverse=True)
 
 
+# Whether any leaf ever had a post-accumulate hook (``Variable.register_post_accumulate_grad_hook``
+# sets it): until then ``backward_pass`` skips counting the uses of hooked leaves.
+hooked_leaves = False
+
+
 def backward_pass(root: Node, seed: Any, ops: Any, retain_graph: bool) -> None:
     """Propagate ``seed`` (d root / d root) from ``root`` to every node it depends on.
 
@@ -387,6 +392,12 @@ def backward_pass(root: Node, seed: Any, ops: Any, retain_graph: bool) -> None:
     in its tensor if the program still holds that tensor, then passed on and forgotten.
     """
     order = topological_order(root)
+    # A leaf with post-accumulate hooks (a DataParallel parameter) gets its gradient stored,
+    # and its hooks run, as soon as the last operation using it has passed its gradient on,
+    # not at its place in ``order`` (the end, for parameters made before the forward): so
+    # DataParallel's all-reduce of a bucket starts while the rest of the pass goes on.
+    # ``uses`` counts the edges into each such leaf still to be visited.
+    uses: dict[Node, int] = {}
     for node in order:
         if node.inputs is _RELEASED:
             raise RuntimeError(
@@ -395,6 +406,10 @@ def backward_pass(root: Node, seed: Any, ops: Any, retain_graph: bool) -> None:
                 "retain_graph=True to the first backward() to keep them")
         if node.versions is not None:
             check_versions(node)
+        if hooked_leaves:
+            for parent in node.parents:
+                if parent is not None and parent.hooks is not None and parent.prim is None:
+                    uses[parent] = uses.get(parent, 0) + 1
     anomaly = state.anomaly
     graph_mode = ops.graph_mode
     pending: dict[Node, Any] = {root: seed}
@@ -408,25 +423,33 @@ def backward_pass(root: Node, seed: Any, ops: Any, retain_graph: bool) -> None:
     # may hand one array (or views of it) to several operands, and two tensors' gradients
     # must never share storage (writing one would change the other).
     stored: set[int] = set()
+
+    def store(node: Node, grad: Any) -> None:
+        """Add ``grad`` to the gradient of ``node``'s tensor, if the program still holds it,
+        and run its post-accumulate hooks."""
+        owner_ref = node.owner
+        owner = None if owner_ref is None else owner_ref()
+        if owner is None:
+            return
+        if not graph_mode:
+            base = grad.base
+            key = id(grad if base is None else base)
+            if key in stored:
+                grad = grad.copy()
+            else:
+                stored.add(key)
+        owner._accumulate(grad)
+        if node.hooks is not None:
+            for hook in tuple(node.hooks):
+                hook(owner)
+
     for node in order:
         grad = pending.pop(node, None)
         if grad is None:
             continue
         owner_ref = node.owner
-        if owner_ref is not None:
-            owner = owner_ref()
-            if owner is not None:
-                if not graph_mode:
-                    base = grad.base
-                    key = id(grad if base is None else base)
-                    if key in stored:
-                        grad = grad.copy()
-                    else:
-                        stored.add(key)
-                owner._accumulate(grad)
-                if node.hooks is not None:
-                    for hook in tuple(node.hooks):
-                        hook(owner)
+        if owner_ref is not None and owner_ref() is not None:  # (most nodes' tensors are gone)
+            store(node, grad)
         prim = node.prim
         if prim is None:
             continue
@@ -449,7 +472,13 @@ def backward_pass(root: Node, seed: Any, ops: Any, retain_graph: bool) -> None:
         else:
             input_grads = prim.vjp(ops, grad, inputs, output, node.parents, **node.params)
         for parent, input_grad in zip(node.parents, input_grads, strict=True):
-            if parent is None or input_grad is None:
+            if parent is None:
+                continue
+            if parent in uses:
+                uses[parent] -= 1
+                if input_grad is None and not uses[parent] and parent in pending:
+                    store(parent, pending.pop(parent))
+            if input_grad is None:
                 continue
             if input_grad.shape != parent.shape:
                 input_grad = ops.sum_to(input_grad, shape=parent.shape)
@@ -466,5 +495,7 @@ def backward_pass(root: Node, seed: Any, ops: Any, retain_graph: bool) -> None:
             else:
                 pending[parent] = previous + input_grad
                 summed.add(parent)
+            if parent in uses and not uses[parent]:
+                store(parent, pending.pop(parent))
         if not retain_graph:
             node.release()

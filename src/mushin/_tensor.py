@@ -25,9 +25,9 @@ from typing import TYPE_CHECKING, Any, Generic, NamedTuple, Self, TypeVar, cast,
 
 import numpy as np
 
-from mushin import _backend
+from mushin import _backend, _graph
 from mushin._backend import Array
-from mushin._check import is_int
+from mushin._check import INT64_MAX, INT64_MIN, is_int, operation_name, public_caller
 from mushin._graph import (
     PRIMITIVES,
     Node,
@@ -248,8 +248,9 @@ class Tensor(TensorMethods[*Shape]):
 
     def __index__(self) -> builtins.int:
         if self._data.size != 1 or self._data.dtype.kind not in "iub":
-            raise TypeError("__index__: only a one-element integer tensor can be used as an "
-                            f"index, got shape {self.shape} and dtype {self.dtype}")
+            raise TypeError(f"{operation_name('__index__')}: only a one-element integer tensor "
+                            f"can be used as an index, got shape {self.shape} and dtype "
+                            f"{self.dtype}")
         return builtins.int(self._data.reshape(()).item())
 
     def __array__(self, dtype: Any = None,
@@ -259,26 +260,40 @@ class Tensor(TensorMethods[*Shape]):
 
     def __len__(self) -> builtins.int:
         if self._data.ndim == 0:
-            raise TypeError("len() of a 0-d tensor")
+            raise TypeError(f"{operation_name('len')}: len() of a 0-d tensor")
         return int(self._data.shape[0])
 
     @rows_method
     def __iter__(self) -> Any:
         if self._data.ndim == 0:
-            raise TypeError("iteration over a 0-d tensor")
+            raise TypeError(f"{operation_name('iter')}: iteration over a 0-d tensor")
         return (self[index] for index in range(len(self)))
 
     def __bool__(self) -> builtins.bool:
         if self._data.size != 1:
-            raise ValueError(f"the truth value of a tensor of shape {self.shape} is ambiguous; "
-                             "use .item(), or reduce it with mu.max/mu.min first")
+            raise ValueError(f"{operation_name('bool')}: the truth value of a tensor of shape "
+                             f"{self.shape} is ambiguous; use .item(), or reduce it with "
+                             "mu.max/mu.min first")
         return builtins.bool(self.item())
 
     __hash__ = object.__hash__
 
     def __repr__(self) -> str:
-        values = np.array2string(self.numpy(), separator=", ", precision=4,
-                                 threshold=64, edgeitems=3, prefix=" " * 9)
+        # A summary that never copies the whole tensor (a broadcast view of 10^10 elements
+        # prints in microseconds): NumPy summarises a host array, views included, without
+        # copying; from a device only what is shown comes over, each long axis cut to its
+        # first and last 3 elements around one that NumPy's "..." stands for.
+        data, shown, summarised = self._data, 3, self._data.size > 64
+        if not _is_numpy(data):
+            if summarised:
+                xp = _backend.namespace_of(data)
+                for axis, size in enumerate(data.shape):
+                    if size > 2 * shown + 1:
+                        kept = [*range(shown + 1), *range(size - shown, size)]
+                        data = xp.take(data, xp.asarray(kept), axis=axis)
+            data = np.asarray(data.get())
+        values = np.array2string(data, separator=", ", precision=4, edgeitems=shown,
+                                 threshold=0 if summarised else 64, prefix=" " * 9)
         device = self.device
         where = "" if device == "cpu" else f", device={device}"
         return f"{type(self).__name__}({values}, shape={self.shape}, dtype={self.dtype}{where})"
@@ -522,6 +537,7 @@ class Variable(Tensor[*Shape]):
         if self._node.hooks is None:
             self._node.hooks = []
         self._node.hooks.append(hook)
+        _graph.hooked_leaves = True
         return RemovableHandle(self._node.hooks, hook)
 
     def requires_grad_(self, requires_grad: builtins.bool = True) -> Self:
@@ -794,6 +810,12 @@ def change_in_place(name: str, tensor: Any, compute: Callable[[Any], Any], *,
     does.
     """
     _check_changeable(name, tensor)
+    data = tensor._data
+    if any(step == 0 and size > 1 for step, size in zip(data.strides, data.shape, strict=True)):
+        raise RuntimeError(
+            f"{operation_name(name)}: the tensor of shape {tuple(data.shape)} is a broadcast "
+            "view (expand, broadcast_to): several of its elements are one value in memory, so "
+            "it cannot be changed in place; change a clone() of it")
     recording = tensor.__class__ is Variable and state.grad_enabled
     source: Any = tensor
     first = 0
@@ -801,9 +823,9 @@ def change_in_place(name: str, tensor: Any, compute: Callable[[Any], Any], *,
         node = tensor._node
         if node.prim is None:
             raise RuntimeError(
-                f"{name}: the leaf Variable of shape {tensor.shape} is changed in place while "
-                "operations are recorded; do it inside `with mu.no_grad():` (as an optimizer "
-                f"step does), or through its untracked values: x.data.{name}(...)")
+                f"{operation_name(name)}: the leaf Variable of shape {tensor.shape} is changed "
+                "in place while operations are recorded; do it inside `with mu.no_grad():` (as "
+                f"an optimizer step does), or through its untracked values: x.data.{name}(...)")
         _refuse_tracked_views(name, tensor)
         source = wrap(tensor._data, node)
         if tensor._version is None:
@@ -814,18 +836,19 @@ def change_in_place(name: str, tensor: Any, compute: Callable[[Any], Any], *,
     values = unwrap(result)
     shape = tuple(getattr(values, "shape", ()))
     if shape != tuple(tensor._data.shape):
-        raise ShapeError(f"{name}: the result has shape {shape}, but the tensor changed in "
-                         f"place has shape {tuple(tensor._data.shape)}: an in-place operation "
-                         "cannot change a tensor's shape (broadcasting may not grow it)")
+        raise ShapeError(f"{operation_name(name)}: the result has shape {shape}, but the tensor "
+                         f"changed in place has shape {tuple(tensor._data.shape)}: an in-place "
+                         "operation cannot change a tensor's shape (broadcasting may not grow it)")
     dtype = tensor._data.dtype
     if casting == "same_kind" and not np.can_cast(values.dtype, dtype, "same_kind"):
-        raise TypeError(f"{name}: the result's dtype {values.dtype} cannot be cast to the "
-                        f"dtype {dtype} of the tensor changed in place")
+        raise TypeError(f"{operation_name(name)}: the result's dtype {values.dtype} cannot be "
+                        f"cast to the dtype {dtype} of the tensor changed in place")
     tracked = _has_history(result)
     if tracked and tensor.__class__ is Constant:
-        raise TypeError(f"{name}: the values written depend on a tracked Variable, but the "
-                        "tensor changed in place is a Constant, which records no gradient; "
-                        "make it a Variable first (.unfreeze()), or write under mu.no_grad()")
+        raise TypeError(f"{operation_name(name)}: the values written depend on a tracked "
+                        "Variable, but the tensor changed in place is a Constant, which records "
+                        "no gradient; make it a Variable first (.unfreeze()), or write under "
+                        "mu.no_grad()")
     if recording and tracked:
         _keep_saved_values(result._node, tensor._data, first)
     target = writable(tensor)
@@ -842,7 +865,7 @@ def change_in_place(name: str, tensor: Any, compute: Callable[[Any], Any], *,
 
 def _check_changeable(name: str, tensor: object) -> None:
     if tensor.__class__ is not Variable and tensor.__class__ is not Constant:
-        raise TypeError(f"{name}: expected a mu.Tensor to change in place, got "
+        raise TypeError(f"{operation_name(name)}: expected a mu.Tensor to change in place, got "
                         f"{type(tensor).__name__}")
 
 
@@ -891,10 +914,11 @@ def _refuse_tracked_views(name: str, tensor: Variable) -> None:
         other = ref() if ref is not None else None
         if other is not None and other is not tensor:
             raise RuntimeError(
-                f"{name}: this Variable of shape {tensor.shape} shares its values with another "
-                f"tracked tensor of shape {other.shape} (a view: a reshape, slice, transpose "
-                "or expand of it, or the tensor it views), whose graph would not know of the "
-                "change; change a clone() in place, or use the out-of-place operation")
+                f"{operation_name(name)}: this Variable of shape {tensor.shape} shares its "
+                f"values with another tracked tensor of shape {other.shape} (a view: a reshape, "
+                "slice, transpose or expand of it, or the tensor it views), whose graph would "
+                "not know of the change; change a clone() in place, or use the out-of-place "
+                "operation")
 
 
 def replace_grad(variable: Variable, grad: Any) -> None:
@@ -933,16 +957,19 @@ def new_constant(data: Array) -> Constant:
 
 
 def to_array(data: Any, dtype: Any, device: str | None, floating: bool) -> Array:
-    """A backend array from array-like ``data`` (see ``mu.variable`` for the dtype rules)."""
+    """A backend array from array-like ``data`` (see ``mu.variable`` for the dtype rules).
+    Only bools, integers and floats enter: complex numbers, strings and objects (an array of
+    them, or of numbers too big for int64) raise ``TypeError`` naming the function called."""
     if isinstance(data, Tensor):
         data = data._data
     target = _backend.backend(device) if device is not None else None
     if dtype is not None:
         dtype = _backend.float_dtype(dtype) if floating else _backend.parse_dtype(dtype)
     if hasattr(data, "dtype") and hasattr(data, "shape"):
+        _backend.check_real_dtype(data.dtype)
         target = target or _backend.backend_of(data)
         array = target.asarray(data, dtype=dtype)
-        if dtype is None and floating and array.dtype.kind not in "fc":
+        if dtype is None and floating and array.dtype.kind != "f":
             return array.astype(_backend.DEFAULT_DTYPE)
         # A new tensor owns its values, as torch.tensor's do: in-place optimizer updates must
         # never reach the caller's array.
@@ -950,32 +977,46 @@ def to_array(data: Any, dtype: Any, device: str | None, floating: bool) -> Array
             array = array.copy()
         return array
     target = target or _backend.CPU
-    if dtype is None:
+    try:
         probe = np.asarray(data)
-        if probe.dtype.kind == "O" or probe.dtype.kind in "US":
-            raise TypeError(f"cannot make a tensor from {type(data).__name__}: expected "
-                            "numbers, nested lists of numbers or an array")
-        if floating or probe.dtype.kind in "fc":
-            dtype = _backend.DEFAULT_DTYPE
-    return target.asarray(data, dtype=dtype)
+    except ValueError as error:  # a ragged nested list
+        raise ValueError(f"{public_caller()}: cannot make a tensor from {type(data).__name__}"
+                         f" ({error})") from None
+    if probe.dtype.kind not in _backend.REAL_KINDS:
+        raise TypeError(f"{public_caller()}: cannot make a tensor from "
+                        f"{type(data).__name__} (as an array: {probe.dtype}): expected "
+                        "numbers within int64 or float64, bools, nested lists of them or "
+                        "an array of a bool, integer or float dtype")
+    if dtype is None and (floating or probe.dtype.kind == "f"):
+        dtype = _backend.DEFAULT_DTYPE
+    return target.asarray(probe, dtype=dtype)
 
 
 # --- recording an operation ---------------------------------------------------------------
 
 def _operand_array(name: str, value: Any, reference: Array | None) -> Array:
     """A non-tensor operand of the operation ``name`` as an array (Python scalars stay
-    scalars: weak dtype)."""
+    scalars: weak dtype). Operands that are not real numbers or bools (a string, a complex
+    array, an int beyond int64) raise naming the operation."""
     if isinstance(value, _SCALARS) or value is None:
+        _refuse_wide_ints(name, (value,))
         return value
     if hasattr(value, "dtype") and hasattr(value, "shape"):
+        if value.dtype.kind == "c":
+            raise TypeError(f"{operation_name(name)}: complex tensors are not supported, got "
+                            f"an operand of dtype {value.dtype}")
+        if value.dtype.kind not in _backend.REAL_KINDS:
+            raise TypeError(f"{operation_name(name)}: expected a numeric tensor, an array or "
+                            f"a number, got an operand of dtype {value.dtype}")
         return value
     try:
         probe = np.asarray(value)
     except ValueError as error:  # a ragged nested list
-        raise TypeError(f"{name}: unsupported operand of type {type(value).__name__} "
-                        f"({error})") from None
-    if reference is None or probe.dtype.kind not in "biuf":
-        raise TypeError(f"{name}: unsupported operand of type {type(value).__name__}")
+        raise TypeError(f"{operation_name(name)}: unsupported operand of type "
+                        f"{type(value).__name__} ({error})") from None
+    if reference is None or probe.dtype.kind not in _backend.REAL_KINDS:
+        raise TypeError(f"{operation_name(name)}: unsupported operand of type "
+                        f"{type(value).__name__}")
     dtype = None
     if probe.dtype.kind == "f":  # a list of floats is weak, as a Python float: the tensor's
         # floating dtype, or PyTorch's default float32 beside an integer or bool tensor
@@ -983,12 +1024,31 @@ def _operand_array(name: str, value: Any, reference: Array | None) -> Array:
     return _backend.backend_of(reference).asarray(value, dtype=dtype)
 
 
+def _refuse_wide_ints(name: str, operands: tuple[Any, ...]) -> None:
+    """``ValueError`` naming the operation if a Python int operand does not fit in int64."""
+    for operand in operands:
+        if operand.__class__ is int and not INT64_MIN <= operand <= INT64_MAX:
+            raise ValueError(f"{operation_name(name)}: the integer {operand} does not fit in "
+                             "int64")
+
+
 def _named_error(name: str, error: Exception) -> Exception:
-    """``error`` remade with a message that starts with the operation's name: the array
-    module's own messages ("slice step cannot be zero") do not say which operation failed."""
+    """``error`` remade with a message that starts with the name of the operation the user
+    called (``operation_name``: ``stack`` where its helper ``expand_dims`` failed, in place of
+    the helper's name): the array module's own messages ("slice step cannot be zero") do not
+    say which operation failed. An ``OverflowError`` (a Python int beyond int64) becomes a
+    ``ValueError``; ``error`` itself comes back where its message names the operation."""
+    entry = operation_name(name)
+    message = str(error)
+    if message.startswith(f"{entry}:"):
+        return error
+    if message.startswith(f"{name}: "):
+        message = message[len(name) + 2:]
     for kind in (ShapeError, IndexError, TypeError, ValueError):
         if isinstance(error, kind):
-            return kind(f"{name}: {error}")
+            return kind(f"{entry}: {message}")
+    if isinstance(error, OverflowError):
+        return ValueError(f"{entry}: {message}")
     return error
 
 
@@ -998,7 +1058,7 @@ def _check_same_device(prim: Primitive, arrays: list[Array]) -> None:
                if not isinstance(array, _SCALARS) and array is not None
                and not isinstance(array, np.generic)}
     if len(devices) > 1:
-        raise RuntimeError(f"{prim.name}: operands are on different devices "
+        raise RuntimeError(f"{operation_name(prim.name)}: operands are on different devices "
                            f"({', '.join(sorted(devices))}); move them with .to(device)")
 
 
@@ -1046,14 +1106,29 @@ def apply(prim: Primitive, *operands: Any, **params: Any) -> Any:
         xp = np if reference is None or _is_numpy(reference) else _backend.namespace_of(
             reference)
         forward = prim.run_forward
+    if reference is None:
+        # Python numbers alone: NumPy would compute an int beyond int64 with Python's own
+        # ints, without bound (``pow(-3, 10**30)`` never returns)
+        _refuse_wide_ints(prim.name, operands)
     try:
         output = forward(xp, *arrays, **params)
-    except (TypeError, ValueError, IndexError) as error:
-        if str(error).startswith(f"{prim.name}:"):
+    except (TypeError, ValueError, IndexError, OverflowError) as error:
+        named = _named_error(prim.name, error)
+        if named is error:
             raise
-        raise _named_error(prim.name, error) from error
-    if xp is np and output.__class__ is not np.ndarray and _is_numpy_scalar(output):
-        output = np.asarray(output)
+        raise named from error
+    if xp is np and output.__class__ is not np.ndarray:
+        if output.__class__ in _SCALARS:
+            # A Python number: NumPy computed with Python objects, as it does for an int
+            # beyond int64 (``abs(10**30)``, ``clip(10**30, -1, 1)``), which is refused
+            _refuse_wide_ints(prim.name, operands)
+            output = np.asarray(output)
+        elif _is_numpy_scalar(output):
+            output = np.asarray(output)
+    if reference is None and output.dtype == np.float64 and "dtype" not in params and any(
+            operand.__class__ is float for operand in operands):
+        # Python numbers alone: a float gives PyTorch's default dtype, float32 (mu.exp(1.0))
+        output = output.astype(np.float32)
     if state.anomaly:
         check_finite(prim.name, output, "forward")
     # A result that views an operand's values (a reshape, a slice, a transpose...) shares

@@ -1481,6 +1481,8 @@ if TYPE_CHECKING:
         """A function like ``squeeze(x, axis)``: ``x``'s kind, a run-time shape."""
 
         @overload
+        def __call__(self, x: Untyped, /, *args: P.args, **kwargs: P.kwargs) -> Untyped: ...
+        @overload
         def __call__(self, x: Variable[*AnyShape], /, *args: P.args,
                      **kwargs: P.kwargs) -> Variable[*AnyShape]: ...
         @overload
@@ -1642,6 +1644,11 @@ if TYPE_CHECKING:
         """A function of two operands of any shapes (``outer``, ``cdist``...): a ``Variable``
         when either is one; a run-time shape."""
 
+        @overload
+        def __call__(self, a: Untyped, b: Any, /, *args: P.args, **kwargs: P.kwargs) -> Untyped: ...
+        @overload
+        def __call__(self, a: Operand, b: Untyped, /, *args: P.args,
+                     **kwargs: P.kwargs) -> Untyped: ...
         @overload
         def __call__(self, a: Variable[*AnyShape], b: Operand, /, *args: P.args,
                      **kwargs: P.kwargs) -> Variable[*AnyShape]: ...
@@ -1929,6 +1936,888 @@ if TYPE_CHECKING:
         @overload
         def __call__(self, x: Tensor[N, C, Any, Any], /, *args: P.args,
                      **kwargs: P.kwargs) -> Tensor[N, C, Any, Any]: ...
+
+    class Pool1dFunction(Protocol[P]):
+        """``avg_pool1d``, ``lp_pool1d``, ``adaptive_avg_pool1d``: (N, C, L) (or unbatched)
+        to the same channels, the spatial sizes known at run time; ``input``'s kind."""
+
+        @overload
+        def __call__(self, input: Untyped, *args: P.args, **kwargs: P.kwargs) -> Untyped: ...
+        @overload
+        def __call__(self, input: Variable[N, C, Any], *args: P.args,
+                     **kwargs: P.kwargs) -> Variable[N, C, Any]: ...
+        @overload
+        def __call__(self, input: Variable[C, Any], *args: P.args,
+                     **kwargs: P.kwargs) -> Variable[C, Any]: ...
+        @overload
+        def __call__(self, input: Constant[N, C, Any], *args: P.args,
+                     **kwargs: P.kwargs) -> Constant[N, C, Any]: ...
+        @overload
+        def __call__(self, input: Constant[C, Any], *args: P.args,
+                     **kwargs: P.kwargs) -> Constant[C, Any]: ...
+        @overload
+        def __call__(self, input: Tensor[N, C, Any], *args: P.args,
+                     **kwargs: P.kwargs) -> Tensor[N, C, Any]: ...
+        @overload
+        def __call__(self, input: Tensor[C, Any], *args: P.args,
+                     **kwargs: P.kwargs) -> Tensor[C, Any]: ...
+
+    class MaxPool1dFunction(Protocol):
+        """``max_pool1d``: as ``Pool1dFunction``, and ``(values, indices)`` with
+        ``return_indices=True``."""
+
+        @overload
+        def __call__(self, input: Untyped, kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: bool = ...) -> Untyped: ...
+        @overload
+        def __call__(self, input: Variable[N, C, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: Literal[False] = ...) -> Variable[N, C, Any]: ...
+        @overload
+        def __call__(self, input: Variable[C, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: Literal[False] = ...) -> Variable[C, Any]: ...
+        @overload
+        def __call__(self, input: Constant[N, C, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: Literal[False] = ...) -> Constant[N, C, Any]: ...
+        @overload
+        def __call__(self, input: Constant[C, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: Literal[False] = ...) -> Constant[C, Any]: ...
+        @overload
+        def __call__(self, input: Tensor[N, C, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: Literal[False] = ...) -> Tensor[N, C, Any]: ...
+        @overload
+        def __call__(self, input: Tensor[C, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: Literal[False] = ...) -> Tensor[C, Any]: ...
+        @overload
+        def __call__(self, input: Variable[N, C, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ..., *,
+                     return_indices: Literal[True]
+                     ) -> tuple[Variable[N, C, Any], Constant[N, C, Any]]: ...
+        @overload
+        def __call__(self, input: Variable[C, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ..., *,
+                     return_indices: Literal[True]
+                     ) -> tuple[Variable[C, Any], Constant[C, Any]]: ...
+        @overload
+        def __call__(self, input: Constant[N, C, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ..., *,
+                     return_indices: Literal[True]
+                     ) -> tuple[Constant[N, C, Any], Constant[N, C, Any]]: ...
+        @overload
+        def __call__(self, input: Constant[C, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ..., *,
+                     return_indices: Literal[True]
+                     ) -> tuple[Constant[C, Any], Constant[C, Any]]: ...
+        @overload
+        def __call__(self, input: Tensor[N, C, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ..., *,
+                     return_indices: Literal[True]
+                     ) -> tuple[Tensor[N, C, Any], Constant[N, C, Any]]: ...
+        @overload
+        def __call__(self, input: Tensor[C, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ..., *,
+                     return_indices: Literal[True]) -> tuple[Tensor[C, Any], Constant[C, Any]]: ...
+        @overload
+        def __call__(self, input: Variable[N, C, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: bool = ...
+                     ) -> Variable[N, C, Any] | tuple[Variable[N, C, Any], Constant[N, C, Any]]: ...
+        @overload
+        def __call__(self, input: Variable[C, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: bool = ...
+                     ) -> Variable[C, Any] | tuple[Variable[C, Any], Constant[C, Any]]: ...
+        @overload
+        def __call__(self, input: Constant[N, C, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: bool = ...
+                     ) -> Constant[N, C, Any] | tuple[Constant[N, C, Any], Constant[N, C, Any]]: ...
+        @overload
+        def __call__(self, input: Constant[C, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: bool = ...
+                     ) -> Constant[C, Any] | tuple[Constant[C, Any], Constant[C, Any]]: ...
+        @overload
+        def __call__(self, input: Tensor[N, C, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: bool = ...
+                     ) -> Tensor[N, C, Any] | tuple[Tensor[N, C, Any], Constant[N, C, Any]]: ...
+        @overload
+        def __call__(self, input: Tensor[C, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: bool = ...
+                     ) -> Tensor[C, Any] | tuple[Tensor[C, Any], Constant[C, Any]]: ...
+
+    class MaxPool1dWithIndicesFunction(Protocol):
+        """``max_pool1d_with_indices``: ``(values, indices)``."""
+
+        @overload
+        def __call__(self, input: Untyped, kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: bool = ...) -> Untyped: ...
+        @overload
+        def __call__(self, input: Variable[N, C, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: bool = ...
+                     ) -> tuple[Variable[N, C, Any], Constant[N, C, Any]]: ...
+        @overload
+        def __call__(self, input: Variable[C, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: bool = ...) -> tuple[Variable[C, Any], Constant[C, Any]]: ...
+        @overload
+        def __call__(self, input: Constant[N, C, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: bool = ...
+                     ) -> tuple[Constant[N, C, Any], Constant[N, C, Any]]: ...
+        @overload
+        def __call__(self, input: Constant[C, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: bool = ...) -> tuple[Constant[C, Any], Constant[C, Any]]: ...
+        @overload
+        def __call__(self, input: Tensor[N, C, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: bool = ...
+                     ) -> tuple[Tensor[N, C, Any], Constant[N, C, Any]]: ...
+        @overload
+        def __call__(self, input: Tensor[C, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: bool = ...) -> tuple[Tensor[C, Any], Constant[C, Any]]: ...
+
+    class AdaptiveMaxPool1dFunction(Protocol):
+        """``adaptive_max_pool1d``: as ``Pool1dFunction``, and ``(values, indices)``
+        with ``return_indices=True``."""
+
+        @overload
+        def __call__(self, input: Untyped, output_size: int | Sequence[int],
+                     return_indices: bool = ...) -> Untyped: ...
+        @overload
+        def __call__(self, input: Variable[N, C, Any], output_size: int | Sequence[int],
+                     return_indices: Literal[False] = ...) -> Variable[N, C, Any]: ...
+        @overload
+        def __call__(self, input: Variable[C, Any], output_size: int | Sequence[int],
+                     return_indices: Literal[False] = ...) -> Variable[C, Any]: ...
+        @overload
+        def __call__(self, input: Constant[N, C, Any], output_size: int | Sequence[int],
+                     return_indices: Literal[False] = ...) -> Constant[N, C, Any]: ...
+        @overload
+        def __call__(self, input: Constant[C, Any], output_size: int | Sequence[int],
+                     return_indices: Literal[False] = ...) -> Constant[C, Any]: ...
+        @overload
+        def __call__(self, input: Tensor[N, C, Any], output_size: int | Sequence[int],
+                     return_indices: Literal[False] = ...) -> Tensor[N, C, Any]: ...
+        @overload
+        def __call__(self, input: Tensor[C, Any], output_size: int | Sequence[int],
+                     return_indices: Literal[False] = ...) -> Tensor[C, Any]: ...
+        @overload
+        def __call__(self, input: Variable[N, C, Any], output_size: int | Sequence[int], *,
+                     return_indices: Literal[True]
+                     ) -> tuple[Variable[N, C, Any], Constant[N, C, Any]]: ...
+        @overload
+        def __call__(self, input: Variable[C, Any], output_size: int | Sequence[int], *,
+                     return_indices: Literal[True]
+                     ) -> tuple[Variable[C, Any], Constant[C, Any]]: ...
+        @overload
+        def __call__(self, input: Constant[N, C, Any], output_size: int | Sequence[int], *,
+                     return_indices: Literal[True]
+                     ) -> tuple[Constant[N, C, Any], Constant[N, C, Any]]: ...
+        @overload
+        def __call__(self, input: Constant[C, Any], output_size: int | Sequence[int], *,
+                     return_indices: Literal[True]
+                     ) -> tuple[Constant[C, Any], Constant[C, Any]]: ...
+        @overload
+        def __call__(self, input: Tensor[N, C, Any], output_size: int | Sequence[int], *,
+                     return_indices: Literal[True]
+                     ) -> tuple[Tensor[N, C, Any], Constant[N, C, Any]]: ...
+        @overload
+        def __call__(self, input: Tensor[C, Any], output_size: int | Sequence[int], *,
+                     return_indices: Literal[True]) -> tuple[Tensor[C, Any], Constant[C, Any]]: ...
+        @overload
+        def __call__(self, input: Variable[N, C, Any], output_size: int | Sequence[int],
+                     return_indices: bool = ...
+                     ) -> Variable[N, C, Any] | tuple[Variable[N, C, Any], Constant[N, C, Any]]: ...
+        @overload
+        def __call__(self, input: Variable[C, Any], output_size: int | Sequence[int],
+                     return_indices: bool = ...
+                     ) -> Variable[C, Any] | tuple[Variable[C, Any], Constant[C, Any]]: ...
+        @overload
+        def __call__(self, input: Constant[N, C, Any], output_size: int | Sequence[int],
+                     return_indices: bool = ...
+                     ) -> Constant[N, C, Any] | tuple[Constant[N, C, Any], Constant[N, C, Any]]: ...
+        @overload
+        def __call__(self, input: Constant[C, Any], output_size: int | Sequence[int],
+                     return_indices: bool = ...
+                     ) -> Constant[C, Any] | tuple[Constant[C, Any], Constant[C, Any]]: ...
+        @overload
+        def __call__(self, input: Tensor[N, C, Any], output_size: int | Sequence[int],
+                     return_indices: bool = ...
+                     ) -> Tensor[N, C, Any] | tuple[Tensor[N, C, Any], Constant[N, C, Any]]: ...
+        @overload
+        def __call__(self, input: Tensor[C, Any], output_size: int | Sequence[int],
+                     return_indices: bool = ...
+                     ) -> Tensor[C, Any] | tuple[Tensor[C, Any], Constant[C, Any]]: ...
+
+    class AdaptiveMaxPool1dWithIndicesFunction(Protocol):
+        """``adaptive_max_pool1d_with_indices``: ``(values, indices)``."""
+
+        @overload
+        def __call__(self, input: Untyped, output_size: int | Sequence[int],
+                     return_indices: bool = ...) -> Untyped: ...
+        @overload
+        def __call__(self, input: Variable[N, C, Any], output_size: int | Sequence[int],
+                     return_indices: bool = ...
+                     ) -> tuple[Variable[N, C, Any], Constant[N, C, Any]]: ...
+        @overload
+        def __call__(self, input: Variable[C, Any], output_size: int | Sequence[int],
+                     return_indices: bool = ...) -> tuple[Variable[C, Any], Constant[C, Any]]: ...
+        @overload
+        def __call__(self, input: Constant[N, C, Any], output_size: int | Sequence[int],
+                     return_indices: bool = ...
+                     ) -> tuple[Constant[N, C, Any], Constant[N, C, Any]]: ...
+        @overload
+        def __call__(self, input: Constant[C, Any], output_size: int | Sequence[int],
+                     return_indices: bool = ...) -> tuple[Constant[C, Any], Constant[C, Any]]: ...
+        @overload
+        def __call__(self, input: Tensor[N, C, Any], output_size: int | Sequence[int],
+                     return_indices: bool = ...
+                     ) -> tuple[Tensor[N, C, Any], Constant[N, C, Any]]: ...
+        @overload
+        def __call__(self, input: Tensor[C, Any], output_size: int | Sequence[int],
+                     return_indices: bool = ...) -> tuple[Tensor[C, Any], Constant[C, Any]]: ...
+
+    class Pool2dFunction(Protocol[P]):
+        """``avg_pool2d``, ``lp_pool2d``, ``adaptive_avg_pool2d``: (N, C, H, W) (or unbatched)
+        to the same channels, the spatial sizes known at run time; ``input``'s kind."""
+
+        @overload
+        def __call__(self, input: Untyped, *args: P.args, **kwargs: P.kwargs) -> Untyped: ...
+        @overload
+        def __call__(self, input: Variable[N, C, Any, Any], *args: P.args,
+                     **kwargs: P.kwargs) -> Variable[N, C, Any, Any]: ...
+        @overload
+        def __call__(self, input: Variable[C, Any, Any], *args: P.args,
+                     **kwargs: P.kwargs) -> Variable[C, Any, Any]: ...
+        @overload
+        def __call__(self, input: Constant[N, C, Any, Any], *args: P.args,
+                     **kwargs: P.kwargs) -> Constant[N, C, Any, Any]: ...
+        @overload
+        def __call__(self, input: Constant[C, Any, Any], *args: P.args,
+                     **kwargs: P.kwargs) -> Constant[C, Any, Any]: ...
+        @overload
+        def __call__(self, input: Tensor[N, C, Any, Any], *args: P.args,
+                     **kwargs: P.kwargs) -> Tensor[N, C, Any, Any]: ...
+        @overload
+        def __call__(self, input: Tensor[C, Any, Any], *args: P.args,
+                     **kwargs: P.kwargs) -> Tensor[C, Any, Any]: ...
+
+    class MaxPool2dFunction(Protocol):
+        """``max_pool2d``: as ``Pool2dFunction``, and ``(values, indices)`` with
+        ``return_indices=True``."""
+
+        @overload
+        def __call__(self, input: Untyped, kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: bool = ...) -> Untyped: ...
+        @overload
+        def __call__(self, input: Variable[N, C, Any, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: Literal[False] = ...) -> Variable[N, C, Any, Any]: ...
+        @overload
+        def __call__(self, input: Variable[C, Any, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: Literal[False] = ...) -> Variable[C, Any, Any]: ...
+        @overload
+        def __call__(self, input: Constant[N, C, Any, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: Literal[False] = ...) -> Constant[N, C, Any, Any]: ...
+        @overload
+        def __call__(self, input: Constant[C, Any, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: Literal[False] = ...) -> Constant[C, Any, Any]: ...
+        @overload
+        def __call__(self, input: Tensor[N, C, Any, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: Literal[False] = ...) -> Tensor[N, C, Any, Any]: ...
+        @overload
+        def __call__(self, input: Tensor[C, Any, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: Literal[False] = ...) -> Tensor[C, Any, Any]: ...
+        @overload
+        def __call__(self, input: Variable[N, C, Any, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ..., *,
+                     return_indices: Literal[True]
+                     ) -> tuple[Variable[N, C, Any, Any], Constant[N, C, Any, Any]]: ...
+        @overload
+        def __call__(self, input: Variable[C, Any, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ..., *,
+                     return_indices: Literal[True]
+                     ) -> tuple[Variable[C, Any, Any], Constant[C, Any, Any]]: ...
+        @overload
+        def __call__(self, input: Constant[N, C, Any, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ..., *,
+                     return_indices: Literal[True]
+                     ) -> tuple[Constant[N, C, Any, Any], Constant[N, C, Any, Any]]: ...
+        @overload
+        def __call__(self, input: Constant[C, Any, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ..., *,
+                     return_indices: Literal[True]
+                     ) -> tuple[Constant[C, Any, Any], Constant[C, Any, Any]]: ...
+        @overload
+        def __call__(self, input: Tensor[N, C, Any, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ..., *,
+                     return_indices: Literal[True]
+                     ) -> tuple[Tensor[N, C, Any, Any], Constant[N, C, Any, Any]]: ...
+        @overload
+        def __call__(self, input: Tensor[C, Any, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ..., *,
+                     return_indices: Literal[True]
+                     ) -> tuple[Tensor[C, Any, Any], Constant[C, Any, Any]]: ...
+        @overload
+        def __call__(self, input: Variable[N, C, Any, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: bool = ...
+                     ) -> (Variable[N, C, Any, Any]
+                         | tuple[Variable[N, C, Any, Any], Constant[N, C, Any, Any]]): ...
+        @overload
+        def __call__(self, input: Variable[C, Any, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: bool = ...
+                     ) -> (Variable[C, Any, Any]
+                         | tuple[Variable[C, Any, Any], Constant[C, Any, Any]]): ...
+        @overload
+        def __call__(self, input: Constant[N, C, Any, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: bool = ...
+                     ) -> (Constant[N, C, Any, Any]
+                         | tuple[Constant[N, C, Any, Any], Constant[N, C, Any, Any]]): ...
+        @overload
+        def __call__(self, input: Constant[C, Any, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: bool = ...
+                     ) -> (Constant[C, Any, Any]
+                         | tuple[Constant[C, Any, Any], Constant[C, Any, Any]]): ...
+        @overload
+        def __call__(self, input: Tensor[N, C, Any, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: bool = ...
+                     ) -> (Tensor[N, C, Any, Any]
+                         | tuple[Tensor[N, C, Any, Any], Constant[N, C, Any, Any]]): ...
+        @overload
+        def __call__(self, input: Tensor[C, Any, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: bool = ...
+                     ) -> (Tensor[C, Any, Any]
+                         | tuple[Tensor[C, Any, Any], Constant[C, Any, Any]]): ...
+
+    class MaxPool2dWithIndicesFunction(Protocol):
+        """``max_pool2d_with_indices``: ``(values, indices)``."""
+
+        @overload
+        def __call__(self, input: Untyped, kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: bool = ...) -> Untyped: ...
+        @overload
+        def __call__(self, input: Variable[N, C, Any, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: bool = ...
+                     ) -> tuple[Variable[N, C, Any, Any], Constant[N, C, Any, Any]]: ...
+        @overload
+        def __call__(self, input: Variable[C, Any, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: bool = ...
+                     ) -> tuple[Variable[C, Any, Any], Constant[C, Any, Any]]: ...
+        @overload
+        def __call__(self, input: Constant[N, C, Any, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: bool = ...
+                     ) -> tuple[Constant[N, C, Any, Any], Constant[N, C, Any, Any]]: ...
+        @overload
+        def __call__(self, input: Constant[C, Any, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: bool = ...
+                     ) -> tuple[Constant[C, Any, Any], Constant[C, Any, Any]]: ...
+        @overload
+        def __call__(self, input: Tensor[N, C, Any, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: bool = ...
+                     ) -> tuple[Tensor[N, C, Any, Any], Constant[N, C, Any, Any]]: ...
+        @overload
+        def __call__(self, input: Tensor[C, Any, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: bool = ...
+                     ) -> tuple[Tensor[C, Any, Any], Constant[C, Any, Any]]: ...
+
+    class AdaptiveMaxPool2dFunction(Protocol):
+        """``adaptive_max_pool2d``: as ``Pool2dFunction``, and ``(values, indices)``
+        with ``return_indices=True``."""
+
+        @overload
+        def __call__(self, input: Untyped, output_size: int | Sequence[int | None],
+                     return_indices: bool = ...) -> Untyped: ...
+        @overload
+        def __call__(self, input: Variable[N, C, Any, Any], output_size: int | Sequence[int | None],
+                     return_indices: Literal[False] = ...) -> Variable[N, C, Any, Any]: ...
+        @overload
+        def __call__(self, input: Variable[C, Any, Any], output_size: int | Sequence[int | None],
+                     return_indices: Literal[False] = ...) -> Variable[C, Any, Any]: ...
+        @overload
+        def __call__(self, input: Constant[N, C, Any, Any], output_size: int | Sequence[int | None],
+                     return_indices: Literal[False] = ...) -> Constant[N, C, Any, Any]: ...
+        @overload
+        def __call__(self, input: Constant[C, Any, Any], output_size: int | Sequence[int | None],
+                     return_indices: Literal[False] = ...) -> Constant[C, Any, Any]: ...
+        @overload
+        def __call__(self, input: Tensor[N, C, Any, Any], output_size: int | Sequence[int | None],
+                     return_indices: Literal[False] = ...) -> Tensor[N, C, Any, Any]: ...
+        @overload
+        def __call__(self, input: Tensor[C, Any, Any], output_size: int | Sequence[int | None],
+                     return_indices: Literal[False] = ...) -> Tensor[C, Any, Any]: ...
+        @overload
+        def __call__(self, input: Variable[N, C, Any, Any], output_size: int | Sequence[int | None],
+                     *, return_indices: Literal[True]
+                     ) -> tuple[Variable[N, C, Any, Any], Constant[N, C, Any, Any]]: ...
+        @overload
+        def __call__(self, input: Variable[C, Any, Any], output_size: int | Sequence[int | None], *,
+                     return_indices: Literal[True]
+                     ) -> tuple[Variable[C, Any, Any], Constant[C, Any, Any]]: ...
+        @overload
+        def __call__(self, input: Constant[N, C, Any, Any], output_size: int | Sequence[int | None],
+                     *, return_indices: Literal[True]
+                     ) -> tuple[Constant[N, C, Any, Any], Constant[N, C, Any, Any]]: ...
+        @overload
+        def __call__(self, input: Constant[C, Any, Any], output_size: int | Sequence[int | None], *,
+                     return_indices: Literal[True]
+                     ) -> tuple[Constant[C, Any, Any], Constant[C, Any, Any]]: ...
+        @overload
+        def __call__(self, input: Tensor[N, C, Any, Any], output_size: int | Sequence[int | None],
+                     *, return_indices: Literal[True]
+                     ) -> tuple[Tensor[N, C, Any, Any], Constant[N, C, Any, Any]]: ...
+        @overload
+        def __call__(self, input: Tensor[C, Any, Any], output_size: int | Sequence[int | None], *,
+                     return_indices: Literal[True]
+                     ) -> tuple[Tensor[C, Any, Any], Constant[C, Any, Any]]: ...
+        @overload
+        def __call__(self, input: Variable[N, C, Any, Any], output_size: int | Sequence[int | None],
+                     return_indices: bool = ...
+                     ) -> (Variable[N, C, Any, Any]
+                         | tuple[Variable[N, C, Any, Any], Constant[N, C, Any, Any]]): ...
+        @overload
+        def __call__(self, input: Variable[C, Any, Any], output_size: int | Sequence[int | None],
+                     return_indices: bool = ...
+                     ) -> (Variable[C, Any, Any]
+                         | tuple[Variable[C, Any, Any], Constant[C, Any, Any]]): ...
+        @overload
+        def __call__(self, input: Constant[N, C, Any, Any], output_size: int | Sequence[int | None],
+                     return_indices: bool = ...
+                     ) -> (Constant[N, C, Any, Any]
+                         | tuple[Constant[N, C, Any, Any], Constant[N, C, Any, Any]]): ...
+        @overload
+        def __call__(self, input: Constant[C, Any, Any], output_size: int | Sequence[int | None],
+                     return_indices: bool = ...
+                     ) -> (Constant[C, Any, Any]
+                         | tuple[Constant[C, Any, Any], Constant[C, Any, Any]]): ...
+        @overload
+        def __call__(self, input: Tensor[N, C, Any, Any], output_size: int | Sequence[int | None],
+                     return_indices: bool = ...
+                     ) -> (Tensor[N, C, Any, Any]
+                         | tuple[Tensor[N, C, Any, Any], Constant[N, C, Any, Any]]): ...
+        @overload
+        def __call__(self, input: Tensor[C, Any, Any], output_size: int | Sequence[int | None],
+                     return_indices: bool = ...
+                     ) -> (Tensor[C, Any, Any]
+                         | tuple[Tensor[C, Any, Any], Constant[C, Any, Any]]): ...
+
+    class AdaptiveMaxPool2dWithIndicesFunction(Protocol):
+        """``adaptive_max_pool2d_with_indices``: ``(values, indices)``."""
+
+        @overload
+        def __call__(self, input: Untyped, output_size: int | Sequence[int | None],
+                     return_indices: bool = ...) -> Untyped: ...
+        @overload
+        def __call__(self, input: Variable[N, C, Any, Any], output_size: int | Sequence[int | None],
+                     return_indices: bool = ...
+                     ) -> tuple[Variable[N, C, Any, Any], Constant[N, C, Any, Any]]: ...
+        @overload
+        def __call__(self, input: Variable[C, Any, Any], output_size: int | Sequence[int | None],
+                     return_indices: bool = ...
+                     ) -> tuple[Variable[C, Any, Any], Constant[C, Any, Any]]: ...
+        @overload
+        def __call__(self, input: Constant[N, C, Any, Any], output_size: int | Sequence[int | None],
+                     return_indices: bool = ...
+                     ) -> tuple[Constant[N, C, Any, Any], Constant[N, C, Any, Any]]: ...
+        @overload
+        def __call__(self, input: Constant[C, Any, Any], output_size: int | Sequence[int | None],
+                     return_indices: bool = ...
+                     ) -> tuple[Constant[C, Any, Any], Constant[C, Any, Any]]: ...
+        @overload
+        def __call__(self, input: Tensor[N, C, Any, Any], output_size: int | Sequence[int | None],
+                     return_indices: bool = ...
+                     ) -> tuple[Tensor[N, C, Any, Any], Constant[N, C, Any, Any]]: ...
+        @overload
+        def __call__(self, input: Tensor[C, Any, Any], output_size: int | Sequence[int | None],
+                     return_indices: bool = ...
+                     ) -> tuple[Tensor[C, Any, Any], Constant[C, Any, Any]]: ...
+
+    class Pool3dFunction(Protocol[P]):
+        """``avg_pool3d``, ``lp_pool3d``, ``adaptive_avg_pool3d``: (N, C, D, H, W) (or unbatched)
+        to the same channels, the spatial sizes known at run time; ``input``'s kind."""
+
+        @overload
+        def __call__(self, input: Untyped, *args: P.args, **kwargs: P.kwargs) -> Untyped: ...
+        @overload
+        def __call__(self, input: Variable[N, C, Any, Any, Any], *args: P.args,
+                     **kwargs: P.kwargs) -> Variable[N, C, Any, Any, Any]: ...
+        @overload
+        def __call__(self, input: Variable[C, Any, Any, Any], *args: P.args,
+                     **kwargs: P.kwargs) -> Variable[C, Any, Any, Any]: ...
+        @overload
+        def __call__(self, input: Constant[N, C, Any, Any, Any], *args: P.args,
+                     **kwargs: P.kwargs) -> Constant[N, C, Any, Any, Any]: ...
+        @overload
+        def __call__(self, input: Constant[C, Any, Any, Any], *args: P.args,
+                     **kwargs: P.kwargs) -> Constant[C, Any, Any, Any]: ...
+        @overload
+        def __call__(self, input: Tensor[N, C, Any, Any, Any], *args: P.args,
+                     **kwargs: P.kwargs) -> Tensor[N, C, Any, Any, Any]: ...
+        @overload
+        def __call__(self, input: Tensor[C, Any, Any, Any], *args: P.args,
+                     **kwargs: P.kwargs) -> Tensor[C, Any, Any, Any]: ...
+
+    class MaxPool3dFunction(Protocol):
+        """``max_pool3d``: as ``Pool3dFunction``, and ``(values, indices)`` with
+        ``return_indices=True``."""
+
+        @overload
+        def __call__(self, input: Untyped, kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: bool = ...) -> Untyped: ...
+        @overload
+        def __call__(self, input: Variable[N, C, Any, Any, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: Literal[False] = ...) -> Variable[N, C, Any, Any, Any]: ...
+        @overload
+        def __call__(self, input: Variable[C, Any, Any, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: Literal[False] = ...) -> Variable[C, Any, Any, Any]: ...
+        @overload
+        def __call__(self, input: Constant[N, C, Any, Any, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: Literal[False] = ...) -> Constant[N, C, Any, Any, Any]: ...
+        @overload
+        def __call__(self, input: Constant[C, Any, Any, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: Literal[False] = ...) -> Constant[C, Any, Any, Any]: ...
+        @overload
+        def __call__(self, input: Tensor[N, C, Any, Any, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: Literal[False] = ...) -> Tensor[N, C, Any, Any, Any]: ...
+        @overload
+        def __call__(self, input: Tensor[C, Any, Any, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: Literal[False] = ...) -> Tensor[C, Any, Any, Any]: ...
+        @overload
+        def __call__(self, input: Variable[N, C, Any, Any, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ..., *,
+                     return_indices: Literal[True]
+                     ) -> tuple[Variable[N, C, Any, Any, Any], Constant[N, C, Any, Any, Any]]: ...
+        @overload
+        def __call__(self, input: Variable[C, Any, Any, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ..., *,
+                     return_indices: Literal[True]
+                     ) -> tuple[Variable[C, Any, Any, Any], Constant[C, Any, Any, Any]]: ...
+        @overload
+        def __call__(self, input: Constant[N, C, Any, Any, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ..., *,
+                     return_indices: Literal[True]
+                     ) -> tuple[Constant[N, C, Any, Any, Any], Constant[N, C, Any, Any, Any]]: ...
+        @overload
+        def __call__(self, input: Constant[C, Any, Any, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ..., *,
+                     return_indices: Literal[True]
+                     ) -> tuple[Constant[C, Any, Any, Any], Constant[C, Any, Any, Any]]: ...
+        @overload
+        def __call__(self, input: Tensor[N, C, Any, Any, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ..., *,
+                     return_indices: Literal[True]
+                     ) -> tuple[Tensor[N, C, Any, Any, Any], Constant[N, C, Any, Any, Any]]: ...
+        @overload
+        def __call__(self, input: Tensor[C, Any, Any, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ..., *,
+                     return_indices: Literal[True]
+                     ) -> tuple[Tensor[C, Any, Any, Any], Constant[C, Any, Any, Any]]: ...
+        @overload
+        def __call__(self, input: Variable[N, C, Any, Any, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: bool = ...
+                     ) -> (Variable[N, C, Any, Any, Any]
+                         | tuple[Variable[N, C, Any, Any, Any], Constant[N, C, Any, Any, Any]]): ...
+        @overload
+        def __call__(self, input: Variable[C, Any, Any, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: bool = ...
+                     ) -> (Variable[C, Any, Any, Any]
+                         | tuple[Variable[C, Any, Any, Any], Constant[C, Any, Any, Any]]): ...
+        @overload
+        def __call__(self, input: Constant[N, C, Any, Any, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: bool = ...
+                     ) -> (Constant[N, C, Any, Any, Any]
+                         | tuple[Constant[N, C, Any, Any, Any], Constant[N, C, Any, Any, Any]]): ...
+        @overload
+        def __call__(self, input: Constant[C, Any, Any, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: bool = ...
+                     ) -> (Constant[C, Any, Any, Any]
+                         | tuple[Constant[C, Any, Any, Any], Constant[C, Any, Any, Any]]): ...
+        @overload
+        def __call__(self, input: Tensor[N, C, Any, Any, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: bool = ...
+                     ) -> (Tensor[N, C, Any, Any, Any]
+                         | tuple[Tensor[N, C, Any, Any, Any], Constant[N, C, Any, Any, Any]]): ...
+        @overload
+        def __call__(self, input: Tensor[C, Any, Any, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: bool = ...
+                     ) -> (Tensor[C, Any, Any, Any]
+                         | tuple[Tensor[C, Any, Any, Any], Constant[C, Any, Any, Any]]): ...
+
+    class MaxPool3dWithIndicesFunction(Protocol):
+        """``max_pool3d_with_indices``: ``(values, indices)``."""
+
+        @overload
+        def __call__(self, input: Untyped, kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: bool = ...) -> Untyped: ...
+        @overload
+        def __call__(self, input: Variable[N, C, Any, Any, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: bool = ...
+                     ) -> tuple[Variable[N, C, Any, Any, Any], Constant[N, C, Any, Any, Any]]: ...
+        @overload
+        def __call__(self, input: Variable[C, Any, Any, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: bool = ...
+                     ) -> tuple[Variable[C, Any, Any, Any], Constant[C, Any, Any, Any]]: ...
+        @overload
+        def __call__(self, input: Constant[N, C, Any, Any, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: bool = ...
+                     ) -> tuple[Constant[N, C, Any, Any, Any], Constant[N, C, Any, Any, Any]]: ...
+        @overload
+        def __call__(self, input: Constant[C, Any, Any, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: bool = ...
+                     ) -> tuple[Constant[C, Any, Any, Any], Constant[C, Any, Any, Any]]: ...
+        @overload
+        def __call__(self, input: Tensor[N, C, Any, Any, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: bool = ...
+                     ) -> tuple[Tensor[N, C, Any, Any, Any], Constant[N, C, Any, Any, Any]]: ...
+        @overload
+        def __call__(self, input: Tensor[C, Any, Any, Any], kernel_size: int | Sequence[int],
+                     stride: int | Sequence[int] | None = ..., padding: int | Sequence[int] = ...,
+                     dilation: int | Sequence[int] = ..., ceil_mode: bool = ...,
+                     return_indices: bool = ...
+                     ) -> tuple[Tensor[C, Any, Any, Any], Constant[C, Any, Any, Any]]: ...
+
+    class AdaptiveMaxPool3dFunction(Protocol):
+        """``adaptive_max_pool3d``: as ``Pool3dFunction``, and ``(values, indices)``
+        with ``return_indices=True``."""
+
+        @overload
+        def __call__(self, input: Untyped, output_size: int | Sequence[int | None],
+                     return_indices: bool = ...) -> Untyped: ...
+        @overload
+        def __call__(self, input: Variable[N, C, Any, Any, Any],
+                     output_size: int | Sequence[int | None],
+                     return_indices: Literal[False] = ...) -> Variable[N, C, Any, Any, Any]: ...
+        @overload
+        def __call__(self, input: Variable[C, Any, Any, Any],
+                     output_size: int | Sequence[int | None],
+                     return_indices: Literal[False] = ...) -> Variable[C, Any, Any, Any]: ...
+        @overload
+        def __call__(self, input: Constant[N, C, Any, Any, Any],
+                     output_size: int | Sequence[int | None],
+                     return_indices: Literal[False] = ...) -> Constant[N, C, Any, Any, Any]: ...
+        @overload
+        def __call__(self, input: Constant[C, Any, Any, Any],
+                     output_size: int | Sequence[int | None],
+                     return_indices: Literal[False] = ...) -> Constant[C, Any, Any, Any]: ...
+        @overload
+        def __call__(self, input: Tensor[N, C, Any, Any, Any],
+                     output_size: int | Sequence[int | None],
+                     return_indices: Literal[False] = ...) -> Tensor[N, C, Any, Any, Any]: ...
+        @overload
+        def __call__(self, input: Tensor[C, Any, Any, Any], output_size: int | Sequence[int | None],
+                     return_indices: Literal[False] = ...) -> Tensor[C, Any, Any, Any]: ...
+        @overload
+        def __call__(self, input: Variable[N, C, Any, Any, Any],
+                     output_size: int | Sequence[int | None], *, return_indices: Literal[True]
+                     ) -> tuple[Variable[N, C, Any, Any, Any], Constant[N, C, Any, Any, Any]]: ...
+        @overload
+        def __call__(self, input: Variable[C, Any, Any, Any],
+                     output_size: int | Sequence[int | None], *, return_indices: Literal[True]
+                     ) -> tuple[Variable[C, Any, Any, Any], Constant[C, Any, Any, Any]]: ...
+        @overload
+        def __call__(self, input: Constant[N, C, Any, Any, Any],
+                     output_size: int | Sequence[int | None], *, return_indices: Literal[True]
+                     ) -> tuple[Constant[N, C, Any, Any, Any], Constant[N, C, Any, Any, Any]]: ...
+        @overload
+        def __call__(self, input: Constant[C, Any, Any, Any],
+                     output_size: int | Sequence[int | None], *, return_indices: Literal[True]
+                     ) -> tuple[Constant[C, Any, Any, Any], Constant[C, Any, Any, Any]]: ...
+        @overload
+        def __call__(self, input: Tensor[N, C, Any, Any, Any],
+                     output_size: int | Sequence[int | None], *, return_indices: Literal[True]
+                     ) -> tuple[Tensor[N, C, Any, Any, Any], Constant[N, C, Any, Any, Any]]: ...
+        @overload
+        def __call__(self, input: Tensor[C, Any, Any, Any], output_size: int | Sequence[int | None],
+                     *, return_indices: Literal[True]
+                     ) -> tuple[Tensor[C, Any, Any, Any], Constant[C, Any, Any, Any]]: ...
+        @overload
+        def __call__(self, input: Variable[N, C, Any, Any, Any],
+                     output_size: int | Sequence[int | None], return_indices: bool = ...
+                     ) -> (Variable[N, C, Any, Any, Any]
+                         | tuple[Variable[N, C, Any, Any, Any], Constant[N, C, Any, Any, Any]]): ...
+        @overload
+        def __call__(self, input: Variable[C, Any, Any, Any],
+                     output_size: int | Sequence[int | None], return_indices: bool = ...
+                     ) -> (Variable[C, Any, Any, Any]
+                         | tuple[Variable[C, Any, Any, Any], Constant[C, Any, Any, Any]]): ...
+        @overload
+        def __call__(self, input: Constant[N, C, Any, Any, Any],
+                     output_size: int | Sequence[int | None], return_indices: bool = ...
+                     ) -> (Constant[N, C, Any, Any, Any]
+                         | tuple[Constant[N, C, Any, Any, Any], Constant[N, C, Any, Any, Any]]): ...
+        @overload
+        def __call__(self, input: Constant[C, Any, Any, Any],
+                     output_size: int | Sequence[int | None], return_indices: bool = ...
+                     ) -> (Constant[C, Any, Any, Any]
+                         | tuple[Constant[C, Any, Any, Any], Constant[C, Any, Any, Any]]): ...
+        @overload
+        def __call__(self, input: Tensor[N, C, Any, Any, Any],
+                     output_size: int | Sequence[int | None], return_indices: bool = ...
+                     ) -> (Tensor[N, C, Any, Any, Any]
+                         | tuple[Tensor[N, C, Any, Any, Any], Constant[N, C, Any, Any, Any]]): ...
+        @overload
+        def __call__(self, input: Tensor[C, Any, Any, Any], output_size: int | Sequence[int | None],
+                     return_indices: bool = ...
+                     ) -> (Tensor[C, Any, Any, Any]
+                         | tuple[Tensor[C, Any, Any, Any], Constant[C, Any, Any, Any]]): ...
+
+    class AdaptiveMaxPool3dWithIndicesFunction(Protocol):
+        """``adaptive_max_pool3d_with_indices``: ``(values, indices)``."""
+
+        @overload
+        def __call__(self, input: Untyped, output_size: int | Sequence[int | None],
+                     return_indices: bool = ...) -> Untyped: ...
+        @overload
+        def __call__(self, input: Variable[N, C, Any, Any, Any],
+                     output_size: int | Sequence[int | None], return_indices: bool = ...
+                     ) -> tuple[Variable[N, C, Any, Any, Any], Constant[N, C, Any, Any, Any]]: ...
+        @overload
+        def __call__(self, input: Variable[C, Any, Any, Any],
+                     output_size: int | Sequence[int | None], return_indices: bool = ...
+                     ) -> tuple[Variable[C, Any, Any, Any], Constant[C, Any, Any, Any]]: ...
+        @overload
+        def __call__(self, input: Constant[N, C, Any, Any, Any],
+                     output_size: int | Sequence[int | None], return_indices: bool = ...
+                     ) -> tuple[Constant[N, C, Any, Any, Any], Constant[N, C, Any, Any, Any]]: ...
+        @overload
+        def __call__(self, input: Constant[C, Any, Any, Any],
+                     output_size: int | Sequence[int | None], return_indices: bool = ...
+                     ) -> tuple[Constant[C, Any, Any, Any], Constant[C, Any, Any, Any]]: ...
+        @overload
+        def __call__(self, input: Tensor[N, C, Any, Any, Any],
+                     output_size: int | Sequence[int | None], return_indices: bool = ...
+                     ) -> tuple[Tensor[N, C, Any, Any, Any], Constant[N, C, Any, Any, Any]]: ...
+        @overload
+        def __call__(self, input: Tensor[C, Any, Any, Any], output_size: int | Sequence[int | None],
+                     return_indices: bool = ...
+                     ) -> tuple[Tensor[C, Any, Any, Any], Constant[C, Any, Any, Any]]: ...
 
     Reduced: TypeAlias = Literal["mean", "sum"]
     """A ``reduction`` to one number: the loss is 0-d."""
@@ -2420,6 +3309,87 @@ def batch_flatten_function(function: Callable[..., object]) -> BatchFlattenFunct
 def pool_function(function: Callable[Concatenate[Any, P], Any]) -> PoolFunction[P]:
     """Type a 2-D pooling function: ``(N, C, H, W)`` to ``(N, C, run-time, run-time)``."""
     return cast("PoolFunction[P]", function)
+
+
+def pool1d_function(function: Callable[Concatenate[Any, P], Any]) -> Pool1dFunction[P]:
+    """Type a 1-d pooling: the channels (and the batch) kept."""
+    return cast("Pool1dFunction[P]", function)
+
+
+def max_pool1d_function(function: Callable[..., object]) -> MaxPool1dFunction:
+    """Type ``max_pool1d``: the values, or ``(values, indices)``."""
+    return cast("MaxPool1dFunction", function)
+
+
+def max_pool1d_with_indices_function(
+        function: Callable[..., object]) -> MaxPool1dWithIndicesFunction:
+    """Type ``max_pool1d_with_indices``: ``(values, indices)``."""
+    return cast("MaxPool1dWithIndicesFunction", function)
+
+
+def adaptive_max_pool1d_function(function: Callable[..., object]) -> AdaptiveMaxPool1dFunction:
+    """Type ``adaptive_max_pool1d``: the values, or ``(values, indices)``."""
+    return cast("AdaptiveMaxPool1dFunction", function)
+
+
+def adaptive_max_pool1d_with_indices_function(
+        function: Callable[..., object]) -> AdaptiveMaxPool1dWithIndicesFunction:
+    """Type ``adaptive_max_pool1d_with_indices``: ``(values, indices)``."""
+    return cast("AdaptiveMaxPool1dWithIndicesFunction", function)
+
+
+def pool2d_function(function: Callable[Concatenate[Any, P], Any]) -> Pool2dFunction[P]:
+    """Type a 2-d pooling: the channels (and the batch) kept."""
+    return cast("Pool2dFunction[P]", function)
+
+
+def max_pool2d_function(function: Callable[..., object]) -> MaxPool2dFunction:
+    """Type ``max_pool2d``: the values, or ``(values, indices)``."""
+    return cast("MaxPool2dFunction", function)
+
+
+def max_pool2d_with_indices_function(
+        function: Callable[..., object]) -> MaxPool2dWithIndicesFunction:
+    """Type ``max_pool2d_with_indices``: ``(values, indices)``."""
+    return cast("MaxPool2dWithIndicesFunction", function)
+
+
+def adaptive_max_pool2d_function(function: Callable[..., object]) -> AdaptiveMaxPool2dFunction:
+    """Type ``adaptive_max_pool2d``: the values, or ``(values, indices)``."""
+    return cast("AdaptiveMaxPool2dFunction", function)
+
+
+def adaptive_max_pool2d_with_indices_function(
+        function: Callable[..., object]) -> AdaptiveMaxPool2dWithIndicesFunction:
+    """Type ``adaptive_max_pool2d_with_indices``: ``(values, indices)``."""
+    return cast("AdaptiveMaxPool2dWithIndicesFunction", function)
+
+
+def pool3d_function(function: Callable[Concatenate[Any, P], Any]) -> Pool3dFunction[P]:
+    """Type a 3-d pooling: the channels (and the batch) kept."""
+    return cast("Pool3dFunction[P]", function)
+
+
+def max_pool3d_function(function: Callable[..., object]) -> MaxPool3dFunction:
+    """Type ``max_pool3d``: the values, or ``(values, indices)``."""
+    return cast("MaxPool3dFunction", function)
+
+
+def max_pool3d_with_indices_function(
+        function: Callable[..., object]) -> MaxPool3dWithIndicesFunction:
+    """Type ``max_pool3d_with_indices``: ``(values, indices)``."""
+    return cast("MaxPool3dWithIndicesFunction", function)
+
+
+def adaptive_max_pool3d_function(function: Callable[..., object]) -> AdaptiveMaxPool3dFunction:
+    """Type ``adaptive_max_pool3d``: the values, or ``(values, indices)``."""
+    return cast("AdaptiveMaxPool3dFunction", function)
+
+
+def adaptive_max_pool3d_with_indices_function(
+        function: Callable[..., object]) -> AdaptiveMaxPool3dWithIndicesFunction:
+    """Type ``adaptive_max_pool3d_with_indices``: ``(values, indices)``."""
+    return cast("AdaptiveMaxPool3dWithIndicesFunction", function)
 
 
 def loss_function(function: Callable[Concatenate[Any, Any, P], Any]) -> LossFunction[P]:

@@ -33,7 +33,7 @@ from mushin._tensor import (
     unwrap,
 )
 from mushin.distributed import bootstrap
-from mushin.distributed.collectives import shared_permutation
+from mushin.distributed.collectives import check_same_shards, shared_permutation
 from mushin.distributed.sharding import shard_ranges
 
 
@@ -60,7 +60,8 @@ def _shared_array(position: int, entry: object) -> Array:
         array = backend_of(cast(Array, entry)).asarray(entry)
     except (TypeError, ValueError) as error:  # not numbers, ragged lists, unknown arrays
         kind = TypeError if isinstance(error, TypeError) else ValueError
-        raise kind(f"DataLoader: array {position}: {error}") from None
+        message = str(error).removeprefix("DataLoader: ")  # to_array names the caller
+        raise kind(f"DataLoader: array {position}: {message}") from None
     if array.dtype.kind not in "biuf":
         raise TypeError(f"DataLoader: array {position} has dtype {array.dtype}; batches hold "
                         "bool, integer and floating values")
@@ -87,8 +88,10 @@ class DataLoader:
     With ``shard`` (data-parallel training, after ``mu.distributed.init()``), each process
     gets only its own share of every epoch: ``batch_size`` is then per process, the shares
     are disjoint and together cover the epoch (:func:`shard_ranges`), and with
-    ``shuffle`` rank 0 draws each epoch's order and sends it to the others, so iterating is a
-    collective operation that every rank must take part in.
+    ``shuffle`` rank 0 draws each epoch's order and sends it to the others. Making such a
+    loader is a collective operation (the ranks check that their loaders have the same length
+    and options, else every rank raises ``DistributedError`` naming them), and so is
+    iterating over a shuffled one: every rank must take part in both.
     """
 
     def __init__(self, arrays: Sequence[Any], batch_size: int, shuffle: bool = False,
@@ -126,6 +129,10 @@ class DataLoader:
         rank, world_size = (bootstrap.rank(), bootstrap.world_size()) if shard else (0, 1)
         # One process is a world of one rank: consecutive batches, the last one smaller.
         self._ranges = shard_ranges(self.length, self.batch_size, rank, world_size, drop_last)
+        if shard:
+            # Ranks whose loaders differ would take different numbers of steps and wait for
+            # each other forever: they find out here, all of them, with the figures.
+            check_same_shards(self.length, self.batch_size, drop_last, shuffle)
 
     def __len__(self) -> int:
         """The number of batches per epoch (on this rank, with ``shard``)."""

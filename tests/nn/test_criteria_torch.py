@@ -34,6 +34,18 @@ def _check(ours: Callable[[Any], Any], theirs: Callable[[Any], Any], values: np.
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("var", [0.5, 1e-9])
+def test_gaussian_nll_loss_takes_one_float_variance(reduction: str, var: float) -> None:
+    # PyTorch's float ``var``: the same variance for every entry, clamped at eps as a tensor's
+    target = RNG.standard_normal((4, 5))
+    _check(lambda x: criteria.gaussian_nll_loss(x, mu.Constant(target), var, full=True,
+                                                reduction=reduction),
+           lambda t: TF.gaussian_nll_loss(t, torch.tensor(target), var, full=True,
+                                          reduction=reduction),
+           RNG.standard_normal((4, 5)))
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 @pytest.mark.parametrize("smoothing", [0.0, 0.2])
 def test_cross_entropy_weights_ignore_index_and_smoothing(reduction: str,
                                                           smoothing: float) -> None:

@@ -77,7 +77,13 @@ def test_activation_layers_match_torch(name: str, make: Callable[[Any], Any],
     x = np.random.default_rng(len(name)).uniform(0.05, 3.0, shape)
     x *= np.random.default_rng(1).choice([-1.0, 1.0], shape)
     # PyTorch's hardsigmoid gradient multiplies by 1/6 rounded to float32.
-    compare(ours, lambda a: theirs(a.clone()), [x], rtol=1e-7 if name == "Hardsigmoid" else 1e-10)
+    # a.clone(): a layer with inplace=True writes into its input, which may not be a leaf
+    compare(lambda a: ours(a.clone()), lambda a: theirs(a.clone()), [x],
+            rtol=1e-7 if name == "Hardsigmoid" else 1e-10)
+    if getattr(theirs, "inplace", False):  # the input itself holds the result, as PyTorch's
+        given, expected = mu.constant(x), theirs(torch.tensor(x))
+        assert ours(given) is given
+        np.testing.assert_allclose(given.numpy(), expected.numpy(), rtol=1e-7, atol=1e-12)
     if list(theirs.parameters()):
         assert_gradients_equal(ours, theirs)
 
@@ -90,7 +96,7 @@ def test_activation_layers_keep_the_input_kind() -> None:
             continue  # a learnt slope: a Variable
         dims = x if not isinstance(layer, nn.Softmax2d) else x[0]
         assert isinstance(layer(mu.constant(dims)), mu.Constant)
-        found = layer(mu.variable(dims))
+        found = layer(mu.variable(dims).clone())  # not a leaf: inplace=True may write into it
         assert isinstance(found, mu.Variable) and found.dtype == np.float32
 
 
@@ -127,25 +133,25 @@ def test_prelu_initialises_like_torch() -> None:
 
 
 def test_activation_errors_name_the_problem() -> None:
-    with pytest.raises(ValueError, match=r"hardtanh: min_val .* cannot be greater than max_val"):
+    with pytest.raises(ValueError, match=r"Hardtanh: min_val .* cannot be greater than max_val"):
         nn.Hardtanh(1.0, -1.0)
-    with pytest.raises(TypeError, match="threshold: value must be a number"):
+    with pytest.raises(TypeError, match="Threshold: value must be a number"):
         nn.Threshold(0.1, "x")  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match=r"rrelu: lower \(0.5\) must not be greater"):
+    with pytest.raises(ValueError, match=r"RReLU: lower \(0.5\) must not be greater"):
         nn.RReLU(0.5, 0.1)
-    with pytest.raises(ValueError, match="gelu: approximate must be 'none' or 'tanh'"):
+    with pytest.raises(ValueError, match="GELU: approximate must be 'none' or 'tanh'"):
         nn.GELU("erf")
-    with pytest.raises(ValueError, match="softshrink: lambd must be at least 0"):
+    with pytest.raises(ValueError, match="Softshrink: lambd must be at least 0"):
         nn.Softshrink(-0.5)
-    with pytest.raises(ValueError, match="celu: alpha must not be 0"):
+    with pytest.raises(ValueError, match="CELU: alpha must not be 0"):
         nn.CELU(0.0)
     with pytest.raises(mu.ShapeError, match=r"Softmax2d: expected an input of shape"):
         nn.Softmax2d()(mu.ones((2, 3)))
-    with pytest.raises(ValueError, match="glu: the halving axis 1 must have an even size"):
+    with pytest.raises(ValueError, match="GLU: the halving axis 1 must have an even size"):
         nn.GLU()(mu.ones((2, 3)))
     with pytest.raises(ValueError, match=r"PReLU: num_parameters must be at least 1"):
         nn.PReLU(0)
-    with pytest.raises(ValueError, match=r"prelu: weight must have 1 element or one per channel"):
+    with pytest.raises(ValueError, match=r"PReLU: weight must have 1 element or one per channel"):
         nn.PReLU(3)(mu.ones((2, 4)))
 
 
@@ -195,7 +201,7 @@ def test_linear_family_errors_and_positional_options() -> None:
     assert nn.Bilinear(2, 3, 4, False, None, "float64").weight.dtype == np.float64
     with pytest.raises(ValueError, match="Bilinear: in2_features must be a non-negative int"):
         nn.Bilinear(2, -3, 4)
-    with pytest.raises(mu.ShapeError, match=r"bilinear: expected inputs \(\*, 2\) and \(\*, 3\)"):
+    with pytest.raises(mu.ShapeError, match=r"Bilinear: expected inputs \(\*, 2\) and \(\*, 3\)"):
         nn.Bilinear(2, 3, 4)(mu.ones((5, 2)), mu.ones((4, 3)))
     with pytest.raises(mu.ShapeError, match=r"bilinear: expected a weight of shape"):
         F.bilinear(mu.ones((5, 2)), mu.ones((5, 3)), mu.ones((2, 3)))
@@ -205,7 +211,7 @@ def test_linear_family_errors_and_positional_options() -> None:
         nn.Unflatten(1, 6)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="Unflatten: sizes must not be negative"):
         nn.Unflatten(1, (2, -3))
-    with pytest.raises(mu.ShapeError, match="unflatten"):
+    with pytest.raises(mu.ShapeError, match="Unflatten: cannot reshape"):
         nn.Unflatten(1, (4, 4))(mu.ones((2, 12)))
 
 
@@ -250,7 +256,14 @@ def test_dropouts_zero_what_torch_zeroes(name: str, ours: Any, theirs: Any,
     assert ours(variable, p, training=False) is variable
     assert ours(variable, 0.0) is variable
     np.testing.assert_array_equal(ours(variable, 1.0).numpy(), 0.0)
-    assert ours(variable, p, True, True).shape == shape  # inplace accepted
+    # inplace=True: the input itself takes the result, as PyTorch's; not a leaf Variable
+    # while recording (PyTorch refuses that too)
+    given = mu.constant(x)
+    assert ours(given, p, True, True) is given
+    kept = _kept(given.numpy(), x, p)
+    assert abs(kept.mean() - (1 - p)) < tolerance
+    with pytest.raises(RuntimeError, match="leaf"):
+        ours(mu.variable(x), p, True, True)
 
 
 ALPHA = 1.7580993408473766

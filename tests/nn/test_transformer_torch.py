@@ -344,7 +344,7 @@ def test_bad_inputs_name_what_was_expected() -> None:
                                         "got dtype int64"):
         layer(mu.randn(SOURCE, BATCH, D_MODEL),
               src_key_padding_mask=np.zeros((BATCH, SOURCE), dtype=np.int64))
-    with pytest.raises(mu.ShapeError, match=r"MultiHeadAttention: attn_mask must have shape "
+    with pytest.raises(mu.ShapeError, match=r"TransformerEncoderLayer: attn_mask must have shape "
                                             r"\(L, S\) = \(5, 5\)"):
         layer(mu.randn(SOURCE, BATCH, D_MODEL), src_mask=np.zeros((2, 2), dtype=bool))
     decoder = TransformerDecoderLayer(D_MODEL, HEADS, FEEDFORWARD)

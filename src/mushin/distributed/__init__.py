@@ -1,7 +1,7 @@
 """Data-parallel training across processes: MPI (mpi4py) between hosts and CPUs, NCCL for GPUs.
 
 Every process (a *rank*) runs the same script, started by ``mpiexec -n 4 python train.py``.
-Each trains the same model on its own slice of the data; after ``backward()`` the gradients
+Each trains the same model on its own slice of the data; during ``backward()`` the gradients
 are averaged over the ranks, so every rank takes the same optimizer step and the parameters
 stay identical everywhere::
 
@@ -14,7 +14,7 @@ stay identical everywhere::
     for images, labels in loader:                    # this rank's share of every epoch
         loss = cross_entropy(model(images), labels)
         optimizer.zero_grad()
-        model.backward(loss)                         # loss.backward(), then average gradients
+        loss.backward()                              # averages the gradients as it goes
         optimizer.step()
 
 Collectives are the MPI ones, through NumPy's buffer interface; with ``init(device="cuda")``
@@ -31,7 +31,8 @@ makes ``mpiexec`` stop every rank at once. See docs/distributed.md.
 The package reads bottom-up: :mod:`.transport` moves arrays between ranks (MPI, NCCL) and
 waits within the timeout; :mod:`.bootstrap` makes the process group (:func:`init`);
 :mod:`.collectives` holds the collectives on tensors; :mod:`.buckets` lays gradients out in
-flat buffers; :mod:`.data_parallel` holds the ``DataParallel`` wrapper; :mod:`.sharding` says
+flat buffers; :mod:`.reducer` averages them from the parameters' gradient hooks during
+backward; :mod:`.data_parallel` holds the ``DataParallel`` wrapper; :mod:`.sharding` says
 which batches each rank takes (:func:`shard_ranges`, which ``mu.data.DataLoader`` follows).
 """
 

@@ -2,7 +2,8 @@
 
 :func:`init` reads the timeout, imports mpi4py (never imported before), picks this rank's
 device, makes the NCCL communicator for GPUs and keeps the resulting :class:`.World` as the
-process's one group, which every collective then gets from :func:`current_world`.
+process's one group, which every collective then gets from :func:`current_world`, and which
+``SyncBatchNorm`` (a layer below this package, which cannot ask for it) synchronises over.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from mushin import _backend
 from mushin._check import is_number
 from mushin.distributed.transport import TIMEOUT_VARIABLE, World
+from mushin.nn.layers import sync_batchnorm
 
 DEFAULT_TIMEOUT = 300.0
 """Seconds a collective waits for the other ranks when nothing else is configured."""
@@ -57,7 +59,8 @@ def _import_mpi() -> ModuleType:
 
 def init(device: str = "cpu", *, timeout: float | None = None, backend: str | None = None,
          abort_on_error: bool = False) -> None:
-    """Join the MPI world: after this, :func:`rank` and :func:`world_size` describe it.
+    """Join the MPI world: after this, :func:`rank` and :func:`world_size` describe it, and
+    every ``SyncBatchNorm`` made without its own ``process_group`` synchronises over it.
 
     ``device`` is where this rank computes: ``"cpu"``, ``"cuda"`` (the GPU of index
     *local rank* modulo the GPUs on the host, so that ranks on one machine share its GPUs) or
@@ -95,6 +98,7 @@ def init(device: str = "cpu", *, timeout: float | None = None, backend: str | No
     if backend == "nccl":
         _connect_nccl(world)
     _world_state = world
+    sync_batchnorm.default_process_group = world
     if abort_on_error:
         _install_abort_hook(comm)
 

@@ -12,7 +12,15 @@ import numpy as np
 
 from mushin import _backend
 from mushin._backend import Array
-from mushin._tensor import Tensor, Variable, replace_grad, storage, stored_grad, writable
+from mushin._tensor import (
+    Tensor,
+    Variable,
+    replace_grad,
+    storage,
+    stored_grad,
+    unwrap,
+    writable,
+)
 from mushin.distributed.transport import on_host
 
 
@@ -53,25 +61,39 @@ class Bucket:
         for _, tensor, start, stop in self.slots:
             writable(tensor)[...] = buffer[start:stop].reshape(tensor.shape)
 
-    def pack_gradients(self, world_size: int) -> Array:
-        """The buffer to all-reduce: the parameters' gradients divided by ``world_size``, then
-        one more slot per parameter saying whether this rank has a gradient for it."""
+    def pack_gradients(self, world_size: int, rank: int, abandoned: bool = False) -> Array:
+        """The buffer to all-reduce: the parameters' gradients divided by ``world_size``; one
+        more slot per parameter saying whether this rank has a gradient for it; then one slot
+        per rank, this rank's set to 1 when it gives the reduction up (``abandoned``), so that
+        the ranks waiting for it learn why it ended."""
         grads = [_gradient_array(tensor) for _, tensor, _, _ in self.slots]
         # Scaling while packing saves a pass over the reduced buffer.
-        buffer = self.pack(grads, scale=1.0 / world_size, extra=len(grads))
-        flags = np.array([grad is not None for grad in grads], dtype=self.dtype)
+        buffer = self.pack(grads, scale=1.0 / world_size, extra=len(grads) + world_size)
+        flags = np.zeros(len(grads) + world_size, dtype=self.dtype)
+        flags[:len(grads)] = [grad is not None for grad in grads]
+        flags[len(grads) + rank] = abandoned
         buffer[self.size:] = _backend.backend_of(buffer).asarray(flags)
         return buffer
 
-    def unpack_gradients(self, reduced: Array) -> None:
+    def flags(self, reduced: Array) -> Array:
+        """The reduced buffer's flags, on the host: per parameter, how many ranks had a
+        gradient for it; then, per rank, whether it gave the reduction up."""
+        return on_host(reduced[self.size:])
+
+    def abandoned_by(self, flags: Array) -> list[int]:
+        """The ranks that gave this reduction up, from :meth:`flags`."""
+        return [int(rank) for rank in np.flatnonzero(flags[len(self.slots):])]
+
+    def unpack_gradients(self, reduced: Array, flags: Array) -> None:
         """Make each parameter's gradient a view into the reduced buffer (a new array:
-        gradients are never changed in place), or none if no rank had one."""
+        gradients are never changed in place, and the views do not overlap), or none if no
+        rank had one."""
         means: Array = reduced[:self.size]
-        present = on_host(reduced[self.size:]) > 0
-        for (_, tensor, start, stop), has_grad in zip(self.slots, present, strict=True):
+        counts = flags[:len(self.slots)]
+        for (_, tensor, start, stop), count in zip(self.slots, counts, strict=True):
             parameter = cast("Variable[*tuple[Any, ...]]", tensor)
             replace_grad(parameter,
-                means[start:stop].reshape(tensor.shape) if has_grad else None)
+                means[start:stop].reshape(tensor.shape) if count > 0 else None)
 
 
 def plan_buckets(named_tensors: Sequence[tuple[str, Tensor[*tuple[Any, ...]]]],
@@ -93,7 +115,6 @@ def plan_buckets(named_tensors: Sequence[tuple[str, Tensor[*tuple[Any, ...]]]],
 
 def _gradient_array(tensor: Tensor[*tuple[Any, ...]]) -> Array | None:
     """A parameter's gradient as a backend array (``None`` when it has none)."""
-    grad = stored_grad(cast("Variable[*tuple[Any, ...]]", tensor))
-    if isinstance(grad, Tensor):
-        return storage(grad)
+    # A Variable after backward(create_graph=True), else an array or None.
+    grad: Array | None = unwrap(stored_grad(cast("Variable[*tuple[Any, ...]]", tensor)))
     return grad

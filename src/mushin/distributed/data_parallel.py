@@ -1,16 +1,18 @@
 """``DataParallel``: a module wrapper that keeps identical copies of a model on every rank and
-averages their gradients after each backward pass.
+averages their gradients during each backward pass (the hooks of :mod:`.reducer`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from mushin._check import is_number
 from mushin._tensor import Tensor, storage
 from mushin.distributed.bootstrap import current_world
 from mushin.distributed.buckets import Bucket, plan_buckets
+from mushin.distributed.reducer import Reducer
 from mushin.distributed.transport import DistributedError, World
 from mushin.nn.module import Module
 
@@ -56,10 +58,19 @@ class DataParallel(Module):
     Construction is collective: it checks that every rank's model has the same parameter and
     buffer names, shapes and dtypes (otherwise every rank raises ``DistributedError`` naming
     the first difference) and copies rank 0's values into all the others. ``dp(x)`` runs the
-    wrapped module. ``dp.backward(loss)`` runs ``loss.backward()`` and then
-    :meth:`sync_gradients`, which replaces each parameter's gradient by its mean over the
-    ranks: one all-reduce per bucket of about ``bucket_size_mb`` megabytes of gradients
-    (a parameter without a gradient counts as zeros; it keeps none if no rank has one).
+    wrapped module.
+
+    ``loss.backward()`` then averages the gradients over the ranks, as PyTorch's
+    ``DistributedDataParallel`` does: each parameter's post-accumulate hook marks it ready,
+    and once a bucket of about ``bucket_size_mb`` megabytes of gradients (in reverse
+    parameter order, the order backward reaches them) is complete its all-reduce starts while
+    the pass goes on; the pass ends with every gradient replaced by its mean over the ranks.
+    Every parameter must receive a gradient in every such pass: one that gets none leaves
+    the reduction unfinished, and the next forward, backward or collective raises
+    ``DistributedError`` on every rank naming it. ``dp.backward(loss)`` (``loss.backward()``,
+    then :meth:`sync_gradients` if the pass left the reduction unfinished) allows such
+    parameters: a missing gradient counts as zeros, and a parameter with a gradient on no
+    rank keeps none. Inside :meth:`no_sync`, gradients accumulate on each rank alone.
 
     Parameter names, ``state_dict`` and ``load_state_dict`` are the wrapped module's (no
     ``module.`` prefix), so a checkpoint saved from rank 0 loads into the bare model.
@@ -69,23 +80,28 @@ class DataParallel(Module):
     """The wrapped model."""
 
     def __init__(self, module: Module, bucket_size_mb: float = 25.0) -> None:
-        """Check the ranks agree on the model, then broadcast rank 0's parameters."""
+        """Check the ranks agree on the model, broadcast rank 0's parameters and hook them."""
         world = current_world("DataParallel()")
         if not isinstance(module, Module):
             raise TypeError(f"DataParallel wraps a mu.nn.Module, got {type(module).__name__}")
         if not is_number(bucket_size_mb) or not bucket_size_mb > 0:
             raise ValueError(f"DataParallel: bucket_size_mb must be a positive number, got "
                              f"{bucket_size_mb!r}")
+        world.settle("DataParallel()")
         super().__init__()
         # Not registered as a sub-module, so that names carry no "module." prefix.
         object.__setattr__(self, "module", module)
         self.bucket_size_mb = float(bucket_size_mb)
         limit = max(1, int(bucket_size_mb * 2**20))
         _check_same_model(world, module)
-        self._gradient_buckets = plan_buckets(module.named_parameters(), limit)
+        # Reverse order: backward reaches the last parameters first (PyTorch's order too).
+        self._gradient_buckets = plan_buckets(module.named_parameters()[::-1], limit)
         state: list[tuple[str, Tensor[*tuple[Any, ...]]]] = [*module.named_parameters(),
                                                  *module.named_buffers()]
         self._broadcast_state(world, plan_buckets(state, limit))
+        self._synchronizing = True
+        """False inside :meth:`no_sync`."""
+        self._reducer = None if world.size == 1 else Reducer(world, self._gradient_buckets)
 
     @property
     def buckets(self) -> list[list[str]]:
@@ -97,8 +113,34 @@ class DataParallel(Module):
         return self.module.named_modules(prefix)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
-        """The wrapped module's forward."""
+        """The wrapped module's forward; the backward pass of what it computes averages the
+        gradients unless it ran inside :meth:`no_sync`."""
+        reducer = self._reducer
+        if reducer is not None:
+            reducer.world.settle("DataParallel.forward")
+            reducer.enabled = self._synchronizing
         return self.module(*args, **kwargs)
+
+    @contextmanager
+    def no_sync(self) -> Generator[None]:
+        """A context in which the backward passes of forwards run inside it leave the
+        gradients on each rank, summed locally (gradient accumulation, PyTorch's
+        ``no_sync``): the first backward pass of a forward run outside averages everything
+        accumulated.
+
+        ::
+
+            with model.no_sync():
+                for x, y in micro_batches[:-1]:
+                    loss_fn(model(x), y).backward()      # no communication
+            loss_fn(model(last_x), last_y).backward()    # averages all the accumulated sums
+        """
+        previous = self._synchronizing
+        self._synchronizing = False
+        try:
+            yield
+        finally:
+            self._synchronizing = previous
 
     def freeze(self) -> DataParallel:
         """Inference mode for the wrapped module (see ``Module.freeze``); returns ``self``."""
@@ -113,27 +155,34 @@ class DataParallel(Module):
         return self
 
     def backward(self, loss: Any, **kwargs: Any) -> None:
-        """``loss.backward(**kwargs)``, then :meth:`sync_gradients`."""
+        """``loss.backward(**kwargs)``, then, if its pass left the gradient reduction
+        unfinished (parameters without a gradient), :meth:`sync_gradients`; nothing more
+        for the backward of a forward run inside :meth:`no_sync`."""
+        reducer = self._reducer
+        if reducer is None:
+            loss.backward(**kwargs)
+            return
+        reducer.world.settle("DataParallel.backward")
+        finished = reducer.finished
         loss.backward(**kwargs)
-        self.sync_gradients()
+        if reducer.enabled and reducer.finished == finished:
+            reducer.complete("DataParallel.backward")
 
     def sync_gradients(self) -> None:
-        """Replace every parameter's gradient by its mean over the ranks (collective).
+        """Replace every parameter's gradient by its mean over the ranks, now (collective).
 
-        Each bucket's gradients, divided by the number of ranks, are copied into a fresh flat
-        buffer, with one more slot per parameter saying whether this rank has a gradient for
-        it; all buckets are reduced with one non-blocking all-reduce each; then each gradient
-        becomes a view into its reduced buffer (new arrays: gradients are never changed in
-        place).
+        It finishes the reduction a backward pass left unfinished, counting a missing
+        gradient as zeros (a parameter with a gradient on no rank keeps none); with none
+        under way it reduces the gradients as they stand (after backward passes inside
+        :meth:`no_sync`, say). Each bucket's gradients, divided by the number of ranks, are
+        copied into a fresh flat buffer, with one more slot per parameter saying whether this
+        rank has a gradient for it, and reduced by one non-blocking all-reduce; then each
+        gradient becomes a view into its reduced buffer (new arrays: gradients are never
+        changed in place).
         """
-        world = current_world("DataParallel.sync_gradients()")
-        if world.size == 1:
-            return
-        pending = [world.start_all_reduce(bucket.pack_gradients(world.size), "sum")
-                   for bucket in self._gradient_buckets]
-        world.finish(pending, "DataParallel.sync_gradients")
-        for bucket, item in zip(self._gradient_buckets, pending, strict=True):
-            bucket.unpack_gradients(item.array)
+        reducer = self._reducer
+        if reducer is not None:
+            reducer.complete("DataParallel.sync_gradients")
 
     def _broadcast_state(self, world: World, buckets: list[Bucket]) -> None:
         """Copy rank 0's parameters and buffers into every rank's, in place."""

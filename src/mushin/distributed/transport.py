@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import pickle
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 import numpy as np
@@ -75,11 +75,21 @@ class World:
         self.cupy: Any = None
         self.broken: str | None = None
         """Why the group is unusable (a collective timed out), or ``None``."""
+        self.open_reductions: dict[int, Callable[[str], None]] = {}
+        """Gradient reductions that a backward pass began on this rank and left unfinished
+        (``DataParallel`` buckets never sent), by owner, each with the function that ends it:
+        other ranks may be waiting in them, so :meth:`settle` ends them before any other
+        collective could be matched against their messages."""
 
     # --- starting collectives ----------------------------------------------------------
+    def uses_nccl(self, array: Array) -> bool:
+        """Whether collectives on ``array`` go through NCCL (a device array, with NCCL's
+        communicator made) rather than MPI."""
+        return self.nccl is not None and not isinstance(array, np.ndarray)
+
     def start_all_reduce(self, array: Array, op: str) -> PendingCollective:
         """Start summing (or taking the max/min of) ``array`` over the ranks, in place."""
-        if self.nccl is not None and not isinstance(array, np.ndarray):
+        if self.uses_nccl(array):
             nccl = self.nccl_module
             reduction = {"sum": nccl.NCCL_SUM, "mean": nccl.NCCL_SUM, "max": nccl.NCCL_MAX,
                          "min": nccl.NCCL_MIN}[op]
@@ -97,7 +107,7 @@ class World:
     def start_broadcast(self, array: Array, root: int) -> PendingCollective:
         """Start copying ``root``'s ``array`` into every rank's, in place (as raw bytes, so
         any dtype travels)."""
-        if self.nccl is not None and not isinstance(array, np.ndarray):
+        if self.uses_nccl(array):
             buffer = _contiguous(array)
             stream = self.cupy.cuda.get_current_stream()
             self.nccl.bcast(buffer.data.ptr, buffer.nbytes, self.nccl_module.NCCL_UINT8, root,
@@ -106,6 +116,12 @@ class World:
         buffer = _host_buffer(array)
         request = self.comm.Ibcast(buffer.reshape(-1).view(np.uint8), root=root)
         return PendingCollective(array, buffer, request)
+
+    def settle(self, operation: str) -> None:
+        """End every unfinished gradient reduction (each raises ``DistributedError`` on every
+        rank, naming its cause) before ``operation`` starts a collective."""
+        for end in list(self.open_reductions.values()):
+            end(operation)
 
     # --- waiting --------------------------------------------------------------------------
     def finish(self, pending: Sequence[PendingCollective], operation: str) -> None:
@@ -163,12 +179,19 @@ class World:
         code: int = getattr(self.nccl_module, name)
         return code
 
+    def all_gather(self, values: np.ndarray[Any, np.dtype[np.int64]],
+                   operation: str) -> np.ndarray[Any, np.dtype[np.int64]]:
+        """Every rank's ``values`` (int64, as many on every rank), one row per rank in rank
+        order, within the timeout: one small collective."""
+        gathered = np.empty((self.size, values.size), dtype=np.int64)
+        self.finish([PendingCollective(gathered, gathered, self.comm.Iallgather(
+            np.ascontiguousarray(values), gathered))], operation)
+        return gathered
+
     def exchange(self, value: Any, operation: str) -> list[Any]:
         """Every rank's ``value`` (any picklable object), in rank order, within the timeout."""
         payload = np.frombuffer(pickle.dumps(value), dtype=np.uint8)
-        sizes = np.zeros(self.size, dtype=np.int64)
-        self.finish([PendingCollective(sizes, sizes, self.comm.Iallgather(
-            np.array([payload.size], dtype=np.int64), sizes))], operation)
+        sizes = self.all_gather(np.array([payload.size], dtype=np.int64), operation)[:, 0]
         offsets = np.concatenate(([0], np.cumsum(sizes)[:-1]))
         gathered = np.empty(int(sizes.sum()), dtype=np.uint8)
         request = self.comm.Iallgatherv(payload, [gathered, sizes.tolist(), offsets.tolist(),

@@ -21,6 +21,7 @@ from typing import (
     TYPE_CHECKING,
     Any,
     Generic,
+    Literal,
     NamedTuple,
     Protocol,
     Self,
@@ -549,13 +550,92 @@ class Lambda(Module):
         return getattr(self.function, "__name__", repr(self.function))
 
 
-class Sequential(Module):
+if TYPE_CHECKING:
+    # PEP 696's default (typing_extensions' TypeVarTuple): a bare ``Sequential`` holds layers
+    # known only at run time, as a bare ``Variable`` has a run-time shape, so that every
+    # ``Sequential`` is one (a TypeVarTuple is invariant: a default of ``Module`` items would not
+    # take a ``Sequential[Linear, ReLU]``).
+    from typing_extensions import TypeVarTuple as _DefaultingTypeVarTuple
+    from typing_extensions import Unpack
+
+    Layers = _DefaultingTypeVarTuple("Layers", default=Unpack[tuple[Any, ...]])
+else:
+    Layers = TypeVarTuple("Layers")
+"""The types of a ``Sequential``'s layers, in order."""
+_Layer = TypeVar("_Layer", bound=Module)
+_Layer_co = TypeVar("_Layer_co", bound=Module, covariant=True)
+_L0 = TypeVar("_L0", bound=Module)
+_L1 = TypeVar("_L1", bound=Module)
+_L2 = TypeVar("_L2", bound=Module)
+_L3 = TypeVar("_L3", bound=Module)
+_L4 = TypeVar("_L4", bound=Module)
+_L5 = TypeVar("_L5", bound=Module)
+_L6 = TypeVar("_L6", bound=Module)
+_L7 = TypeVar("_L7", bound=Module)
+
+
+class _Layered(Protocol[_Layer_co]):
+    """A ``Sequential`` seen as holding ``_Layer_co``\\ s: matching its layer types against
+    ``tuple[_Layer_co, ...]`` gives their union (pyright) or common base class (mypy)."""
+
+    @property
+    def _layers(self) -> tuple[_Layer_co, ...]: ...
+
+
+class Sequential(Module, Generic[*Layers]):
     """Modules applied one after the other: ``Sequential(a, b, c)(x) == c(b(a(x)))``.
 
     Plain functions (activations) are accepted and wrapped in a ``Lambda``. The layers are
     named ``"0"``, ``"1"``...; a ``Sequential`` is indexable (an int or a slice), sized and
     iterable.
+
+    For the type checkers it is generic over its layers' types: ``Sequential(Linear(4, 8),
+    ReLU())`` is a ``Sequential[Linear[int, int], ReLU]`` (up to eight modules; more, or a
+    list unpacked, give one type for all), so ``seq[0]`` is the ``Linear``, ``seq[-1]`` the
+    last layer (pyright), and iterating, another index or a slice give the union of the
+    layers' types (pyright) or their common base class (mypy). With a plain function among
+    the layers they are ``Module``\\ s. Its ``forward`` is ``Any``: the types cannot chain
+    layers whose ``forward`` is generic over the batch axes.
     """
+
+    @overload
+    def __init__(self: Sequential[*tuple[Module, ...]]) -> None: ...
+
+    @overload
+    def __init__(self: Sequential[_L0], l0: _L0, /) -> None: ...
+
+    @overload
+    def __init__(self: Sequential[_L0, _L1], l0: _L0, l1: _L1, /) -> None: ...
+
+    @overload
+    def __init__(self: Sequential[_L0, _L1, _L2], l0: _L0, l1: _L1, l2: _L2, /) -> None: ...
+
+    @overload
+    def __init__(self: Sequential[_L0, _L1, _L2, _L3], l0: _L0, l1: _L1, l2: _L2, l3: _L3,
+                 /) -> None: ...
+
+    @overload
+    def __init__(self: Sequential[_L0, _L1, _L2, _L3, _L4], l0: _L0, l1: _L1, l2: _L2,
+                 l3: _L3, l4: _L4, /) -> None: ...
+
+    @overload
+    def __init__(self: Sequential[_L0, _L1, _L2, _L3, _L4, _L5], l0: _L0, l1: _L1, l2: _L2,
+                 l3: _L3, l4: _L4, l5: _L5, /) -> None: ...
+
+    @overload
+    def __init__(self: Sequential[_L0, _L1, _L2, _L3, _L4, _L5, _L6], l0: _L0, l1: _L1,
+                 l2: _L2, l3: _L3, l4: _L4, l5: _L5, l6: _L6, /) -> None: ...
+
+    @overload
+    def __init__(self: Sequential[_L0, _L1, _L2, _L3, _L4, _L5, _L6, _L7], l0: _L0, l1: _L1,
+                 l2: _L2, l3: _L3, l4: _L4, l5: _L5, l6: _L6, l7: _L7, /) -> None: ...
+
+    @overload
+    def __init__(self: Sequential[*tuple[_Layer, ...]], *layers: _Layer) -> None: ...
+
+    @overload
+    def __init__(self: Sequential[*tuple[Module, ...]],
+                 *layers: Module | Callable[..., Any]) -> None: ...
 
     def __init__(self, *layers: Module | Callable[..., Any]) -> None:
         super().__init__()
@@ -576,17 +656,59 @@ class Sequential(Module):
     def __len__(self) -> int:
         return len(self._modules)
 
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
+    @property
+    def _layers(self) -> tuple[*Layers]:
+        """The layers in order, of the constructor's types (they are its arguments, or the
+        ``Lambda``\\ s wrapping functions, which the constructor then types ``Module``)."""
+        return cast("tuple[*Layers]", tuple(self._modules.values()))
+
+    # ``self`` is typed as the protocol so that the layers' types reach the result; pyright then
+    # takes reading ``_layers`` (this class's own) for a use of the protocol's private member.
+    def __iter__(self: _Layered[_Layer]) -> Iterator[_Layer]:
+        return iter(self._layers)  # pyright: ignore[reportPrivateUsage]
 
     @overload
-    def __getitem__(self, index: int) -> Module: ...
+    def __getitem__(self: Sequential[_L0, *tuple[Any, ...]], index: Literal[0]) -> _L0: ...
 
     @overload
-    def __getitem__(self, index: slice) -> Sequential: ...
+    def __getitem__(self: Sequential[Any, _L1, *tuple[Any, ...]], index: Literal[1]) -> _L1: ...
 
-    def __getitem__(self, index: int | slice) -> Module | Sequential:
-        layers = list(self._modules.values())
+    @overload
+    def __getitem__(self: Sequential[Any, Any, _L2, *tuple[Any, ...]],
+                    index: Literal[2]) -> _L2: ...
+
+    @overload
+    def __getitem__(self: Sequential[Any, Any, Any, _L3, *tuple[Any, ...]],
+                    index: Literal[3]) -> _L3: ...
+
+    @overload
+    def __getitem__(self: Sequential[Any, Any, Any, Any, _L4, *tuple[Any, ...]],
+                    index: Literal[4]) -> _L4: ...
+
+    @overload
+    def __getitem__(self: Sequential[Any, Any, Any, Any, Any, _L5, *tuple[Any, ...]],
+                    index: Literal[5]) -> _L5: ...
+
+    @overload
+    def __getitem__(self: Sequential[Any, Any, Any, Any, Any, Any, _L6, *tuple[Any, ...]],
+                    index: Literal[6]) -> _L6: ...
+
+    @overload
+    def __getitem__(self: Sequential[Any, Any, Any, Any, Any, Any, Any, _L7, *tuple[Any, ...]],
+                    index: Literal[7]) -> _L7: ...
+
+    @overload
+    def __getitem__(self: Sequential[*tuple[Any, ...], _L0], index: Literal[-1]) -> _L0: ...
+
+    @overload
+    def __getitem__(self: _Layered[_Layer], index: int) -> _Layer: ...
+
+    @overload
+    def __getitem__(self: _Layered[_Layer], index: slice) -> Sequential[*tuple[_Layer, ...]]: ...
+
+    def __getitem__(self: _Layered[_Layer], index: int | slice
+                    ) -> _Layer | Sequential[*tuple[_Layer, ...]]:
+        layers = list(self._layers)  # pyright: ignore[reportPrivateUsage]
         if isinstance(index, slice):
             return Sequential(*layers[index])
         if not is_int(index):
@@ -701,22 +823,34 @@ class ModuleList(Module, Generic[ModuleT]):
         self._renumber(modules)
 
 
-class ModuleDict(Module):
+class ModuleDict(Module, Generic[ModuleT]):
     """An ordered mapping of names to sub-modules, registered under those names (PyTorch's
     ``nn.ModuleDict``): ``[key]``, assignment, ``del``, ``in``, ``len``, iteration over the
     keys, ``keys``, ``values``, ``items``, ``pop``, ``clear`` and ``update``. It has no
-    ``forward``."""
+    ``forward``.
 
-    def __init__(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]] | None
+    As a ``ModuleList``, it is generic over the type of its modules, inferred from the
+    constructor's argument: ``ModuleDict({"a": Linear(4, 4), "b": Linear(4, 4)})`` is a
+    ``ModuleDict[Linear[int, int]]`` (modules of several classes give their union in pyright,
+    their common base class in mypy), and ``[key]``, ``values``, ``items`` and ``pop`` give
+    that type. A bare ``ModuleDict`` holds ``Module``\\ s; to type each entry apart, subclass
+    it with typed attributes (as ``examples/gpt.py`` does).
+    """
+
+    def __init__(self, modules: Mapping[str, ModuleT] | Iterable[tuple[str, ModuleT]] | None
                  = None) -> None:
         super().__init__()
         if modules is not None:
             self.update(modules)
 
-    def __getitem__(self, key: str) -> Module:
-        return self._modules[key]
+    def _entries(self) -> dict[str, ModuleT]:
+        """The modules by name (registered by this class, so of its item type)."""
+        return cast("dict[str, ModuleT]", self._modules)
 
-    def __setitem__(self, key: str, module: Module) -> None:
+    def __getitem__(self, key: str) -> ModuleT:
+        return self._entries()[key]
+
+    def __setitem__(self, key: str, module: ModuleT) -> None:
         if not isinstance(key, str):
             raise TypeError(f"ModuleDict keys must be strings, got {key!r}")
         if key not in self._modules and hasattr(self, key):
@@ -741,15 +875,15 @@ class ModuleDict(Module):
         """The names, in insertion order."""
         return list(self._modules)
 
-    def values(self) -> list[Module]:
+    def values(self) -> list[ModuleT]:
         """The modules, in insertion order."""
-        return list(self._modules.values())
+        return list(self._entries().values())
 
-    def items(self) -> list[tuple[str, Module]]:
+    def items(self) -> list[tuple[str, ModuleT]]:
         """``(name, module)`` pairs, in insertion order."""
-        return list(self._modules.items())
+        return list(self._entries().items())
 
-    def pop(self, key: str) -> Module:
+    def pop(self, key: str) -> ModuleT:
         """Remove ``key`` and return its module."""
         module = self[key]
         del self[key]
@@ -760,11 +894,11 @@ class ModuleDict(Module):
         for key in list(self._modules):
             del self[key]
 
-    def update(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]]) -> None:
+    def update(self, modules: Mapping[str, ModuleT] | Iterable[tuple[str, ModuleT]]) -> None:
         """Add (or replace) the modules of a mapping or of ``(name, module)`` pairs."""
         pairs: list[Any]
         if isinstance(modules, Mapping):
-            pairs = list(cast("Mapping[str, Module]", modules).items())
+            pairs = list(cast("Mapping[str, ModuleT]", modules).items())
         else:
             pairs = list(cast("Iterable[Any]", modules))
         for index, pair in enumerate(pairs):

@@ -10,13 +10,13 @@ The names the families import are public (this module is the private part): ``op
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 
 from mushin import _backend
 from mushin._backend import Array
-from mushin._check import is_int, is_number
+from mushin._check import host_array, integer, is_int, is_number, operation_name
 from mushin._tensor import Tensor, new_constant, unwrap
 
 INT64 = np.dtype(np.int64)
@@ -33,11 +33,9 @@ def operand(name: str, value: Any, what: str = "input") -> Any:
     if is_tensor(value) or (hasattr(value, "shape") and hasattr(value, "dtype")):
         return value
     if is_number(value) or isinstance(value, bool | list | tuple):
-        array = np.asarray(cast("Any", value))
-        if array.dtype.kind in "biuf":
-            return array
-    kind: str = type(cast("Any", value)).__name__
-    raise TypeError(f"{name}: {what} must be a tensor, an array or a number, got {kind}")
+        return host_array(name, value, what)
+    raise TypeError(f"{operation_name(name)}: {what} must be a tensor, an array or a number, got "
+                    f"{type(value).__name__}")
 
 
 def dtype_of(value: Any) -> np.dtype[Any]:
@@ -57,8 +55,8 @@ def device_array(name: str, what: str, value: Any, reference: Any) -> Array:
     if source is target:
         return data
     if source is not _backend.CPU:
-        raise RuntimeError(f"{name}: {what} is on {source.device} but the tensor is on "
-                           f"{target.device}; move it with .to(device)")
+        raise RuntimeError(f"{operation_name(name)}: {what} is on {source.device} but the tensor "
+                           f"is on {target.device}; move it with .to(device)")
     return target.asarray(data)
 
 
@@ -68,17 +66,18 @@ def index_array(name: str, what: str, index: Any, reference: Any,
     it holds integers (or, with ``allow_bool``, bools)."""
     value: Any = unwrap(index)
     if is_int(value):
-        value = np.asarray(value, dtype=INT64)
+        value = np.asarray(integer(name, what, value), dtype=INT64)
     elif isinstance(value, list | tuple):
-        value = np.asarray(cast("Any", value))
+        value = host_array(name, value, what)
         if not value.size:
             value = value.astype(INT64)
     elif not (hasattr(value, "dtype") and hasattr(value, "shape")):
-        raise TypeError(f"{name}: {what} must be an integer tensor, got {type(value).__name__}")
+        raise TypeError(f"{operation_name(name)}: {what} must be an integer tensor, got "
+                        f"{type(value).__name__}")
     kind = np.dtype(value.dtype).kind
     if kind not in "iu" and not (allow_bool and kind == "b"):
-        raise TypeError(f"{name}: {what} must be an integer tensor (int64), got dtype "
-                        f"{value.dtype}")
+        raise TypeError(f"{operation_name(name)}: {what} must be an integer tensor (int64), got "
+                        f"dtype {value.dtype}")
     array = device_array(name, what, value, reference)
     return array if kind == "b" or array.dtype == INT64 else array.astype(INT64)
 
@@ -92,7 +91,8 @@ def in_range(name: str, what: str, index: Array, size: int, negative: bool = Fal
     floor = -size if negative else 0
     if low < floor or high >= size:
         bad = low if low < floor else high
-        raise IndexError(f"{name}: {what} {bad} is out of range for an axis of size {size}")
+        raise IndexError(f"{operation_name(name)}: {what} {bad} is out of range for an axis of "
+                         f"size {size}")
     return index % size if low < 0 else index
 
 
@@ -101,8 +101,8 @@ def same_dtype(name: str, what: str, value: Any, x: Any) -> Any:
     if is_tensor(value) or (hasattr(value, "dtype") and not isinstance(
             value, np.ndarray | np.generic)):
         if dtype_of(value) != dtype_of(x):
-            raise TypeError(f"{name}: {what} has dtype {dtype_of(value)} but the input has dtype "
-                            f"{dtype_of(x)}; they must be the same")
+            raise TypeError(f"{operation_name(name)}: {what} has dtype {dtype_of(value)} but the "
+                            f"input has dtype {dtype_of(x)}; they must be the same")
         return value
     host = np.asarray(operand(name, value, what))
     return new_constant(device_array(name, what, host.astype(dtype_of(x)), x))
@@ -111,6 +111,11 @@ def same_dtype(name: str, what: str, value: Any, x: Any) -> Any:
 def scalar(name: str, what: str, value: Any, x: Any) -> Array:
     """A number as a 0-d array of ``x``'s dtype on ``x``'s device (PyTorch casts it)."""
     if not (is_number(value) or isinstance(value, bool)):
-        raise TypeError(f"{name}: {what} must be a number or a 0-d tensor, got "
+        raise TypeError(f"{operation_name(name)}: {what} must be a number or a 0-d tensor, got "
                         f"{type(value).__name__}")
-    return device_array(name, what, np.asarray(value).astype(dtype_of(x)), x)
+    try:
+        host = np.asarray(value).astype(dtype_of(x))
+    except OverflowError:  # a Python int beyond the dtype (PyTorch: "without overflow")
+        raise ValueError(f"{operation_name(name)}: {what} {value} cannot be converted to "
+                         f"{dtype_of(x)} without overflow") from None
+    return device_array(name, what, host, x)

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from mushin._backend import namespace_of, scipy_of
-from mushin._check import broadcast_shape, shape_of
+from mushin._check import broadcast_shape, operation_name, shape_of
 from mushin._graph import Primitive
 from mushin._tensor import apply, unwrap
 from mushin.errors import ShapeError
@@ -119,14 +119,15 @@ def check_matrix(name: str, x: Any, square: bool = False) -> tuple[int, ...]:
     shape = shape_of(x)
     dtype = getattr(x, "dtype", None)
     if dtype is not None and np.dtype(dtype).kind not in "f":
-        raise TypeError(f"{name}: expected a floating tensor, got dtype {np.dtype(dtype)}")
+        raise TypeError(f"{operation_name(name)}: expected a floating tensor, got dtype "
+                        f"{np.dtype(dtype)}")
     if dtype is None:
-        raise TypeError(f"{name}: expected a tensor, got {type(x).__name__}")
+        raise TypeError(f"{operation_name(name)}: expected a tensor, got {type(x).__name__}")
     if len(shape) < 2:
-        raise ShapeError(f"{name}: expected a matrix or a batch of matrices (at least 2 axes), "
-                         f"got shape {shape}")
+        raise ShapeError(f"{operation_name(name)}: expected a matrix or a batch of matrices (at "
+                         f"least 2 axes), got shape {shape}")
     if square and shape[-1] != shape[-2]:
-        raise ShapeError(f"{name}: expected square matrices, got shape {shape}")
+        raise ShapeError(f"{operation_name(name)}: expected square matrices, got shape {shape}")
     return shape
 
 
@@ -138,7 +139,7 @@ def run(name: str, prim: Primitive, *operands: Any, **params: Any) -> Any:
     except ValueError as error:
         message = str(error).removeprefix(f"{prim.name}: ")
         if not message.startswith(f"{name}:"):
-            message = f"{name}: {message}"
+            message = f"{operation_name(name)}: {message}"
         raise ValueError(message) from None
 
 
@@ -153,7 +154,7 @@ def apply_mT(x: Any) -> Any:
 def floating_dtype(name: str, x: Any) -> Any:
     dtype = getattr(x, "dtype", None)
     if dtype is None or np.dtype(dtype).kind != "f":
-        raise TypeError(f"{name}: expected a floating tensor, got "
+        raise TypeError(f"{operation_name(name)}: expected a floating tensor, got "
                         f"{np.dtype(dtype) if dtype is not None else type(x).__name__}")
     return np.dtype(dtype)
 
@@ -165,7 +166,7 @@ def check_bool(name: str, argument: str, value: Any) -> bool:
         return bool(value)
     if isinstance(value, np.bool_):
         return bool(value == np.True_)
-    raise TypeError(f"{name}: {argument} must be a bool, got {value!r}")
+    raise TypeError(f"{operation_name(name)}: {argument} must be a bool, got {value!r}")
 
 
 def check_square(name: str, x: Any) -> tuple[int, ...]:
@@ -177,8 +178,8 @@ def batch_shapes(name: str, first: tuple[int, ...], second: tuple[int, ...],
     try:
         return broadcast_shape(name, first, second)
     except ShapeError:
-        raise ShapeError(f"{name}: the batch axes of shapes {a_shape} and {b_shape} cannot be "
-                         "broadcast together") from None
+        raise ShapeError(f"{operation_name(name)}: the batch axes of shapes {a_shape} and "
+                         f"{b_shape} cannot be broadcast together") from None
 
 
 # --- info of the *_ex functions ------------------------------------------------------------------
@@ -223,7 +224,7 @@ def check_info(name: str, info: Any, what: str) -> None:
     data = unwrap(info)
     xp = namespace_of(data)
     if bool(xp.any(data != 0)):
-        raise ValueError(f"{name}: {what}")
+        raise ValueError(f"{operation_name(name)}: {what}")
 
 
 def nan_like(x: Any) -> Any:

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from mushin._backend import Array, namespace_of
+from mushin._backend import DEFAULT_DTYPE, Array, namespace_of
 from mushin._check import shape_of, single_axis
 from mushin._graph import Primitive
 from mushin._tensor import Tensor, ValuesIndices, apply, new_constant
@@ -87,6 +87,6 @@ def as_rows(name: str, x: Any, dim: Any) -> tuple[Any, int, bool]:
     axis = single_axis(name, dim, len(shape))
     if shape:
         return x, axis, False
-    if not isinstance(x, Tensor):
-        x = np.asarray(x)
+    if not isinstance(x, Tensor):  # a number: a Python float alone is float32 (PyTorch's)
+        x = np.asarray(x, dtype=DEFAULT_DTYPE if isinstance(x, float) else None)
     return reshape(x, (1,)), 0, True

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from typing import Any
 
 from mushin._backend import Array
+from mushin._check import rename
 from mushin._graph import Primitive
 from mushin._surface import exported, method
 from mushin._tensor import apply
@@ -365,10 +366,9 @@ def _polynomial_function(prim: Primitive, doc: str) -> Callable[[Any, Any], Any]
     def polynomial(x: Any, n: Any) -> Any:
         return apply(prim, x, n)
 
-    polynomial.__name__ = polynomial.__qualname__ = prim.name
     polynomial.__doc__ = (f"{doc} of degree ``n`` (a number or a tensor, truncated to an "
                           "integer; 0 for n < 0), as PyTorch computes it. Not differentiable.")
-    return polynomial
+    return rename(polynomial, prim.name)
 
 
 chebyshev_polynomial_t = _polynomial_function(

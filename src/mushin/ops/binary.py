@@ -17,8 +17,8 @@ from typing import Any, cast
 
 import numpy as np
 
-from mushin._backend import Array
-from mushin._check import is_number
+from mushin._backend import Array, check_real_dtype
+from mushin._check import host_array, is_number, operation_name, rename
 from mushin._graph import Primitive
 from mushin._surface import exported, method
 from mushin._tensor import Constant, Tensor, apply, storage, unwrap
@@ -51,7 +51,7 @@ def _integer_kind(name: str, *operands: Any, bools: bool = True) -> None:
         if kind not in allowed:
             what = "integer or bool" if bools else "integer"
             found = dtype if dtype is not None else type(operand).__name__
-            raise TypeError(f"{name}: expected {what} tensors, got {found}")
+            raise TypeError(f"{operation_name(name)}: expected {what} tensors, got {found}")
 
 
 def _floating_kind(name: str, *operands: Any) -> None:
@@ -59,7 +59,7 @@ def _floating_kind(name: str, *operands: Any) -> None:
     for operand in operands:
         dtype = getattr(operand, "dtype", None)
         if dtype is not None and dtype.kind != "f":
-            raise TypeError(f"{name}: expected floating tensors, got {dtype}")
+            raise TypeError(f"{operation_name(name)}: expected floating tensors, got {dtype}")
 
 
 # --- rounded division, fmod, remainder -----------------------------------------------------------
@@ -122,7 +122,7 @@ def _reflected(function: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]
     def reflected(x: Any, other: Any) -> Any:
         return function(other, x)
 
-    return reflected
+    return rename(reflected, function.__name__)
 
 
 method("__rfloordiv__", typing="reflected_method")(_reflected(floor_divide))
@@ -302,13 +302,14 @@ def _as_float64(name: str, value: Any) -> Any:
     back in the operand's dtype)."""
     if isinstance(value, Tensor):
         if value.dtype.kind == "c":
-            raise TypeError(f"{name}: complex tensors are not supported")
+            raise TypeError(f"{operation_name(name)}: complex tensors are not supported")
         return cast("Any", value) if value.dtype == np.float64 else astype(value, np.float64)
     if isinstance(value, bool | int | float):
         return float(value)
     if hasattr(value, "dtype"):
+        check_real_dtype(value.dtype)
         return value.astype(np.float64)
-    return np.asarray(value, dtype=np.float64)
+    return host_array(name, value).astype(np.float64)
 
 
 @exported("binary_function")
@@ -424,10 +425,11 @@ def lerp(input: Any, end: Any, weight: Any) -> Any:
 
 def _check_value(name: str, value: Any, *operands: Any) -> None:
     if not is_number(value) and not isinstance(value, bool):
-        raise TypeError(f"{name}: value must be a number, got {value!r}")
+        raise TypeError(f"{operation_name(name)}: value must be a number, got {value!r}")
     if not float(value).is_integer() and result_dtype(
             *(unwrap(operand) for operand in operands)).kind in "biu":
-        raise TypeError(f"{name}: value must be an integer for integer tensors, got {value!r}")
+        raise TypeError(f"{operation_name(name)}: value must be an integer for integer tensors, "
+                        f"got {value!r}")
 
 
 @exported("ternary_function")
@@ -461,8 +463,7 @@ def _comparison(name: str, short: str, doc: str) -> Callable[[Any, Any], Any]:
         return compare(name, input, other)
 
     compared.__doc__ = doc
-    compared.__name__ = compared.__qualname__ = short
-    return compared
+    return rename(compared, short)
 
 
 eq = _comparison("equal", "eq", "``input == other`` elementwise: a bool ``Constant``.")
@@ -515,7 +516,7 @@ def _bitwise(name: str, operation: Callable[[Any, Any, Any], Any],
     def forward(xp: Any, a: Any, b: Any) -> Array:
         _integer_kind(name, a, b)
         if shift and result_dtype(a, b).kind == "b":
-            raise TypeError(f"{name}: expected integer tensors, got two bools")
+            raise TypeError(f"{operation_name(name)}: expected integer tensors, got two bools")
         return operation(xp, a, b)
 
     return binary_forward(name, forward)
@@ -612,9 +613,10 @@ ISCLOSE = Primitive("isclose", _isclose_forward, None)
 def _tolerances(name: str, rtol: Any, atol: Any) -> tuple[float, float]:
     for argument, value in (("rtol", rtol), ("atol", atol)):
         if not is_number(value):
-            raise TypeError(f"{name}: {argument} must be a number, got {value!r}")
+            raise TypeError(f"{operation_name(name)}: {argument} must be a number, got {value!r}")
         if value < 0:
-            raise ValueError(f"{name}: {argument} must be at least 0, got {value!r}")
+            raise ValueError(f"{operation_name(name)}: {argument} must be at least 0, got "
+                             f"{value!r}")
     return float(rtol), float(atol)
 
 
@@ -651,9 +653,9 @@ def equal(input: Any, other: Any) -> bool:
     broadcasting; NaN is never equal)."""
     first, second = unwrap(input), unwrap(other)
     if not hasattr(first, "shape"):
-        first = np.asarray(first)
+        first = host_array("equal", first)
     if not hasattr(second, "shape"):
-        second = np.asarray(second)
+        second = host_array("equal", second, "other")
     if tuple(first.shape) != tuple(second.shape):
         return False
     return bool(storage(compare("equal", first, second)).all())

@@ -13,12 +13,13 @@ converted to its dtype); a conversion of a ``Variable`` to an integer or bool dt
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from mushin import _backend, _creation
-from mushin._check import is_int
+from mushin._check import is_int, operation_name
 from mushin._random import generator
 from mushin._surface import exported, method
 from mushin._tensor import Constant, Tensor, Variable, apply, new_constant, unwrap
@@ -28,7 +29,7 @@ from mushin.ops.elementwise import ASTYPE
 
 def _tensor_argument(name: str, x: Any) -> Tensor:
     if not isinstance(x, Tensor):
-        raise TypeError(f"{name}: expected a tensor, got {type(x).__name__}")
+        raise TypeError(f"{operation_name(name)}: expected a tensor, got {type(x).__name__}")
     return x  # pyright: ignore[reportUnknownVariableType] (isinstance on Any)
 
 
@@ -106,15 +107,6 @@ def to_bool(x: Any, memory_format: Any = None) -> Any:
     return convert("bool", x, np.bool_)
 
 
-def _is_device(value: Any) -> bool:
-    """Whether the string ``value`` names a device (else it may name a dtype)."""
-    try:
-        _backend.backend(value)
-    except ValueError:
-        return False
-    return True
-
-
 def to(x: Any, *args: Any, dtype: Any = None, device: Any = None, non_blocking: bool = False,
        copy: bool = False, memory_format: Any = None) -> Any:
     """``x`` on another device and/or with another dtype, as PyTorch's ``x.to``:
@@ -130,7 +122,7 @@ def to(x: Any, *args: Any, dtype: Any = None, device: Any = None, non_blocking: 
             if dtype is not None or device is not None:
                 raise TypeError("to: give either another tensor or dtype=/device=, not both")
             device, dtype = first.device, first.dtype
-        elif first is None or (isinstance(first, str) and _is_device(first)):
+        elif first is None or (isinstance(first, str) and _backend.is_device_name(first)):
             if device is not None:
                 raise TypeError("to: the device is given twice")
             device = first
@@ -151,10 +143,7 @@ def to(x: Any, *args: Any, dtype: Any = None, device: Any = None, non_blocking: 
         raise TypeError(f"to: copy must be True or False, got {copy!r}")
     result: Any = tensor
     if device is not None:
-        try:
-            result = rearrange.to_device(result, device)
-        except (ValueError, TypeError) as error:
-            raise type(error)(f"to: {error}") from None
+        result = rearrange.to_device(result, device)
     if dtype is not None:
         result = convert("to", result, dtype, copy=copy and result is tensor)
     elif copy and result is tensor:
@@ -286,7 +275,7 @@ def multinomial(input: Any, num_samples: int, replacement: bool = False) -> Cons
         raise TypeError(f"multinomial: replacement must be True or False, got {replacement!r}")
     weights = unwrap(input)
     xp = _backend.namespace_of(weights)
-    rows = weights.reshape(-1, weights.shape[-1]).astype(np.float64)
+    rows = weights.reshape(math.prod(weights.shape[:-1]), weights.shape[-1]).astype(np.float64)
     categories = rows.shape[1]
     host = rows if rows.__class__ is np.ndarray else rows.get()  # checked on the host
     if categories == 0 or not np.all(np.isfinite(host)) or np.any(host < 0):

@@ -22,7 +22,14 @@ from typing import Any
 import numpy as np
 
 from mushin._backend import DEFAULT_DTYPE, Array, namespace_of
-from mushin._check import broadcast_shape, shape_of
+from mushin._check import (
+    broadcast_shape,
+    host_array,
+    operation_name,
+    public_caller,
+    rename,
+    shape_of,
+)
 from mushin._graph import Primitive
 from mushin._surface import exported, method
 from mushin._tensor import Constant, apply, new_constant, unwrap
@@ -43,7 +50,11 @@ def _promote(first: np.dtype[Any] | None, second: np.dtype[Any] | None) -> Any:
         return second
     if second is None or first is second:
         return first
-    first_category, second_category = _CATEGORY[first.kind], _CATEGORY[second.kind]
+    first_category, second_category = _CATEGORY.get(first.kind), _CATEGORY.get(second.kind)
+    if first_category is None or second_category is None:
+        raise TypeError(f"{public_caller()}: unsupported dtype "
+                        f"{first if first_category is None else second}: expected bools, "
+                        "integers or floats")
     if first_category != second_category:
         return first if first_category > second_category else second
     return np.promote_types(first, second)
@@ -145,7 +156,8 @@ def binary_forward(name: str, operation: Callable[[Any, Any, Any], Any],
     def forward(xp: Any, first: Any, second: Any) -> Array:
         if first is None or second is None:
             # NumPy would answer with an array of Python objects (for an empty operand).
-            raise TypeError(f"{name}: operands must be tensors, arrays or numbers, not None")
+            raise TypeError(f"{operation_name(name)}: operands must be tensors, arrays or numbers, "
+                            "not None")
         try:
             result = operation(xp, first, second)
             dtype: Any = getattr(result, "dtype", None)
@@ -158,7 +170,7 @@ def binary_forward(name: str, operation: Callable[[Any, Any, Any], Any],
             # Raises ShapeError if the shapes are the problem; otherwise it is something else
             # (an integer to a negative integer power) and stays a plain ValueError.
             broadcast_shape(name, shape_of(first), shape_of(second))
-            raise ValueError(f"{name}: {error}") from error
+            raise ValueError(f"{operation_name(name)}: {error}") from error
         return conform(xp, result, (first, second), floating)
 
     return forward
@@ -361,7 +373,8 @@ def _astype_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any, dtype: Any)
     return (F.astype(g, dtype=parents[0].dtype),)
 
 
-ASTYPE = Primitive("astype", lambda xp, x, dtype: x.astype(dtype), _astype_vjp, saves="none")
+ASTYPE = Primitive("astype", lambda xp, x, dtype: xp.asarray(x).astype(dtype), _astype_vjp,
+                   saves="none")  # (asarray: a Python number, softmax(1, 0, dtype=...))
 
 
 def _predicate(name: str, operation: Callable[[Any, Any, Any], Any]) -> Callable[..., Array]:
@@ -369,12 +382,13 @@ def _predicate(name: str, operation: Callable[[Any, Any, Any], Any]) -> Callable
 
     def forward(xp: Any, first: Any, second: Any) -> Array:
         if first is None or second is None:
-            raise TypeError(f"{name}: operands must be tensors, arrays or numbers, not None")
+            raise TypeError(f"{operation_name(name)}: operands must be tensors, arrays or numbers, "
+                            "not None")
         try:
             result = operation(xp, first, second)
         except ValueError as error:
             broadcast_shape(name, shape_of(first), shape_of(second))
-            raise ValueError(f"{name}: {error}") from error
+            raise ValueError(f"{operation_name(name)}: {error}") from error
         return result if getattr(result, "dtype", None) is not None else xp.asarray(result)
 
     return forward
@@ -422,7 +436,7 @@ def refuse_integer_zero(name: str, xp: Any, first: Any, second: Any) -> None:
     """PyTorch's ``ZeroDivisionError`` for an integer division (or remainder) by zero, where
     NumPy would give 0 with a warning."""
     if result_dtype(first, second).kind in "biu" and bool(xp.any(xp.asarray(second) == 0)):
-        raise ZeroDivisionError(f"{name}: integer division by zero")
+        raise ZeroDivisionError(f"{operation_name(name)}: integer division by zero")
 
 
 def _floor_divide(xp: Any, a: Any, b: Any) -> Array:
@@ -458,7 +472,7 @@ def rounded_division(name: str, input: Any, other: Any, rounding_mode: Any) -> A
         return apply(FLOOR_DIVIDE, input, other)
     if rounding_mode == "trunc":
         return apply(TRUNC_DIVIDE, input, other)
-    raise ValueError(f"{name}: rounding_mode must be None, 'trunc' or 'floor', got "
+    raise ValueError(f"{operation_name(name)}: rounding_mode must be None, 'trunc' or 'floor', got "
                      f"{rounding_mode!r}")
 
 
@@ -468,11 +482,13 @@ def _scaled(name: str, input: Any, other: Any, factor: Any) -> Any:
     """``alpha * other`` for ``add``/``sub``/``rsub`` (an integer ``alpha`` for integers)."""
     alpha: Any = factor
     if not isinstance(alpha, numbers.Number) or isinstance(alpha, complex):
-        raise TypeError(f"{name}: alpha must be a number, got {alpha!r}")
+        raise TypeError(f"{operation_name(name)}: alpha must be a number, got {alpha!r}")
     if not isinstance(alpha, numbers.Integral) and result_dtype(
             unwrap(input), unwrap(other)).kind in "biu":
-        raise TypeError(f"{name}: alpha must be an integer for integer or bool tensors, got "
-                        f"{alpha!r}")
+        raise TypeError(f"{operation_name(name)}: alpha must be an integer for integer or bool "
+                        f"tensors, got {alpha!r}")
+    if factor == 1:  # (not ``alpha``: the checkers read a numbers.Number as never equal to 1)
+        return other
     if isinstance(other, int | float) and not isinstance(other, bool):
         return _times(other, alpha)
     return mul(other, alpha)
@@ -487,7 +503,7 @@ def _times(first: Any, second: Any) -> Any:
 @method("add", "__add__", typing="binary_method")
 def add(input: Any, other: Any, *, alpha: Any = 1) -> Any:
     """``input + alpha * other``, broadcasting; the gradients are ``g`` and ``alpha * g``."""
-    if alpha != 1:
+    if alpha.__class__ is not int or alpha != 1:  # any alpha but the default: checked
         other = _scaled("add", input, other, alpha)
     return apply(ADD, input, other)
 
@@ -497,7 +513,7 @@ def add(input: Any, other: Any, *, alpha: Any = 1) -> Any:
 @method("sub", "subtract", "__sub__", typing="binary_method")
 def sub(input: Any, other: Any, *, alpha: Any = 1) -> Any:
     """``input - alpha * other``, broadcasting (not for two bool tensors: use ``logical_xor``)."""
-    if alpha != 1:
+    if alpha.__class__ is not int or alpha != 1:  # any alpha but the default: checked
         other = _scaled("sub", input, other, alpha)
     return apply(SUB, input, other)
 
@@ -506,7 +522,7 @@ def sub(input: Any, other: Any, *, alpha: Any = 1) -> Any:
 @method("rsub", typing="binary_method")
 def rsub(input: Any, other: Any, *, alpha: Any = 1) -> Any:
     """``other - alpha * input`` (``sub`` with the operands swapped)."""
-    if alpha != 1:
+    if alpha.__class__ is not int or alpha != 1:  # any alpha but the default: checked
         input = _scaled("rsub", other, input, alpha)
     return apply(SUB, other, input)
 
@@ -643,7 +659,8 @@ def where(condition: Any, input: Any = _ABSENT, other: Any = _ABSENT) -> Any:
             raise TypeError("where: the condition alone must be a tensor or an array, got "
                             f"{type(condition).__name__}")
         xp: Any = namespace_of(condition) if hasattr(condition, "dtype") else np
-        array = xp.asarray(condition)
+        array = xp.asarray(condition) if hasattr(condition, "dtype") else host_array(
+            "where", condition, "condition")
         return tuple(new_constant(index.astype(_INT64))
                      for index in xp.nonzero(xp.atleast_1d(array) if array.ndim == 0
                                              else array))
@@ -694,7 +711,8 @@ clip = clamp
 def clamp_min(input: Any, min: Any) -> Any:
     """``clamp(input, min=min)``: the elementwise maximum, ties to ``input``."""
     if min is None:
-        raise TypeError("clamp_min: min must be a number or a tensor, not None")
+        raise TypeError(f"{operation_name('clamp_min')}: min must be a number or a tensor, "
+                        "not None")
     return apply(CLAMP, input, min, None)
 
 
@@ -703,7 +721,8 @@ def clamp_min(input: Any, min: Any) -> Any:
 def clamp_max(input: Any, max: Any) -> Any:
     """``clamp(input, max=max)``: the elementwise minimum, ties to ``input``."""
     if max is None:
-        raise TypeError("clamp_max: max must be a number or a tensor, not None")
+        raise TypeError(f"{operation_name('clamp_max')}: max must be a number or a tensor, "
+                        "not None")
     return apply(CLAMP, input, None, max)
 
 
@@ -713,10 +732,7 @@ def astype(x: Any, dtype: Any) -> Any:
     """``x`` converted to ``dtype`` (a ``Variable`` needs a floating dtype)."""
     from mushin._backend import float_dtype, parse_dtype
 
-    try:
-        target = float_dtype(dtype) if not isinstance(x, Constant) else parse_dtype(dtype)
-    except ValueError as error:
-        raise ValueError(f"astype: {error}") from None
+    target = float_dtype(dtype) if not isinstance(x, Constant) else parse_dtype(dtype)
     return apply(ASTYPE, x, dtype=target)
 
 
@@ -740,7 +756,7 @@ def _reflected(prim: Primitive) -> Callable[[Any, Any], Any]:
     def reflected(x: Any, other: Any) -> Any:
         return apply(prim, other, x)
 
-    return reflected
+    return rename(reflected, prim.name)
 
 
 for _name, _prim in (("add", ADD), ("sub", SUB), ("mul", MUL), ("truediv", DIV), ("div", DIV),
@@ -754,7 +770,7 @@ def _comparison(name: str) -> Callable[[Any, Any], Any]:
     def compared(x: Any, other: Any) -> Any:
         return compare(name, x, other)
 
-    return compared
+    return rename(compared, name)
 
 
 for _operator, _name in (("lt", "less"), ("le", "less_equal"), ("gt", "greater"),

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from mushin._backend import Array, namespace_of
-from mushin._check import broadcast_shape, is_number, shape_of, single_axis
+from mushin._check import broadcast_shape, is_number, operation_name, shape_of, single_axis
 from mushin._graph import Primitive
 from mushin._surface import exported, method
 from mushin._tensor import Tensor, Variable, apply, new_constant
@@ -249,19 +249,19 @@ def _check_dim_shapes(name: str, index_shape: tuple[int, ...], shape: tuple[int,
     """PyTorch's rule for gather/scatter: as many axes everywhere; the index no larger than
     the input off ``axis``, nor than ``src`` on any axis."""
     if len(index_shape) != len(shape):
-        raise ShapeError(f"{name}: index has {len(index_shape)} axes but the input has "
-                         f"{len(shape)}; they must have the same number")
+        raise ShapeError(f"{operation_name(name)}: index has {len(index_shape)} axes but the input "
+                         f"has {len(shape)}; they must have the same number")
     for dim, (size, limit) in enumerate(zip(index_shape, shape, strict=True)):
         if dim != axis and size > limit:
-            raise ShapeError(f"{name}: index of shape {index_shape} is larger than the input "
-                             f"of shape {shape} on axis {dim}")
+            raise ShapeError(f"{operation_name(name)}: index of shape {index_shape} is larger than "
+                             f"the input of shape {shape} on axis {dim}")
     if src_shape is not None:
         if len(src_shape) != len(shape):
-            raise ShapeError(f"{name}: src has {len(src_shape)} axes but the input has "
-                             f"{len(shape)}; they must have the same number")
+            raise ShapeError(f"{operation_name(name)}: src has {len(src_shape)} axes but the input "
+                             f"has {len(shape)}; they must have the same number")
         if builtins.any(size > limit for size, limit in zip(index_shape, src_shape, strict=True)):
-            raise ShapeError(f"{name}: index of shape {index_shape} is larger than src of "
-                             f"shape {src_shape}")
+            raise ShapeError(f"{operation_name(name)}: index of shape {index_shape} is larger than "
+                             f"src of shape {src_shape}")
 
 
 def _leading(src: Any, shape: tuple[int, ...]) -> Any:
@@ -402,7 +402,7 @@ def scatter_reduce(input: Any, dim: int, index: Any, src: Any, reduce: str, *,
     by ``reduce``: ``"sum"``, ``"prod"``, ``"mean"``, ``"amax"`` or ``"amin"``;
     ``include_self=False`` leaves ``input``'s own values out where something is scattered.
     Gradients as PyTorch's: ties of amax/amin share evenly; prod is exact with zeros."""
-    if reduce not in _REDUCE_UFUNCS:
+    if not isinstance(reduce, str) or reduce not in _REDUCE_UFUNCS:
         raise ValueError(f"scatter_reduce: reduce must be 'sum', 'prod', 'mean', 'amax' or "
                          f"'amin', got {reduce!r}")
     if not isinstance(src, Tensor) and (is_number(src) or isinstance(src, bool)):
@@ -416,7 +416,8 @@ def _slice_index(name: str, index: Any, x: Any, axis: int, unique: bool = False)
     """A 1-d (or 0-d) index of positions along ``axis`` as a checked 1-d array."""
     idx = index_array(name, "index", index, x)
     if idx.ndim > 1:
-        raise ShapeError(f"{name}: index must be 1-d (or 0-d), got shape {tuple(idx.shape)}")
+        raise ShapeError(f"{operation_name(name)}: index must be 1-d (or 0-d), got shape "
+                         f"{tuple(idx.shape)}")
     shape = shape_of(x)
     idx = in_range(name, "index", idx.reshape(-1), shape[axis] if shape else 1)
     if unique and idx.size:
@@ -438,8 +439,8 @@ def _source_shape(name: str, x_shape: tuple[int, ...], axis: int, count: int,
     want = (*x_shape[:axis], count, *x_shape[axis + 1:])
     got = shape_of(source)
     if got != want and not (len(got) == 0 and want == (1,)):
-        raise ShapeError(f"{name}: source has shape {got}, expected {want} (the input's shape "
-                         f"with the index's length on axis {axis})")
+        raise ShapeError(f"{operation_name(name)}: source has shape {got}, expected {want} (the "
+                         f"input's shape with the index's length on axis {axis})")
     return want
 
 

@@ -25,7 +25,15 @@ from typing import Any, cast
 import numpy as np
 
 from mushin._backend import Array, namespace_of
-from mushin._check import broadcast_shape, is_int, is_number, shape_of, single_axis
+from mushin._check import (
+    broadcast_shape,
+    host_array,
+    is_int,
+    is_number,
+    operation_name,
+    shape_of,
+    single_axis,
+)
 from mushin._graph import Primitive
 from mushin._surface import exported, method
 from mushin._tensor import Constant, Tensor, Variable, apply, new_constant, storage, unwrap
@@ -102,10 +110,10 @@ def _mask(name: str, mask: Any, reference: Any) -> Array:
     """A bool mask as a backend array on ``reference``'s device."""
     value = unwrap(mask)
     if isinstance(value, bool | list | tuple):
-        value = np.asarray(value)
+        value = host_array(name, value, "mask")
     if not hasattr(value, "dtype") or np.dtype(value.dtype).kind != "b":
         kind = getattr(value, "dtype", type(value).__name__)
-        raise TypeError(f"{name}: mask must be a bool tensor, got {kind}")
+        raise TypeError(f"{operation_name(name)}: mask must be a bool tensor, got {kind}")
     return device_array(name, "mask", value, reference)
 
 # --- advanced and flat indices -----------------------------------------------------------------
@@ -134,7 +142,8 @@ def _check_values(name: str, values: Any, target: tuple[int, ...]) -> None:
     if len(got) > len(target) or builtins.any(
             size not in (1, want) for size, want in zip(reversed(got), reversed(target),
                                                         strict=False)):
-        raise ShapeError(f"{name}: values of shape {got} cannot be broadcast to the indexed "
+        raise ShapeError(f"{operation_name(name)}: values of shape {got} cannot be broadcast to "
+                         "the indexed "
                          f"shape {target}")
 
 

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from mushin import _backend, _random
-from mushin._check import is_number, shape_of
+from mushin._check import is_number, operation_name, rename, shape_of
 from mushin._surface import METHODS, method
 from mushin._tensor import Tensor, apply, change_in_place, new_constant, storage, unwrap
 
@@ -72,7 +72,7 @@ def _in_place_form(base: str, function: Callable[..., Any]) -> Callable[..., Any
     def in_place(self: Any, *args: Any, **kwargs: Any) -> Any:
         return change_in_place(name, self, lambda tensor: function(tensor, *args, **kwargs))
 
-    in_place.__name__ = in_place.__qualname__ = name
+    rename(in_place, name)
     in_place.__doc__ = (f"``x.{base}(...)`` written into ``x``'s values, in place; returns "
                         f"``x`` (PyTorch's rules: see ``mushin.ops.inplace``).")
     in_place.__signature__ = inspect.signature(function)  # type: ignore[attr-defined]
@@ -105,11 +105,12 @@ def _fill_value(name: str, tensor: Any, value: Any) -> Any:
     """A fill value as a ``Constant`` or tracked 0-d tensor of ``tensor``'s dtype."""
     if isinstance(value, Tensor):
         if value.ndim != 0:
-            raise ValueError(f"{name}: the value must be a number or a 0-d tensor, got a "
+            raise ValueError(f"{operation_name(name)}: the value must be a number or a 0-d "
+                             "tensor, got a "
                              f"tensor of shape {shape_of(value)}")
         return astype(value, dtype=tensor.dtype)
     if not is_number(value):
-        raise TypeError(f"{name}: the value must be a number or a 0-d tensor, got "
+        raise TypeError(f"{operation_name(name)}: the value must be a number or a 0-d tensor, got "
                         f"{type(value).__name__}")
     return new_constant(_backend.backend_of(storage(tensor)).asarray(value, dtype=tensor.dtype))
 
@@ -173,7 +174,8 @@ def _random_fill(name: str, tensor: Any, draw: Callable[[Any, tuple[int, ...]], 
     def drawn(target: Any) -> Any:
         data = storage(target)
         if floating and data.dtype.kind != "f":
-            raise TypeError(f"{name}: needs a floating tensor, got dtype {data.dtype}")
+            raise TypeError(f"{operation_name(name)}: needs a floating tensor, got dtype "
+                            f"{data.dtype}")
         where = _backend.backend_of(data)
         values = draw(_random.generator(where), tuple(data.shape))
         return new_constant(where.xp.asarray(values).astype(data.dtype, copy=False))
@@ -183,7 +185,7 @@ def _random_fill(name: str, tensor: Any, draw: Callable[[Any, tuple[int, ...]], 
 
 def _positive(name: str, what: str, value: Any) -> float:
     if not is_number(value) or not value > 0:
-        raise ValueError(f"{name}: {what} must be a positive number, got {value!r}")
+        raise ValueError(f"{operation_name(name)}: {what} must be a positive number, got {value!r}")
     return float(value)
 
 

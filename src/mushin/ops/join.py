@@ -20,7 +20,15 @@ from typing import Any, cast
 import numpy as np
 
 from mushin._backend import DEFAULT_DTYPE, Array, namespace_of
-from mushin._check import axis_argument, is_int, normalize_axis, shape_of
+from mushin._check import (
+    INT64_MAX,
+    axis_argument,
+    integer,
+    is_int,
+    normalize_axis,
+    operation_name,
+    shape_of,
+)
 from mushin._graph import Primitive
 from mushin._surface import exported, method
 from mushin._tensor import Tensor, apply, new_constant, unwrap
@@ -59,7 +67,7 @@ def join_axis(name: str, dim: Any, axis: Any) -> Any:
     if chosen is None:
         return 0
     if not is_int(chosen):
-        raise TypeError(f"{name}: dim must be an int, got {chosen!r}")
+        raise TypeError(f"{operation_name(name)}: dim must be an int, got {chosen!r}")
     return chosen
 
 def _join_dtype(value: Any) -> np.dtype[Any]:
@@ -112,13 +120,13 @@ def tensor_list(name: str, tensors: Any) -> list[Any]:
     """The tensors of a join (a list, a tuple or any iterable of them, not one tensor)."""
     if isinstance(tensors, Tensor) or not hasattr(tensors, "__iter__") or hasattr(
             tensors, "dtype"):
-        raise TypeError(f"{name}: expected a sequence of tensors, got "
+        raise TypeError(f"{operation_name(name)}: expected a sequence of tensors, got "
                         f"{type(cast('object', tensors)).__name__}")
     items = list(cast("Sequence[Any]", tensors))
     for index, item in enumerate(items):
         if not (isinstance(item, Tensor | bool | int | float | list) or hasattr(item, "shape")):
-            raise TypeError(f"{name}: expected a tensor, an array or a number as element "
-                            f"{index}, got {type(item).__name__}")
+            raise TypeError(f"{operation_name(name)}: expected a tensor, an array or a number as "
+                            f"element {index}, got {type(item).__name__}")
     return items
 
 
@@ -126,7 +134,7 @@ def join_tensors(name: str, tensors: Any, dim: Any) -> Any:
     """``cat`` and its aliases, errors named ``name``: the tensors joined along ``dim``."""
     tensors = tensor_list(name, tensors)
     if not tensors:
-        raise ValueError(f"{name}: needs at least one tensor")
+        raise ValueError(f"{operation_name(name)}: needs at least one tensor")
     given = tensors  # every tensor counts for the dtype, even a skipped one
     shapes = [shape_of(tensor) for tensor in tensors]
     # PyTorch's legacy rule: 1-D empty tensors are skipped when others are not.
@@ -136,15 +144,15 @@ def join_tensors(name: str, tensors: Any, dim: Any) -> Any:
         shapes = [shapes[index] for index in kept]
     ndim = len(shapes[0])
     if ndim == 0:
-        raise ShapeError(f"{name}: cannot concatenate 0-d tensors; use stack")
+        raise ShapeError(f"{operation_name(name)}: cannot concatenate 0-d tensors; use stack")
     position = (normalize_axis(name, dim, ndim) or (0,))[0]
     for shape in shapes[1:]:
         if len(shape) != ndim or builtins.any(
                 size != first for index, (size, first) in enumerate(zip(shape, shapes[0],
                                                                         strict=True))
                 if index != position):
-            raise ShapeError(f"{name}: shapes {shapes[0]} and {shape} differ outside axis "
-                             f"{position}")
+            raise ShapeError(f"{operation_name(name)}: shapes {shapes[0]} and {shape} differ "
+                             f"outside axis {position}")
     return apply(CONCAT, *promoted(tensors, given), axis=position,
                  sizes=tuple(shape[position] for shape in shapes))
 
@@ -162,10 +170,11 @@ def stack(tensors: Any, dim: Any = None, *, axis: Any = None) -> Any:
     """The tensors, all of one shape, joined along a new axis ``dim`` (0 by default)."""
     tensors = tensor_list("stack", tensors)
     if not tensors:
-        raise ValueError("stack: needs at least one tensor")
+        raise ValueError(f"{operation_name('stack')}: needs at least one tensor")
     shapes = [shape_of(tensor) for tensor in tensors]
     if len(set(shapes)) > 1:
-        raise ShapeError(f"stack: all tensors must have one shape, got {sorted(set(shapes))}")
+        raise ShapeError(f"{operation_name('stack')}: all tensors must have one shape, got "
+                         f"{sorted(set(shapes))}")
     chosen = join_axis("stack", dim, axis)
     position = (normalize_axis("stack", chosen, len(shapes[0]) + 1) or (0,))[0]
     shape = shapes[0]
@@ -194,7 +203,7 @@ def concatenate(tensors: Any, dim: Any = None, *, axis: Any = None) -> Any:
 def _as_tuple(name: str, tensors: Any) -> list[Any]:
     items = tensor_list(name, tensors)
     if not items:
-        raise ValueError(f"{name}: needs at least one tensor")
+        raise ValueError(f"{operation_name(name)}: needs at least one tensor")
     return items
 
 
@@ -249,17 +258,19 @@ def _pieces(x: Any, axis: int,
 def _split_axis(name: str, x: Any, dim: Any) -> tuple[tuple[int, ...], int]:
     shape = shape_of(x)
     if not shape:
-        raise ShapeError(f"{name}: a 0-d tensor has no axis to split")
+        raise ShapeError(f"{operation_name(name)}: a 0-d tensor has no axis to split")
     return shape, one_axis(name, dim, len(shape))
 
 
 def _by_sizes(name: str, x: Any, sizes: Any, axis: int, shape: tuple[int, ...]) -> tuple[Any, ...]:
     counts = tuple(cast("Sequence[Any]", sizes))
     if builtins.any(not is_int(size) or size < 0 for size in counts):
-        raise ValueError(f"{name}: split sizes must be non-negative ints, got {counts!r}")
+        raise ValueError(f"{operation_name(name)}: split sizes must be non-negative ints, got "
+                         f"{counts!r}")
     if builtins.sum(counts) != shape[axis]:
-        raise ShapeError(f"{name}: split sizes {counts} add up to {builtins.sum(counts)}, but "
-                         f"dim {axis} of shape {shape} has size {shape[axis]}")
+        raise ShapeError(f"{operation_name(name)}: split sizes {counts} add up to "
+                         f"{builtins.sum(counts)}, but dim {axis} of shape {shape} has size "
+                         f"{shape[axis]}")
     ends = list(itertools.accumulate(counts))
     return _pieces(x, axis, list(zip([0, *ends[:-1]], ends, strict=True)))
 
@@ -328,8 +339,8 @@ def _host_indices(name: str, value: Any) -> Any:
         data = data.get()  # a CuPy array
     array: np.ndarray[Any, Any] = np.asarray(cast("Any", data))
     if array.dtype.kind not in "iu" or array.ndim > 1:
-        raise TypeError(f"{name}: indices_or_sections must be an int, a list of ints or a 0-d "
-                        f"or 1-D integer tensor, got dtype {array.dtype} and shape "
+        raise TypeError(f"{operation_name(name)}: indices_or_sections must be an int, a list of "
+                        f"ints or a 0-d or 1-D integer tensor, got dtype {array.dtype} and shape "
                         f"{array.shape}")
     return array.astype(np.int64)
 
@@ -342,8 +353,9 @@ def _at_indices(x: Any, axis: int, indices: Sequence[int]) -> tuple[Any, ...]:
 
 def _sections(name: str, x: Any, sections: int, axis: int, length: int) -> tuple[Any, ...]:
     if sections <= 0:
-        raise ValueError(f"{name}: the number of sections must be positive, got {sections}")
-    small, extra = divmod(length, sections)
+        raise ValueError(f"{operation_name(name)}: the number of sections must be positive, got "
+                         f"{sections}")
+    small, extra = divmod(length, integer(name, "the number of sections", sections))
     sizes = [small + 1] * extra + [small] * (sections - extra)
     ends = list(itertools.accumulate(sizes))
     return _pieces(x, axis, list(zip([0, *ends[:-1]], ends, strict=True)))
@@ -363,11 +375,12 @@ def tensor_split(x: Any, indices_or_sections: Any, dim: int = 0) -> tuple[Any, .
     if isinstance(given, tuple | list):
         items = tuple(cast("Sequence[Any]", given))
         if builtins.any(not is_int(item) for item in items):
-            raise TypeError(f"tensor_split: indices must be ints, got {items!r}")
+            raise TypeError(f"{operation_name('tensor_split')}: indices must be ints, got "
+                            f"{items!r}")
         return _at_indices(x, axis, [int(item) for item in items])
     if not is_int(given):
-        raise TypeError(f"tensor_split: indices_or_sections must be an int, a list of ints or "
-                        f"an integer tensor, got {given!r}")
+        raise TypeError(f"{operation_name('tensor_split')}: indices_or_sections must be an int, a "
+                        f"list of ints or an integer tensor, got {given!r}")
     return _sections("tensor_split", x, int(given), axis, shape[axis])
 
 
@@ -377,11 +390,11 @@ def _directional(name: str, x: Any, sections: Any, axis: int) -> tuple[Any, ...]
                                                and not is_int(sections)):
         return tensor_split(x, sections, axis)
     if not is_int(sections) or sections <= 0:
-        raise ValueError(f"{name}: sections must be a positive int or a list of indices, got "
-                         f"{sections!r}")
+        raise ValueError(f"{operation_name(name)}: sections must be a positive int or a list of "
+                         f"indices, got {sections!r}")
     if shape[axis] % sections:
-        raise ShapeError(f"{name}: dim {axis} of size {shape[axis]} does not divide into "
-                         f"{sections} equal sections (tensor of shape {shape})")
+        raise ShapeError(f"{operation_name(name)}: dim {axis} of size {shape[axis]} does not "
+                         f"divide into {sections} equal sections (tensor of shape {shape})")
     return _sections(name, x, int(sections), axis, shape[axis])
 
 
@@ -477,11 +490,17 @@ def combinations(x: Any, r: int = 2, with_replacement: bool = False) -> Any:
     empty 1-D tensor, as PyTorch's."""
     shape = shape_of(x)
     if len(shape) != 1:
-        raise ShapeError(f"combinations: expects a 1-D tensor, got shape {shape}")
+        raise ShapeError(f"{operation_name('combinations')}: expects a 1-D tensor, got shape "
+                         f"{shape}")
     if not is_int(r) or r < 0:
-        raise ValueError(f"combinations: r must be a non-negative int, got {r!r}")
+        raise ValueError(f"{operation_name('combinations')}: r must be a non-negative int, got "
+                         f"{r!r}")
     if r == 0:
         return apply(GETITEM, x, index=(slice(0, 0),))
+    count = math.comb(shape[0] + r - 1, r) if with_replacement else math.comb(shape[0], r)
+    if r > INT64_MAX or count * r > INT64_MAX:
+        raise ValueError(f"{operation_name('combinations')}: {count} combinations of r={r} "
+                         "elements are more than a tensor can hold")
     chooser = itertools.combinations_with_replacement if with_replacement \
         else itertools.combinations
     rows = np.array(list(chooser(range(shape[0]), r)), dtype=np.int64).reshape(-1, r)

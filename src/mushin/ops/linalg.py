@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from mushin._backend import namespace_of
-from mushin._check import as_sequence, broadcast_shape, is_int, is_number, shape_of
+from mushin._check import as_sequence, broadcast_shape, is_int, is_number, operation_name, shape_of
 from mushin._graph import Primitive
 from mushin._surface import exported, method
 from mushin._tensor import apply, unwrap
@@ -52,17 +52,17 @@ def mm(a: Any, b: Any) -> Any:
     """
     first, second = shape_of(a), shape_of(b)
     if len(first) < 2 or len(second) < 2:
-        raise ShapeError(f"mm: both operands need at least 2 axes, got shapes {first} and "
-                         f"{second} (use matmul for vectors)")
+        raise ShapeError(f"{operation_name('mm')}: both operands need at least 2 axes, got shapes "
+                         f"{first} and {second} (use matmul for vectors)")
     if first[-1] != second[-2]:
-        raise ShapeError(f"mm: inner sizes differ: shapes {first} and {second} "
+        raise ShapeError(f"{operation_name('mm')}: inner sizes differ: shapes {first} and {second} "
                          f"({first[-1]} vs {second[-2]})")
     if first[:-2] != second[:-2]:
         try:
             broadcast_shape("mm", first[:-2], second[:-2])
         except ShapeError:
-            raise ShapeError(f"mm: leading axes of shapes {first} and {second} cannot be "
-                             "broadcast together") from None
+            raise ShapeError(f"{operation_name('mm')}: leading axes of shapes {first} and {second} "
+                             "cannot be broadcast together") from None
     return apply(MATMUL, a, b)
 
 
@@ -102,7 +102,7 @@ def _rmatmul(x: Any, other: HostArray) -> Any:
 def _vector(name: str, argument: str, x: Any) -> int:
     shape = shape_of(x)
     if len(shape) != 1:
-        raise ShapeError(f"{name}: {argument} must be 1-D, got shape {shape}")
+        raise ShapeError(f"{operation_name(name)}: {argument} must be 1-D, got shape {shape}")
     return shape[0]
 
 
@@ -118,15 +118,15 @@ def _add_scaled(name: str, base: Any, product: Any, beta: Any, alpha: Any) -> An
     NaN included, when ``beta`` is 0)."""
     for argument, value in (("beta", beta), ("alpha", alpha)):
         if not is_number(value):
-            raise TypeError(f"{name}: {argument} must be a number, got {value!r}")
+            raise TypeError(f"{operation_name(name)}: {argument} must be a number, got {value!r}")
     base_shape, product_shape = shape_of(base), shape_of(product)
     try:
         shape = broadcast_shape(name, base_shape, product_shape)
     except ShapeError:
         shape = ()
     if shape != product_shape:
-        raise ShapeError(f"{name}: input of shape {base_shape} cannot be broadcast to the "
-                         f"product's shape {product_shape}")
+        raise ShapeError(f"{operation_name(name)}: input of shape {base_shape} cannot be broadcast "
+                         f"to the product's shape {product_shape}")
     scaled = _scaled(product, alpha)
     if beta == 0:
         return scaled
@@ -141,7 +141,7 @@ def dot(input: Any, tensor: Any) -> Any:
     first = _vector("dot", "input", input)
     second = _vector("dot", "tensor", tensor)
     if first != second:
-        raise ShapeError(f"dot: sizes differ: {first} and {second}")
+        raise ShapeError(f"{operation_name('dot')}: sizes differ: {first} and {second}")
     return matmul(input, tensor)
 
 
@@ -151,10 +151,11 @@ def mv(input: Any, vec: Any) -> Any:
     """The product of a matrix ``[n, m]`` and a vector ``[m]``."""
     shape = shape_of(input)
     if len(shape) != 2:
-        raise ShapeError(f"mv: input must be 2-D, got shape {shape}")
+        raise ShapeError(f"{operation_name('mv')}: input must be 2-D, got shape {shape}")
     size = _vector("mv", "vec", vec)
     if shape[1] != size:
-        raise ShapeError(f"mv: sizes do not fit: shapes {shape} and {shape_of(vec)}")
+        raise ShapeError(f"{operation_name('mv')}: sizes do not fit: shapes {shape} and "
+                         f"{shape_of(vec)}")
     return matmul(input, vec)
 
 
@@ -164,9 +165,10 @@ def bmm(input: Any, mat2: Any) -> Any:
     """The batched matrix product ``[b, n, m] x [b, m, p] -> [b, n, p]`` (no broadcasting)."""
     first, second = shape_of(input), shape_of(mat2)
     if len(first) != 3 or len(second) != 3:
-        raise ShapeError(f"bmm: both operands must be 3-D, got shapes {first} and {second}")
+        raise ShapeError(f"{operation_name('bmm')}: both operands must be 3-D, got shapes {first} "
+                         f"and {second}")
     if first[0] != second[0] or first[2] != second[1]:
-        raise ShapeError(f"bmm: shapes {first} and {second} do not fit")
+        raise ShapeError(f"{operation_name('bmm')}: shapes {first} and {second} do not fit")
     return apply(MATMUL, input, mat2)
 
 
@@ -190,7 +192,8 @@ def inner(input: Any, other: Any) -> Any:
     if not first or not second:
         return apply(MUL, input, other)
     if first[-1] != second[-1]:
-        raise ShapeError(f"inner: last sizes differ: shapes {first} and {second}")
+        raise ShapeError(f"{operation_name('inner')}: last sizes differ: shapes {first} and "
+                         f"{second}")
     return tensordot(input, other, ([-1], [-1]))
 
 
@@ -249,12 +252,12 @@ def normalize_axis_list(name: str, axes: list[Any], ndim: int) -> list[int]:
     result: list[int] = []
     for axis in axes:
         if not is_int(axis):
-            raise TypeError(f"{name}: an axis must be an int, got {axis!r}")
+            raise TypeError(f"{operation_name(name)}: an axis must be an int, got {axis!r}")
         if not -ndim <= axis < ndim:
-            raise IndexError(f"{name}: axis {axis} is out of range for {ndim} axes")
+            raise IndexError(f"{operation_name(name)}: axis {axis} is out of range for {ndim} axes")
         result.append(int(axis) % ndim)
     if len(set(result)) != len(result):
-        raise ValueError(f"{name}: repeated axis in {axes!r}")
+        raise ValueError(f"{operation_name(name)}: repeated axis in {axes!r}")
     return result
 
 
@@ -297,14 +300,18 @@ def chain_matmul(*matrices: Any) -> Any:
 def multi_dot(tensors: Any) -> Any:
     """The product of a sequence of matrices (the first may be a row vector, the last a
     column vector), multiplied in the cheapest order."""
-    items = list(tensors)
+    items = as_sequence(tensors)
+    if items is None:
+        raise TypeError(f"{operation_name('linalg.multi_dot')}: expected a list of tensors, got "
+                        f"{type(tensors).__name__}")
     if len(items) < 2:
-        raise ValueError(f"linalg.multi_dot: needs at least 2 tensors, got {len(items)}")
+        raise ValueError(f"{operation_name('linalg.multi_dot')}: needs at least 2 tensors, got "
+                         f"{len(items)}")
     shapes = [shape_of(item) for item in items]
     for index, shape in enumerate(shapes):
         allowed = (1, 2) if index in (0, len(items) - 1) else (2,)
         if len(shape) not in allowed:
-            raise ShapeError(f"linalg.multi_dot: tensor {index} must have "
+            raise ShapeError(f"{operation_name('linalg.multi_dot')}: tensor {index} must have "
                              f"{' or '.join(map(str, allowed))} axes, got shape {shape}")
     first_vector, last_vector = len(shapes[0]) == 1, len(shapes[-1]) == 1
     if first_vector:
@@ -314,8 +321,9 @@ def multi_dot(tensors: Any) -> Any:
     sizes = [shape_of(items[0])[0]] + [shape_of(item)[1] for item in items]
     for index in range(len(items) - 1):
         if shape_of(items[index])[1] != shape_of(items[index + 1])[0]:
-            raise ShapeError(f"linalg.multi_dot: tensors {index} and {index + 1} do not fit: "
-                             f"shapes {shapes[index]} and {shapes[index + 1]}")
+            raise ShapeError(f"{operation_name('linalg.multi_dot')}: tensors {index} and "
+                             f"{index + 1} do not fit: shapes {shapes[index]} and "
+                             f"{shapes[index + 1]}")
     result = _chain(items, sizes)
     shape = shape_of(result)
     if first_vector and last_vector:
@@ -359,7 +367,8 @@ def chain(tensors: Sequence[Any]) -> Any:
 def _check_matrices(name: str, **operands: Any) -> None:
     for argument, value in operands.items():
         if len(shape_of(value)) != 2:
-            raise ShapeError(f"{name}: {argument} must be 2-D, got shape {shape_of(value)}")
+            raise ShapeError(f"{operation_name(name)}: {argument} must be 2-D, got shape "
+                             f"{shape_of(value)}")
 
 
 @exported("ternary_function")
@@ -533,7 +542,11 @@ def _sublist_equation(arguments: tuple[Any, ...]) -> tuple[str, list[Any]]:
 
     def spell(sublist: Any) -> str:
         text = ""
-        for item in sublist:
+        items = as_sequence(sublist)
+        if items is None:
+            raise TypeError(f"einsum: expected an equation (a string) or sublists of ints, got "
+                            f"{sublist!r}")
+        for item in items:
             if item is Ellipsis:
                 text += "..."
             elif is_int(item) and 0 <= item < len(_LETTERS):

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from mushin._backend import namespace_of
-from mushin._check import is_int, normalize_axis, shape_of
+from mushin._check import integer, is_int, normalize_axis, operation_name, shape_of
 from mushin._graph import Primitive
 from mushin._surface import exported, method
 from mushin._tensor import apply, unwrap
@@ -116,10 +116,11 @@ def diagonal(A: Any, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Any:
     shape = shape_of(A)
     name = "linalg.diagonal"
     if not is_int(offset):
-        raise TypeError(f"{name}: offset must be an int, got {offset!r}")
+        raise TypeError(f"{operation_name(name)}: offset must be an int, got {offset!r}")
     axes = normalize_axis(name, (dim1, dim2), len(shape))
     if axes is None or len(axes) != 2:
-        raise ValueError(f"{name}: dim1 and dim2 must differ, got {dim1} and {dim2}")
+        raise ValueError(f"{operation_name(name)}: dim1 and dim2 must differ, got {dim1} and "
+                         f"{dim2}")
     return apply(DIAGONAL, A, offset=int(offset), axis1=int(dim1) % len(shape),
                  axis2=int(dim2) % len(shape))
 
@@ -135,6 +136,7 @@ def vander(x: Any, *, N: Any = None) -> Any:
     count = shape[-1] if N is None else N
     if not is_int(count) or count < 0:
         raise ValueError(f"linalg.vander: N must be a non-negative int, got {N!r}")
+    count = integer("linalg.vander", "N", count)
     if count == 0:
         xp = namespace_of(unwrap(x))
         return apply(MUL, apply(GETITEM, x, index=(Ellipsis, None, slice(0, 0))),

@@ -10,7 +10,15 @@ import math
 from collections.abc import Sequence
 from typing import Any, cast
 
-from mushin._check import as_sequence, broadcast_shape, is_int, is_number, normalize_axis, shape_of
+from mushin._check import (
+    as_sequence,
+    broadcast_shape,
+    is_int,
+    is_number,
+    normalize_axis,
+    operation_name,
+    shape_of,
+)
 from mushin._graph import Primitive
 from mushin._surface import exported, method
 from mushin._tensor import apply
@@ -83,7 +91,7 @@ VECTOR_NORM = Primitive("linalg_vector_norm", _vector_norm_forward, _vector_norm
 
 def _ord_value(name: str, ord: Any) -> float:
     if not is_number(ord):
-        raise TypeError(f"{name}: ord must be a number, got {ord!r}")
+        raise TypeError(f"{operation_name(name)}: ord must be a number, got {ord!r}")
     return float(ord)
 
 
@@ -118,7 +126,7 @@ def vector_norm(x: Any, ord: Any = 2, dim: Any = None, keepdim: bool = False, *,
     name = "linalg.vector_norm"
     x = _cast_input(name, x, dtype)
     if axis is not None and dim is not None:
-        raise TypeError(f"{name}: give dim= or axis=, not both")
+        raise TypeError(f"{operation_name(name)}: give dim= or axis=, not both")
     chosen = axis if axis is not None else dim
     keep = keep_argument(name, keepdims=keepdims) if keepdims is not None else bool(keepdim)
     keep = keep or bool(keepdim)
@@ -127,9 +135,11 @@ def vector_norm(x: Any, ord: Any = 2, dim: Any = None, keepdim: bool = False, *,
     axes = _norm_axes(name, chosen, len(shape))
     reduced = range(len(shape)) if axes is None or not shape else axes
     if order < 0 and builtins.any(shape[index] == 0 for index in reduced):
-        raise ValueError(f"{name}: a negative ord cannot reduce an empty axis (shape {shape})")
+        raise ValueError(f"{operation_name(name)}: a negative ord cannot reduce an empty axis "
+                         f"(shape {shape})")
     if order == math.inf and builtins.any(shape[index] == 0 for index in reduced):
-        raise ValueError(f"{name}: ord=inf cannot reduce an empty axis (shape {shape})")
+        raise ValueError(f"{operation_name(name)}: ord=inf cannot reduce an empty axis (shape "
+                         f"{shape})")
     if not shape:
         axes = None
         if keep:
@@ -161,12 +171,13 @@ def matrix_norm(A: Any, ord: Any = "fro", dim: Any = (-2, -1),
     A = _cast_input(name, A, dtype)  # pyright: ignore[reportConstantRedefinition]
     shape = shape_of(A)
     if len(shape) < 2:
-        raise ShapeError(f"{name}: expected a matrix or a batch of matrices, got shape {shape}")
+        raise ShapeError(f"{operation_name(name)}: expected a matrix or a batch of matrices, got "
+                         f"shape {shape}")
     if not isinstance(dim, tuple | list) or len(cast("Sequence[Any]", dim)) != 2:
-        raise TypeError(f"{name}: dim must be a pair of axes, got {dim!r}")
+        raise TypeError(f"{operation_name(name)}: dim must be a pair of axes, got {dim!r}")
     axes = normalize_axis(name, tuple(cast("Sequence[Any]", dim)), len(shape))
     if axes is None or len(axes) != 2:
-        raise ValueError(f"{name}: dim must name two different axes, got {dim!r}")
+        raise ValueError(f"{operation_name(name)}: dim must name two different axes, got {dim!r}")
     first, second = (int(axis) % len(shape) for axis in cast("Sequence[Any]", dim))
     if ord in ("fro", "nuc"):
         if ord == "fro":
@@ -175,15 +186,16 @@ def matrix_norm(A: Any, ord: Any = "fro", dim: Any = (-2, -1),
                        keepdims=False)
     elif isinstance(ord, str) or not is_number(ord) or float(ord) not in (
             1.0, -1.0, 2.0, -2.0, math.inf, -math.inf):
-        raise ValueError(f"{name}: ord must be 'fro', 'nuc', 2, -2, 1, -1, inf or -inf, got "
-                         f"{ord!r}")
+        raise ValueError(f"{operation_name(name)}: ord must be 'fro', 'nuc', 2, -2, 1, -1, inf or "
+                         f"-inf, got {ord!r}")
     else:
         order = float(ord)
         # The final max/min runs over columns (ord 1) or rows (ord inf), all for ord 2.
         needed = (second,) if abs(order) == 1 else (first,) if abs(order) == math.inf else (
             first, second)
         if builtins.any(shape[axis] == 0 for axis in needed):
-            raise ValueError(f"{name}: ord={ord} needs non-empty matrices, got shape {shape}")
+            raise ValueError(f"{operation_name(name)}: ord={ord} needs non-empty matrices, got "
+                             f"shape {shape}")
         moved = _move_to_end(A, first, second)
         last = len(shape) - 1
         if order in (2.0, -2.0):
@@ -213,19 +225,23 @@ def linalg_norm(A: Any, ord: Any = None, dim: Any = None, keepdim: bool = False,
     listed = as_sequence(dim)
     if listed is not None:
         dim = tuple(listed)
+    elif dim is not None:
+        raise TypeError(f"{operation_name(name)}: dim must be an int, a pair of ints or None, "
+                        f"got {dim!r}")
     if isinstance(ord, str) or (dim is not None and len(dim) == 2) or (
             dim is None and ord is not None and len(shape) == 2):
         if dim is None:
             if len(shape) != 2:
-                raise ShapeError(f"{name}: a matrix ord needs a 2-D input or dim= of two axes, "
-                                 f"got shape {shape}")
+                raise ShapeError(f"{operation_name(name)}: a matrix ord needs a 2-D input or dim= "
+                                 f"of two axes, got shape {shape}")
             dim = (-2, -1)
         if len(dim) != 2:
-            raise ValueError(f"{name}: a matrix ord needs two axes, got dim={dim!r}")
+            raise ValueError(f"{operation_name(name)}: a matrix ord needs two axes, got "
+                             f"dim={dim!r}")
         return matrix_norm(A, "fro" if ord is None else ord, dim, keepdim, dtype=dtype)
     if dim is None and ord is not None and len(shape) != 1:
-        raise ShapeError(f"{name}: ord={ord!r} without dim= needs a 1-D or 2-D input, got shape "
-                         f"{shape}")
+        raise ShapeError(f"{operation_name(name)}: ord={ord!r} without dim= needs a 1-D or 2-D "
+                         f"input, got shape {shape}")
     return vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
 
 
@@ -251,9 +267,14 @@ def cond(A: Any, p: Any = None) -> Any:
 @exported("mixed_function", namespace="linalg", name="vecdot")
 def vecdot(x: Any, y: Any, *, dim: int = -1) -> Any:
     """The dot product of vectors along ``dim`` (broadcasting the other axes)."""
+    if not is_int(dim):
+        raise TypeError(f"linalg.vecdot: dim must be an int, got {dim!r}")
     product = apply(MUL, x, y)
     shape = shape_of(product)
     axis = normalize_axis("linalg.vecdot", dim, len(shape))
+    if min(len(shape_of(x)), len(shape_of(y))) < abs(dim) + (dim >= 0):
+        raise ShapeError(f"linalg.vecdot: both operands need the axis dim={dim}, got shapes "
+                         f"{shape_of(x)} and {shape_of(y)}")
     if shape_of(x)[dim] != shape_of(y)[dim]:
         raise ShapeError(f"linalg.vecdot: sizes along dim {dim} differ: shapes {shape_of(x)} and "
                          f"{shape_of(y)}")
@@ -266,17 +287,18 @@ def _cross_axis(name: str, a_shape: tuple[int, ...], b_shape: tuple[int, ...],
     if dim is None:
         found = next((index for index, size in enumerate(shape) if size == 3), None)
         if found is None:
-            raise ShapeError(f"{name}: no axis of size 3 in shapes {a_shape} and {b_shape}")
+            raise ShapeError(f"{operation_name(name)}: no axis of size 3 in shapes {a_shape} and "
+                             f"{b_shape}")
         return shape, found
     if not is_int(dim):
-        raise TypeError(f"{name}: dim must be an int, got {dim!r}")
+        raise TypeError(f"{operation_name(name)}: dim must be an int, got {dim!r}")
     if not -len(shape) <= dim < len(shape):
-        raise IndexError(f"{name}: dim {dim} is out of range for {len(shape)} axes")
+        raise IndexError(f"{operation_name(name)}: dim {dim} is out of range for {len(shape)} axes")
     axis = int(dim) % len(shape)
     offset = axis - len(shape)
     if builtins.any(len(each) >= -offset and each[offset] != 3 for each in (a_shape, b_shape)):
-        raise ShapeError(f"{name}: dim {dim} must have size 3 in both inputs, got shapes "
-                         f"{a_shape} and {b_shape}")
+        raise ShapeError(f"{operation_name(name)}: dim {dim} must have size 3 in both inputs, got "
+                         f"shapes {a_shape} and {b_shape}")
     return shape, axis
 
 

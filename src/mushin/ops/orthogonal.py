@@ -10,6 +10,7 @@ import math
 from typing import Any, NamedTuple
 
 from mushin._backend import namespace_of
+from mushin._check import operation_name
 from mushin._graph import Primitive
 from mushin._surface import exported, method
 from mushin._tensor import apply
@@ -320,7 +321,7 @@ def svdvals(A: Any, *, driver: Any = None) -> Any:
 
 def _uplo(name: str, uplo: Any) -> str:
     if uplo not in ("L", "U"):
-        raise ValueError(f"{name}: UPLO must be 'L' or 'U', got {uplo!r}")
+        raise ValueError(f"{operation_name(name)}: UPLO must be 'L' or 'U', got {uplo!r}")
     return str(uplo)
 
 

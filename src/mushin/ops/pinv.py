@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from mushin._backend import namespace_of
-from mushin._check import broadcast_shape, is_number, shape_of
+from mushin._check import broadcast_shape, is_number, operation_name, shape_of
 from mushin._graph import Primitive
 from mushin._surface import exported, method
 from mushin._tensor import Constant, Tensor, apply, unwrap
@@ -124,10 +124,11 @@ def _tolerance(name: str, argument: str, value: Any, batch: tuple[int, ...] = ()
         except ShapeError:
             fits = False
         if not fits:
-            raise ShapeError(f"{name}: {argument} of shape {shape} does not broadcast over the "
-                             f"batch shape {batch}")
+            raise ShapeError(f"{operation_name(name)}: {argument} of shape {shape} does not "
+                             f"broadcast over the batch shape {batch}")
         return unwrap(value)
-    raise TypeError(f"{name}: {argument} must be a number or a tensor, got {value!r}")
+    raise TypeError(f"{operation_name(name)}: {argument} must be a number or a tensor, got "
+                    f"{value!r}")
 
 
 @exported("runtime_shape_function", namespace="linalg", name="pinv")

@@ -10,12 +10,12 @@ or a roll's gradient is flipped or rolled back; a copy's passes through unchange
 from __future__ import annotations
 
 import builtins
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 
 from mushin import _backend
-from mushin._check import is_int, normalize_axis, shape_of
+from mushin._check import host_array, integer, is_int, normalize_axis, operation_name, shape_of
 from mushin._graph import Primitive
 from mushin._surface import exported, method
 from mushin._tensor import Constant, apply, host_range, new_constant, unwrap
@@ -54,9 +54,10 @@ def _repeat(name: str, x: Any, repeats: tuple[int, ...]) -> Any:
     shape = shape_of(x)
     for count in repeats:
         if not is_int(count):
-            raise TypeError(f"{name}: repeats must be ints, got {repeats}")
+            raise TypeError(f"{operation_name(name)}: repeats must be ints, got {repeats}")
         if count < 0:
-            raise ValueError(f"{name}: repeats must be non-negative ints, got {repeats}")
+            raise ValueError(f"{operation_name(name)}: repeats must be non-negative ints, got "
+                             f"{repeats}")
     full = (1,) * (len(repeats) - len(shape)) + shape
     spread = tuple(size for pair in zip((1,) * len(full), full, strict=True) for size in pair)
     wide = tuple(size for pair in zip(repeats, full, strict=True) for size in pair)
@@ -89,11 +90,12 @@ def tile(x: Any, dims: Any) -> Any:
 def _host_ints(name: str, value: Any) -> Any:
     """Integer values (a tensor, an array or a list) as a NumPy int64 array on the host."""
     data = unwrap(value)
-    if hasattr(data, "get") and not isinstance(data, np.ndarray | np.generic):
+    if hasattr(data, "dtype") and not isinstance(data, np.ndarray | np.generic):
         data = data.get()  # a CuPy array
-    array: np.ndarray[Any, Any] = np.asarray(cast("Any", data))
+    array: np.ndarray[Any, Any] = host_array(name, data)
     if array.dtype.kind not in "iu":
-        raise TypeError(f"{name}: expected integers, got values of dtype {array.dtype}")
+        raise TypeError(f"{operation_name(name)}: expected integers, got values of dtype "
+                        f"{array.dtype}")
     return array.astype(np.int64)
 
 
@@ -121,8 +123,8 @@ def repeat_interleave(x: Any, repeats: Any = None, dim: Any = None, *,
     if not shape:
         x, shape = apply(RESHAPE, x, shape=(1,)), (1,)
     if is_int(repeats) or (hasattr(unwrap(repeats), "dtype") and shape_of(repeats) in ((), (1,))):
-        count = repeats if is_int(repeats) else int(_host_ints("repeat_interleave",
-                                                               repeats).reshape(()))
+        count = integer("repeat_interleave", "repeats", repeats) if is_int(repeats) else int(
+            _host_ints("repeat_interleave", repeats).reshape(()))
         if count < 0:
             raise ValueError(f"repeat_interleave: repeats must not be negative, got {count}")
         total = shape[axis] * count

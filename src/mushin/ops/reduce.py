@@ -20,12 +20,13 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from mushin._backend import Array, accumulator, namespace_of
+from mushin._backend import DEFAULT_DTYPE, Array, accumulator, namespace_of
 from mushin._check import (
     as_sequence,
     axis_argument,
     is_int,
     normalize_axis,
+    operation_name,
     shape_of,
     single_axis,
 )
@@ -65,7 +66,8 @@ def data_of(x: Any) -> Array:
     value = unwrap(x)
     if not hasattr(value, "shape"):
         shape_of(value)  # TypeError, naming the public operation, for a non-number
-        value = np.asarray(value)
+        # A Python float alone is float32, PyTorch's default dtype (docs/api.md, Conventions).
+        value = np.asarray(value, dtype=DEFAULT_DTYPE if isinstance(value, float) else None)
     return value
 
 
@@ -79,11 +81,12 @@ def reduced_axes(name: str, shape: tuple[int, ...], dim: Any, axis: Any) -> tupl
         items = as_sequence(chosen) or [chosen]
         for item in items:
             if not is_int(item):
-                raise TypeError(f"{name}: an axis must be an int, got {item!r}")
+                raise TypeError(f"{operation_name(name)}: an axis must be an int, got {item!r}")
             if item not in (0, -1):
-                raise ValueError(f"{name}: axis {item} is out of range for a tensor with 0 axes")
+                raise ValueError(f"{operation_name(name)}: axis {item} is out of range for a "
+                                 "tensor with 0 axes")
         if len(items) > 1:  # 0 and -1 are the same axis
-            raise ValueError(f"{name}: repeated axis in {chosen!r}")
+            raise ValueError(f"{operation_name(name)}: repeated axis in {chosen!r}")
         return None
     return normalize_axis(name, chosen, len(shape))
 
@@ -97,7 +100,7 @@ def keep_flag(name: str, keepdim: Any, keepdims: Any) -> bool:
     """PyTorch's ``keepdim`` or NumPy's ``keepdims`` as one bool (either may ask for it)."""
     for value in (keepdim, keepdims):
         if value is not None and not is_flag(value) and not isinstance(value, int):
-            raise TypeError(f"{name}: keepdim must be a bool, got {value!r}")
+            raise TypeError(f"{operation_name(name)}: keepdim must be a bool, got {value!r}")
     return bool(keepdim) or bool(keepdims)
 
 
@@ -110,7 +113,7 @@ def with_dtype(name: str, x: Any, dtype: Any) -> Any:
     try:
         return astype(x, dtype)
     except ValueError as error:
-        raise ValueError(f"{name}: {error}") from None
+        raise ValueError(f"{operation_name(name)}: {error}") from None
 
 
 def is_integral(x: Any) -> bool:
@@ -135,7 +138,8 @@ def reduced_count(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> int:
 def check_not_empty(name: str, shape: tuple[int, ...], axis: tuple[int, ...] | None) -> None:
     if builtins.any(shape[index] == 0 for index in (axis if axis is not None
                                                     else range(len(shape)))):
-        raise ValueError(f"{name}: cannot reduce an empty axis of a tensor of shape {shape} "
+        raise ValueError(f"{operation_name(name)}: cannot reduce an empty axis of a tensor of "
+                         f"shape {shape} "
                          "(the reduction has no identity)")
 
 
@@ -232,6 +236,7 @@ PROD = Primitive("prod", lambda xp, x, axis, keepdims: xp.prod(x, axis=axis, kee
 
 
 def _logsumexp_forward(xp: Any, x: Array, axis: Any, keepdims: bool) -> Array:
+    x = xp.asarray(x)  # a Python number: logsumexp(1.5)
     shape = tuple(x.shape)
     if builtins.any(shape[index] == 0 for index in (axis if axis is not None
                                                     else range(len(shape)))):
@@ -392,19 +397,21 @@ def _extremum(name: str, prim: Primitive, pick: str, x: Any, dim: Any, keepdim: 
               axis: Any, keepdims: Any) -> Any:
     if _is_operand(dim):
         if axis is not None or keepdim or keepdims:
-            raise TypeError(f"{name}: the elementwise {name}(x, other) takes no axis")
+            raise TypeError(f"{operation_name(name)}: the elementwise {name}(x, other) takes no "
+                            "axis")
         return (maximum if prim is AMAX else minimum)(x, dim)
     keep = keep_flag(name, keepdim, keepdims)
     if dim is not None:
         if axis is not None:
-            raise TypeError(f"{name}: give dim= or axis=, not both")
+            raise TypeError(f"{operation_name(name)}: give dim= or axis=, not both")
         if not is_int(dim):
-            raise TypeError(f"{name}: dim must be an int (for several axes use "
+            raise TypeError(f"{operation_name(name)}: dim must be an int (for several axes use "
                             f"a{name}(x, dim) or axis=), got {dim!r}")
         rows, position, scalar = as_rows(name, x, dim)
         shape = shape_of(rows)
         if shape[position] == 0:
-            raise ValueError(f"{name}: cannot reduce the empty axis {dim} of a tensor of "
+            raise ValueError(f"{operation_name(name)}: cannot reduce the empty axis {dim} of a "
+                             "tensor of "
                              f"shape {shape_of(x)}")
         data = data_of(rows)
         index = getattr(namespace_of(data), pick)(data, axis=position, keepdims=True)
@@ -483,18 +490,19 @@ def _arg(name: str, prim: Primitive, x: Any, dim: Any, keepdim: Any, axis: Any,
     shape = tuple(data.shape)
     if chosen is None:
         if not data.size:
-            raise ValueError(f"{name}: cannot take the {name} of an empty tensor")
+            raise ValueError(f"{operation_name(name)}: cannot take the {name} of an empty tensor")
         result: Constant = apply(prim, data, axis=None, keepdims=keep)
         return result
     if isinstance(chosen, tuple):
-        raise TypeError(f"{name}: dim must be one int, got {chosen!r}")
+        raise TypeError(f"{operation_name(name)}: dim must be one int, got {chosen!r}")
     if not shape:
         single_axis(name, chosen, 0)
         result = apply(prim, data, axis=None, keepdims=False)
         return result
     position = single_axis(name, chosen, len(shape))
     if shape[position] == 0:
-        raise ValueError(f"{name}: cannot reduce the empty axis {chosen} of a tensor of shape "
+        raise ValueError(f"{operation_name(name)}: cannot reduce the empty axis {chosen} of a "
+                         "tensor of shape "
                          f"{shape}")
     result = apply(prim, data, axis=position, keepdims=keep)
     return result

@@ -15,7 +15,7 @@ from typing import Any, cast
 import numpy as np
 
 from mushin._backend import Array, namespace_of
-from mushin._check import integer, is_number, shape_of, single_axis
+from mushin._check import host_array, integer, is_number, operation_name, shape_of, single_axis
 from mushin._graph import Primitive
 from mushin._surface import exported, method
 from mushin._tensor import Tensor, ValuesIndices, apply, new_constant
@@ -45,10 +45,10 @@ def accumulate(xp: Any, name: str, data: Array, axis: int) -> Array:
 def _axis_of(name: str, dim: Any, axis: Any) -> Any:
     """PyTorch's ``dim`` or NumPy's ``axis`` (one of them, required)."""
     if dim is not None and axis is not None:
-        raise TypeError(f"{name}: give dim= or axis=, not both")
+        raise TypeError(f"{operation_name(name)}: give dim= or axis=, not both")
     chosen = dim if dim is not None else axis
     if chosen is None:
-        raise TypeError(f"{name}: dim is required (the axis to accumulate along)")
+        raise TypeError(f"{operation_name(name)}: dim is required (the axis to accumulate along)")
     return chosen
 
 
@@ -158,7 +158,7 @@ LOGCUMSUMEXP = Primitive("logcumsumexp", _logcumsumexp_forward, _logcumsumexp_vj
 
 def _cumulative(name: str, prim: Primitive, x: Any, dim: Any, axis: Any, dtype: Any) -> Any:
     if dtype is not None:
-        x = astype(x if isinstance(x, Tensor) else np.asarray(x), dtype)
+        x = astype(x if isinstance(x, Tensor) else host_array(name, x), dtype)
 
     def run(rows: Any, position: int) -> Any:
         return apply(prim, rows, axis=position)
@@ -243,8 +243,8 @@ def _edge(name: str, value: Any, shape: tuple[int, ...], axis: int) -> Any:
     if len(given) != len(shape) or any(size != want for index, (size, want) in
                                        enumerate(zip(given, shape, strict=True))
                                        if index != axis):
-        raise ShapeError(f"{name}: prepend/append of shape {given} must match the input's "
-                         f"shape {shape} except along dim {axis}")
+        raise ShapeError(f"{operation_name(name)}: prepend/append of shape {given} must match the "
+                         f"input's shape {shape} except along dim {axis}")
     return value
 
 
@@ -255,7 +255,8 @@ def diff(x: Any, n: Any = 1, dim: Any = -1, prepend: Any = None, append: Any = N
     ``prepend`` and ``append`` to ``x`` along it (bools give ``!=``); ``n=0`` gives ``x``."""
     shape = shape_of(x)
     if not shape:
-        raise ValueError("diff: expects a tensor with at least one axis, got a 0-d tensor")
+        raise ValueError(f"{operation_name('diff')}: expects a tensor with at least one axis, got "
+                         "a 0-d tensor")
     count = integer("diff", "n", n, minimum=0)
     axis = single_axis("diff", dim, len(shape))
     if count == 0:
@@ -283,15 +284,15 @@ def _spacing(name: str, y: Any, x: Any, dx: Any, axis: int) -> Any:
         if dx is None:
             return 1.0
         if not is_number(dx):
-            raise TypeError(f"{name}: dx must be a number, got {dx!r}")
+            raise TypeError(f"{operation_name(name)}: dx must be a number, got {dx!r}")
         return float(dx)
     if dx is not None:
-        raise TypeError(f"{name}: give x or dx, not both")
+        raise TypeError(f"{operation_name(name)}: give x or dx, not both")
     shape, given = shape_of(y), shape_of(x)
     if len(given) == 1 and len(shape) > 1:
         if given[0] != shape[axis]:
-            raise ShapeError(f"{name}: x of shape {given} must have the size of y's axis "
-                             f"{axis} ({shape[axis]})")
+            raise ShapeError(f"{operation_name(name)}: x of shape {given} must have the size of "
+                             f"y's axis {axis} ({shape[axis]})")
         target = [1] * len(shape)
         target[axis] = given[0]
         return diff(reshape(x if isinstance(x, Tensor) else np.asarray(x), tuple(target)),
@@ -304,7 +305,8 @@ def _trapezoids(name: str, y: Any, x: Any, dx: Any, dim: Any) -> tuple[Any, int]
     """The area of each interval along ``dim`` and the axis."""
     shape = shape_of(y)
     if not shape:
-        raise ValueError(f"{name}: expects y with at least one axis, got a 0-d tensor")
+        raise ValueError(f"{operation_name(name)}: expects y with at least one axis, got a 0-d "
+                         "tensor")
     axis = single_axis(name, dim, len(shape))
     if y is not None and not isinstance(y, Tensor):
         y = np.asarray(y)

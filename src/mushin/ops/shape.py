@@ -18,11 +18,13 @@ from typing import Any, cast
 
 from mushin._backend import Array
 from mushin._check import (
+    as_sequence,
     axis_argument,
     broadcast_shape,
     check_shape_argument,
     is_int,
     normalize_axis,
+    operation_name,
     shape_of,
     single_axis,
 )
@@ -73,7 +75,7 @@ def sizes_argument(name: str, what: str, args: tuple[Any, ...]) -> tuple[Any, ..
         return tuple(cast("Sequence[Any]", args[0]))
     for item in args:
         if not is_int(item):
-            raise TypeError(f"{name}: {what} must be ints, got {args!r}")
+            raise TypeError(f"{operation_name(name)}: {what} must be ints, got {args!r}")
     return tuple(args)
 
 
@@ -95,8 +97,8 @@ def _permutation(name: str, dims: Sequence[Any], shape: tuple[int, ...]) -> tupl
     order = tuple(int(axis) % ndim if is_int(axis) and -ndim <= axis < ndim else -1
                   for axis in dims)
     if sorted(order) != list(range(ndim)):
-        raise ValueError(f"{name}: axes {tuple(dims)} are not a permutation of the {ndim} axes "
-                         f"of a tensor of shape {shape}")
+        raise ValueError(f"{operation_name(name)}: axes {tuple(dims)} are not a permutation of the "
+                         f"{ndim} axes of a tensor of shape {shape}")
     return order
 
 
@@ -117,14 +119,15 @@ def _infer_shape(name: str, old: tuple[int, ...], new: tuple[int, ...]) -> tuple
     known = math.prod(size for size in new if size != -1)
     total = math.prod(old)
     if unknown > 1:
-        raise ValueError(f"{name}: only one size may be -1, got {new}")
+        raise ValueError(f"{operation_name(name)}: only one size may be -1, got {new}")
     if unknown:
         if known == 0 or total % known:
-            raise ShapeError(f"{name}: cannot reshape a tensor of shape {old} into {new}")
+            raise ShapeError(f"{operation_name(name)}: cannot reshape a tensor of shape {old} into "
+                             f"{new}")
         return tuple(total // known if size == -1 else size for size in new)
     if known != total:
-        raise ShapeError(f"{name}: cannot reshape a tensor of shape {old} ({total} elements) "
-                         f"into {new} ({known} elements)")
+        raise ShapeError(f"{operation_name(name)}: cannot reshape a tensor of shape {old} ({total} "
+                         f"elements) into {new} ({known} elements)")
     return new
 
 
@@ -207,8 +210,11 @@ def unflatten(x: Any, dim: int, sizes: Any) -> Any:
 def expand_dims(x: Any, axis: int | tuple[int, ...]) -> Any:
     """``x`` with new size-1 axes at the positions ``axis`` of the result (NumPy's)."""
     shape = shape_of(x)
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
-    positions = normalize_axis("expand_dims", axes, len(shape) + len(axes)) or ()
+    axes = (axis,) if is_int(axis) else as_sequence(axis)
+    if axes is None:
+        raise TypeError(f"{operation_name('expand_dims')}: axis must be an int or a tuple of "
+                        f"ints, got {axis!r}")
+    positions = normalize_axis("expand_dims", tuple(axes), len(shape) + len(axes)) or ()
     sizes = iter(shape)
     new = tuple(1 if index in positions else next(sizes)
                 for index in range(len(shape) + len(positions)))
@@ -269,12 +275,13 @@ def _moved(name: str, shape: tuple[int, ...], source: Any, destination: Any) -> 
     sources = items_of(source)
     targets = items_of(destination)
     if len(sources) != len(targets):
-        raise ValueError(f"{name}: source {sources} and destination {targets} must have the "
-                         "same number of axes")
+        raise ValueError(f"{operation_name(name)}: source {sources} and destination {targets} must "
+                         "have the same number of axes")
     moved = [one_axis(name, item, ndim) for item in sources]
     placed = [one_axis(name, item, ndim) for item in targets]
     if len(set(moved)) != len(moved) or len(set(placed)) != len(placed):
-        raise ValueError(f"{name}: repeated axis in source {sources} or destination {targets}")
+        raise ValueError(f"{operation_name(name)}: repeated axis in source {sources} or "
+                         f"destination {targets}")
     if not ndim:
         return ()
     order: list[int] = [-1] * ndim
@@ -384,7 +391,7 @@ def broadcast_to(x: Any, shape: Any) -> Any:
 def _check_broadcast(name: str, old: tuple[int, ...], new: tuple[int, ...]) -> None:
     pairs = zip(reversed(old), reversed(new), strict=False)
     if len(old) > len(new) or builtins.any(size not in (1, target) for size, target in pairs):
-        raise ShapeError(f"{name}: cannot broadcast shape {old} to {new}")
+        raise ShapeError(f"{operation_name(name)}: cannot broadcast shape {old} to {new}")
 
 
 @method("expand", typing="runtime_shape_method")

@@ -16,7 +16,7 @@ import numpy as np
 
 from mushin import _backend
 from mushin._backend import Array
-from mushin._check import is_int, shape_of
+from mushin._check import is_int, operation_name, shape_of
 from mushin._graph import Primitive
 from mushin._surface import exported, method
 from mushin._tensor import apply, unwrap
@@ -62,7 +62,7 @@ def _int_value(name: str, what: str, value: Any) -> int:
     if hasattr(data, "dtype") and getattr(data, "ndim", None) == 0 and data.dtype.kind in "iu":
         return int(data.item())
     if not is_int(value):
-        raise TypeError(f"{name}: {what} must be an int, got {value!r}")
+        raise TypeError(f"{operation_name(name)}: {what} must be an int, got {value!r}")
     return int(value)
 
 
@@ -73,7 +73,8 @@ def _index_item(name: str, item: Any) -> Any:
     if isinstance(item, list):
         return _backend.CPU.asarray(item)
     if isinstance(item, float):
-        raise TypeError(f"{name}: indices must be ints, slices, None, Ellipsis or integer "
+        raise TypeError(f"{operation_name(name)}: indices must be ints, slices, None, Ellipsis "
+                        "or integer "
                         f"arrays, got the float {item}")
     return item
 
@@ -97,7 +98,8 @@ def _check_masks(name: str, shape: tuple[int, ...], items: tuple[Any, ...]) -> N
         elif _is_mask(item):
             selected = shape[axis:axis + item.ndim]
             if axis + item.ndim <= len(shape) and tuple(item.shape) != selected:
-                raise IndexError(f"{name}: a boolean index of shape {tuple(item.shape)} "
+                raise IndexError(f"{operation_name(name)}: a boolean index of shape "
+                                 f"{tuple(item.shape)} "
                                  f"does not match the axes {selected} it selects from, in a "
                                  f"tensor of shape {shape}")
             axis += item.ndim

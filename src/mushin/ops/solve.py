@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from mushin._backend import namespace_of
-from mushin._check import is_int, normalize_axis, shape_of
+from mushin._check import as_sequence, is_int, normalize_axis, operation_name, shape_of
 from mushin._graph import Primitive
 from mushin._surface import exported, method
 from mushin._tensor import Constant, apply, unwrap
@@ -47,7 +47,8 @@ def _solve_forward(xp: Any, a: Any, b: Any) -> Any:
     try:
         return xp.linalg.solve(a, b)
     except np.linalg.LinAlgError as error:
-        raise ValueError(f"linalg.solve: the matrix is singular ({error})") from None
+        raise ValueError(f"{operation_name('linalg.solve')}: the matrix is singular "
+                         f"({error})") from None
 
 
 def _solve_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any) -> tuple[Any, ...]:
@@ -221,6 +222,9 @@ def solve(A: Any, B: Any, *, left: bool = True) -> Any:
     ``gA = -gB X^T``."""
     a_shape = check_square("linalg.solve", A)
     b_shape = shape_of(B)
+    if not b_shape:
+        raise ShapeError(f"{operation_name('linalg.solve')}: B must have at least one axis, "
+                         "got a 0-d tensor")
     floating_dtype("linalg.solve", B)
     check_bool("linalg.solve", "left", left)
     vector = _vector_rhs(a_shape, b_shape)
@@ -231,8 +235,8 @@ def solve(A: Any, B: Any, *, left: bool = True) -> Any:
         rhs = B
     rows = shape_of(rhs)[-2] if left else shape_of(rhs)[-1]
     if rows != a_shape[-1]:
-        raise ShapeError(f"linalg.solve: A of shape {a_shape} and B of shape {b_shape} do not fit"
-                         f" ({a_shape[-1]} vs {rows})")
+        raise ShapeError(f"{operation_name('linalg.solve')}: A of shape {a_shape} and B of shape "
+                         f"{b_shape} do not fit ({a_shape[-1]} vs {rows})")
     batch_shapes("linalg.solve", a_shape[:-2], shape_of(rhs)[:-2], a_shape, b_shape)
     result = run("linalg.solve", SOLVE, A, rhs) if left else apply_mT(
         run("linalg.solve", SOLVE, apply_mT(A), apply_mT(rhs)))
@@ -352,7 +356,11 @@ def tensorsolve(A: Any, B: Any, dims: Any = None) -> Any:
     shape = shape_of(A)
     ndim = len(shape)
     if dims is not None:
-        moved = normalize_axis("linalg.tensorsolve", tuple(dims), ndim) or ()
+        listed = as_sequence(dims)
+        if listed is None:
+            raise TypeError(f"linalg.tensorsolve: dims must be a tuple of ints, got {dims!r}")
+        dims = tuple(listed)
+        moved = normalize_axis("linalg.tensorsolve", dims, ndim) or ()
         order = tuple(axis for axis in range(ndim) if axis not in moved) + tuple(
             int(axis) % ndim for axis in dims)
         A = apply(TRANSPOSE, A, axes=order)  # pyright: ignore[reportConstantRedefinition]

@@ -15,10 +15,16 @@ import builtins
 import math
 from typing import Any
 
-import numpy as np
-
 from mushin._backend import Array, namespace_of
-from mushin._check import integer, is_int, is_number, shape_of, single_axis
+from mushin._check import (
+    host_array,
+    integer,
+    is_int,
+    is_number,
+    operation_name,
+    shape_of,
+    single_axis,
+)
 from mushin._graph import Primitive
 from mushin._surface import exported, method
 from mushin._tensor import Constant, Tensor, ValuesIndices, apply, new_constant
@@ -41,7 +47,7 @@ def order_of(xp: Any, data: Array, axis: int, descending: bool) -> Array:
 
 def _flag(name: str, argument: str, value: Any) -> bool:
     if not is_flag(value):
-        raise TypeError(f"{name}: {argument} must be a bool, got {value!r}")
+        raise TypeError(f"{operation_name(name)}: {argument} must be a bool, got {value!r}")
     return bool(value)
 
 
@@ -158,19 +164,19 @@ MEDIAN_ALL = Primitive("median_all", _median_all_forward, _median_all_vjp, saves
 def _median(name: str, ignore_nan: bool, x: Any, dim: Any, keepdim: Any, axis: Any,
             keepdims: Any) -> Any:
     if dim is not None and axis is not None:
-        raise TypeError(f"{name}: give dim= or axis=, not both")
+        raise TypeError(f"{operation_name(name)}: give dim= or axis=, not both")
     keep = keep_flag(name, keepdim, keepdims)
     if dim is None and axis is None:
         return apply(MEDIAN_ALL, x if isinstance(x, Tensor) else data_of(x),
                      ignore_nan=ignore_nan)
     chosen = dim if dim is not None else axis
     if not is_int(chosen):
-        raise TypeError(f"{name}: dim must be an int, got {chosen!r}")
+        raise TypeError(f"{operation_name(name)}: dim must be an int, got {chosen!r}")
     rows, order, position_axis, scalar = _sorted(name, x, chosen, False)
     size = shape_of(rows)[position_axis]
     if size == 0:
-        raise ValueError(f"{name}: cannot take the median along the empty axis {chosen} of a "
-                         f"tensor of shape {shape_of(x)}")
+        raise ValueError(f"{operation_name(name)}: cannot take the median along the empty axis "
+                         f"{chosen} of a tensor of shape {shape_of(x)}")
     data = data_of(rows)
     xp = namespace_of(data)
     missing = xp.isnan(data) if data.dtype.kind in "fc" else xp.zeros(data.shape, dtype=bool)
@@ -249,26 +255,28 @@ def _probabilities(name: str, q: Any) -> tuple[list[float], bool]:
     if is_number(q):
         levels, single = [float(q)], True
     else:
-        values = q.numpy() if isinstance(q, Tensor) else np.asarray(q)
-        if values.ndim > 1 or values.dtype.kind not in "fiu":
-            raise ValueError(f"{name}: q must be a number or a 0-d or 1-D tensor of numbers, "
-                             f"got shape {values.shape} and dtype {values.dtype}")
+        values = q.numpy() if isinstance(q, Tensor) else host_array(name, q, "q")
+        if values.ndim > 1 or values.dtype.kind not in "fiu" or not values.size:
+            raise ValueError(f"{operation_name(name)}: q must be a number or a non-empty 0-d or "
+                             f"1-D tensor of numbers, got shape {values.shape} and dtype "
+                             f"{values.dtype}")
         levels, single = [float(value) for value in values.reshape(-1)], values.ndim == 0
     for level in levels:
         if not 0 <= level <= 1:
-            raise ValueError(f"{name}: q must be in [0, 1], got {level}")
+            raise ValueError(f"{operation_name(name)}: q must be in [0, 1], got {level}")
     return levels, single
 
 
 def _quantile(name: str, ignore_nan: bool, x: Any, q: Any, dim: Any, keepdim: Any,
               interpolation: Any) -> Any:
     if interpolation not in _INTERPOLATIONS:
-        raise ValueError(f"{name}: interpolation must be one of {', '.join(_INTERPOLATIONS)}, "
-                         f"got {interpolation!r}")
+        raise ValueError(f"{operation_name(name)}: interpolation must be one of "
+                         f"{', '.join(_INTERPOLATIONS)}, got {interpolation!r}")
     levels, single = _probabilities(name, q)
     keep = keep_flag(name, keepdim, None)
     if data_of(x).dtype.kind != "f":
-        raise TypeError(f"{name}: expects a floating tensor, got dtype {data_of(x).dtype}")
+        raise TypeError(f"{operation_name(name)}: expects a floating tensor, got dtype "
+                        f"{data_of(x).dtype}")
     shape = shape_of(x)
     if dim is None:
         rows, axis, scalar = reshape(x, (-1,)), 0, False
@@ -281,7 +289,7 @@ def _quantile(name: str, ignore_nan: bool, x: Any, q: Any, dim: Any, keepdim: An
             kept[:axis] + kept[axis + 1:])
     size = shape_of(rows)[axis]
     if size == 0:
-        raise ValueError(f"{name}: expects a non-empty tensor, got shape {shape}")
+        raise ValueError(f"{operation_name(name)}: expects a non-empty tensor, got shape {shape}")
     ordered = sort(rows, axis).values
     data = data_of(rows)
     xp = namespace_of(data)
@@ -374,7 +382,7 @@ def _results(values: Array, inverse: Array, counts: Array, return_inverse: bool,
 def _slices(name: str, data: Array, dim: Any) -> tuple[Array, int]:
     """The slices of ``data`` along ``dim`` as the rows of a 2-D array, and the axis."""
     if not data.ndim:
-        raise ValueError(f"{name}: dim needs a tensor with at least one axis")
+        raise ValueError(f"{operation_name(name)}: dim needs a tensor with at least one axis")
     axis = single_axis(name, dim, data.ndim)
     xp = namespace_of(data)
     moved = xp.moveaxis(data, axis, 0)

@@ -30,7 +30,7 @@ from numpy.exceptions import AxisError
 
 from mushin import _backend
 from mushin._backend import Array, accumulator
-from mushin._check import integer, is_int, is_number, shape_of
+from mushin._check import integer, is_int, is_number, operation_name, shape_of
 from mushin._graph import Primitive
 from mushin._surface import exported, method
 from mushin._tensor import apply
@@ -69,14 +69,17 @@ def float_dtype(name: str, *operands: Any) -> np.dtype[Any]:
     floating: list[np.dtype[Any]] = []
     for operand in operands:
         if operand is None:
-            raise TypeError(f"{name}: expected a tensor, an array or a number, got None")
+            raise TypeError(f"{operation_name(name)}: expected a tensor, an array or a number, got "
+                            "None")
         dtype = getattr(operand, "dtype", None)
         if dtype is None:
             if isinstance(operand, complex):
-                raise TypeError(f"{name}: complex numbers are not supported, got {operand!r}")
+                raise TypeError(f"{operation_name(name)}: complex numbers are not supported, got "
+                                f"{operand!r}")
             continue
         if dtype.kind == "c":
-            raise TypeError(f"{name}: complex tensors are not supported, got {dtype}")
+            raise TypeError(f"{operation_name(name)}: complex tensors are not supported, got "
+                            f"{dtype}")
         if dtype.kind == "f":
             floating.append(dtype)
     return np.result_type(*floating) if floating else _backend.DEFAULT_DTYPE
@@ -407,21 +410,21 @@ def along_axis(prim: Primitive, name: str, x: Any, dim: Any, dtype: Any, axis: A
     softmax works along one axis), after converting ``x`` to ``dtype`` if one is given. A
     0-d tensor is a one-element axis."""
     if axis is None:
-        raise TypeError(f"{name}: axis must be one int (a softmax works along one axis), "
-                        "got None")
+        raise TypeError(f"{operation_name(name)}: axis must be one int (a softmax works along one "
+                        "axis), got None")
     if dim is not None and axis != -1:
-        raise TypeError(f"{name}: give dim= or axis=, not both")
+        raise TypeError(f"{operation_name(name)}: give dim= or axis=, not both")
     position = axis if dim is None else dim
     if not is_int(position):
-        raise TypeError(f"{name}: dim must be one int, got {position!r}")
+        raise TypeError(f"{operation_name(name)}: dim must be one int, got {position!r}")
     if dtype is not None:
         x = elementwise.astype(x, dtype)
     rank = len(shape_of(x))
     span = max(rank, 1)
     if not -span <= position < span:
         # NumPy's AxisError is both PyTorch's IndexError and NumPy's ValueError.
-        raise AxisError(f"{name}: axis {position} is out of range for a tensor with {rank} "
-                        f"axes (dim must lie in [{-span}, {span}))")
+        raise AxisError(f"{operation_name(name)}: axis {position} is out of range for a tensor "
+                        f"with {rank} axes (dim must lie in [{-span}, {span}))")
     if rank == 0:
         return shape.reshape(apply(prim, shape.reshape(x, (1,)), axis=0), ())
     return apply(prim, x, axis=position % span)

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from mushin._backend import Array, namespace_of
-from mushin._check import is_number, shape_of
+from mushin._check import is_number, operation_name, shape_of
 from mushin._graph import Primitive
 from mushin._surface import exported, method
 from mushin._tensor import Tensor, apply
@@ -103,32 +103,33 @@ def _correction(name: str, dim: Any, args: tuple[Any, ...], correction: Any, unb
     ``var(x, dim, unbiased, keepdim)``, ``correction=``, ``unbiased=``, or NumPy's ``ddof=``."""
     if is_flag(dim):
         if unbiased is not None or args:
-            raise TypeError(f"{name}: unbiased was given twice")
+            raise TypeError(f"{operation_name(name)}: unbiased was given twice")
         unbiased, dim = dim, None
     if len(args) > 2:
-        raise TypeError(f"{name}: takes at most (x, dim, unbiased, keepdim) positionally, got "
-                        f"{len(args) + 2} arguments")
+        raise TypeError(f"{operation_name(name)}: takes at most (x, dim, unbiased, keepdim) "
+                        f"positionally, got {len(args) + 2} arguments")
     if args:
         if not is_flag(args[0]):
-            raise TypeError(f"{name}: the argument after dim is unbiased (a bool), got "
-                            f"{args[0]!r}; give keepdim= by name")
+            raise TypeError(f"{operation_name(name)}: the argument after dim is unbiased (a bool), "
+                            f"got {args[0]!r}; give keepdim= by name")
         if unbiased is not None:
-            raise TypeError(f"{name}: unbiased was given twice")
+            raise TypeError(f"{operation_name(name)}: unbiased was given twice")
         unbiased = args[0]
         if len(args) == 2:
             keepdim = args[1]
     given = [value for value in (correction, unbiased, ddof) if value is not None]
     if len(given) > 1:
-        raise TypeError(f"{name}: give one of correction=, unbiased= and ddof=, not several")
+        raise TypeError(f"{operation_name(name)}: give one of correction=, unbiased= and ddof=, "
+                        "not several")
     if unbiased is not None:
         if not is_flag(unbiased):
-            raise TypeError(f"{name}: unbiased must be a bool, got {unbiased!r}")
+            raise TypeError(f"{operation_name(name)}: unbiased must be a bool, got {unbiased!r}")
         return dim, 1.0 if unbiased else 0.0, keepdim
     value = correction if correction is not None else ddof
     if value is None:
         return dim, 1.0, keepdim
     if not is_number(value):
-        raise TypeError(f"{name}: correction must be a number, got {value!r}")
+        raise TypeError(f"{operation_name(name)}: correction must be a number, got {value!r}")
     return dim, float(value), keepdim
 
 
@@ -208,9 +209,9 @@ def _norm_order(name: str, p: Any) -> float:
     if isinstance(p, str):
         if p == "fro":
             return 2.0
-        raise ValueError(f"{name}: p must be a number, 'fro' or 'nuc', got {p!r}")
+        raise ValueError(f"{operation_name(name)}: p must be a number, 'fro' or 'nuc', got {p!r}")
     if not is_number(p):
-        raise TypeError(f"{name}: p must be a number, 'fro' or 'nuc', got {p!r}")
+        raise TypeError(f"{operation_name(name)}: p must be a number, 'fro' or 'nuc', got {p!r}")
     return float(p)
 
 
@@ -253,13 +254,14 @@ def dist(x: Any, other: Any, p: Any = 2) -> Any:
 def _weights(name: str, weights: Any, observations: int, integral: bool) -> Any:
     shape = shape_of(weights)
     if len(shape) > 1 or (shape and shape[0] != observations) or not shape:
-        raise ValueError(f"{name}: weights must be 1-D with one weight per observation "
-                         f"({observations}), got shape {shape}")
+        raise ValueError(f"{operation_name(name)}: weights must be 1-D with one weight per "
+                         f"observation ({observations}), got shape {shape}")
     data = data_of(weights)
     if integral and data.dtype.kind not in "iu":
-        raise TypeError(f"{name}: fweights must be integers, got dtype {data.dtype}")
+        raise TypeError(f"{operation_name(name)}: fweights must be integers, got dtype "
+                        f"{data.dtype}")
     if bool(namespace_of(data).any(data < 0)):
-        raise ValueError(f"{name}: weights must not be negative")
+        raise ValueError(f"{operation_name(name)}: weights must not be negative")
     return weights
 
 
@@ -272,9 +274,9 @@ def cov(x: Any, *, correction: Any = 1, fweights: Any = None, aweights: Any = No
     weights) as NumPy's and PyTorch's."""
     shape = shape_of(x)
     if len(shape) > 2:
-        raise ValueError(f"cov: expects a 1-D or 2-D tensor, got shape {shape}")
+        raise ValueError(f"{operation_name('cov')}: expects a 1-D or 2-D tensor, got shape {shape}")
     if not is_number(correction):
-        raise TypeError(f"cov: correction must be a number, got {correction!r}")
+        raise TypeError(f"{operation_name('cov')}: correction must be a number, got {correction!r}")
     if is_integral(x):
         x = astype(x if isinstance(x, Tensor) else np.asarray(x), "float64")
     rows = reshape(x, (1, shape[0] if shape else 1)) if len(shape) < 2 else x

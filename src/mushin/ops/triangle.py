@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from mushin import _backend
-from mushin._check import is_int, shape_of
+from mushin._check import integer, is_int, operation_name, shape_of
 from mushin._graph import Primitive
 from mushin._surface import exported, method
 from mushin._tensor import apply, unwrap
@@ -33,8 +33,9 @@ TRIU = Primitive("triu", lambda xp, x, diagonal: xp.triu(x, diagonal),
 
 def _offset(name: str, value: Any) -> int:
     if not is_int(value):
-        raise TypeError(f"{name}: the diagonal offset must be an int, got {value!r}")
-    return int(value)
+        raise TypeError(f"{operation_name(name)}: the diagonal offset must be an int, got "
+                        f"{value!r}")
+    return integer(name, "the diagonal offset", value)
 
 
 def _positions(rows: int, columns: int, offset: int) -> tuple[Any, Any]:
@@ -53,7 +54,7 @@ def _positions(rows: int, columns: int, offset: int) -> tuple[Any, Any]:
 def _triangle(name: str, prim: Primitive, x: Any, diagonal: Any) -> Any:
     shape = shape_of(x)
     if len(shape) < 2:
-        raise ShapeError(f"{name}: needs at least 2 axes, got shape {shape}")
+        raise ShapeError(f"{operation_name(name)}: needs at least 2 axes, got shape {shape}")
     return apply(prim, x, diagonal=_offset(name, diagonal))
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from mushin._backend import DEFAULT_DTYPE, Array
-from mushin._check import integer, is_number
+from mushin._check import integer, is_number, operation_name
 from mushin._graph import VJP, Primitive
 from mushin._surface import exported, method
 from mushin._tensor import Constant, Tensor, Variable, apply, unwrap
@@ -38,13 +38,13 @@ def _real_array(name: str, xp: Any, x: Any) -> Array:
     tensor PyTorch would make of it: bool, int64 or float32 (the default dtype)."""
     if not hasattr(x, "dtype"):
         if isinstance(x, complex) or not isinstance(x, int | float):
-            raise TypeError(f"{name}: expected a tensor, an array or a real number, got "
-                            f"{type(x).__name__}")
+            raise TypeError(f"{operation_name(name)}: expected a tensor, an array or a real "
+                            f"number, got {type(x).__name__}")
         x = xp.asarray(x, dtype=DEFAULT_DTYPE) if isinstance(x, float) else xp.asarray(x)
     kind = x.dtype.kind
     if kind not in "biuf":
         what = "complex tensors are not supported" if kind == "c" else "expected a numeric tensor"
-        raise TypeError(f"{name}: {what}, got dtype {x.dtype}")
+        raise TypeError(f"{operation_name(name)}: {what}, got dtype {x.dtype}")
     return x
 
 
@@ -58,7 +58,7 @@ def _rounding(name: str, xp: Any, x: Any) -> Array:
     """A real operand of a rounding function: bool data is refused, as PyTorch does."""
     x = _real_array(name, xp, x)
     if x.dtype.kind == "b":
-        raise TypeError(f"{name}: expected a numeric tensor, got dtype bool")
+        raise TypeError(f"{operation_name(name)}: expected a numeric tensor, got dtype bool")
     return x
 
 
@@ -70,10 +70,10 @@ def _check_real(name: str, x: Any) -> None:
         if kind not in "biuf":
             what = ("complex tensors are not supported" if kind == "c"
                     else "expected a numeric tensor")
-            raise TypeError(f"{name}: {what}, got dtype {data.dtype}")
+            raise TypeError(f"{operation_name(name)}: {what}, got dtype {data.dtype}")
     elif not is_number(data) and not isinstance(data, bool):
-        raise TypeError(f"{name}: expected a tensor, an array or a real number, got "
-                        f"{type(data).__name__}")
+        raise TypeError(f"{operation_name(name)}: expected a tensor, an array or a real number, "
+                        f"got {type(data).__name__}")
 
 
 def _untracked(x: Any) -> Any:

@@ -15,8 +15,9 @@ gradient and its CUDA rules, under PyTorch's ``torch.nn.functional`` names.
   (``normalize_axes``, batch_norm, instance_norm, group_norm, layer_norm, rms_norm,
   local_response_norm), ``distance`` (PyTorch's ``normalize``, ``cosine_similarity``,
   ``pairwise_distance``, ``pdist``), ``dropout`` (dropout, dropout1d/2d/3d, alpha_dropout,
-  feature_alpha_dropout), ``attention`` (scaled_dot_product_attention), ``shape`` (pad,
-  batch_flatten), ``shuffle`` (channel_shuffle), ``ctc`` (ctc_loss, one primitive), ``grid``
+  feature_alpha_dropout), ``attention`` (scaled_dot_product_attention,
+  multi_head_attention_forward), ``shape`` (pad, batch_flatten), ``shuffle``
+  (channel_shuffle, native_channel_shuffle), ``ctc`` (ctc_loss, one primitive), ``grid``
   (affine_grid, grid_sample);
 - ``recurrent`` (the RNN, LSTM and GRU layers' recurrences, one module per cell).
 
@@ -65,8 +66,11 @@ from mushin.nn.functional.activation import (
     threshold,
     threshold_,
 )
-from mushin.nn.functional.attention import scaled_dot_product_attention
-from mushin.nn.functional.conv import conv1d, conv2d, conv3d
+from mushin.nn.functional.attention import (
+    multi_head_attention_forward,
+    scaled_dot_product_attention,
+)
+from mushin.nn.functional.conv import conv1d, conv2d, conv3d, conv_tbc
 from mushin.nn.functional.conv_transpose import (
     conv_transpose1d,
     conv_transpose2d,
@@ -82,6 +86,7 @@ from mushin.nn.functional.criteria import (
     huber_loss,
     kl_div,
     l1_loss,
+    linear_cross_entropy,
     margin_ranking_loss,
     mse_loss,
     multi_margin_loss,
@@ -157,7 +162,7 @@ from mushin.nn.functional.resample import (
     upsample_nearest,
 )
 from mushin.nn.functional.shape import batch_flatten, pad
-from mushin.nn.functional.shuffle import channel_shuffle
+from mushin.nn.functional.shuffle import channel_shuffle, native_channel_shuffle
 from mushin.nn.functional.special import erf
 from mushin.nn.functional.unfold import fold, unfold
 from mushin.nn.functional.unpool import max_unpool1d, max_unpool2d, max_unpool3d
@@ -172,15 +177,16 @@ __all__ += [  # activation
     "selu", "selu_", "sigmoid", "silu", "softmax", "softmin", "softplus", "softshrink",
     "softsign", "tanh", "tanhshrink", "threshold", "threshold_"
 ]
-__all__ += ["scaled_dot_product_attention"]  # attention
-__all__ += ["conv1d", "conv2d", "conv3d"]  # conv
+__all__ += ["multi_head_attention_forward", "scaled_dot_product_attention"]  # attention
+__all__ += ["conv1d", "conv2d", "conv3d", "conv_tbc"]  # conv
 __all__ += ["conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]  # conv_transpose
 __all__ += [  # criteria
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "cosine_embedding_loss",
     "cross_entropy", "gaussian_nll_loss", "hinge_embedding_loss", "huber_loss", "kl_div",
-    "l1_loss", "margin_ranking_loss", "mse_loss", "multi_margin_loss", "multilabel_margin_loss",
-    "multilabel_soft_margin_loss", "nll_loss", "poisson_nll_loss", "smooth_l1_loss",
-    "soft_margin_loss", "triplet_margin_loss", "triplet_margin_with_distance_loss"
+    "l1_loss", "linear_cross_entropy", "margin_ranking_loss", "mse_loss", "multi_margin_loss",
+    "multilabel_margin_loss", "multilabel_soft_margin_loss", "nll_loss", "poisson_nll_loss",
+    "smooth_l1_loss", "soft_margin_loss", "triplet_margin_loss",
+    "triplet_margin_with_distance_loss"
 ]
 __all__ += ["ctc_loss"]  # ctc
 __all__ += ["cosine_similarity", "normalize", "pairwise_distance", "pdist"]  # distance
@@ -213,7 +219,7 @@ __all__ += [  # resample
     "upsample_nearest"
 ]
 __all__ += ["batch_flatten", "pad"]  # shape
-__all__ += ["channel_shuffle"]  # shuffle
+__all__ += ["channel_shuffle", "native_channel_shuffle"]  # shuffle
 __all__ += ["erf"]  # special
 __all__ += ["fold", "unfold"]  # unfold
 __all__ += ["max_unpool1d", "max_unpool2d", "max_unpool3d"]  # unpool

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from mushin import _backend
 from mushin import _typing as typed
 from mushin._backend import Array
-from mushin._check import number, shape_of, single_axis
+from mushin._check import number, operation_name, shape_of, single_axis
 from mushin._graph import Primitive
 from mushin._random import generator
 from mushin._tensor import apply, change_in_place, unwrap
@@ -318,8 +318,10 @@ LOGSIGMOID = Primitive("logsigmoid", _logsigmoid_forward,
 
 # --- public functions -----------------------------------------------------------------------
 
-def _result(name: str, input: Any, inplace: bool, compute: Callable[[Any], Any]) -> Any:
-    """``compute(input)``, or with ``inplace`` the same written into ``input`` (returned)."""
+def maybe_in_place(name: str, input: Any, inplace: bool, compute: Callable[[Any], Any]) -> Any:
+    """``compute(input)``, or with ``inplace`` the same written into ``input`` (returned):
+    PyTorch's ``inplace=True`` (``name`` is the function's, ``relu``; the error says
+    ``relu_``)."""
     if inplace:
         return change_in_place(name + "_", input, compute)
     return compute(input)
@@ -328,13 +330,13 @@ def _result(name: str, input: Any, inplace: bool, compute: Callable[[Any], Any])
 @typed.activation_function
 def relu(input: Any, inplace: bool = False) -> Any:
     """``max(input, 0)`` elementwise (gradient 0 at 0, as PyTorch)."""
-    return _result("relu", input, inplace, lambda x: apply(RELU, x))
+    return maybe_in_place("relu", input, inplace, lambda x: apply(RELU, x))
 
 
 @typed.activation_function
 def relu6(input: Any, inplace: bool = False) -> Any:
     """``min(max(input, 0), 6)``: ``hardtanh(input, 0, 6)`` (gradient 0 at both bounds)."""
-    return _result("relu6", input, inplace, lambda x: apply(HARDTANH, x, lo=0.0, hi=6.0))
+    return maybe_in_place("relu6", input, inplace, lambda x: apply(HARDTANH, x, lo=0.0, hi=6.0))
 
 
 @typed.activation_function
@@ -343,20 +345,21 @@ def hardtanh(input: Any, min_val: float = -1.0, max_val: float = 1.0, inplace: b
     lo = number("hardtanh", "min_val", min_val)
     hi = number("hardtanh", "max_val", max_val)
     if lo > hi:
-        raise ValueError(f"hardtanh: min_val ({lo}) cannot be greater than max_val ({hi})")
-    return _result("hardtanh", input, inplace, lambda x: apply(HARDTANH, x, lo=lo, hi=hi))
+        raise ValueError(f"{operation_name('hardtanh')}: min_val ({lo}) cannot be greater "
+                         f"than max_val ({hi})")
+    return maybe_in_place("hardtanh", input, inplace, lambda x: apply(HARDTANH, x, lo=lo, hi=hi))
 
 
 @typed.activation_function
 def hardswish(input: Any, inplace: bool = False) -> Any:
     """``input * relu6(input + 3) / 6``."""
-    return _result("hardswish", input, inplace, lambda x: apply(HARDSWISH, x))
+    return maybe_in_place("hardswish", input, inplace, lambda x: apply(HARDSWISH, x))
 
 
 @typed.activation_function
 def hardsigmoid(input: Any, inplace: bool = False) -> Any:
     """``relu6(input + 3) / 6``: 0 below -3, 1 above 3, linear between."""
-    return _result("hardsigmoid", input, inplace, lambda x: apply(HARDSIGMOID, x))
+    return maybe_in_place("hardsigmoid", input, inplace, lambda x: apply(HARDSIGMOID, x))
 
 
 @typed.activation_function
@@ -428,7 +431,7 @@ def softshrink(input: Any, lambd: float = 0.5) -> Any:
     (``lambd >= 0``)."""
     lambd = number("softshrink", "lambd", lambd)
     if lambd < 0:
-        raise ValueError(f"softshrink: lambd must be at least 0, got {lambd}")
+        raise ValueError(f"{operation_name('softshrink')}: lambd must be at least 0, got {lambd}")
     shrunk = elementwise.where(elementwise.compare("greater", input, lambd),
                                elementwise.sub(input, lambd), 0)
     return elementwise.where(elementwise.compare("less", input, -lambd),
@@ -448,7 +451,7 @@ def hardshrink(input: Any, lambd: float = 0.5) -> Any:
 def threshold(input: Any, threshold: float, value: float, inplace: bool = False) -> Any:
     """``input`` where ``input > threshold``, ``value`` elsewhere (NaN stays NaN); the gradient
     passes where ``input > threshold``."""
-    return _result("threshold", input, inplace, lambda x: _thresholded(x, threshold, value))
+    return maybe_in_place("threshold", input, inplace, lambda x: _thresholded(x, threshold, value))
 
 
 def _thresholded(input: Any, threshold: float, value: float) -> Any:
@@ -461,7 +464,7 @@ def _thresholded(input: Any, threshold: float, value: float) -> Any:
 def leaky_relu(input: Any, negative_slope: float = 0.01, inplace: bool = False) -> Any:
     """``input`` where positive, ``negative_slope * input`` elsewhere."""
     slope = number("leaky_relu", "negative_slope", negative_slope)
-    return _result("leaky_relu", input, inplace, lambda x: apply(LEAKY_RELU, x, slope=slope))
+    return maybe_in_place("leaky_relu", input, inplace, lambda x: apply(LEAKY_RELU, x, slope=slope))
 
 
 @typed.mixed_function
@@ -474,8 +477,8 @@ def prelu(input: Any, weight: Any) -> Any:
     count = math.prod(weight_shape)
     channels = dims[1] if len(dims) >= 2 else 1
     if len(weight_shape) > 1 or (count != 1 and count != channels):
-        raise ValueError(f"prelu: weight must have 1 element or one per channel ({channels}, "
-                         f"axis 1 of the input), got shape {weight_shape}")
+        raise ValueError(f"{operation_name('prelu')}: weight must have 1 element or one per "
+                         f"channel ({channels}, axis 1 of the input), got shape {weight_shape}")
     if count == 1:
         weight = shape.reshape(weight, ())  # one slope: a 0-d input stays 0-d
     else:
@@ -495,12 +498,14 @@ def rrelu(input: Any, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: 
     lower = number("rrelu", "lower", lower)
     upper = number("rrelu", "upper", upper)
     if lower > upper:
-        raise ValueError(f"rrelu: lower ({lower}) must not be greater than upper ({upper})")
+        raise ValueError(f"{operation_name('rrelu')}: lower ({lower}) must not be greater than "
+                         f"upper ({upper})")
     if not training:
         return apply(LEAKY_RELU, input, slope=(lower + upper) / 2)
     data = unwrap(input)
     if not hasattr(data, "dtype"):
         return apply(LEAKY_RELU, input, slope=(lower + upper) / 2)
+    _backend.check_real_dtype(data.dtype)
     backend = _backend.backend_of(data)
     draw_dtype = data.dtype if data.dtype.itemsize >= 4 and data.dtype.kind == "f" else "float32"
     slopes = generator(backend).random(data.shape, dtype=draw_dtype) * (upper - lower) + lower
@@ -518,19 +523,20 @@ def gelu(input: Any, approximate: str = "none") -> Any:
         return apply(GELU, input)
     if approximate == "tanh":
         return apply(GELU_TANH, input)
-    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    raise ValueError(f"{operation_name('gelu')}: approximate must be 'none' or 'tanh', got "
+                     f"{approximate!r}")
 
 
 @typed.activation_function
 def silu(input: Any, inplace: bool = False) -> Any:
     """``input * sigmoid(input)`` (also called swish)."""
-    return _result("silu", input, inplace, lambda x: apply(SILU, x))
+    return maybe_in_place("silu", input, inplace, lambda x: apply(SILU, x))
 
 
 @typed.activation_function
 def mish(input: Any, inplace: bool = False) -> Any:
     """``input * tanh(softplus(input))``."""
-    return _result("mish", input, inplace, lambda x: elementwise.mul(
+    return maybe_in_place("mish", input, inplace, lambda x: elementwise.mul(
         x, elementwise.tanh(softplus(x))))
 
 
@@ -538,7 +544,7 @@ def mish(input: Any, inplace: bool = False) -> Any:
 def elu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Any:
     """``input`` where positive, ``alpha * (exp(input) - 1)`` elsewhere."""
     scale = number("elu", "alpha", alpha)
-    return _result("elu", input, inplace, lambda x: apply(ELU, x, alpha=scale))
+    return maybe_in_place("elu", input, inplace, lambda x: apply(ELU, x, alpha=scale))
 
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -549,7 +555,7 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 def selu(input: Any, inplace: bool = False) -> Any:
     """The self-normalising ``scale * elu(input, alpha)`` with PyTorch's constants
     (alpha 1.6733, scale 1.0507)."""
-    return _result("selu", input, inplace, lambda x: elementwise.mul(
+    return maybe_in_place("selu", input, inplace, lambda x: elementwise.mul(
         apply(ELU, x, alpha=_SELU_ALPHA), _SELU_SCALE))
 
 
@@ -558,8 +564,8 @@ def celu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Any:
     """``input`` where positive, ``alpha * (exp(input / alpha) - 1)`` elsewhere (``alpha != 0``)."""
     alpha = number("celu", "alpha", alpha)
     if alpha == 0:
-        raise ValueError("celu: alpha must not be 0")
-    return _result("celu", input, inplace, lambda x: elementwise.mul(
+        raise ValueError(f"{operation_name('celu')}: alpha must not be 0")
+    return maybe_in_place("celu", input, inplace, lambda x: elementwise.mul(
         apply(ELU, elementwise.div(x, alpha), alpha=1.0), alpha))
 
 
@@ -569,7 +575,7 @@ def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Any:
     threshold`` (PyTorch's definition)."""
     beta = number("softplus", "beta", beta)
     if beta == 0:
-        raise ValueError("softplus: beta must not be 0")
+        raise ValueError(f"{operation_name('softplus')}: beta must not be 0")
     return apply(SOFTPLUS, input, beta=beta, threshold=number("softplus", "threshold", threshold))
 
 
@@ -579,12 +585,12 @@ def glu(input: Any, dim: int = -1) -> Any:
     sigmoid(b)`` (the result is half as long along ``dim``)."""
     dims = shape_of(input)
     if not dims:
-        raise ValueError("glu: needs a tensor with at least one axis (the halving axis), got "
-                         "a 0-d tensor")
+        raise ValueError(f"{operation_name('glu')}: needs a tensor with at least one axis (the "
+                         "halving axis), got a 0-d tensor")
     axis = single_axis("glu", dim, len(dims))
     if dims[axis] % 2:
-        raise ValueError(f"glu: the halving axis {axis} must have an even size, got "
-                         f"{dims[axis]}")
+        raise ValueError(f"{operation_name('glu')}: the halving axis {axis} must have an even "
+                         f"size, got {dims[axis]}")
     half = dims[axis] // 2
     before = (slice(None),) * axis
     first = slicing.getitem(input, (*before, slice(0, half)))
@@ -608,7 +614,7 @@ def gumbel_softmax(logits: _Logits, tau: float = 1.0, hard: bool = False, eps: f
                       stacklevel=2)
     data = unwrap(logits)
     if not hasattr(data, "dtype") or data.dtype.kind != "f":
-        raise TypeError(f"gumbel_softmax: expected floating logits, got "
+        raise TypeError(f"{operation_name('gumbel_softmax')}: expected floating logits, got "
                         f"{getattr(data, 'dtype', type(logits).__name__)}")
     axis = single_axis("gumbel_softmax", dim, data.ndim)
     backend = _backend.backend_of(data)

@@ -1,9 +1,10 @@
 """``conv1d``, ``conv2d`` and ``conv3d`` (PyTorch's, with "same" / "valid" padding and
-unbatched inputs): the 2-D convolution primitive of ``(B, C, H, W)`` images, its two gradient
-primitives and the im2col / col2im pair they are built on (col2im with its CUDA kernel). A 1-D
-convolution is the 2-D one on a unit height axis, a 3-D one the 2-D one of the depth slices
-each output reads stacked into the channels; the transposed convolutions
-(``conv_transpose.py``) are the input-gradient primitive.
+unbatched inputs; ``conv_tbc``, ``conv1d`` of time-first sequences): the 2-D convolution
+primitive of ``(B, C, H, W)`` images, its two gradient primitives and the im2col / col2im
+pair they are built on (col2im with its CUDA kernel). A 1-D convolution is the 2-D one on a
+unit height axis, a 3-D one the 2-D one of the depth slices each output reads stacked into the
+channels; the transposed convolutions (``conv_transpose.py``) are the input-gradient
+primitive.
 
 Convolution is im2col plus one matrix product per group for the whole batch, the bias added
 in place: the columns are one strided view of the input (every window a set of strides)
@@ -27,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from mushin._backend import Array
-from mushin._check import is_int, shape_of
+from mushin._check import is_int, operation_name, shape_of
 from mushin._graph import Primitive
 from mushin._tensor import apply
 from mushin.errors import ShapeError
@@ -307,6 +308,8 @@ def _conv_weight_grad_forward(xp: Any, x: Array, grad: Array, weight_shape: tupl
                               groups: int) -> Array:
     kernel = (weight_shape[2], weight_shape[3])
     out_size = (grad.shape[2], grad.shape[3])
+    if not grad.size:  # an empty batch (or output): no term reaches the weight (PyTorch's 0)
+        return xp.zeros(weight_shape, dtype=xp.result_type(x.dtype, grad.dtype))
     columns = _im2col(xp, x, kernel, stride, padding, dilation, out_size)
     columns = columns.reshape(groups, -1, grad.shape[0] * out_size[0] * out_size[1])
     # (C / groups * kh * kw, O / groups) per group, transposed at the end (it is small):
@@ -383,15 +386,15 @@ def check_input(name: str, dims: int, shape: tuple[int, ...]) -> bool:
     """Whether ``shape`` is batched (``dims + 2`` axes); ``ShapeError`` unless it is that or
     unbatched (``dims + 1`` axes)."""
     if len(shape) not in (dims + 1, dims + 2):
-        raise ShapeError(f"{name}: expected an input of shape {_IMAGE[dims]}, got shape "
-                         f"{shape}")
+        raise ShapeError(f"{operation_name(name)}: expected an input of shape {_IMAGE[dims]}, got "
+                         f"shape {shape}")
     return len(shape) == dims + 2
 
 
 def check_groups(name: str, groups: Any) -> int:
     """``groups`` as a positive int; ``ValueError`` otherwise."""
     if not is_int(groups) or groups < 1:
-        raise ValueError(f"{name}: groups must be a positive int, got {groups!r}")
+        raise ValueError(f"{operation_name(name)}: groups must be a positive int, got {groups!r}")
     return int(groups)
 
 
@@ -404,10 +407,10 @@ def conv_padding(name: str, padding: Any, kernel: tuple[int, ...], stride: tuple
         if padding == "valid":
             return (0,) * len(kernel), (0,) * len(kernel)
         if padding != "same":
-            raise ValueError(f"{name}: padding must be an int, a tuple of ints, 'same' or "
-                             f"'valid', got {padding!r}")
+            raise ValueError(f"{operation_name(name)}: padding must be an int, a tuple of ints, "
+                             f"'same' or 'valid', got {padding!r}")
         if any(step != 1 for step in stride):
-            raise ValueError(f"{name}: padding='same' is not supported for strided "
+            raise ValueError(f"{operation_name(name)}: padding='same' is not supported for strided "
                              f"convolutions, got stride={stride}")
         totals = [spread * (size - 1) for spread, size in zip(dilation, kernel, strict=True)]
         return tuple(total // 2 for total in totals), tuple(total - total // 2
@@ -423,8 +426,8 @@ def _check_reach(name: str, shape: tuple[int, ...], kernel: tuple[int, ...],
     padded_sizes = [size + extra for size, extra in zip(shape[-dims:], padding, strict=True)]
     reach = [spread * (size - 1) + 1 for spread, size in zip(dilation, kernel, strict=True)]
     if any(size < needed for size, needed in zip(padded_sizes, reach, strict=True)):
-        raise ShapeError(f"{name}: the input of shape {shape} is too small: padded to "
-                         f"{'x'.join(map(str, padded_sizes))} it is smaller than the kernel's "
+        raise ShapeError(f"{operation_name(name)}: the input of shape {shape} is too small: padded "
+                         f"to {'x'.join(map(str, padded_sizes))} it is smaller than the kernel's "
                          f"reach of {'x'.join(map(str, reach))}")
 
 
@@ -467,21 +470,21 @@ def _convolve(name: str, dims: int, input: Any, weight: Any, bias: Any, stride: 
     x_shape, weight_shape = shape_of(input), shape_of(weight)
     batched = check_input(name, dims, x_shape)
     if len(weight_shape) != dims + 2:
-        raise ShapeError(f"{name}: expected a weight of shape (O, C / groups, "
+        raise ShapeError(f"{operation_name(name)}: expected a weight of shape (O, C / groups, "
                          f"{KERNEL_AXES[dims]}), "
                          f"got shape {weight_shape}")
     groups = check_groups(name, groups)
     if weight_shape[0] % groups:
-        raise ValueError(f"{name}: {weight_shape[0]} output channels are not divisible by "
-                         f"groups={groups}")
+        raise ValueError(f"{operation_name(name)}: {weight_shape[0]} output channels are not "
+                         f"divisible by groups={groups}")
     channels = x_shape[-dims - 1]
     if channels != weight_shape[1] * groups:
-        raise ShapeError(f"{name}: the input of shape {x_shape} has {channels} channels but "
-                         f"the weight of shape {weight_shape} with groups={groups} expects "
-                         f"{weight_shape[1] * groups}")
+        raise ShapeError(f"{operation_name(name)}: the input of shape {x_shape} has {channels} "
+                         f"channels but the weight of shape {weight_shape} with groups={groups} "
+                         f"expects {weight_shape[1] * groups}")
     if bias is not None and shape_of(bias) != (weight_shape[0],):
-        raise ShapeError(f"{name}: expected a bias of shape ({weight_shape[0]},), got shape "
-                         f"{shape_of(bias)}")
+        raise ShapeError(f"{operation_name(name)}: expected a bias of shape ({weight_shape[0]},), "
+                         f"got shape {shape_of(bias)}")
     strides = ints(name, "stride", stride, 1, dims)
     dilations = ints(name, "dilation", dilation, 1, dims)
     kernel = tuple(weight_shape[2:])
@@ -543,3 +546,18 @@ def conv3d(input: Any, weight: Any, bias: Any = None, stride: int | Sequence[int
     sizes. ``padding`` is an int, three ints, ``"valid"`` or ``"same"`` (as ``conv2d``'s).
     One 2-D convolution of the input's depth slices stacked into its channels."""
     return _convolve("conv3d", 3, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv_tbc(input: Any, weight: Any, bias: Any, pad: int = 0) -> Any:
+    """PyTorch's ``F.conv_tbc``: the 1-D convolution of time-first sequences, ``input``
+    ``(T, B, C)`` with ``weight`` ``(k, C, O)``, plus ``bias`` ``(O,)``, ``pad`` zeros at each
+    end of the time axis: ``(T + 2 * pad - k + 1, B, O)``. ``conv1d`` on the batch-first
+    views."""
+    dims, kernel = shape_of(input), shape_of(weight)
+    if len(dims) != 3 or len(kernel) != 3 or kernel[1] != dims[2]:
+        raise ShapeError(f"{operation_name('conv_tbc')}: expected an input (T, B, C) and a weight "
+                         f"(k, C, O) with one C, got shapes {dims} and {kernel}")
+    if not is_int(pad) or pad < 0:
+        raise ValueError(f"{operation_name('conv_tbc')}: pad must be an int >= 0, got {pad!r}")
+    result = conv1d(permute(input, (1, 2, 0)), permute(weight, (2, 1, 0)), bias, padding=pad)
+    return permute(result, (2, 0, 1))

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from mushin._backend import Array
-from mushin._check import shape_of
+from mushin._check import operation_name, shape_of
 from mushin._graph import Primitive
 from mushin._tensor import apply
 from mushin.errors import ShapeError
@@ -129,40 +129,41 @@ def _transpose(name: str, dims: int, input: Any, weight: Any, bias: Any, stride:
     x_shape, weight_shape = shape_of(input), shape_of(weight)
     batched = check_input(name, dims, x_shape)
     if len(weight_shape) != dims + 2:
-        raise ShapeError(f"{name}: expected a weight of shape (C, O / groups, "
+        raise ShapeError(f"{operation_name(name)}: expected a weight of shape (C, O / groups, "
                          f"{KERNEL_AXES[dims]}), "
                          f"got shape {weight_shape}")
     groups = check_groups(name, groups)
     if weight_shape[0] % groups:
-        raise ValueError(f"{name}: {weight_shape[0]} input channels are not divisible by "
-                         f"groups={groups}")
+        raise ValueError(f"{operation_name(name)}: {weight_shape[0]} input channels are not "
+                         f"divisible by groups={groups}")
     channels = x_shape[-dims - 1]
     if channels != weight_shape[0]:
-        raise ShapeError(f"{name}: the input of shape {x_shape} has {channels} channels but "
-                         f"the weight of shape {weight_shape} expects {weight_shape[0]}")
+        raise ShapeError(f"{operation_name(name)}: the input of shape {x_shape} has {channels} "
+                         f"channels but the weight of shape {weight_shape} expects "
+                         f"{weight_shape[0]}")
     out_channels = weight_shape[1] * groups
     if bias is not None and shape_of(bias) != (out_channels,):
-        raise ShapeError(f"{name}: expected a bias of shape ({out_channels},), got shape "
-                         f"{shape_of(bias)}")
+        raise ShapeError(f"{operation_name(name)}: expected a bias of shape ({out_channels},), got "
+                         f"shape {shape_of(bias)}")
     if isinstance(padding, str):
-        raise ValueError(f"{name}: padding must be an int or a tuple of ints (transposed "
-                         f"convolutions take no 'same' or 'valid'), got {padding!r}")
+        raise ValueError(f"{operation_name(name)}: padding must be an int or a tuple of ints "
+                         f"(transposed convolutions take no 'same' or 'valid'), got {padding!r}")
     strides = ints(name, "stride", stride, 1, dims)
     paddings = ints(name, "padding", padding, 0, dims)
     extras = ints(name, "output_padding", output_padding, 0, dims)
     dilations = ints(name, "dilation", dilation, 1, dims)
     for extra, step, spread in zip(extras, strides, dilations, strict=True):
         if extra >= step and extra >= spread:
-            raise ValueError(f"{name}: output_padding must be smaller than the stride or the "
-                             f"dilation, got output_padding={extras}, stride={strides}, "
-                             f"dilation={dilations}")
+            raise ValueError(f"{operation_name(name)}: output_padding must be smaller than the "
+                             f"stride or the dilation, got output_padding={extras}, "
+                             f"stride={strides}, dilation={dilations}")
     sizes = tuple((size - 1) * step - 2 * margin + spread * (kernel - 1) + extra + 1
                   for size, step, margin, spread, kernel, extra in zip(
                       x_shape[-dims:], strides, paddings, dilations, weight_shape[2:], extras,
                       strict=True))
     if min(sizes) < 1:
-        raise ShapeError(f"{name}: the input of shape {x_shape} gives an output of size "
-                         f"{sizes}, too small (padding={paddings})")
+        raise ShapeError(f"{operation_name(name)}: the input of shape {x_shape} gives an output of "
+                         f"size {sizes}, too small (padding={paddings})")
     x = input if batched else reshape(input, (1, *x_shape))
     if dims == 3:
         result = _transpose_volumes(x, weight, bias, sizes, strides, paddings, dilations,

@@ -10,20 +10,25 @@ deprecated ``size_average`` and ``reduce`` are accepted and mapped onto it, as P
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, TypeVarTuple, cast, overload
 
 from mushin import _backend
 from mushin import _typing as typed
-from mushin._check import is_number, shape_of
+from mushin._check import host_array, is_number, operation_name, shape_of
+from mushin._creation import full_like
 from mushin._tensor import Constant, Tensor, Variable, unwrap
 from mushin.errors import ShapeError
 from mushin.nn.functional import loss as crate
 from mushin.nn.functional.activation import logsoftmax
 from mushin.nn.functional.distance import pairwise_distance
+from mushin.nn.functional.linear import linear
 from mushin.ops import elementwise
 from mushin.ops import reduce as reductions
+from mushin.ops._index_common import device_array
+from mushin.ops.shape import reshape
 
 if TYPE_CHECKING:
     from mushin._typing import (
@@ -54,7 +59,8 @@ def reduction_mode(name: str, reduction: str, size_average: Any = None, reduce_:
             return "none"
         return "mean" if keep_size else "sum"
     if reduction not in _REDUCTIONS:
-        raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+        raise ValueError(f"{operation_name(name)}: reduction must be 'mean', 'sum' or 'none', got "
+                         f"{reduction!r}")
     return reduction
 
 
@@ -68,8 +74,17 @@ def _reduced(losses: Any, reduction: str) -> Any:
 
 def _tensor(name: str, value: Any, what: str) -> Any:
     if not isinstance(value, Tensor):
-        raise TypeError(f"{name}: {what} must be a tensor, got {type(value).__name__}")
+        raise TypeError(f"{operation_name(name)}: {what} must be a tensor, got "
+                        f"{type(value).__name__}")
     return cast(Any, value)  # not the Tensor[Unknown] that isinstance on Any gives pyright
+
+
+def _target_array(name: str, target: Any, data: Any) -> Any:
+    """``target`` (a tensor, an array, a nested list) as an array on ``data``'s device."""
+    value = unwrap(target)
+    if not hasattr(value, "dtype"):
+        value = host_array(name, value, "the target")
+    return device_array(name, "the target", value, data)
 
 
 def _like(reference: Any, value: Any) -> Any:
@@ -86,8 +101,8 @@ def _pair(name: str, x: Any, target: Any) -> tuple[Any, Any]:
     _tensor(name, x, "the input")
     target = _like(x, target)
     if shape_of(x) != shape_of(target):
-        raise ShapeError(f"{name}: the input of shape {shape_of(x)} and the target of shape "
-                         f"{shape_of(target)} differ")
+        raise ShapeError(f"{operation_name(name)}: the input of shape {shape_of(x)} and the target "
+                         f"of shape {shape_of(target)} differ")
     return x, target
 
 
@@ -128,7 +143,8 @@ def l1_loss(input: Any, target: Any, size_average: Any = None, reduce: Any = Non
 def _positive(name: str, what: str, value: Any, allow_zero: bool = False) -> float:
     if not is_number(value) or value < 0 or (value == 0 and not allow_zero):
         qualifier = "non-negative" if allow_zero else "positive"
-        raise ValueError(f"{name}: {what} must be a {qualifier} number, got {value!r}")
+        raise ValueError(f"{operation_name(name)}: {what} must be a {qualifier} number, got "
+                         f"{value!r}")
     return float(value)
 
 
@@ -183,23 +199,26 @@ def poisson_nll_loss(input: Any, target: Any, log_input: bool = True,
 def gaussian_nll_loss(input: Any, target: Any, var: Any, full: bool = False,
                       eps: float = 1e-6, reduction: str = "mean") -> Any:
     """The negative log-likelihood of ``target`` under a Gaussian of mean ``input`` and
-    variance ``var`` (of the input's shape, or with its last axis 1 or missing); ``var`` is
-    clamped at ``eps`` for stability, the gradient passing through the clamp as PyTorch's."""
+    variance ``var`` (of the input's shape, or with its last axis 1 or missing, or one
+    number for every entry); ``var`` is clamped at ``eps`` for stability, the gradient passing
+    through the clamp as PyTorch's."""
     reduction = reduction_mode("gaussian_nll_loss", reduction)
     x = _tensor("gaussian_nll_loss", input, "the input")
     target = _like(x, target)
+    if isinstance(var, int | float) and not isinstance(var, bool):
+        var = full_like(x, var)  # PyTorch's float variance, the same for every entry
     var = _like(x, var)
     shape, var_shape = shape_of(x), shape_of(var)
     if var_shape != shape:
         if shape[:-1] == var_shape:
             var = var.reshape((*var_shape, 1))
         elif not (shape[:-1] == var_shape[:-1] and var_shape[-1:] == (1,)):
-            raise ValueError(f"gaussian_nll_loss: var of shape {var_shape} does not match the "
-                             f"input of shape {shape}")
+            raise ValueError(f"{operation_name('gaussian_nll_loss')}: var of shape {var_shape} "
+                             f"does not match the input of shape {shape}")
     data = unwrap(var)
     xp = _backend.namespace_of(data)
     if bool(xp.any(data < 0)):
-        raise ValueError("gaussian_nll_loss: var has negative entries")
+        raise ValueError(f"{operation_name('gaussian_nll_loss')}: var has negative entries")
     clamped = var + Constant(xp.maximum(data, eps) - data)  # the clamp, seen as the identity
     difference = x - target
     losses = 0.5 * (elementwise.log(clamped) + difference * difference / clamped)
@@ -215,8 +234,8 @@ def _class_weights(name: str, x: Any, weight: Any) -> Any:
     shape: tuple[int, ...] = shape_of(x)
     classes = shape[1 if len(shape) > 1 else 0] if shape else 1
     if shape_of(weight) != (classes,):
-        raise ShapeError(f"{name}: weight must have one entry per class ({classes}), got shape "
-                         f"{shape_of(weight)}")
+        raise ShapeError(f"{operation_name(name)}: weight must have one entry per class "
+                         f"({classes}), got shape {shape_of(weight)}")
     return weight
 
 
@@ -226,20 +245,20 @@ def _one_hot(name: str, x: Any, target: Any, ignore_index: int) -> tuple[Any, An
     the kept targets."""
     data = unwrap(x)
     xp = _backend.namespace_of(data)
-    indices = xp.asarray(unwrap(target))
+    indices = _target_array(name, target, data)
     if indices.dtype.kind not in "iu":
-        raise TypeError(f"{name}: the target must hold integer class indices, got "
+        raise TypeError(f"{operation_name(name)}: the target must hold integer class indices, got "
                         f"{indices.dtype}")
     shape = shape_of(x)
     axis = 1 if len(shape) > 1 else 0
     classes = shape[axis]
     expected = shape[:axis] + shape[axis + 1:]
     if tuple(indices.shape) != expected:
-        raise ShapeError(f"{name}: expected a target of shape {expected} for an input of shape "
-                         f"{shape}, got {tuple(indices.shape)}")
+        raise ShapeError(f"{operation_name(name)}: expected a target of shape {expected} for an "
+                         f"input of shape {shape}, got {tuple(indices.shape)}")
     kept = indices != ignore_index
     if bool(xp.any(kept & ((indices < 0) | (indices >= classes)))):
-        raise IndexError(f"{name}: a target is outside [0, {classes})")
+        raise IndexError(f"{operation_name(name)}: a target is outside [0, {classes})")
     safe = xp.where(kept, indices, 0)
     hot = xp.expand_dims(safe, axis) == xp.arange(classes).reshape(
         (classes,) + (1,) * (len(shape) - axis - 1))
@@ -252,7 +271,63 @@ def _per_class(weight: Any, ndim: int) -> Any:
     return weight if ndim <= 1 else weight.reshape((-1,) + (1,) * (ndim - 2))
 
 
-@typed.loss_function
+# Class indices (N, *Rest) for (N, C, *Rest) log-probabilities: 0-d for "mean" and "sum", the
+# target's shape for "none", the input's kind; the legacy size_average/reduce or a reduction that
+# is not a literal give a run-time shape, and a (C,) input with a 0-d index a 0-d loss. Every form
+# keeps the batch of the indices checked.
+@overload
+def nll_loss(input: Untyped, target: Any, weight: Any = ..., size_average: Any = ...,
+             ignore_index: int = ..., reduce: Any = ..., reduction: str = ...) -> Untyped: ...
+@overload
+def nll_loss(input: Variable[N, C, *Rest], target: ClassIndices[N, *Rest],
+             weight: Weights = ..., size_average: None = ..., ignore_index: int = ...,
+             reduce: None = ..., reduction: Reduced = ...) -> Variable[*NoAxes]: ...
+@overload
+def nll_loss(input: Variable[N, C, *Rest], target: ClassIndices[N, *Rest],
+             weight: Weights = ..., size_average: None = ..., ignore_index: int = ...,
+             reduce: None = ..., *, reduction: Unreduced) -> Variable[N, *Rest]: ...
+@overload
+def nll_loss(input: Variable[N, C, *Rest], target: ClassIndices[N, *Rest],
+             weight: Weights = ..., size_average: Any = ..., ignore_index: int = ...,
+             reduce: Any = ..., reduction: str = ...) -> Variable[*AnyShape]: ...
+@overload
+def nll_loss(input: Variable[C], target: Constant[*NoAxes] | HostArray, weight: Weights = ...,
+             size_average: Any = ..., ignore_index: int = ..., reduce: Any = ...,
+             reduction: str = ...) -> Variable[*NoAxes]: ...
+@overload
+def nll_loss(input: Constant[N, C, *Rest], target: ClassIndices[N, *Rest],
+             weight: Weights = ..., size_average: None = ..., ignore_index: int = ...,
+             reduce: None = ..., reduction: Reduced = ...) -> Constant[*NoAxes]: ...
+@overload
+def nll_loss(input: Constant[N, C, *Rest], target: ClassIndices[N, *Rest],
+             weight: Weights = ..., size_average: None = ..., ignore_index: int = ...,
+             reduce: None = ..., *, reduction: Unreduced) -> Constant[N, *Rest]: ...
+@overload
+def nll_loss(input: Constant[N, C, *Rest], target: ClassIndices[N, *Rest],
+             weight: Weights = ..., size_average: Any = ..., ignore_index: int = ...,
+             reduce: Any = ..., reduction: str = ...) -> Constant[*AnyShape]: ...
+@overload
+def nll_loss(input: Constant[C], target: Constant[*NoAxes] | HostArray, weight: Weights = ...,
+             size_average: Any = ..., ignore_index: int = ..., reduce: Any = ...,
+             reduction: str = ...) -> Constant[*NoAxes]: ...
+@overload
+def nll_loss(input: Tensor[N, C, *Rest], target: ClassIndices[N, *Rest],
+             weight: Weights = ..., size_average: None = ..., ignore_index: int = ...,
+             reduce: None = ..., reduction: Reduced = ...) -> Tensor[*NoAxes]: ...
+@overload
+def nll_loss(input: Tensor[N, C, *Rest], target: ClassIndices[N, *Rest],
+             weight: Weights = ..., size_average: None = ..., ignore_index: int = ...,
+             reduce: None = ..., *, reduction: Unreduced) -> Tensor[N, *Rest]: ...
+@overload
+def nll_loss(input: Tensor[N, C, *Rest], target: ClassIndices[N, *Rest],
+             weight: Weights = ..., size_average: Any = ..., ignore_index: int = ...,
+             reduce: Any = ..., reduction: str = ...) -> Tensor[*AnyShape]: ...
+@overload
+def nll_loss(input: Tensor[C], target: Constant[*NoAxes] | HostArray, weight: Weights = ...,
+             size_average: Any = ..., ignore_index: int = ..., reduce: Any = ...,
+             reduction: str = ...) -> Tensor[*NoAxes]: ...
+
+
 def nll_loss(input: Any, target: Any, weight: Any = None, size_average: Any = None,
              ignore_index: int = -100, reduce: Any = None, reduction: str = "mean") -> Any:
     """The negative log-likelihood of class indices given log-probabilities ``(N, C, *)``
@@ -352,9 +427,12 @@ def cross_entropy(input: Any, target: Any, weight: Any = None,
     x = _tensor("cross_entropy", input, "the input")
     smoothing = float(label_smoothing) if is_number(label_smoothing) else -1.0
     if not 0.0 <= smoothing <= 1.0:
-        raise ValueError(f"cross_entropy: label_smoothing must lie in [0, 1], got "
-                         f"{label_smoothing!r}")
+        raise ValueError(f"{operation_name('cross_entropy')}: label_smoothing must lie in [0, 1], "
+                         f"got {label_smoothing!r}")
     shape = shape_of(x)
+    if not shape:
+        raise ShapeError(f"{operation_name('cross_entropy')}: expected an input with a class axis, "
+                         "got a 0-d tensor")
     if weight is None and smoothing == 0 and len(shape) > 1:
         return _as("cross_entropy", "cross_entropy", lambda: crate.cross_entropy(
             x, target, reduction=reduction, ignore_index=ignore_index))
@@ -368,8 +446,8 @@ def cross_entropy(input: Any, target: Any, weight: Any = None,
     if floating_target:  # class probabilities
         probabilities = _like(x, target)
         if shape_of(probabilities) != shape:
-            raise ShapeError(f"cross_entropy: a probability target must have the input's shape "
-                             f"{shape}, got {shape_of(probabilities)}")
+            raise ShapeError(f"{operation_name('cross_entropy')}: a probability target must have "
+                             f"the input's shape {shape}, got {shape_of(probabilities)}")
         if smoothing:
             probabilities = probabilities * (1 - smoothing) + smoothing / classes
         terms = log_probs * probabilities
@@ -495,8 +573,8 @@ def cosine_embedding_loss(input1: Any, input2: Any, target: Any, margin: float =
     _tensor("cosine_embedding_loss", input1, "input1")
     shape = shape_of(input1)
     if shape != shape_of(input2) or len(shape) not in (1, 2):
-        raise ShapeError(f"cosine_embedding_loss: expected two inputs of one shape (N, D) or "
-                         f"(D,), got {shape} and {shape_of(input2)}")
+        raise ShapeError(f"{operation_name('cosine_embedding_loss')}: expected two inputs of one "
+                         f"shape (N, D) or (D,), got {shape} and {shape_of(input2)}")
     axis = len(shape) - 1
     epsilon = 1e-12
     product = reductions.sum(input1 * input2, axis)
@@ -517,14 +595,14 @@ def multi_margin_loss(input: Any, target: Any, p: int = 1, margin: float = 1.0,
     classes ``j != y``, ``weight[y]`` scaling each sample's terms; ``p`` is 1 or 2."""
     reduction = reduction_mode("multi_margin_loss", reduction, size_average, reduce)
     if p not in (1, 2):
-        raise ValueError(f"multi_margin_loss: p must be 1 or 2, got {p!r}")
+        raise ValueError(f"{operation_name('multi_margin_loss')}: p must be 1 or 2, got {p!r}")
     x = _tensor("multi_margin_loss", input, "the input")
     if shape_of(x) == ():  # one class: PyTorch takes a 0-d input as (1,)
         x = x.reshape((1,))
     shape = shape_of(x)
     if len(shape) not in (1, 2):
-        raise ShapeError(f"multi_margin_loss: expected an input of shape (N, C) or (C,), got "
-                         f"{shape}")
+        raise ShapeError(f"{operation_name('multi_margin_loss')}: expected an input of shape (N, "
+                         f"C) or (C,), got {shape}")
     if len(shape) == 1 and shape_of(target) == (1,):  # PyTorch takes a (1,) target too
         target = unwrap(target).reshape(())
     hot, _ = _one_hot("multi_margin_loss", x, target, ignore_index=-(2**62))
@@ -549,21 +627,22 @@ def multilabel_margin_loss(input: Any, target: Any, size_average: Any = None,
     x = _tensor("multilabel_margin_loss", input, "the input")
     data = unwrap(x)
     xp = _backend.namespace_of(data)
-    labels = xp.asarray(unwrap(target))
+    labels = _target_array("multilabel_margin_loss", target, data)
     if shape_of(x) == () and labels.shape == ():  # one class: PyTorch takes them as (1,)
         x, labels = x.reshape((1,)), labels.reshape((1,))
     shape = shape_of(x)
     if len(shape) not in (1, 2) or tuple(labels.shape) != shape:
-        raise ShapeError(f"multilabel_margin_loss: expected an input (N, C) or (C,) and a "
-                         f"target of its shape, got {shape} and {tuple(labels.shape)}")
+        raise ShapeError(f"{operation_name('multilabel_margin_loss')}: expected an input (N, C) or "
+                         f"(C,) and a target of its shape, got {shape} and {tuple(labels.shape)}")
     if labels.dtype.kind not in "iu":
-        raise TypeError(f"multilabel_margin_loss: the target must hold integer class indices, "
-                        f"got {labels.dtype}")
+        raise TypeError(f"{operation_name('multilabel_margin_loss')}: the target must hold integer "
+                        f"class indices, got {labels.dtype}")
     rows = labels.reshape((-1, shape[-1]))
     classes = shape[-1]
     ended = xp.cumsum(rows < 0, axis=1) > 0
     if bool(xp.any(~ended & (rows >= classes))):
-        raise IndexError(f"multilabel_margin_loss: a target is outside [0, {classes})")
+        raise IndexError(f"{operation_name('multilabel_margin_loss')}: a target is outside [0, "
+                         f"{classes})")
     counts = xp.zeros(rows.shape, dtype=data.dtype)
     for column in range(classes):  # occurrences of each class among the listed targets
         counts += (~ended & (rows == column)).sum(axis=1, keepdims=True) * (
@@ -617,10 +696,11 @@ def triplet_margin_loss(anchor: Any, positive: Any, negative: Any, margin: float
     _tensor("triplet_margin_loss", anchor, "the anchor")
     shapes = {shape_of(anchor), shape_of(positive), shape_of(negative)}
     if len(shapes) != 1 or len(shape_of(anchor)) not in (1, 2):
-        raise ShapeError(f"triplet_margin_loss: expected three inputs of one shape (N, D) or "
-                         f"(D,), got {sorted(shapes)}")
+        raise ShapeError(f"{operation_name('triplet_margin_loss')}: expected three inputs of one "
+                         f"shape (N, D) or (D,), got {sorted(shapes)}")
     if not is_number(p) or p <= 0:
-        raise ValueError(f"triplet_margin_loss: p must be a positive number, got {p!r}")
+        raise ValueError(f"{operation_name('triplet_margin_loss')}: p must be a positive number, "
+                         f"got {p!r}")
     to_positive = _distance(anchor, positive, p, eps)
     to_negative = _distance(anchor, negative, p, eps)
     if swap:
@@ -640,10 +720,77 @@ def triplet_margin_with_distance_loss(anchor: Any, positive: Any, negative: Any,
                         ("the negative", negative)):
         _tensor(name, value, what)
     if not is_number(margin) or margin <= 0:
-        raise ValueError(f"{name}: margin must be greater than 0, got {margin!r}")
+        raise ValueError(f"{operation_name(name)}: margin must be greater than 0, got {margin!r}")
+    if distance_function is not None and not callable(distance_function):
+        raise TypeError(f"{operation_name(name)}: distance_function must be callable, got "
+                        f"{type(distance_function).__name__}")
     distance = pairwise_distance if distance_function is None else distance_function
     to_positive = distance(anchor, positive)
     to_negative = distance(anchor, negative)
     if swap:
         to_negative = elementwise.minimum(to_negative, distance(positive, negative))
     return _reduced(_clamp_min_zero(margin + to_positive - to_negative), reduction)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class LinearCrossEntropyOptions:
+    """PyTorch's ``nn.LinearCrossEntropyOptions``: how ``linear_cross_entropy`` splits the batch
+    into chunks so the full logits are never held. mushin accepts them and computes the
+    reference (the logits, then ``cross_entropy``): the values and gradients are the same."""
+
+    allow_retain_graph: bool = False
+    batch_chunk_size: int | None = None
+    chunking_method: str | None = "auto"
+    acc_policy: str | None = "auto"
+    acc_dtype: Any = None
+
+
+def linear_cross_entropy(input: Any, linear_weight: Any, target: Any, *, linear_bias: Any = None,
+                         weight: Any = None, reduction: str = "mean",
+                         ignore_index: int | None = None, label_smoothing: float = 0.0,
+                         options: LinearCrossEntropyOptions | None = None) -> Any:
+    """PyTorch's ``F.linear_cross_entropy``: ``cross_entropy(linear(input, linear_weight,
+    linear_bias), target, ...)``.
+
+    ``input`` is ``(N, in_features)`` or ``(in_features,)``; ``linear_weight`` ``(C,
+    in_features)``, or ``(C, d1, ..., dK, in_features)`` for a K-dimensional loss whose logits
+    are ``(N, C, d1, ..., dK)`` (``linear_bias`` then ``(C, d1, ..., dK)``). A target of the
+    logits' shape holds class probabilities (and takes no ``ignore_index``), any other class
+    indices; ``ignore_index`` None is -100. ``options`` (PyTorch's chunking, a
+    ``LinearCrossEntropyOptions``) are accepted and not used: the logits are computed whole.
+    """
+    name = "linear_cross_entropy"
+    dims = shape_of(_tensor(name, input, "the input"))
+    weight_dims = shape_of(_tensor(name, linear_weight, "linear_weight"))
+    if input.device != linear_weight.device:
+        raise RuntimeError(f"{operation_name(name)}: the input and linear_weight are on "
+                           "different devices "
+                           f"({input.device}, {linear_weight.device}); move them with .to()")
+    if len(dims) not in (1, 2):
+        raise ShapeError(f"{operation_name(name)}: expected an input of shape (N, in_features) or "
+                         f"(in_features,), got shape {dims}")
+    if len(weight_dims) < 2 or weight_dims[-1] != dims[-1]:
+        raise ShapeError(f"{operation_name(name)}: expected linear_weight of shape (C, "
+                         f"*out_features, in_features={dims[-1]}), got shape {weight_dims}")
+    classes, out_features = weight_dims[0], weight_dims[1:-1]
+    if linear_bias is not None and shape_of(linear_bias) != (classes, *out_features):
+        raise ShapeError(f"{operation_name(name)}: expected linear_bias of shape "
+                         f"{(classes, *out_features)}, got shape {shape_of(linear_bias)}")
+    if out_features and len(dims) == 1:
+        raise ShapeError(f"{operation_name(name)}: the K-dimensional loss of linear_weight of "
+                         f"shape {weight_dims} needs a batched input (N, {dims[-1]}), got shape "
+                         f"{dims}")
+    logits_shape = (*dims[:-1], classes, *out_features)
+    if ignore_index is not None and shape_of(target) == logits_shape:
+        raise ValueError(f"{operation_name(name)}: ignore_index cannot be given with a target of "
+                         f"class probabilities (the logits' shape {logits_shape})")
+    if out_features:  # one product for every (class, position), as PyTorch
+        rows = math.prod(weight_dims[:-1])
+        linear_weight = reshape(linear_weight, (rows, dims[-1]))
+        linear_bias = None if linear_bias is None else reshape(linear_bias, (rows,))
+    logits = linear(input, linear_weight, linear_bias)
+    if out_features:
+        logits = reshape(logits, logits_shape)
+    return cross_entropy(logits, target, weight,
+                         ignore_index=-100 if ignore_index is None else ignore_index,
+                         reduction=reduction, label_smoothing=label_smoothing)

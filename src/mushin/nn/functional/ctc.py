@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, TypeVarTuple, cast, overload
 import numpy as np
 
 from mushin._backend import Array, backend_of
-from mushin._check import is_int
+from mushin._check import host_array, is_int, operation_name
 from mushin._graph import Primitive
 from mushin._tensor import Constant, Tensor, Variable, apply, new_constant, unwrap
 from mushin.errors import ShapeError
@@ -174,7 +174,7 @@ def _on_host(value: Any) -> np.ndarray[Any, Any]:
     """``value`` (a tensor, array, sequence or number) as a NumPy array (read back from a
     device: the lengths and labels are few, and the checks need them)."""
     data: np.ndarray[Any, Any] = (value.numpy() if isinstance(value, Tensor)
-                                  else np.asarray(unwrap(value)))
+                                  else host_array("ctc_loss", unwrap(value)))
     return data
 
 
@@ -182,11 +182,11 @@ def _host_ints(what: str, value: Any, count: int | None) -> np.ndarray[Any, Any]
     """``value`` (a tensor, array, sequence or int) as a 1-d host array of integers."""
     data = _on_host(value)
     if data.dtype.kind not in "iu" and data.size:
-        raise TypeError(f"{_NAME}: {what} must be integers, got dtype {data.dtype}")
+        raise TypeError(f"{operation_name(_NAME)}: {what} must be integers, got dtype {data.dtype}")
     data = data.astype(np.int64).reshape(-1)
     if count is not None and data.size != count:
-        raise ShapeError(f"{_NAME}: {what} must have one value per sample ({count}), got "
-                         f"{data.size}")
+        raise ShapeError(f"{operation_name(_NAME)}: {what} must have one value per sample "
+                         f"({count}), got {data.size}")
     return data
 
 
@@ -195,8 +195,8 @@ def _padded_targets(targets: np.ndarray[Any, Any], target_lengths: np.ndarray[An
     """1-d concatenated targets as ``(N, max(target_lengths))``, padded with 0."""
     total = int(target_lengths.sum())
     if targets.size != total:
-        raise ShapeError(f"{_NAME}: concatenated targets must hold sum(target_lengths) = "
-                         f"{total} labels, got {targets.size}")
+        raise ShapeError(f"{operation_name(_NAME)}: concatenated targets must hold "
+                         f"sum(target_lengths) = {total} labels, got {targets.size}")
     longest = int(target_lengths.max(initial=0))
     padded = np.zeros((target_lengths.size, longest), dtype=np.int64)
     offsets = np.cumsum(target_lengths) - target_lengths
@@ -211,34 +211,34 @@ def _checked(log_probs: Tensor[*AnyShape], targets: Any, input_lengths: Any,
     ``(T, N, C)``."""
     frames, batch, classes = log_probs.shape
     if not is_int(blank) or not 0 <= blank < classes:
-        raise ValueError(f"{_NAME}: blank must be a class index in [0, {classes}), got "
-                         f"{blank!r}")
+        raise ValueError(f"{operation_name(_NAME)}: blank must be a class index in [0, {classes}), "
+                         f"got {blank!r}")
     inputs = _host_ints("input_lengths", input_lengths, batch)
     lengths = _host_ints("target_lengths", target_lengths, batch)
     for what, values, most in (("input_lengths", inputs, frames),
                                ("target_lengths", lengths, None)):
         if values.size and (values.min() < 0 or (most is not None and values.max() > most)):
             bound = "" if most is None else f" and at most T = {most}"
-            raise ValueError(f"{_NAME}: {what} must be at least 0{bound}, got "
+            raise ValueError(f"{operation_name(_NAME)}: {what} must be at least 0{bound}, got "
                              f"{values.tolist()}")
     labels: np.ndarray[Any, Any] = _on_host(targets)
     if labels.dtype.kind not in "iu" and labels.size:
-        raise TypeError(f"{_NAME}: targets must be integer class indices, got dtype "
-                        f"{labels.dtype}")
+        raise TypeError(f"{operation_name(_NAME)}: targets must be integer class indices, got "
+                        f"dtype {labels.dtype}")
     labels = labels.astype(np.int64)
     if labels.ndim == 1:
         labels = _padded_targets(labels, lengths)
     elif labels.ndim != 2 or labels.shape[0] != batch:
-        raise ShapeError(f"{_NAME}: targets must be padded (N, S) = ({batch}, S) or 1-d "
-                         f"concatenated, got shape {labels.shape}")
+        raise ShapeError(f"{operation_name(_NAME)}: targets must be padded (N, S) = ({batch}, S) "
+                         f"or 1-d concatenated, got shape {labels.shape}")
     elif lengths.size and lengths.max() > labels.shape[1]:
-        raise ValueError(f"{_NAME}: target_lengths must be at most S = {labels.shape[1]} (the "
-                         f"padded targets' length), got {lengths.tolist()}")
+        raise ValueError(f"{operation_name(_NAME)}: target_lengths must be at most S = "
+                         f"{labels.shape[1]} (the padded targets' length), got {lengths.tolist()}")
     used = np.greater.outer(lengths, np.arange(int(labels.shape[1])))  # (N, S)
     bad = np.flatnonzero(used & ((labels < 0) | (labels >= classes)))
     if bad.size:
-        raise IndexError(f"{_NAME}: target label {int(labels.reshape(-1)[bad[0]])} is out of "
-                         f"range for {classes} classes")
+        raise IndexError(f"{operation_name(_NAME)}: target label {int(labels.reshape(-1)[bad[0]])} "
+                         f"is out of range for {classes} classes")
     return labels, inputs, lengths
 
 
@@ -281,14 +281,16 @@ def ctc_loss(log_probs: Any, targets: Any, input_lengths: Any, target_lengths: A
     gives an impossible alignment a loss and gradient 0. Labels outside ``[0, C)`` raise an
     ``IndexError`` (PyTorch reads them unchecked)."""
     if not isinstance(log_probs, Tensor):
-        raise TypeError(f"{_NAME}: log_probs must be a tensor, got {type(log_probs).__name__}")
+        raise TypeError(f"{operation_name(_NAME)}: log_probs must be a tensor, got "
+                        f"{type(log_probs).__name__}")
     x = cast(Any, log_probs)
     reduction = reduction_mode(_NAME, reduction)
     if x.ndim not in (2, 3):
-        raise ShapeError(f"{_NAME}: log_probs must be (T, N, C) or (T, C), got shape "
-                         f"{x.shape}")
+        raise ShapeError(f"{operation_name(_NAME)}: log_probs must be (T, N, C) or (T, C), got "
+                         f"shape {x.shape}")
     if x.dtype.kind != "f":
-        raise TypeError(f"{_NAME}: log_probs must have a floating dtype, got {x.dtype}")
+        raise TypeError(f"{operation_name(_NAME)}: log_probs must have a floating dtype, got "
+                        f"{x.dtype}")
     batched = x.ndim == 3
     if not batched:
         x = x.reshape((x.shape[0], 1, x.shape[1]))  # its 1-d targets are read as concatenated

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from mushin import _typing as typed
-from mushin._check import is_number, shape_of
+from mushin._check import is_number, number, operation_name, shape_of
 from mushin.errors import ShapeError
 from mushin.ops.elementwise import clamp_min
 from mushin.ops.gather_scatter import index_select
@@ -23,21 +23,26 @@ from mushin.ops.reduce import sum as reduce_sum
 from mushin.ops.shape import broadcast_tensors
 
 
+@typed.activation_function
 def normalize(input: Any, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Any:
     """PyTorch's ``F.normalize``: ``input / max(||input||_p, eps)``, the norm taken along
     ``dim`` (kept for broadcasting)."""
-    return input / clamp_min(vector_norm(input, p, dim, True), eps)
+    floor = number("normalize", "eps", eps)
+    return input / clamp_min(vector_norm(input, p, dim, True), floor)
 
 
+@typed.mixed_function
 def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Any:
     """PyTorch's ``F.cosine_similarity``: the cosine of the angle between ``x1`` and ``x2``
     (broadcast together) along ``dim``, each norm clamped to at least ``eps``."""
+    floor = number("cosine_similarity", "eps", eps)
     first, second = broadcast_tensors(x1, x2)
-    first_norm = clamp_min(vector_norm(first, 2, dim, True), eps)
-    second_norm = clamp_min(vector_norm(second, 2, dim, True), eps)
+    first_norm = clamp_min(vector_norm(first, 2, dim, True), floor)
+    second_norm = clamp_min(vector_norm(second, 2, dim, True), floor)
     return reduce_sum((first / first_norm) * (second / second_norm), dim)
 
 
+@typed.mixed_function
 def pairwise_distance(x1: Any, x2: Any, p: float = 2.0, eps: float = 1e-6,
                       keepdim: bool = False) -> Any:
     """PyTorch's ``F.pairwise_distance``: ``||x1 - x2 + eps||_p`` along the last axis of the
@@ -55,9 +60,10 @@ def pdist(input: Any, p: float = 2.0) -> Any:
     the largest difference, 0 the count of differing elements)."""
     shape = shape_of(input)
     if len(shape) != 2:
-        raise ShapeError(f"pdist: expected an input of shape (N, M), got shape {shape}")
+        raise ShapeError(f"{operation_name('pdist')}: expected an input of shape (N, M), got shape "
+                         f"{shape}")
     if not is_number(p) or isinstance(p, bool) or p < 0:
-        raise ValueError(f"pdist: p must be a non-negative number, got {p!r}")
+        raise ValueError(f"{operation_name('pdist')}: p must be a non-negative number, got {p!r}")
     first, second = np.triu_indices(shape[0], 1)
     difference = index_select(input, 0, first) - index_select(input, 0, second)
     return vector_norm(difference, float(p), 1)

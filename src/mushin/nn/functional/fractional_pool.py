@@ -20,7 +20,7 @@ from typing import Any, cast
 
 from mushin import _backend
 from mushin._backend import Array
-from mushin._check import is_number, shape_of
+from mushin._check import is_number, operation_name, shape_of
 from mushin._random import generator
 from mushin._tensor import new_constant, unwrap
 from mushin.errors import ShapeError
@@ -42,8 +42,8 @@ def output_ratios(name: str, output_ratio: float | Sequence[float], dims: int
                  (output_ratio,) * dims if is_number(output_ratio) else output_ratio)
     if (not isinstance(given, tuple | list) or len(given) != dims
             or any(not is_number(ratio) or isinstance(ratio, bool) for ratio in given)):
-        raise TypeError(f"{name}: output_ratio must be a number or {dims} numbers, got "
-                        f"{output_ratio!r}")
+        raise TypeError(f"{operation_name(name)}: output_ratio must be a number or {dims} numbers, "
+                        f"got {output_ratio!r}")
     return tuple(float(ratio) for ratio in given)
 
 
@@ -61,8 +61,8 @@ def _output_sizes(name: str, dims: int, spatial: tuple[int, ...], kernel: tuple[
                          f"output_ratio")
     for axis, size, reach, out in zip(_AXIS_NAMES[dims], spatial, kernel, sizes, strict=True):
         if out + reach - 1 > size:
-            raise ValueError(f"{name}: pool {axis} {reach} too large relative to input {axis} "
-                             f"{size} (for an output {axis} of {out})")
+            raise ValueError(f"{operation_name(name)}: pool {axis} {reach} too large relative to "
+                             f"input {axis} {size} (for an output {axis} of {out})")
     return sizes
 
 
@@ -80,12 +80,13 @@ def _samples(name: str, dims: int, data: Array, batch: int, channels: int,
     samples = unwrap(random_samples)
     shape = shape_of(random_samples)
     if len(shape) != 3 or shape[0] < batch or shape[1:] != (channels, dims):
-        raise ShapeError(f"{name}: _random_samples must have shape (N, C, {dims}) with at "
-                         f"least the input's {batch} rows and its {channels} channels, got "
+        raise ShapeError(f"{operation_name(name)}: _random_samples must have shape (N, C, {dims}) "
+                         f"with at least the input's {batch} rows and its {channels} channels, got "
                          f"shape {shape}")
     if getattr(samples, "dtype", None) != data.dtype:
-        raise TypeError(f"{name}: _random_samples must have the input's dtype {data.dtype}, "
-                        f"got {getattr(samples, 'dtype', type(random_samples).__name__)}")
+        raise TypeError(f"{operation_name(name)}: _random_samples must have the input's dtype "
+                        f"{data.dtype}, got "
+                        f"{getattr(samples, 'dtype', type(random_samples).__name__)}")
     return xp.asarray(samples[:batch])
 
 
@@ -138,13 +139,14 @@ def _fractional_max_pool(name: str, dims: int, input: Any, kernel_size: Any, out
     shape = shape_of(input)
     if len(shape) not in (dims + 1, dims + 2):
         axes = "(N, C, H, W) or (C, H, W)" if dims == 2 else "(N, C, D, H, W) or (C, D, H, W)"
-        raise ShapeError(f"{name}: expected an input of shape {axes}, got shape {shape}")
+        raise ShapeError(f"{operation_name(name)}: expected an input of shape {axes}, got shape "
+                         f"{shape}")
     if 0 in shape[-dims - 1:]:
-        raise ShapeError(f"{name}: expected an input with non-zero sizes off the batch axis, "
-                         f"got shape {shape}")
+        raise ShapeError(f"{operation_name(name)}: expected an input with non-zero sizes off the "
+                         f"batch axis, got shape {shape}")
     data = unwrap(input)
     if data.dtype.kind != "f":
-        raise TypeError(f"{name}: expected a floating tensor, got {data.dtype}")
+        raise TypeError(f"{operation_name(name)}: expected a floating tensor, got {data.dtype}")
     batched = len(shape) == dims + 2
     batch, channels = (shape[0], shape[1]) if batched else (1, shape[0])
     spatial = shape[-dims:]

@@ -18,18 +18,27 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 import numpy as np
 
 from mushin._backend import namespace_of
-from mushin._check import is_int, shape_of
-from mushin._tensor import new_constant, unwrap
+from mushin._check import as_sequence, is_int, operation_name, shape_of
+from mushin._tensor import Constant, Tensor, Variable, new_constant, unwrap
 from mushin.errors import ShapeError
 from mushin.ops.elementwise import abs, clamp, where
 from mushin.ops.gather_scatter import take_along_dim
 from mushin.ops.linalg import matmul
 from mushin.ops.shape import matrix_transpose, reshape
+
+if TYPE_CHECKING:
+    from mushin._typing import AnyShape, Untyped
+
+N = TypeVar("N")
+C = TypeVar("C")
+D = TypeVar("D")
+H = TypeVar("H")
+W = TypeVar("W")
 
 _MODES = ("bilinear", "nearest", "bicubic")
 _PADDINGS = ("zeros", "border", "reflection")
@@ -165,26 +174,68 @@ def _check_grid(name: str, input_shape: tuple[int, ...], grid_shape: tuple[int, 
     """``ValueError`` for an unknown mode or padding mode, ``ShapeError`` for an input and a
     grid that do not fit each other."""
     if mode not in _MODES:
-        raise ValueError(f"{name}: mode must be 'bilinear', 'nearest' or 'bicubic', got "
-                         f"{mode!r}")
+        raise ValueError(f"{operation_name(name)}: mode must be 'bilinear', 'nearest' or "
+                         f"'bicubic', got {mode!r}")
     if padding_mode not in _PADDINGS:
-        raise ValueError(f"{name}: padding_mode must be 'zeros', 'border' or 'reflection', "
-                         f"got {padding_mode!r}")
+        raise ValueError(f"{operation_name(name)}: padding_mode must be 'zeros', 'border' or "
+                         f"'reflection', got {padding_mode!r}")
     dims = len(input_shape) - 2
     if dims not in (2, 3):
-        raise ShapeError(f"{name}: expected an input of shape (N, C, H, W) or (N, C, D, H, W), "
-                         f"got shape {input_shape}")
+        raise ShapeError(f"{operation_name(name)}: expected an input of shape (N, C, H, W) "
+                         f"or (N, C, D, H, W), got shape {input_shape}")
     wanted = "(N, H_out, W_out, 2)" if dims == 2 else "(N, D_out, H_out, W_out, 3)"
     if len(grid_shape) != dims + 2 or grid_shape[-1] != dims or grid_shape[0] != input_shape[0]:
-        raise ShapeError(f"{name}: expected a grid of shape {wanted} with N = "
+        raise ShapeError(f"{operation_name(name)}: expected a grid of shape {wanted} with N = "
                          f"{input_shape[0]} for an input of shape {input_shape}, got shape "
                          f"{grid_shape}")
     if mode == "bicubic" and dims != 2:
-        raise ShapeError(f"{name}: mode 'bicubic' needs a 4-d input (N, C, H, W), got shape "
-                         f"{input_shape}")
+        raise ShapeError(f"{operation_name(name)}: mode 'bicubic' needs a 4-d input (N, C, H, W), "
+                         f"got shape {input_shape}")
     if min(input_shape[2:]) <= 0:
-        raise ShapeError(f"{name}: expected an input with non-empty spatial axes, got shape "
-                         f"{input_shape}")
+        raise ShapeError(f"{operation_name(name)}: expected an input with non-empty spatial axes, "
+                         f"got shape {input_shape}")
+
+
+# (N, C, H_in, W_in) read at a grid (N, H, W, 2) gives (N, C, H, W), and in 5-d (N, C, D, H, W)
+# from a grid (N, D, H, W, 3): a Variable when either is one.
+@overload
+def grid_sample(input: Untyped, grid: Any, mode: str = ..., padding_mode: str = ...,
+                align_corners: bool | None = ...) -> Untyped: ...
+@overload
+def grid_sample(input: Tensor[*AnyShape], grid: Untyped, mode: str = ..., padding_mode: str = ...,
+                align_corners: bool | None = ...) -> Untyped: ...
+@overload
+def grid_sample(input: Variable[N, C, Any, Any], grid: Tensor[N, H, W, Literal[2]],
+                mode: str = ..., padding_mode: str = ...,
+                align_corners: bool | None = ...) -> Variable[N, C, H, W]: ...
+@overload
+def grid_sample(input: Tensor[N, C, Any, Any], grid: Variable[N, H, W, Literal[2]],
+                mode: str = ..., padding_mode: str = ...,
+                align_corners: bool | None = ...) -> Variable[N, C, H, W]: ...
+@overload
+def grid_sample(input: Constant[N, C, Any, Any], grid: Constant[N, H, W, Literal[2]],
+                mode: str = ..., padding_mode: str = ...,
+                align_corners: bool | None = ...) -> Constant[N, C, H, W]: ...
+@overload
+def grid_sample(input: Tensor[N, C, Any, Any], grid: Tensor[N, H, W, Literal[2]],
+                mode: str = ..., padding_mode: str = ...,
+                align_corners: bool | None = ...) -> Tensor[N, C, H, W]: ...
+@overload
+def grid_sample(input: Variable[N, C, Any, Any, Any], grid: Tensor[N, D, H, W, Literal[3]],
+                mode: str = ..., padding_mode: str = ...,
+                align_corners: bool | None = ...) -> Variable[N, C, D, H, W]: ...
+@overload
+def grid_sample(input: Tensor[N, C, Any, Any, Any], grid: Variable[N, D, H, W, Literal[3]],
+                mode: str = ..., padding_mode: str = ...,
+                align_corners: bool | None = ...) -> Variable[N, C, D, H, W]: ...
+@overload
+def grid_sample(input: Constant[N, C, Any, Any, Any], grid: Constant[N, D, H, W, Literal[3]],
+                mode: str = ..., padding_mode: str = ...,
+                align_corners: bool | None = ...) -> Constant[N, C, D, H, W]: ...
+@overload
+def grid_sample(input: Tensor[N, C, Any, Any, Any], grid: Tensor[N, D, H, W, Literal[3]],
+                mode: str = ..., padding_mode: str = ...,
+                align_corners: bool | None = ...) -> Tensor[N, C, D, H, W]: ...
 
 
 def grid_sample(input: Any, grid: Any, mode: str = "bilinear", padding_mode: str = "zeros",
@@ -231,7 +282,42 @@ def _steps(size: int, align_corners: bool) -> Any:
     return steps if align_corners else steps * (size - 1) / size
 
 
-def affine_grid(theta: Any, size: Sequence[int], align_corners: bool | None = None) -> Any:
+# theta (N, 2, 3) with a size (N, C, H, W) gives a grid (N, H, W, 2), theta (N, 3, 4) with a size
+# (N, C, D, H, W) a grid (N, D, H, W, 3), of theta's kind; a size given as a list, a run-time
+# shape.
+@overload
+def affine_grid(theta: Untyped, size: Sequence[int], align_corners: bool | None = ...
+                ) -> Untyped: ...
+@overload
+def affine_grid(theta: Variable[N, Literal[2], Literal[3]], size: tuple[N, C, H, W],
+                align_corners: bool | None = ...) -> Variable[N, H, W, Literal[2]]: ...
+@overload
+def affine_grid(theta: Constant[N, Literal[2], Literal[3]], size: tuple[N, C, H, W],
+                align_corners: bool | None = ...) -> Constant[N, H, W, Literal[2]]: ...
+@overload
+def affine_grid(theta: Tensor[N, Literal[2], Literal[3]], size: tuple[N, C, H, W],
+                align_corners: bool | None = ...) -> Tensor[N, H, W, Literal[2]]: ...
+@overload
+def affine_grid(theta: Variable[N, Literal[3], Literal[4]], size: tuple[N, C, D, H, W],
+                align_corners: bool | None = ...) -> Variable[N, D, H, W, Literal[3]]: ...
+@overload
+def affine_grid(theta: Constant[N, Literal[3], Literal[4]], size: tuple[N, C, D, H, W],
+                align_corners: bool | None = ...) -> Constant[N, D, H, W, Literal[3]]: ...
+@overload
+def affine_grid(theta: Tensor[N, Literal[3], Literal[4]], size: tuple[N, C, D, H, W],
+                align_corners: bool | None = ...) -> Tensor[N, D, H, W, Literal[3]]: ...
+@overload
+def affine_grid(theta: Variable[*AnyShape], size: list[int],
+                align_corners: bool | None = ...) -> Variable[*AnyShape]: ...
+@overload
+def affine_grid(theta: Constant[*AnyShape], size: list[int],
+                align_corners: bool | None = ...) -> Constant[*AnyShape]: ...
+@overload
+def affine_grid(theta: Tensor[*AnyShape], size: list[int],
+                align_corners: bool | None = ...) -> Tensor[*AnyShape]: ...
+
+
+def affine_grid(theta: Any, size: Sequence[Any], align_corners: bool | None = None) -> Any:
     """PyTorch's ``F.affine_grid``: the grid ``(N, H, W, 2)`` that ``grid_sample`` reads an
     ``(N, C, H, W)`` output from, each output pixel's coordinates ``(x, y, 1)`` mapped by its
     batch's affine matrix ``theta`` ``(N, 2, 3)`` (5-d: ``size`` ``(N, C, D, H, W)``,
@@ -240,25 +326,28 @@ def affine_grid(theta: Any, size: Sequence[int], align_corners: bool | None = No
     import numpy as np
 
     name = "affine_grid"
-    shape = tuple(size)
+    items: list[Any] = as_sequence(size) or [None]  # a non-sequence: refused below
+    shape = tuple(items)
     if any(not is_int(item) for item in shape):
-        raise TypeError(f"{name}: size must be a sequence of ints, got {size!r}")
+        raise TypeError(f"{operation_name(name)}: size must be a sequence of ints, got {size!r}")
     theta_shape = shape_of(theta)
-    dtype = np.dtype(unwrap(theta).dtype)
+    values: Any = unwrap(theta)
+    dtype = values.dtype if hasattr(values, "dtype") else np.asarray(values).dtype
     if dtype.kind != "f":
-        raise TypeError(f"{name}: expected theta to have a floating point dtype, got {dtype}")
+        raise TypeError(f"{operation_name(name)}: expected theta to have a floating point dtype, "
+                        f"got {dtype}")
     if len(shape) not in (4, 5):
-        raise NotImplementedError(f"{name}: only 4-d and 5-d sizes are supported (2-d and 3-d "
-                                  f"affine maps), got size {shape}")
+        raise NotImplementedError(f"{operation_name(name)}: only 4-d and 5-d sizes are supported "
+                                  f"(2-d and 3-d affine maps), got size {shape}")
     dims = len(shape) - 2
     if len(theta_shape) != 3 or theta_shape[1:] != (dims, dims + 1):
-        raise ShapeError(f"{name}: expected a batch of {dims}-d affine matrices of shape "
-                         f"(N, {dims}, {dims + 1}) for size {shape}, got shape {theta_shape}")
+        raise ShapeError(f"{operation_name(name)}: expected a batch of {dims}-d affine matrices of "
+                         f"shape (N, {dims}, {dims + 1}) for size {shape}, got shape {theta_shape}")
     if min(shape) <= 0:
-        raise ValueError(f"{name}: expected a positive output size, got {shape}")
+        raise ValueError(f"{operation_name(name)}: expected a positive output size, got {shape}")
     if theta_shape[0] != shape[0]:
-        raise ShapeError(f"{name}: theta has {theta_shape[0]} matrices but size asks for a "
-                         f"batch of {shape[0]}")
+        raise ShapeError(f"{operation_name(name)}: theta has {theta_shape[0]} matrices but size "
+                         f"asks for a batch of {shape[0]}")
     corners = bool(align_corners)
     spatial = shape[2:]
     axes = np.meshgrid(*(_steps(length, corners) for length in spatial), indexing="ij")

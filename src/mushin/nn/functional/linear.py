@@ -14,7 +14,7 @@ from typing import Any
 
 from mushin import _backend
 from mushin._backend import Array
-from mushin._check import is_int, is_number, shape_of
+from mushin._check import host_array, is_int, is_number, operation_name, shape_of
 from mushin._graph import Primitive
 from mushin._tensor import Constant, Tensor, apply, unwrap, value_range
 from mushin.errors import ShapeError
@@ -62,15 +62,15 @@ def linear(x: Any, weight: Any, bias: Any = None) -> Any:
     ``(out,)``."""
     x_shape, weight_shape = shape_of(x), shape_of(weight)
     if len(weight_shape) != 2:
-        raise ShapeError(f"linear: expected a weight of shape (out_features, in_features), "
-                         f"got shape {weight_shape}")
+        raise ShapeError(f"{operation_name('linear')}: expected a weight of shape (out_features, "
+                         f"in_features), got shape {weight_shape}")
     if not x_shape or x_shape[-1] != weight_shape[1]:
-        raise ShapeError(f"linear: the input of shape {x_shape} should have "
+        raise ShapeError(f"{operation_name('linear')}: the input of shape {x_shape} should have "
                          f"{weight_shape[1]} features on its last axis, as the weight of "
                          f"shape {weight_shape}")
     if bias is not None and shape_of(bias) != (weight_shape[0],):
-        raise ShapeError(f"linear: expected a bias of shape ({weight_shape[0]},), got shape "
-                         f"{shape_of(bias)}")
+        raise ShapeError(f"{operation_name('linear')}: expected a bias of shape "
+                         f"({weight_shape[0]},), got shape {shape_of(bias)}")
     return apply(LINEAR, x, weight, bias)
 
 
@@ -80,16 +80,16 @@ def bilinear(input1: Any, input2: Any, weight: Any, bias: Any = None) -> Any:
     same leading axes, ``weight`` ``(out, in1, in2)`` and ``bias`` ``(out,)``."""
     first, second, weight_shape = shape_of(input1), shape_of(input2), shape_of(weight)
     if len(weight_shape) != 3:
-        raise ShapeError(f"bilinear: expected a weight of shape (out, in1, in2), got shape "
-                         f"{weight_shape}")
+        raise ShapeError(f"{operation_name('bilinear')}: expected a weight of shape (out, in1, "
+                         f"in2), got shape {weight_shape}")
     if (not first or not second or first[:-1] != second[:-1]
             or (first[-1], second[-1]) != weight_shape[1:]):
-        raise ShapeError(f"bilinear: expected inputs (*, {weight_shape[1]}) and "
-                         f"(*, {weight_shape[2]}) with the same leading axes for a weight of "
+        raise ShapeError(f"{operation_name('bilinear')}: expected inputs (*, {weight_shape[1]}) "
+                         f"and (*, {weight_shape[2]}) with the same leading axes for a weight of "
                          f"shape {weight_shape}, got shapes {first} and {second}")
     if bias is not None and shape_of(bias) != weight_shape[:1]:
-        raise ShapeError(f"bilinear: expected a bias of shape ({weight_shape[0]},), got shape "
-                         f"{shape_of(bias)}")
+        raise ShapeError(f"{operation_name('bilinear')}: expected a bias of shape "
+                         f"({weight_shape[0]},), got shape {shape_of(bias)}")
     result = einsum("...i,oij,...j->...o", input1, weight, input2)
     return result if bias is None else result + bias
 
@@ -127,8 +127,8 @@ def padding_index(function: str, padding_idx: Any, rows: int) -> int | None:
     if padding_idx is None:
         return None
     if not is_int(padding_idx) or not -rows <= padding_idx < rows:
-        raise ValueError(f"{function}: padding_idx must be an int in [-{rows}, {rows}), got "
-                         f"{padding_idx!r}")
+        raise ValueError(f"{operation_name(function)}: padding_idx must be an int in [-{rows}, "
+                         f"{rows}), got {padding_idx!r}")
     return int(padding_idx) % rows
 
 
@@ -136,20 +136,23 @@ def _lookup_indices(function: str, indices: Any, weight: Any) -> Array:
     """The integer array of ``indices`` on ``weight``'s device, its range checked."""
     weight_shape = shape_of(weight)
     if len(weight_shape) != 2:
-        raise ShapeError(f"{function}: expected a weight of shape (num_embeddings, dim), got "
-                         f"shape {weight_shape}")
+        raise ShapeError(f"{operation_name(function)}: expected a weight of shape (num_embeddings, "
+                         f"dim), got shape {weight_shape}")
     # The indices follow the weight to its device (they are small; the table may not be).
     # Their range is read on the host where they come from there (value_range), else from
     # the device.
+    if isinstance(indices, list | tuple):
+        indices = host_array(function, indices, "indices")
     bounds = value_range(indices)
     index_data = _backend.backend_of(unwrap(weight)).asarray(unwrap(indices))
     if index_data.dtype.kind not in "iu":
-        raise TypeError(f"{function}: indices must be integers, got dtype {index_data.dtype}")
+        raise TypeError(f"{operation_name(function)}: indices must be integers, got dtype "
+                        f"{index_data.dtype}")
     if index_data.size:
         low, high = bounds or (int(index_data.min()), int(index_data.max()))
         if low < 0 or high >= weight_shape[0]:
-            raise IndexError(f"{function}: indices must lie in [0, {weight_shape[0]}), got "
-                             f"values from {low} to {high}")
+            raise IndexError(f"{operation_name(function)}: indices must lie in [0, "
+                             f"{weight_shape[0]}), got values from {low} to {high}")
     return index_data
 
 
@@ -159,10 +162,11 @@ def _renormalize_rows(function: str, weight: Any, index_data: Array, max_norm: A
     norm exceeds ``max_norm`` down to that norm (PyTorch's ``max_norm``: the table itself
     changes, outside the graph)."""
     if not is_number(max_norm) or max_norm < 0:
-        raise ValueError(f"{function}: max_norm must be a non-negative number, got "
+        raise ValueError(f"{operation_name(function)}: max_norm must be a non-negative number, got "
                          f"{max_norm!r}")
     if not is_number(norm_type):
-        raise ValueError(f"{function}: norm_type must be a number, got {norm_type!r}")
+        raise ValueError(f"{operation_name(function)}: norm_type must be a number, got "
+                         f"{norm_type!r}")
     table = unwrap(weight)
     if not index_data.size:
         return
@@ -207,26 +211,28 @@ def _bag_ids(index_data: Array, offsets: Any, include_last_offset: bool
     xp = _backend.namespace_of(index_data)
     if index_data.ndim == 2:
         if offsets is not None:
-            raise ValueError("embedding_bag: offsets must be None when the input is 2-D, got "
-                             "offsets")
+            raise ValueError(f"{operation_name('embedding_bag')}: offsets must be None when the "
+                             "input is 2-D, got offsets")
         bags, size = index_data.shape
         return (index_data.reshape(-1), xp.repeat(xp.arange(bags), size), bags)
     if index_data.ndim != 1:
-        raise ShapeError(f"embedding_bag: expected a 1-D input (with offsets) or a 2-D input "
-                         f"(bags, size), got shape {index_data.shape}")
+        raise ShapeError(f"{operation_name('embedding_bag')}: expected a 1-D input (with offsets) "
+                         f"or a 2-D input (bags, size), got shape {index_data.shape}")
     if offsets is None:
-        raise ValueError("embedding_bag: offsets must be given when the input is 1-D")
+        raise ValueError(f"{operation_name('embedding_bag')}: offsets must be given when the input "
+                         "is 1-D")
     starts = xp.asarray(unwrap(offsets))
     if starts.ndim != 1 or starts.dtype.kind not in "iu":
-        raise ValueError(f"embedding_bag: offsets must be a 1-D tensor of integers, got shape "
-                         f"{starts.shape} and dtype {starts.dtype}")
+        raise ValueError(f"{operation_name('embedding_bag')}: offsets must be a 1-D tensor of "
+                         f"integers, got shape {starts.shape} and dtype {starts.dtype}")
     count = index_data.shape[0]
     if starts.size:
         if int(starts[0]) != 0:
-            raise ValueError(f"embedding_bag: offsets[0] must be 0, got {int(starts[0])}")
+            raise ValueError(f"{operation_name('embedding_bag')}: offsets[0] must be 0, got "
+                             f"{int(starts[0])}")
         if bool((starts[1:] < starts[:-1]).any()) or int(starts[-1]) > count:
-            raise ValueError(f"embedding_bag: offsets must be non-decreasing and at most the "
-                             f"input's length {count}")
+            raise ValueError(f"{operation_name('embedding_bag')}: offsets must be non-decreasing "
+                             f"and at most the input's length {count}")
     positions = xp.arange(count)
     if include_last_offset:
         bags = max(starts.size - 1, 0)
@@ -257,19 +263,22 @@ def embedding_bag(input: Any, weight: Any, offsets: Any = None, max_norm: float 
     ``mode="max"`` share the gradient.
     """
     if mode not in _BAG_MODES:
-        raise ValueError(f"embedding_bag: mode must be 'sum', 'mean' or 'max', got {mode!r}")
+        raise ValueError(f"{operation_name('embedding_bag')}: mode must be 'sum', 'mean' or 'max', "
+                         f"got {mode!r}")
     if mode == "max" and scale_grad_by_freq:
-        raise ValueError("embedding_bag: mode='max' does not support scale_grad_by_freq")
+        raise ValueError(f"{operation_name('embedding_bag')}: mode='max' does not support "
+                         "scale_grad_by_freq")
     index_data = _lookup_indices("embedding_bag", input, weight)
     rows_count, dim = shape_of(weight)
     padding = padding_index("embedding_bag", padding_idx, rows_count)
     if per_sample_weights is not None:
         if mode != "sum":
-            raise ValueError(f"embedding_bag: per_sample_weights is only supported for "
-                             f"mode='sum', got mode={mode!r}")
+            raise ValueError(f"{operation_name('embedding_bag')}: per_sample_weights is only "
+                             f"supported for mode='sum', got mode={mode!r}")
         if shape_of(per_sample_weights) != tuple(index_data.shape):
-            raise ShapeError(f"embedding_bag: per_sample_weights must have the input's shape "
-                             f"{tuple(index_data.shape)}, got {shape_of(per_sample_weights)}")
+            raise ShapeError(f"{operation_name('embedding_bag')}: per_sample_weights must have the "
+                             f"input's shape {tuple(index_data.shape)}, got "
+                             f"{shape_of(per_sample_weights)}")
     flat, bag_of, bags = _bag_ids(index_data, offsets, include_last_offset)
     if max_norm is not None:
         _renormalize_rows("embedding_bag", weight, flat, max_norm, norm_type)

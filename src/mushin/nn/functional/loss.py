@@ -22,7 +22,7 @@ import numpy as np
 from mushin import _backend
 from mushin import _typing as typed
 from mushin._backend import Array, accumulator
-from mushin._check import is_number, shape_of
+from mushin._check import is_number, operation_name, shape_of
 from mushin._graph import Primitive
 from mushin._tensor import Constant, Tensor, Variable, apply, unwrap, value_range
 from mushin.errors import ShapeError
@@ -39,8 +39,8 @@ _REDUCTIONS = ("mean", "sum", "none")
 
 def _check_reduction(name: str, reduction: str, allowed: tuple[str, ...] = _REDUCTIONS) -> str:
     if reduction not in allowed:
-        raise ValueError(f"{name}: reduction must be one of {', '.join(map(repr, allowed))}, "
-                         f"got {reduction!r}")
+        raise ValueError(f"{operation_name(name)}: reduction must be one of "
+                         f"{', '.join(map(repr, allowed))}, got {reduction!r}")
     return reduction
 
 
@@ -52,12 +52,12 @@ def _target(name: str, x: Any, target: Any) -> Any:
     """``target`` checked against ``x``'s shape: a ``Variable`` as it is, anything else a
     ``Constant`` on ``x``'s device in ``x``'s dtype."""
     if not isinstance(target, Variable):
-        reference = _data(x)
+        reference = reduce.data_of(x)  # TypeError naming the function for a non-number
         target = Constant(_data(target), dtype=reference.dtype,
                           device=_backend.backend_of(reference).device)
     if shape_of(x) != shape_of(target):
-        raise ShapeError(f"{name}: the input of shape {shape_of(x)} and the target of shape "
-                         f"{shape_of(target)} differ")
+        raise ShapeError(f"{operation_name(name)}: the input of shape {shape_of(x)} and the target "
+                         f"of shape {shape_of(target)} differ")
     return cast(Any, target)  # not the Variable[Unknown] that isinstance on Any gives pyright
 
 
@@ -78,13 +78,14 @@ def _class_indices(name: str, x: Any, target: Any, ignore_index: int) -> Array:
     raw = _data(target)
     data = backend.asarray(raw)
     if data.dtype.kind not in "iu":
-        raise TypeError(f"{name}: class-index targets must be integers, got dtype {data.dtype}")
+        raise TypeError(f"{operation_name(name)}: class-index targets must be integers, got dtype "
+                        f"{data.dtype}")
     if not x_shape:
-        raise ShapeError(f"{name}: the input needs a class axis, got a 0-d tensor")
+        raise ShapeError(f"{operation_name(name)}: the input needs a class axis, got a 0-d tensor")
     expected = () if len(x_shape) == 1 else (x_shape[0], *x_shape[2:])
     if tuple(data.shape) != expected:
-        raise ShapeError(f"{name}: an input of shape {x_shape} needs a target of class indices "
-                         f"of shape {expected}, got shape {tuple(data.shape)}")
+        raise ShapeError(f"{operation_name(name)}: an input of shape {x_shape} needs a target of "
+                         f"class indices of shape {expected}, got shape {tuple(data.shape)}")
     classes = x_shape[0] if len(x_shape) == 1 else x_shape[1]
     # The check reads the indices where that is cheap: on the host, or in the bounds recorded
     # when they came from there; a device's indices are read back only when neither serves.
@@ -99,9 +100,9 @@ def _class_indices(name: str, x: Any, target: Any, ignore_index: int) -> Array:
     bad = ((values < 0) | (values >= classes)) & (values != ignore_index)
     if bool(xp.any(bad)):
         first = int(values[bad].reshape(-1)[0])
-        raise IndexError(f"{name}: class index {first} is out of range for {classes} classes "
-                         f"(indices must lie in [0, {classes}) or equal ignore_index="
-                         f"{ignore_index})")
+        raise IndexError(f"{operation_name(name)}: class index {first} is out of range for "
+                         f"{classes} classes (indices must lie in [0, {classes}) or equal "
+                         f"ignore_index={ignore_index})")
     return data
 
 
@@ -434,8 +435,8 @@ def binary_cross_entropy(probs: Any, target: Any, reduction: str = "mean") -> An
     data = _data(probs)
     xp = _backend.namespace_of(data)
     if bool(xp.any((data < 0) | (data > 1))):
-        raise ValueError("binary_cross_entropy: every element of the input must lie in [0, 1] "
-                         "(probabilities); for logits use bce_with_logits")
+        raise ValueError(f"{operation_name('binary_cross_entropy')}: every element of the input "
+                         "must lie in [0, 1] (probabilities); for logits use bce_with_logits")
     return _reduce(apply(BINARY_CROSS_ENTROPY, probs, target), reduction)
 
 
@@ -484,7 +485,8 @@ def huber(x: Any, target: Any, reduction: str = "mean", delta: float = 1.0) -> A
     ``d = x - target``."""
     _check_reduction("huber", reduction)
     if not is_number(delta) or delta <= 0:
-        raise ValueError(f"huber: delta must be a positive number, got {delta!r}")
+        raise ValueError(f"{operation_name('huber')}: delta must be a positive number, got "
+                         f"{delta!r}")
     difference = x - _target("huber", x, target)
     size = elementwise.abs(difference)
     losses = elementwise.where(size < delta, 0.5 * difference * difference,

@@ -18,7 +18,15 @@ import numpy as np
 
 from mushin import _backend
 from mushin._backend import Array
-from mushin._check import as_sequence, integer, is_int, number, shape_of
+from mushin._check import (
+    as_sequence,
+    integer,
+    is_int,
+    number,
+    operation_name,
+    public_caller,
+    shape_of,
+)
 from mushin._graph import Primitive
 from mushin._tensor import Tensor, apply, unwrap, writable
 from mushin.errors import ShapeError
@@ -152,7 +160,12 @@ def normalize_axes(x: Any, axes: tuple[int, ...], eps: float = 1e-5) -> Any:
     """``(x - mean) / sqrt(var + eps)`` with the mean and the (biased) variance over
     ``axes`` (the crate's normalisation; ``mu.nn.functional.normalize`` is PyTorch's
     ``F.normalize``, in ``distance``)."""
-    return apply(NORMALIZE, x, axes=tuple(sorted(axes)), eps=float(eps))
+    items = as_sequence(axes)
+    if items is None or not all(is_int(axis) for axis in items):
+        raise TypeError(f"{operation_name('normalize_axes')}: axes must be a tuple of ints, got "
+                        f"{axes!r}")
+    epsilon = number("normalize_axes", "eps", eps)
+    return apply(NORMALIZE, x, axes=tuple(sorted(items)), eps=epsilon)
 
 
 # --- PyTorch's functions ----------------------------------------------------------------------
@@ -165,8 +178,8 @@ def _channel_shape(shape: tuple[int, ...]) -> tuple[int, ...]:
 def _check_channels(function: str, name: str, value: Any, channels: int) -> None:
     """``value`` (a per-channel tensor or None) must have shape ``(channels,)``."""
     if value is not None and shape_of(value) != (channels,):
-        raise ShapeError(f"{function}: {name} must have shape ({channels},), one value per "
-                         f"channel (axis 1 of the input), got shape {shape_of(value)}")
+        raise ShapeError(f"{operation_name(function)}: {name} must have shape ({channels},), one "
+                         f"value per channel (axis 1 of the input), got shape {shape_of(value)}")
 
 
 def _scale_and_shift(function: str, result: Any, weight: Any, bias: Any,
@@ -186,6 +199,13 @@ def _scale_and_shift(function: str, result: Any, weight: Any, bias: Any,
 def _blend(running: Any, batch: Array, momentum: float) -> None:
     """``running = (1 - momentum) * running + momentum * batch``, in place (a running
     statistic: a buffer, not part of any graph)."""
+    held, computed = _backend.backend_of(unwrap(running)), _backend.backend_of(batch)
+    if held is not computed:
+        raise RuntimeError(f"{public_caller()}: the running statistics are on {held.device} "
+                           f"but the input is on {computed.device}; move them with .to(device)")
+    if unwrap(running).dtype.kind != "f":
+        raise TypeError(f"{public_caller()}: a running statistic must be a floating tensor, "
+                        f"got dtype {unwrap(running).dtype}")
     data = writable(running) if isinstance(running, Tensor) else running
     data *= 1 - momentum
     data += momentum * batch.astype(data.dtype, copy=False)
@@ -214,8 +234,8 @@ def batch_norm(input: Any, running_mean: Any, running_var: Any, weight: Any = No
     """
     dims = shape_of(input)
     if len(dims) < 2:
-        raise ShapeError(f"batch_norm: expected an input of shape (N, C, *) with at least 2 "
-                         f"axes, got shape {dims}")
+        raise ShapeError(f"{operation_name('batch_norm')}: expected an input of shape (N, C, *) "
+                         f"with at least 2 axes, got shape {dims}")
     _check_channels("batch_norm", "running_mean", running_mean, dims[1])
     _check_channels("batch_norm", "running_var", running_var, dims[1])
     momentum = number("batch_norm", "momentum", momentum)
@@ -225,8 +245,8 @@ def batch_norm(input: Any, running_mean: Any, running_var: Any, weight: Any = No
     if training:
         count = math.prod(dims[axis] for axis in axes)
         if count <= 1:
-            raise ValueError(f"batch_norm: expected more than 1 value per channel when "
-                             f"training, got an input of shape {dims}")
+            raise ValueError(f"{operation_name('batch_norm')}: expected more than 1 value per "
+                             f"channel when training, got an input of shape {dims}")
         data = unwrap(input)
         xp = _backend.namespace_of(data)
         if running_mean is not None:
@@ -236,8 +256,8 @@ def batch_norm(input: Any, running_mean: Any, running_var: Any, weight: Any = No
         result = normalize_axes(input, axes, eps)
     else:
         if running_mean is None or running_var is None:
-            raise ValueError("batch_norm: running_mean and running_var must be given when not "
-                             "training (training=False)")
+            raise ValueError(f"{operation_name('batch_norm')}: running_mean and running_var must "
+                             "be given when not training (training=False)")
         result = _from_running_stats(input, running_mean, running_var, eps, broadcast)
     return _scale_and_shift("batch_norm", result, weight, bias, broadcast)
 
@@ -256,8 +276,8 @@ def instance_norm(input: Any, running_mean: Any = None, running_var: Any = None,
     """
     dims = shape_of(input)
     if len(dims) < 3:
-        raise ShapeError(f"instance_norm: expected an input of shape (N, C, *) with at least "
-                         f"one spatial axis, got shape {dims}")
+        raise ShapeError(f"{operation_name('instance_norm')}: expected an input of shape (N, C, *) "
+                         f"with at least one spatial axis, got shape {dims}")
     _check_channels("instance_norm", "running_mean", running_mean, dims[1])
     _check_channels("instance_norm", "running_var", running_var, dims[1])
     momentum = number("instance_norm", "momentum", momentum)
@@ -267,8 +287,8 @@ def instance_norm(input: Any, running_mean: Any = None, running_var: Any = None,
     if use_input_stats:
         count = math.prod(dims[2:])
         if count <= 1:
-            raise ValueError(f"instance_norm: expected more than 1 spatial element when "
-                             f"training, got an input of shape {dims}")
+            raise ValueError(f"{operation_name('instance_norm')}: expected more than 1 spatial "
+                             f"element when training, got an input of shape {dims}")
         data = unwrap(input)
         xp = _backend.namespace_of(data)
         if running_mean is not None:
@@ -279,8 +299,8 @@ def instance_norm(input: Any, running_mean: Any = None, running_var: Any = None,
         result = normalize_axes(input, axes, eps)
     else:
         if running_mean is None or running_var is None:
-            raise ValueError("instance_norm: running_mean and running_var must be given when "
-                             "use_input_stats is False")
+            raise ValueError(f"{operation_name('instance_norm')}: running_mean and running_var "
+                             "must be given when use_input_stats is False")
         result = _from_running_stats(input, running_mean, running_var, eps, broadcast)
     return _scale_and_shift("instance_norm", result, weight, bias, broadcast)
 
@@ -293,15 +313,15 @@ def group_norm(input: Any, num_groups: int, weight: Any = None, bias: Any = None
     ``(C,)``, per channel) where given."""
     dims = shape_of(input)
     if len(dims) < 2:
-        raise ShapeError(f"group_norm: expected an input of shape (N, C, *) with at least 2 "
-                         f"axes, got shape {dims}")
+        raise ShapeError(f"{operation_name('group_norm')}: expected an input of shape (N, C, *) "
+                         f"with at least 2 axes, got shape {dims}")
     groups = integer("group_norm", "num_groups", num_groups, minimum=1)
     if dims[1] % groups:
-        raise ValueError(f"group_norm: the input's {dims[1]} channels (axis 1) must be "
-                         f"divisible by num_groups={groups}, got shape {dims}")
+        raise ValueError(f"{operation_name('group_norm')}: the input's {dims[1]} channels (axis 1) "
+                         f"must be divisible by num_groups={groups}, got shape {dims}")
     if dims[0] * dims[1] // groups * math.prod(dims[2:]) == 1:
-        raise ValueError(f"group_norm: expected more than 1 value per group, got an input of "
-                         f"shape {dims} and num_groups={groups}")
+        raise ValueError(f"{operation_name('group_norm')}: expected more than 1 value per group, "
+                         f"got an input of shape {dims} and num_groups={groups}")
     grouped = reshape(input, (dims[0], groups, -1) if dims[0] else (0, groups, 0))
     result = reshape(normalize_axes(grouped, (2,), number("group_norm", "eps", eps)),
                            dims)
@@ -313,8 +333,8 @@ def normalized_sizes(function: str, normalized_shape: Any) -> tuple[int, ...]:
     (``layer_norm``'s, ``rms_norm``'s and their layers')."""
     sizes = [normalized_shape] if is_int(normalized_shape) else as_sequence(normalized_shape)
     if not sizes or any(not is_int(size) or size < 1 for size in sizes):
-        raise ValueError(f"{function}: normalized_shape must be a positive int or a tuple of "
-                         f"them, got {normalized_shape!r}")
+        raise ValueError(f"{operation_name(function)}: normalized_shape must be a positive int or "
+                         f"a tuple of them, got {normalized_shape!r}")
     return tuple(int(size) for size in sizes)
 
 
@@ -324,8 +344,8 @@ def trailing_axes(function: str, input: Any, normalized_shape: Any) -> tuple[int
     sizes = normalized_sizes(function, normalized_shape)
     dims = shape_of(input)
     if len(sizes) > len(dims) or dims[len(dims) - len(sizes):] != sizes:
-        raise ShapeError(f"{function}: expected an input whose last axes are {sizes} "
-                         f"(normalized_shape), got shape {dims}")
+        raise ShapeError(f"{operation_name(function)}: expected an input whose last axes are "
+                         f"{sizes} (normalized_shape), got shape {dims}")
     return tuple(range(len(dims) - len(sizes), len(dims)))
 
 
@@ -368,8 +388,8 @@ def local_response_norm(input: Any, size: int, alpha: float = 1e-4, beta: float 
     beyond the edges, always divided by ``size``)."""
     dims = shape_of(input)
     if len(dims) < 3:
-        raise ShapeError(f"local_response_norm: expected an input of shape (N, C, *) with at "
-                         f"least 3 axes, got shape {dims}")
+        raise ShapeError(f"{operation_name('local_response_norm')}: expected an input of shape (N, "
+                         f"C, *) with at least 3 axes, got shape {dims}")
     window = integer("local_response_norm", "size", size, minimum=1)
     alpha = number("local_response_norm", "alpha", alpha)
     beta = number("local_response_norm", "beta", beta)

@@ -31,7 +31,7 @@ import numpy as np
 from mushin import _backend
 from mushin import _typing as typed
 from mushin._backend import Array
-from mushin._check import is_int, is_number, shape_of
+from mushin._check import INT64_MAX, is_int, is_number, operation_name, shape_of
 from mushin._graph import Primitive
 from mushin._tensor import apply, new_constant, unwrap
 from mushin.errors import ShapeError
@@ -39,6 +39,7 @@ from mushin.kernels import cuda
 from mushin.nn.functional.resample import adaptive_windows, average_taps, resample
 from mushin.nn.functional.window import Pair, check_image, ints, kernel_offsets, output_size, pair
 from mushin.ops.elementwise import abs as absolute
+from mushin.ops.elementwise import pow as power
 from mushin.ops.elementwise import where
 from mushin.ops.reduce import mean
 from mushin.ops.shape import reshape
@@ -399,8 +400,8 @@ def _crate_window(name: str, x: Any, kernel: Any, stride: Any, padding: Any) -> 
     stride_pair = kernel_pair if stride is None else pair(name, "stride", stride, 1)
     padding_pair = pair(name, "padding", padding, 0)
     if padding_pair[0] * 2 > kernel_pair[0] or padding_pair[1] * 2 > kernel_pair[1]:
-        raise ValueError(f"{name}: padding {padding_pair} must be at most half the kernel "
-                         f"size {kernel_pair}")
+        raise ValueError(f"{operation_name(name)}: padding {padding_pair} must be at most half the "
+                         f"kernel size {kernel_pair}")
     out_size = output_size(name, shape, kernel_pair, stride_pair, padding_pair, (1, 1))
     margins = ((padding_pair[0], padding_pair[0]), (padding_pair[1], padding_pair[1]))
     return Window(kernel_pair, stride_pair, (1, 1), margins, out_size)
@@ -434,8 +435,8 @@ _LAYOUTS = {1: "(B, C, L) or (C, L)", 2: "(B, C, H, W) or (C, H, W)",
 def _check_layout(name: str, dims: int, shape: tuple[int, ...]) -> None:
     """``ShapeError`` unless ``shape`` is a batched or unbatched ``dims``-d input."""
     if len(shape) not in (dims + 1, dims + 2):
-        raise ShapeError(f"{name}: expected an input of shape {_LAYOUTS[dims]}, got shape "
-                         f"{shape}")
+        raise ShapeError(f"{operation_name(name)}: expected an input of shape {_LAYOUTS[dims]}, "
+                         f"got shape {shape}")
 
 
 def _as_images(name: str, dims: int, input: Any) -> Any:
@@ -491,7 +492,8 @@ def _axes(name: str, dims: int, shape: tuple[int, ...], kernel_size: Any, stride
     limits = reaches if dims == 2 else kernel
     if any(2 * margin > limit for margin, limit in zip(pads, limits, strict=True)):
         what = "kernel size" if limits == kernel else "dilated kernel size"
-        raise ValueError(f"{name}: padding {pads} must be at most half the {what} {limits}")
+        raise ValueError(f"{operation_name(name)}: padding {pads} must be at most half the {what} "
+                         f"{limits}")
     axes: list[_Axis] = []
     for size, size_of_kernel, step, margin, spread, reach in zip(
             shape[-dims:], kernel, steps, pads, spreads, reaches, strict=True):
@@ -501,9 +503,9 @@ def _axes(name: str, dims: int, shape: tuple[int, ...], kernel_size: Any, stride
         end = margin + max(0, (count - 1) * step + reach - size - 2 * margin)
         axes.append(_Axis(size_of_kernel, step, spread, (margin, end), count))
     if min(axis.out_size for axis in axes) < 1:
-        raise ShapeError(f"{name}: the input of shape {shape} is too small: with kernel_size "
-                         f"{kernel}, stride {steps}, padding {pads} and dilation {spreads} "
-                         f"the output would be {tuple(axis.out_size for axis in axes)}")
+        raise ShapeError(f"{operation_name(name)}: the input of shape {shape} is too small: with "
+                         f"kernel_size {kernel}, stride {steps}, padding {pads} and dilation "
+                         f"{spreads} the output would be {tuple(axis.out_size for axis in axes)}")
     return axes
 
 
@@ -531,8 +533,8 @@ def _divisor(name: str, images: tuple[int, ...], window: Window, count_include_p
     to the padded input (``count_include_pad``) or to the input."""
     if divisor_override is not None:
         if not is_int(divisor_override) or divisor_override == 0:
-            raise ValueError(f"{name}: divisor_override must be a non-zero int, got "
-                             f"{divisor_override!r}")
+            raise ValueError(f"{operation_name(name)}: divisor_override must be a non-zero int, "
+                             f"got {divisor_override!r}")
         return int(divisor_override)
     sizes: list[tuple[int, ...]] = []
     for size, kernel, step, (margin, _), count in zip(
@@ -669,6 +671,7 @@ def _avg_pooling3d(name: str, input: Any, kernel_size: Any, stride: Any, padding
 
 # --- PyTorch's max and average pooling --------------------------------------------------------
 
+@typed.max_pool1d_function
 def max_pool1d(input: Any, kernel_size: int | Sequence[int],
                stride: int | Sequence[int] | None = None, padding: int | Sequence[int] = 0,
                dilation: int | Sequence[int] = 1, ceil_mode: bool = False,
@@ -683,6 +686,7 @@ def max_pool1d(input: Any, kernel_size: int | Sequence[int],
                         ceil_mode, return_indices)
 
 
+@typed.max_pool2d_function
 def max_pool2d(input: Any, kernel_size: int | Sequence[int],
                stride: int | Sequence[int] | None = None, padding: int | Sequence[int] = 0,
                dilation: int | Sequence[int] = 1, ceil_mode: bool = False,
@@ -696,6 +700,7 @@ def max_pool2d(input: Any, kernel_size: int | Sequence[int],
                         ceil_mode, return_indices)
 
 
+@typed.max_pool1d_with_indices_function
 def max_pool1d_with_indices(input: Any, kernel_size: int | Sequence[int],
                             stride: int | Sequence[int] | None = None,
                             padding: int | Sequence[int] = 0,
@@ -707,6 +712,7 @@ def max_pool1d_with_indices(input: Any, kernel_size: int | Sequence[int],
                         dilation, ceil_mode, True)
 
 
+@typed.max_pool2d_with_indices_function
 def max_pool2d_with_indices(input: Any, kernel_size: int | Sequence[int],
                             stride: int | Sequence[int] | None = None,
                             padding: int | Sequence[int] = 0,
@@ -718,6 +724,7 @@ def max_pool2d_with_indices(input: Any, kernel_size: int | Sequence[int],
                         dilation, ceil_mode, True)
 
 
+@typed.pool1d_function
 def avg_pool1d(input: Any, kernel_size: int | Sequence[int],
                stride: int | Sequence[int] | None = None, padding: int | Sequence[int] = 0,
                ceil_mode: bool = False, count_include_pad: bool = True) -> Any:
@@ -729,6 +736,7 @@ def avg_pool1d(input: Any, kernel_size: int | Sequence[int],
                         count_include_pad, None)
 
 
+@typed.pool2d_function
 def avg_pool2d(input: Any, kernel_size: int | Sequence[int],
                stride: int | Sequence[int] | None = None, padding: int | Sequence[int] = 0,
                ceil_mode: bool = False, count_include_pad: bool = True,
@@ -740,6 +748,7 @@ def avg_pool2d(input: Any, kernel_size: int | Sequence[int],
                         count_include_pad, divisor_override)
 
 
+@typed.max_pool3d_function
 def max_pool3d(input: Any, kernel_size: int | Sequence[int],
                stride: int | Sequence[int] | None = None, padding: int | Sequence[int] = 0,
                dilation: int | Sequence[int] = 1, ceil_mode: bool = False,
@@ -753,6 +762,7 @@ def max_pool3d(input: Any, kernel_size: int | Sequence[int],
                         ceil_mode, return_indices)
 
 
+@typed.max_pool3d_with_indices_function
 def max_pool3d_with_indices(input: Any, kernel_size: int | Sequence[int],
                             stride: int | Sequence[int] | None = None,
                             padding: int | Sequence[int] = 0,
@@ -764,6 +774,7 @@ def max_pool3d_with_indices(input: Any, kernel_size: int | Sequence[int],
                         dilation, ceil_mode, True)
 
 
+@typed.pool3d_function
 def avg_pool3d(input: Any, kernel_size: int | Sequence[int],
                stride: int | Sequence[int] | None = None, padding: int | Sequence[int] = 0,
                ceil_mode: bool = False, count_include_pad: bool = True,
@@ -779,12 +790,12 @@ def _lp_pooling(name: str, dims: int, input: Any, norm_type: Any, kernel_size: A
                 stride: Any, ceil_mode: bool) -> Any:
     """PyTorch's power-average pooling, as it composes it."""
     if not is_number(norm_type):
-        raise TypeError(f"{name}: norm_type must be a number, got {norm_type!r}")
+        raise TypeError(f"{operation_name(name)}: norm_type must be a number, got {norm_type!r}")
     if math.isinf(norm_type):  # the largest (or smallest) magnitude
         sign_of = 1 if norm_type > 0 else -1
         return sign_of * _max_pooling(name, dims, sign_of * absolute(input), kernel_size,
                                       stride, 0, 1, ceil_mode, False)
-    means = _avg_pooling(name, dims, input ** norm_type, kernel_size, stride, 0, ceil_mode,
+    means = _avg_pooling(name, dims, power(input, norm_type), kernel_size, stride, 0, ceil_mode,
                          True, None)
     size = math.prod(_sizes(name, "kernel_size", kernel_size, 1, dims))
     # PyTorch's sign(means) * relu(|means|) is ``means``, but its gradient is 0 where a window
@@ -793,6 +804,7 @@ def _lp_pooling(name: str, dims: int, input: Any, norm_type: Any, kernel_size: A
     return (stopped * size) ** (1.0 / norm_type)
 
 
+@typed.pool1d_function
 def lp_pool1d(input: Any, norm_type: float, kernel_size: int | Sequence[int],
               stride: int | Sequence[int] | None = None, ceil_mode: bool = False) -> Any:
     """PyTorch's ``F.lp_pool1d``: ``(sum of x ** p over each window) ** (1 / p)`` with
@@ -801,12 +813,14 @@ def lp_pool1d(input: Any, norm_type: float, kernel_size: int | Sequence[int],
     return _lp_pooling("lp_pool1d", 1, input, norm_type, kernel_size, stride, ceil_mode)
 
 
+@typed.pool2d_function
 def lp_pool2d(input: Any, norm_type: float, kernel_size: int | Sequence[int],
               stride: int | Sequence[int] | None = None, ceil_mode: bool = False) -> Any:
     """PyTorch's ``F.lp_pool2d``: ``lp_pool1d`` over the height and the width."""
     return _lp_pooling("lp_pool2d", 2, input, norm_type, kernel_size, stride, ceil_mode)
 
 
+@typed.pool3d_function
 def lp_pool3d(input: Any, norm_type: float, kernel_size: int | Sequence[int],
               stride: int | Sequence[int] | None = None, ceil_mode: bool = False) -> Any:
     """PyTorch's ``F.lp_pool3d``: ``lp_pool1d`` over the depth, the height and the width."""
@@ -828,14 +842,18 @@ def _output_sizes(name: str, dims: int, output_size: Any, shape: tuple[int, ...]
                                  for item in given):
         what = ("an int or a tuple of one int" if dims == 1
                 else "an int or a pair of ints or Nones (None keeps the input's size)")
-        raise TypeError(f"{name}: output_size must be {what}, got {output_size!r}")
+        raise TypeError(f"{operation_name(name)}: output_size must be {what}, got {output_size!r}")
     sizes = tuple(images[4 - dims + axis] if item is None else int(item)
                   for axis, item in enumerate(given))
     if min(sizes) < 0:
-        raise ValueError(f"{name}: output_size must be at least 0, got {output_size!r}")
+        raise ValueError(f"{operation_name(name)}: output_size must be at least 0, got "
+                         f"{output_size!r}")
+    if max(sizes) > INT64_MAX:
+        raise ValueError(f"{operation_name(name)}: output_size must fit in int64, got "
+                         f"{output_size!r}")
     if min(images[1:]) == 0:
-        raise ShapeError(f"{name}: expected an input with channels and every spatial axis "
-                         f"non-empty, got shape {shape}")
+        raise ShapeError(f"{operation_name(name)}: expected an input with channels and every "
+                         f"spatial axis non-empty, got shape {shape}")
     return (1, sizes[0]) if dims == 1 else (sizes[0], sizes[1])
 
 
@@ -887,6 +905,7 @@ def _adaptive_max(name: str, dims: int, input: Any, output_size: Any,
     return _as_given(result, shape, dims)
 
 
+@typed.pool1d_function
 def adaptive_avg_pool1d(input: Any, output_size: int | Sequence[int]) -> Any:
     """PyTorch's ``F.adaptive_avg_pool1d``: ``input`` ``(B, C, L)`` or ``(C, L)`` to
     ``output_size`` means, the ``i``-th over ``floor(i * L / out)`` to ``ceil((i + 1) * L /
@@ -894,6 +913,7 @@ def adaptive_avg_pool1d(input: Any, output_size: int | Sequence[int]) -> Any:
     return _adaptive_avg("adaptive_avg_pool1d", 1, input, output_size)
 
 
+@typed.pool2d_function
 def adaptive_avg_pool2d(input: Any, output_size: int | Sequence[int | None]) -> Any:
     """PyTorch's ``F.adaptive_avg_pool2d``: ``adaptive_avg_pool1d`` over the height and the
     width of ``input`` ``(B, C, H, W)`` or ``(C, H, W)``; ``output_size`` an int or a
@@ -901,6 +921,7 @@ def adaptive_avg_pool2d(input: Any, output_size: int | Sequence[int | None]) -> 
     return _adaptive_avg("adaptive_avg_pool2d", 2, input, output_size)
 
 
+@typed.adaptive_max_pool1d_function
 def adaptive_max_pool1d(input: Any, output_size: int | Sequence[int],
                         return_indices: bool = False) -> Any:
     """PyTorch's ``F.adaptive_max_pool1d``: the maxima of ``adaptive_avg_pool1d``'s windows;
@@ -908,6 +929,7 @@ def adaptive_max_pool1d(input: Any, output_size: int | Sequence[int],
     return _adaptive_max("adaptive_max_pool1d", 1, input, output_size, return_indices)
 
 
+@typed.adaptive_max_pool2d_function
 def adaptive_max_pool2d(input: Any, output_size: int | Sequence[int | None],
                         return_indices: bool = False) -> Any:
     """PyTorch's ``F.adaptive_max_pool2d``: the maxima of ``adaptive_avg_pool2d``'s windows;
@@ -915,6 +937,7 @@ def adaptive_max_pool2d(input: Any, output_size: int | Sequence[int | None],
     return _adaptive_max("adaptive_max_pool2d", 2, input, output_size, return_indices)
 
 
+@typed.adaptive_max_pool1d_with_indices_function
 def adaptive_max_pool1d_with_indices(input: Any, output_size: int | Sequence[int],
                                      return_indices: bool = False) -> Any:
     """PyTorch's ``F.adaptive_max_pool1d_with_indices``: ``adaptive_max_pool1d`` returning
@@ -922,6 +945,7 @@ def adaptive_max_pool1d_with_indices(input: Any, output_size: int | Sequence[int
     return _adaptive_max("adaptive_max_pool1d_with_indices", 1, input, output_size, True)
 
 
+@typed.adaptive_max_pool2d_with_indices_function
 def adaptive_max_pool2d_with_indices(input: Any, output_size: int | Sequence[int | None],
                                      return_indices: bool = False) -> Any:
     """PyTorch's ``F.adaptive_max_pool2d_with_indices``: ``adaptive_max_pool2d`` returning
@@ -942,13 +966,14 @@ def _adaptive3d(name: str, input: Any, output_size: Any) -> tuple[Any, tuple[Any
     elif isinstance(output_size, tuple | list):
         given = list(cast("Sequence[Any]", output_size))
     if len(given) != 3 or any(not is_int(item) and item is not None for item in given):
-        raise TypeError(f"{name}: output_size must be an int or three ints or Nones (None "
-                        f"keeps the input's size), got {output_size!r}")
+        raise TypeError(f"{operation_name(name)}: output_size must be an int or three ints or "
+                        f"Nones (None keeps the input's size), got {output_size!r}")
     if min((item for item in given if item is not None), default=0) < 0:
-        raise ValueError(f"{name}: output_size must be at least 0, got {output_size!r}")
+        raise ValueError(f"{operation_name(name)}: output_size must be at least 0, got "
+                         f"{output_size!r}")
     if min(shape[-4:]) == 0:
-        raise ShapeError(f"{name}: expected an input with channels and every spatial axis "
-                         f"non-empty, got shape {shape}")
+        raise ShapeError(f"{operation_name(name)}: expected an input with channels and every "
+                         f"spatial axis non-empty, got shape {shape}")
     return x, (given[0], given[1], given[2])
 
 
@@ -978,6 +1003,7 @@ def _adaptive_max3d(name: str, input: Any, output_size: Any, return_indices: boo
     return _as_given3d(result, shape), _as_given3d(indices, shape)
 
 
+@typed.pool3d_function
 def adaptive_avg_pool3d(input: Any, output_size: int | Sequence[int | None]) -> Any:
     """PyTorch's ``F.adaptive_avg_pool3d``: ``adaptive_avg_pool1d`` over the depth, the height
     and the width of ``input`` ``(B, C, D, H, W)`` or ``(C, D, H, W)``; ``output_size`` an
@@ -985,6 +1011,7 @@ def adaptive_avg_pool3d(input: Any, output_size: int | Sequence[int | None]) -> 
     return _adaptive_avg3d("adaptive_avg_pool3d", input, output_size)
 
 
+@typed.adaptive_max_pool3d_function
 def adaptive_max_pool3d(input: Any, output_size: int | Sequence[int | None],
                         return_indices: bool = False) -> Any:
     """PyTorch's ``F.adaptive_max_pool3d``: the maxima of ``adaptive_avg_pool3d``'s windows;
@@ -993,6 +1020,7 @@ def adaptive_max_pool3d(input: Any, output_size: int | Sequence[int | None],
     return _adaptive_max3d("adaptive_max_pool3d", input, output_size, return_indices)
 
 
+@typed.adaptive_max_pool3d_with_indices_function
 def adaptive_max_pool3d_with_indices(input: Any, output_size: int | Sequence[int | None],
                                      return_indices: bool = False) -> Any:
     """PyTorch's ``F.adaptive_max_pool3d_with_indices``: ``adaptive_max_pool3d`` returning

@@ -23,8 +23,9 @@ from typing import Any, cast
 
 import numpy as np
 
+from mushin import _typing as typed
 from mushin._backend import Array
-from mushin._check import is_int, is_number, shape_of
+from mushin._check import is_int, is_number, operation_name, shape_of
 from mushin._graph import Primitive
 from mushin._tensor import apply, unwrap
 from mushin.errors import ShapeError
@@ -235,33 +236,36 @@ def _sizes(name: str, shape: tuple[int, ...], size: Any, scale_factor: Any,
     where they follow from the sizes), as PyTorch's ``interpolate`` settles them."""
     dims = len(shape) - 2
     if size is not None and scale_factor is not None:
-        raise ValueError(f"{name}: only one of size or scale_factor should be defined")
+        raise ValueError(f"{operation_name(name)}: only one of size or scale_factor should be "
+                         "defined")
     if size is None and scale_factor is None:
-        raise ValueError(f"{name}: either size or scale_factor should be defined")
+        raise ValueError(f"{operation_name(name)}: either size or scale_factor should be defined")
     scales: tuple[float | None, ...] = (None,) * dims
     if size is not None:
         if recompute_scale_factor:
-            raise ValueError(f"{name}: recompute_scale_factor is not meaningful with an "
-                             f"explicit size")
+            raise ValueError(f"{operation_name(name)}: recompute_scale_factor is not meaningful "
+                             "with an explicit size")
         sizes = _per_axis(size, dims)
         if len(sizes) != dims or any(not is_int(item) for item in sizes):
             raise (ValueError if len(sizes) != dims else TypeError)(
-                f"{name}: size must be an int or {dims} ints for an input of shape {shape} "
+                f"{operation_name(name)}: size must be an int or {dims} ints for an input of "
+                f"shape {shape} "
                 f"({dims} spatial axes), got {size!r}")
         outputs = tuple(int(item) for item in sizes)
     else:
         factors = _per_axis(scale_factor, dims)
         if len(factors) != dims or any(not is_number(item) for item in factors):
             raise (ValueError if len(factors) != dims else TypeError)(
-                f"{name}: scale_factor must be a number or {dims} numbers for an input of "
+                f"{operation_name(name)}: scale_factor must be a number or {dims} numbers for "
+                "an input of "
                 f"shape {shape} ({dims} spatial axes), got {scale_factor!r}")
         outputs = tuple(math.floor(length * float(factor))
                         for length, factor in zip(shape[2:], factors, strict=True))
         if not recompute_scale_factor:
             scales = tuple(float(factor) for factor in factors)
     if min(outputs) <= 0 or min(shape[2:]) <= 0:
-        raise ValueError(f"{name}: input and output sizes should be greater than 0, got an "
-                         f"input of shape {shape} and output sizes {outputs}")
+        raise ValueError(f"{operation_name(name)}: input and output sizes should be greater than "
+                         f"0, got an input of shape {shape} and output sizes {outputs}")
     return outputs, scales
 
 
@@ -269,22 +273,24 @@ def _check_mode(name: str, ndim: int, mode: str, align_corners: bool | None,
                 antialias: bool) -> None:
     """``NotImplementedError`` for an unknown mode or one given the wrong number of axes,
     ``ValueError`` for ``align_corners`` where it does not apply (PyTorch's classes)."""
-    if mode not in _MODES:
+    if not isinstance(mode, str) or mode not in _MODES:
         modes = ", ".join(map(repr, _MODES))
-        raise NotImplementedError(f"{name}: mode must be one of {modes}, got {mode!r}")
+        raise NotImplementedError(f"{operation_name(name)}: mode must be one of {modes}, got "
+                                  f"{mode!r}")
     if align_corners is not None and _MODES[mode] is None:
-        raise ValueError(f"{name}: align_corners option can only be set with the "
+        raise ValueError(f"{operation_name(name)}: align_corners option can only be set with the "
                          f"interpolating modes: linear | bilinear | bicubic | trilinear, "
                          f"not {mode!r}")
     if antialias:
-        raise NotImplementedError(f"{name}: antialias=True is not supported")
+        raise NotImplementedError(f"{operation_name(name)}: antialias=True is not supported")
     needed = _MODES[mode]
     if ndim not in (3, 4, 5) or (needed is not None and ndim != needed):
         wanted = "3, 4 or 5" if needed is None else str(needed)
-        raise NotImplementedError(f"{name}: mode {mode!r} needs an input of {wanted} axes "
-                                  f"(N, C, d1, ...), got {ndim} axes")
+        raise NotImplementedError(f"{operation_name(name)}: mode {mode!r} needs an input of "
+                                  f"{wanted} axes (N, C, d1, ...), got {ndim} axes")
 
 
+@typed.runtime_shape_function
 def interpolate(input: Any, size: int | Sequence[int] | None = None,
                 scale_factor: float | Sequence[float] | None = None, mode: str = "nearest",
                 align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
@@ -321,6 +327,7 @@ def interpolate(input: Any, size: int | Sequence[int] | None = None,
     return resample(input, axes_taps)
 
 
+@typed.runtime_shape_function
 def upsample(input: Any, size: int | Sequence[int] | None = None,
              scale_factor: float | Sequence[float] | None = None, mode: str = "nearest",
              align_corners: bool | None = None) -> Any:
@@ -328,12 +335,14 @@ def upsample(input: Any, size: int | Sequence[int] | None = None,
     return interpolate(input, size, scale_factor, mode, align_corners)
 
 
+@typed.runtime_shape_function
 def upsample_nearest(input: Any, size: int | Sequence[int] | None = None,
                      scale_factor: float | Sequence[float] | None = None) -> Any:
     """PyTorch's deprecated ``F.upsample_nearest``: ``interpolate(..., mode="nearest")``."""
     return interpolate(input, size, scale_factor, mode="nearest")
 
 
+@typed.runtime_shape_function
 def upsample_bilinear(input: Any, size: int | Sequence[int] | None = None,
                       scale_factor: float | Sequence[float] | None = None) -> Any:
     """PyTorch's deprecated ``F.upsample_bilinear``: ``interpolate(..., mode="bilinear",
@@ -346,18 +355,20 @@ def upsample_bilinear(input: Any, size: int | Sequence[int] | None = None,
 def positive_factor(name: str, argument: str, value: Any) -> int:
     """``value`` as a positive int; ``ValueError`` otherwise."""
     if not is_int(value) or value < 1:
-        raise ValueError(f"{name}: {argument} must be a positive int, got {value!r}")
+        raise ValueError(f"{operation_name(name)}: {argument} must be a positive int, got "
+                         f"{value!r}")
     return int(value)
 
 
 def _image_axes(name: str, shape: tuple[int, ...]) -> tuple[int, int, int]:
     """The channels, height and width of an input of at least 3 axes."""
     if len(shape) < 3:
-        raise ShapeError(f"{name}: expected an input of shape (*, C, H, W) with at least 3 "
-                         f"axes, got shape {shape}")
+        raise ShapeError(f"{operation_name(name)}: expected an input of shape (*, C, H, W) with at "
+                         f"least 3 axes, got shape {shape}")
     return shape[-3], shape[-2], shape[-1]
 
 
+@typed.runtime_shape_function
 def pixel_shuffle(input: Any, upscale_factor: int) -> Any:
     """PyTorch's ``F.pixel_shuffle``: ``(*, C * r * r, H, W)`` to ``(*, C, H * r, W * r)``
     with ``r = upscale_factor``, each channel's ``r * r`` block of channels spread over an
@@ -368,14 +379,16 @@ def pixel_shuffle(input: Any, upscale_factor: int) -> Any:
     channels, height, width = _image_axes(name, shape)
     lead = shape[:-3]
     if channels % (factor * factor):
-        raise ShapeError(f"{name}: the channels of the input of shape {shape} ({channels}) "
-                         f"must be divisible by upscale_factor squared ({factor * factor})")
+        raise ShapeError(f"{operation_name(name)}: the channels of the input of shape {shape} "
+                         f"({channels}) must be divisible by upscale_factor squared "
+                         f"({factor * factor})")
     n = len(lead)
     blocks = reshape(input, (*lead, channels // factor ** 2, factor, factor, height, width))
     spread = permute(blocks, (*range(n), n, n + 3, n + 1, n + 4, n + 2))
     return reshape(spread, (*lead, channels // factor ** 2, height * factor, width * factor))
 
 
+@typed.runtime_shape_function
 def pixel_unshuffle(input: Any, downscale_factor: int) -> Any:
     """PyTorch's ``F.pixel_unshuffle``, the inverse of ``pixel_shuffle``: ``(*, C, H * r,
     W * r)`` to ``(*, C * r * r, H, W)`` with ``r = downscale_factor``."""
@@ -385,8 +398,8 @@ def pixel_unshuffle(input: Any, downscale_factor: int) -> Any:
     channels, height, width = _image_axes(name, shape)
     lead = shape[:-3]
     if height % factor or width % factor:
-        raise ShapeError(f"{name}: the height and width of the input of shape {shape} must be "
-                         f"divisible by downscale_factor ({factor})")
+        raise ShapeError(f"{operation_name(name)}: the height and width of the input of shape "
+                         f"{shape} must be divisible by downscale_factor ({factor})")
     n = len(lead)
     blocks = reshape(input, (*lead, channels, height // factor, factor, width // factor,
                              factor))

@@ -14,7 +14,7 @@ from typing import Any, Literal
 import numpy as np
 
 from mushin import _typing as typed
-from mushin._check import is_int, is_number, shape_of
+from mushin._check import as_sequence, is_int, is_number, operation_name, shape_of
 from mushin._graph import Primitive
 from mushin._tensor import Constant, apply
 from mushin.errors import ShapeError
@@ -33,6 +33,7 @@ _PAD_MODES: dict[str, Literal["reflect", "edge", "wrap"]] = {
     "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 
 
+@typed.runtime_shape_function
 def pad(input: Any, pad: tuple[int, ...] | list[int], mode: str = "constant",
         value: float | None = None) -> Any:
     """PyTorch's ``F.pad``: ``input`` padded by ``pad``, (before, after) pairs starting from
@@ -40,21 +41,23 @@ def pad(input: Any, pad: tuple[int, ...] | list[int], mode: str = "constant",
     ``value`` (0 by default; widths must not be negative); "reflect", "replicate" and
     "circular" repeat the input's own elements (negative widths crop)."""
     shape = shape_of(input)
-    widths_given = tuple(pad)
-    if (len(widths_given) % 2 or len(widths_given) // 2 > len(shape)
+    widths_given = as_sequence(pad)
+    if (widths_given is None or len(widths_given) % 2
+            or len(widths_given) // 2 > len(shape)
             or any(not is_int(width) for width in widths_given)):
-        raise ValueError(f"pad: pad must hold an even number of ints, two per axis, for "
-                         f"at most the {len(shape)} axes of shape {shape}; got {pad!r}")
+        raise ValueError(f"{operation_name('pad')}: pad must hold an even number of ints, two per "
+                         f"axis, for at most the {len(shape)} axes of shape {shape}; got {pad!r}")
     pairs = [(int(widths_given[index]), int(widths_given[index + 1]))
              for index in range(0, len(widths_given), 2)]
     if mode != "constant":
         return _pad_by_index("pad", input, shape, pairs, mode)
     if any(width < 0 for width in widths_given):
-        raise ValueError(f"pad: widths must not be negative in mode 'constant', got {pad!r}")
+        raise ValueError(f"{operation_name('pad')}: widths must not be negative in mode "
+                         f"'constant', got {pad!r}")
     widths = tuple([(0, 0)] * (len(shape) - len(pairs)) + pairs[::-1])
     fill = 0.0 if value is None else value
     if not is_number(fill):
-        raise TypeError(f"pad: value must be a number, got {value!r}")
+        raise TypeError(f"{operation_name('pad')}: value must be a number, got {value!r}")
     return apply(PAD, input, widths=widths, value=fill)
 
 
@@ -63,8 +66,8 @@ def _pad_by_index(name: str, x: Any, shape: tuple[int, ...], pairs: list[tuple[i
     """``x`` padded by repeating its own elements: each padded axis read through an index
     array (numpy's ``pad`` of ``arange``), so the gradient is indexing's."""
     if mode not in _PAD_MODES:
-        raise ValueError(f"{name}: mode must be 'constant', 'reflect', 'replicate' or "
-                         f"'circular', got {mode!r}")
+        raise ValueError(f"{operation_name(name)}: mode must be 'constant', 'reflect', 'replicate' "
+                         f"or 'circular', got {mode!r}")
     result = x
     for offset, (before, after) in enumerate(pairs):
         axis = len(shape) - 1 - offset
@@ -74,8 +77,8 @@ def _pad_by_index(name: str, x: Any, shape: tuple[int, ...], pairs: list[tuple[i
         grow = (max(before, 0), max(after, 0))
         limit = {"reflect": size - 1, "circular": size}.get(mode, max(grow))
         if size == 0 or grow[0] > limit or grow[1] > limit:
-            raise ValueError(f"{name}: mode {mode!r} pads axis {axis} of size {size} by at "
-                             f"most {limit} on each side, got ({before}, {after})")
+            raise ValueError(f"{operation_name(name)}: mode {mode!r} pads axis {axis} of size "
+                             f"{size} by at most {limit} on each side, got ({before}, {after})")
         index: Any
         if mode == "circular":  # PyTorch crops first, then wraps what is left
             kept = np.arange(size)[max(-before, 0):size - max(-after, 0)]
@@ -84,8 +87,8 @@ def _pad_by_index(name: str, x: Any, shape: tuple[int, ...], pairs: list[tuple[i
             index = np.pad(np.arange(size), grow, mode=_PAD_MODES[mode])
             index = index[max(-before, 0):len(index) - max(-after, 0)]
         if len(index) <= 0:
-            raise ValueError(f"{name}: the widths ({before}, {after}) leave axis {axis} of "
-                             f"size {size} empty")
+            raise ValueError(f"{operation_name(name)}: the widths ({before}, {after}) leave axis "
+                             f"{axis} of size {size} empty")
         result = index_select(result, axis, Constant(index.astype(np.int64)))
     return result
 
@@ -96,5 +99,6 @@ def batch_flatten(x: Any) -> Any:
     ``mu.flatten`` joins every axis, the ``Flatten`` layer the axes it is given)."""
     shape = shape_of(x)
     if not shape:
-        raise ShapeError("flatten: needs at least one axis (the batch), got a 0-d tensor")
+        raise ShapeError(f"{operation_name('batch_flatten')}: needs at least one axis (the batch), "
+                         "got a 0-d tensor")
     return reshape(x, (shape[0], math.prod(shape[1:])))

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from mushin import _typing as typed
-from mushin._check import shape_of
+from mushin._check import operation_name, shape_of
 from mushin._creation import zeros
 from mushin._tensor import unwrap
 from mushin.errors import ShapeError
@@ -42,7 +42,7 @@ def _blocks(name: str, size: Pair, kernel: Pair, dilation: Pair, padding: Pair,
                    // stride[axis] + 1 for axis in (0, 1))
     if min(counts) < 1:
         raise ShapeError(
-            f"{name}: an image of spatial size {size} with kernel_size={kernel}, "
+            f"{operation_name(name)}: an image of spatial size {size} with kernel_size={kernel}, "
             f"dilation={dilation}, padding={padding} has no sliding block (calculated "
             f"{counts[0]} x {counts[1]} blocks; each must be at least 1)")
     return counts[0], counts[1]
@@ -68,8 +68,8 @@ def unfold(input: Any, kernel_size: int | Sequence[int], dilation: int | Sequenc
     name = "unfold"
     shape = shape_of(input)
     if len(shape) not in (3, 4):
-        raise ShapeError(f"{name}: expected an input of shape (N, C, H, W) or (C, H, W), got "
-                         f"shape {shape}")
+        raise ShapeError(f"{operation_name(name)}: expected an input of shape (N, C, H, W) "
+                         f"or (C, H, W), got shape {shape}")
     kernel, dilation_, padding_, stride_ = _geometry(name, kernel_size, dilation, padding,
                                                      stride)
     height, width = shape[-2:]
@@ -95,20 +95,21 @@ def fold(input: Any, output_size: int | Sequence[int], kernel_size: int | Sequen
     name = "fold"
     shape = shape_of(input)
     if len(shape) not in (2, 3):
-        raise ShapeError(f"{name}: expected an input of shape (N, C * kh * kw, L) or "
-                         f"(C * kh * kw, L), got shape {shape}")
+        raise ShapeError(f"{operation_name(name)}: expected an input of shape (N, C * kh * kw, L) "
+                         f"or (C * kh * kw, L), got shape {shape}")
     size = pair(name, "output_size", output_size, 1)
     kernel, dilation_, padding_, stride_ = _geometry(name, kernel_size, dilation, padding,
                                                      stride)
     per_block = kernel[0] * kernel[1]
     if shape[-2] % per_block:
-        raise ShapeError(f"{name}: the size of the input's dimension {len(shape) - 2} "
-                         f"({shape[-2]}, of shape {shape}) must be divisible by the product "
-                         f"of kernel_size={kernel} ({per_block})")
+        raise ShapeError(f"{operation_name(name)}: the size of the input's dimension "
+                         f"{len(shape) - 2} ({shape[-2]}, of shape {shape}) must be divisible by "
+                         f"the product of kernel_size={kernel} ({per_block})")
     blocks = _blocks(name, size, kernel, dilation_, padding_, stride_)
     if shape[-1] != blocks[0] * blocks[1]:
         raise ShapeError(
-            f"{name}: given output_size={size}, kernel_size={kernel}, dilation={dilation_}, "
+            f"{operation_name(name)}: given output_size={size}, kernel_size={kernel}, "
+            f"dilation={dilation_}, "
             f"padding={padding_}, stride={stride_}, the input's last dimension must match the "
             f"calculated number of sliding blocks {blocks[0]} * {blocks[1]} = "
             f"{blocks[0] * blocks[1]}, got shape {shape}")

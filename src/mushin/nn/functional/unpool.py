@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from mushin import _typing as typed
-from mushin._check import is_int, shape_of
+from mushin._check import is_int, operation_name, shape_of
 from mushin._creation import zeros
 from mushin._tensor import unwrap
 from mushin.errors import ShapeError
@@ -37,12 +37,13 @@ def unpool_output_size(name: str, spatial: tuple[int, ...], kernel: tuple[int, .
     if len(given) == len(kernel) + 2:
         given = given[2:]
     if len(given) != len(kernel) or any(not is_int(size) for size in given):
-        raise ValueError(f"{name}: output_size should be a sequence of {len(kernel)} or "
-                         f"{len(kernel) + 2} ints, got {output_size!r}")
+        raise ValueError(f"{operation_name(name)}: output_size should be a sequence of "
+                         f"{len(kernel)} or {len(kernel) + 2} ints, got {output_size!r}")
     for axis, (size, wanted, step) in enumerate(zip(given, default, stride, strict=True)):
         if not wanted - step < size < wanted + step:
-            raise ValueError(f"{name}: invalid output_size {tuple(given)} (dim {axis} must be "
-                             f"between {wanted - step} and {wanted + step}, exclusive)")
+            raise ValueError(f"{operation_name(name)}: invalid output_size {tuple(given)} (dim "
+                             f"{axis} must be between {wanted - step} and {wanted + step}, "
+                             "exclusive)")
     return tuple(int(size) for size in given)
 
 
@@ -56,13 +57,14 @@ def _max_unpool(name: str, dims: int, input: Any, indices: Any, kernel_size: Any
     if len(shape) not in (dims + 1, dims + 2):
         axes = {1: "(N, C, L) or (C, L)", 2: "(N, C, H, W) or (C, H, W)",
                 3: "(N, C, D, H, W) or (C, D, H, W)"}[dims]
-        raise ShapeError(f"{name}: expected an input of shape {axes}, got shape {shape}")
+        raise ShapeError(f"{operation_name(name)}: expected an input of shape {axes}, got shape "
+                         f"{shape}")
     if shape_of(indices) != shape:
-        raise ShapeError(f"{name}: the indices must have the input's shape {shape}, got shape "
-                         f"{shape_of(indices)}")
+        raise ShapeError(f"{operation_name(name)}: the indices must have the input's shape "
+                         f"{shape}, got shape {shape_of(indices)}")
     positions = unwrap(indices)
     if getattr(positions, "dtype", None) is None or positions.dtype.kind not in "iu":
-        raise TypeError(f"{name}: indices must be an integer tensor, got "
+        raise TypeError(f"{operation_name(name)}: indices must be an integer tensor, got "
                         f"{getattr(positions, 'dtype', type(indices).__name__)}")
     sizes = unpool_output_size(name, shape[-dims:], kernel, steps, pads, output_size)
     plane = math.prod(sizes)
@@ -71,8 +73,8 @@ def _max_unpool(name: str, dims: int, input: Any, indices: Any, kernel_size: Any
         if low < 0 or high >= plane:
             bad = low if low < 0 else high
             planes = "volumes" if dims == 3 else "planes"
-            raise IndexError(f"{name}: found an invalid max index {bad} (the output {planes} "
-                             f"are of size {'x'.join(map(str, sizes))})")
+            raise IndexError(f"{operation_name(name)}: found an invalid max index {bad} (the "
+                             f"output {planes} are of size {'x'.join(map(str, sizes))})")
     lead = shape[:-dims]
     count = math.prod(shape[-dims:])
     data = unwrap(input)

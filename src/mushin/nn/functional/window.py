@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from mushin._backend import Array
-from mushin._check import is_int
+from mushin._check import INT64_MAX, is_int, operation_name
 from mushin.errors import ShapeError
 
 Pair = tuple[int, int]
@@ -24,9 +24,13 @@ def pair(name: str, argument: str, value: int | Sequence[int], minimum: int) -> 
     given = (value, value) if is_int(value) else value
     if (not isinstance(given, tuple | list) or len(given) != 2
             or any(not is_int(item) for item in given)):
-        raise TypeError(f"{name}: {argument} must be an int or a pair of ints, got {value!r}")
+        raise TypeError(f"{operation_name(name)}: {argument} must be an int or a pair of ints, got "
+                        f"{value!r}")
     if min(given) < minimum:
-        raise ValueError(f"{name}: {argument} must be at least {minimum}, got {value!r}")
+        raise ValueError(f"{operation_name(name)}: {argument} must be at least {minimum}, got "
+                         f"{value!r}")
+    if max(given) > INT64_MAX:
+        raise ValueError(f"{operation_name(name)}: {argument} must fit in int64, got {value!r}")
     return int(given[0]), int(given[1])
 
 
@@ -38,16 +42,20 @@ def ints(name: str, argument: str, value: int | Sequence[int], minimum: int,
     if (not isinstance(given, tuple | list) or len(given) != count
             or any(not is_int(item) for item in given)):
         what = "an int or a tuple of one int" if count == 1 else f"an int or {count} ints"
-        raise TypeError(f"{name}: {argument} must be {what}, got {value!r}")
+        raise TypeError(f"{operation_name(name)}: {argument} must be {what}, got {value!r}")
     if min(given) < minimum:
-        raise ValueError(f"{name}: {argument} must be at least {minimum}, got {value!r}")
+        raise ValueError(f"{operation_name(name)}: {argument} must be at least {minimum}, got "
+                         f"{value!r}")
+    if max(given) > INT64_MAX:
+        raise ValueError(f"{operation_name(name)}: {argument} must fit in int64, got {value!r}")
     return tuple(int(item) for item in given)
 
 
 def check_image(name: str, shape: tuple[int, ...]) -> None:
     """``ShapeError`` unless ``shape`` is a batch of images, ``(B, C, H, W)``."""
     if len(shape) != 4:
-        raise ShapeError(f"{name}: expected an input of shape (B, C, H, W), got shape {shape}")
+        raise ShapeError(f"{operation_name(name)}: expected an input of shape (B, C, H, W), got "
+                         f"shape {shape}")
 
 
 def output_size(name: str, shape: tuple[int, ...], kernel: Pair, stride: Pair, padding: Pair,
@@ -60,7 +68,7 @@ def output_size(name: str, shape: tuple[int, ...], kernel: Pair, stride: Pair, p
         padded_size = shape[2 + axis] + 2 * padding[axis]
         if padded_size < reach:
             raise ShapeError(
-                f"{name}: the input of shape {shape} is too small: padded to "
+                f"{operation_name(name)}: the input of shape {shape} is too small: padded to "
                 f"{shape[2] + 2 * padding[0]}x{shape[3] + 2 * padding[1]} it is smaller than "
                 f"the kernel's reach of {dilation[0] * (kernel[0] - 1) + 1}x"
                 f"{dilation[1] * (kernel[1] - 1) + 1}")

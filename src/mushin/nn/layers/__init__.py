@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from mushin.nn.layers import (
     activation,
+    adaptive,
     attention,
     cell,
     conv,
@@ -18,18 +19,23 @@ from mushin.nn.layers import (
     embedding,
     flatten,
     fractional_pool,
+    lazy,
     linear,
+    linear_cross_entropy,
     loss,
     norm,
     padding,
+    parallel,
     pooling,
     recurrent,
     resample,
+    sync_batchnorm,
     transformer,
     unfold,
     unpool,
 )
 from mushin.nn.layers.activation import *  # noqa: F403
+from mushin.nn.layers.adaptive import *  # noqa: F403
 from mushin.nn.layers.attention import *  # noqa: F403
 from mushin.nn.layers.cell import *  # noqa: F403
 from mushin.nn.layers.conv import *  # noqa: F403
@@ -38,13 +44,17 @@ from mushin.nn.layers.dropout import *  # noqa: F403
 from mushin.nn.layers.embedding import *  # noqa: F403
 from mushin.nn.layers.flatten import *  # noqa: F403
 from mushin.nn.layers.fractional_pool import *  # noqa: F403
+from mushin.nn.layers.lazy import *  # noqa: F403
 from mushin.nn.layers.linear import *  # noqa: F403
+from mushin.nn.layers.linear_cross_entropy import *  # noqa: F403
 from mushin.nn.layers.loss import *  # noqa: F403
 from mushin.nn.layers.norm import *  # noqa: F403
 from mushin.nn.layers.padding import *  # noqa: F403
+from mushin.nn.layers.parallel import *  # noqa: F403
 from mushin.nn.layers.pooling import *  # noqa: F403
 from mushin.nn.layers.recurrent import *  # noqa: F403
 from mushin.nn.layers.resample import *  # noqa: F403
+from mushin.nn.layers.sync_batchnorm import *  # noqa: F403
 from mushin.nn.layers.transformer import *  # noqa: F403
 from mushin.nn.layers.unfold import *  # noqa: F403
 from mushin.nn.layers.unpool import *  # noqa: F403
@@ -56,6 +66,7 @@ from mushin.nn.module import Sequential as Sequential
 if not TYPE_CHECKING:
     __all__ = ["Sequential"]
     __all__ += activation.__all__
+    __all__ += adaptive.__all__
     __all__ += attention.__all__
     __all__ += cell.__all__
     __all__ += conv.__all__
@@ -64,13 +75,17 @@ if not TYPE_CHECKING:
     __all__ += embedding.__all__
     __all__ += flatten.__all__
     __all__ += fractional_pool.__all__
+    __all__ += lazy.__all__
     __all__ += linear.__all__
+    __all__ += linear_cross_entropy.__all__
     __all__ += loss.__all__
     __all__ += norm.__all__
     __all__ += padding.__all__
+    __all__ += parallel.__all__
     __all__ += pooling.__all__
     __all__ += recurrent.__all__
     __all__ += resample.__all__
+    __all__ += sync_batchnorm.__all__
     __all__ += transformer.__all__
     __all__ += unfold.__all__
     __all__ += unpool.__all__

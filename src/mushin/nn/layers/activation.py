@@ -1,6 +1,6 @@
 """Activation layers: each activation of ``mu.nn.functional`` as a ``Module``, with PyTorch's
-class name and arguments (``inplace=`` accepted where PyTorch has it; mushin computes out of
-place), so ``Sequential(Linear(784, 128), ReLU(), ...)`` reads as it does in PyTorch.
+class name and arguments (``inplace=True`` writes into the input, as PyTorch's, where PyTorch
+has it), so ``Sequential(Linear(784, 128), ReLU(), ...)`` reads as it does in PyTorch.
 
 Each keeps its input's type (and so its static shape) and kind, except ``GLU`` (half as long
 along ``dim``: a run-time shape) and ``PReLU`` (a learnt slope: a ``Variable``).
@@ -102,35 +102,35 @@ class ReLU(_InPlaceActivation):
     """``max(x, 0)`` (:func:`mushin.nn.functional.relu`)."""
 
     def _apply(self, x: Any) -> Any:
-        return relu(x)
+        return relu(x, inplace=self.inplace)
 
 
 class ReLU6(_InPlaceActivation):
     """``min(max(x, 0), 6)`` (:func:`mushin.nn.functional.relu6`)."""
 
     def _apply(self, x: Any) -> Any:
-        return relu6(x)
+        return relu6(x, inplace=self.inplace)
 
 
 class SiLU(_InPlaceActivation):
     """``x * sigmoid(x)`` (:func:`mushin.nn.functional.silu`)."""
 
     def _apply(self, x: Any) -> Any:
-        return silu(x)
+        return silu(x, inplace=self.inplace)
 
 
 class Mish(_InPlaceActivation):
     """``x * tanh(softplus(x))`` (:func:`mushin.nn.functional.mish`)."""
 
     def _apply(self, x: Any) -> Any:
-        return mish(x)
+        return mish(x, inplace=self.inplace)
 
 
 class SELU(_InPlaceActivation):
     """``scale * elu(x, alpha)`` with PyTorch's constants (:func:`mushin.nn.functional.selu`)."""
 
     def _apply(self, x: Any) -> Any:
-        return selu(x)
+        return selu(x, inplace=self.inplace)
 
 
 class Hardswish(_InPlaceActivation):
@@ -139,7 +139,7 @@ class Hardswish(_InPlaceActivation):
     _shows_inplace = False  # as PyTorch's repr
 
     def _apply(self, x: Any) -> Any:
-        return hardswish(x)
+        return hardswish(x, inplace=self.inplace)
 
 
 class Hardsigmoid(_InPlaceActivation):
@@ -148,7 +148,7 @@ class Hardsigmoid(_InPlaceActivation):
     _shows_inplace = False  # as PyTorch's repr
 
     def _apply(self, x: Any) -> Any:
-        return hardsigmoid(x)
+        return hardsigmoid(x, inplace=self.inplace)
 
 
 class Sigmoid(_Activation):
@@ -215,7 +215,7 @@ class LeakyReLU(_Activation):
         self.inplace = inplace
 
     def _apply(self, x: Any) -> Any:
-        return leaky_relu(x, self.negative_slope)
+        return leaky_relu(x, self.negative_slope, inplace=self.inplace)
 
     def _options(self) -> str:
         return f"negative_slope={self.negative_slope}"
@@ -233,7 +233,7 @@ class ELU(_Activation):
         self.inplace = inplace
 
     def _apply(self, x: Any) -> Any:
-        return elu(x, self.alpha)
+        return elu(x, self.alpha, inplace=self.inplace)
 
     def _options(self) -> str:
         return f"alpha={self.alpha}"
@@ -249,7 +249,7 @@ class CELU(ELU):
         celu(0.0, alpha)
 
     def _apply(self, x: Any) -> Any:
-        return celu(x, self.alpha)
+        return celu(x, self.alpha, inplace=self.inplace)
 
 
 class Hardtanh(_Activation):
@@ -266,7 +266,7 @@ class Hardtanh(_Activation):
         self.inplace = inplace
 
     def _apply(self, x: Any) -> Any:
-        return hardtanh(x, self.min_val, self.max_val)
+        return hardtanh(x, self.min_val, self.max_val, inplace=self.inplace)
 
     def _options(self) -> str:
         return f"min_val={self.min_val}, max_val={self.max_val}"
@@ -285,7 +285,7 @@ class Threshold(_Activation):
         self.inplace = inplace
 
     def _apply(self, x: Any) -> Any:
-        return threshold_function(x, self.threshold, self.value)
+        return threshold_function(x, self.threshold, self.value, inplace=self.inplace)
 
     def _options(self) -> str:
         return f"threshold={self.threshold}, value={self.value}"
@@ -304,7 +304,7 @@ class RReLU(_Activation):
         self.inplace = inplace
 
     def _apply(self, x: Any) -> Any:
-        return rrelu(x, self.lower, self.upper, self.training)
+        return rrelu(x, self.lower, self.upper, self.training, inplace=self.inplace)
 
     def _options(self) -> str:
         return f"lower={self.lower}, upper={self.upper}"

@@ -7,35 +7,27 @@ key and value projections stacked in that order (or ``q_proj_weight`` ``(E, E)``
 size differs from ``E``), ``in_proj_bias`` ``(3E,)``, ``bias_k`` and ``bias_v`` ``(1, 1, E)``
 with ``add_bias_kv``, and ``out_proj`` a ``Linear(E, E)``.
 
-The heads attend through ``F.scaled_dot_product_attention`` (one primitive for the weights,
-one product with the values); only ``need_weights=True``, which returns the weights, calls
-the weights primitive directly, with PyTorch's plain softmax there (a query whose every key is
-masked gets NaN, as in PyTorch, where the SDPA route gives zeros). Self-attention (``query``,
-``key`` and ``value`` one tensor) projects with one product. Both masks become one: a bool
-``(batch or 1, heads or 1, L, S)`` array of allowed keys while every mask given is bool, an
-additive tensor as soon as one is floating (a ``Variable`` mask gets its gradient).
+The computation is ``F.multi_head_attention_forward``'s (``mushin.nn.functional.attention``),
+called in the layer's own layout (``batch_first`` or not), so no input is transposed twice:
+the heads attend through ``F.scaled_dot_product_attention``, except that
+``need_weights=True``, which returns the weights, uses PyTorch's plain softmax (a query whose
+every key is masked gets NaN, as in PyTorch, where the SDPA route gives zeros).
+Self-attention (``query``, ``key`` and ``value`` one tensor) projects with one product.
 """
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any, TypeVarTuple, cast, overload
 
 from mushin._backend import backend_of
 from mushin._check import is_int, probability
 from mushin._creation import zeros
-from mushin._tensor import Tensor, Variable, new_constant, storage
+from mushin._tensor import Tensor, Variable, storage
 from mushin.errors import ShapeError
 from mushin.nn import init
-from mushin.nn.functional.attention import attention_weights, scaled_dot_product_attention
-from mushin.nn.functional.dropout import dropout
-from mushin.nn.functional.linear import linear
-from mushin.nn.functional.shape import pad
+from mushin.nn.functional.attention import multi_head_attention
 from mushin.nn.layers.linear import Linear
 from mushin.nn.module import Module
-from mushin.ops.join import concat
-from mushin.ops.reduce import mean
-from mushin.ops.shape import broadcast_to, expand_dims, reshape, squeeze, swapaxes
 
 if TYPE_CHECKING:
     from mushin._typing import Untyped
@@ -143,87 +135,25 @@ class MultiHeadAttention(Module):
                 need_weights: bool = True, attn_mask: Any = None,
                 average_attn_weights: bool = True, is_causal: bool = False) -> Any:
         """``(output, attention weights or None)`` of ``query`` attending to ``key`` and
-        ``value`` (PyTorch's argument order)."""
+        ``value`` (PyTorch's argument order): ``F.multi_head_attention_forward`` with this
+        layer's parameters, in its layout."""
         batched = self._check_inputs(query, key, value)
-        shared = query is key and key is value
-        if not batched:
-            query, key, value = (expand_dims(x, 0) for x in (query, key, value))
-        elif not self.batch_first:
-            query, key, value = (swapaxes(x, 0, 1) for x in (query, key, value))
-        batch, target_length, _ = query.shape
-        source_length = key.shape[1]
-        blocked = self._attn_mask(attn_mask, batch, target_length, source_length, query)
-        padding = self._padding_mask(key_padding_mask, batch, source_length, batched, query)
-        # PyTorch's use of the hint: the scaled-dot-product route masks causally itself (the
-        # attn_mask is then not read); returning the weights or padding needs the mask
-        causal = is_causal and padding is None and not need_weights
-        if causal:
-            blocked = None
-        elif is_causal and blocked is None:
+        if is_causal and attn_mask is None:  # PyTorch raises; the hint's mask is made here
             xp = backend_of(storage(query)).xp
-            blocked = xp.triu(xp.ones((target_length, source_length), dtype=bool), k=1)
-
-        query, key, value = self._projections(query, key, value, shared)
-        extra = 0
-        if self.bias_k is not None and self.bias_v is not None:
-            key = concat([key, broadcast_to(self._param(self.bias_k),
-                                            (batch, 1, self.embed_dim))], axis=1)
-            value = concat([value, broadcast_to(self._param(self.bias_v),
-                                                (batch, 1, self.embed_dim))], axis=1)
-            extra += 1
-        query, key, value = (swapaxes(reshape(x, (batch, x.shape[1], self.num_heads,
-                                                  self.head_dim)), 1, 2)
-                             for x in (query, key, value))
-        if self.add_zero_attn:
-            zero = zeros(batch, self.num_heads, 1, self.head_dim, dtype=key.dtype,
-                         device=key.device)
-            key, value = concat([key, zero], axis=2), concat([value, zero], axis=2)
-            extra += 1
-        mask = _merged(blocked, padding, extra, query)
-
-        rate = self.dropout if self.training else 0.0
-        weights = None
-        if need_weights:
-            weights = attention_weights(query, key, mask, scale=1.0 / math.sqrt(self.head_dim),
-                                        safe=False)
-            weights = dropout(weights, rate)
-            attended = weights @ value
-        else:
-            attended = scaled_dot_product_attention(query, key, value, attn_mask=mask,
-                                                    dropout_p=rate, is_causal=causal)
-        output: Any = self.out_proj(reshape(swapaxes(attended, 1, 2),
-                                            (batch, target_length, self.embed_dim)))
-        if not batched:
-            output = squeeze(output, 0)
-        elif not self.batch_first:
-            output = swapaxes(output, 0, 1)
-        if weights is None:
-            return output, None
-        if average_attn_weights:
-            weights = mean(weights, axis=1)
-        return output, (weights if batched else squeeze(weights, 0))
-
-    def _projections(self, query: Any, key: Any, value: Any,
-                     shared: bool) -> tuple[Any, Any, Any]:
-        """The projected query, key and value, each ``(batch, length, embed_dim)``."""
-        size = self.embed_dim
-        bias = self._param(self.in_proj_bias)
-        if self._qkv_same_embed_dim and shared:
-            # self-attention: one product, then the three column blocks
-            projected = linear(query, self._param(self.in_proj_weight), bias)
-            return (projected[..., :size], projected[..., size:2 * size],
-                    projected[..., 2 * size:])
-        blocks = [slice(index * size, (index + 1) * size) for index in range(3)]
-        if self._qkv_same_embed_dim:
-            weight = self._param(self.in_proj_weight)
-            weights = [weight[block] for block in blocks]
-        else:
-            weights = [self._param(self.q_proj_weight), self._param(self.k_proj_weight),
-                       self._param(self.v_proj_weight)]
-        q, k, v = (linear(x, weight, None if bias is None else bias[block])
-                   for x, weight, block in zip((query, key, value), weights, blocks,
-                                               strict=True))
-        return q, k, v
+            axis = 1 if batched and self.batch_first else 0
+            attn_mask = xp.triu(xp.ones((query.shape[axis], key.shape[axis]), dtype=bool), k=1)
+        separate = None
+        if not self._qkv_same_embed_dim:
+            separate = (self._param(self.q_proj_weight), self._param(self.k_proj_weight),
+                        self._param(self.v_proj_weight))
+        return multi_head_attention(
+            query, key, value, self.num_heads, self._param(self.in_proj_weight),
+            self._param(self.in_proj_bias), self._param(self.bias_k), self._param(self.bias_v),
+            self.add_zero_attn, self.dropout if self.training else 0.0,
+            self._param(self.out_proj.weight), self._param(self.out_proj.bias),
+            key_padding_mask=key_padding_mask, need_weights=need_weights, attn_mask=attn_mask,
+            separate=separate, average_attn_weights=average_attn_weights, is_causal=is_causal,
+            batch_first=self.batch_first, name=_NAME)
 
     def _check_inputs(self, query: Any, key: Any, value: Any) -> bool:
         """Raise unless the inputs fit together; returns whether they are batched."""
@@ -253,36 +183,6 @@ class MultiHeadAttention(Module):
                              f"{query.shape} and {key.shape} (batch_first={self.batch_first})")
         return bool(query.ndim == 3)
 
-    def _attn_mask(self, mask: Any, batch: int, target_length: int, source_length: int,
-                   like: Any) -> Any:
-        """``attn_mask`` checked, ``(L, S)`` or ``(batch, heads, L, S)``: a bool array
-        (``True``: blocked), a floating tensor, or ``None``."""
-        if mask is None:
-            return None
-        mask = _canonical("attn_mask", mask, like)
-        heads = self.num_heads
-        if tuple(mask.shape) == (target_length, source_length):
-            return mask
-        if tuple(mask.shape) == (batch * heads, target_length, source_length):
-            return _reshaped(mask, (batch, heads, target_length, source_length))
-        raise ShapeError(f"{_NAME}: attn_mask must have shape (L, S) = "
-                         f"{(target_length, source_length)} or (batch * num_heads, L, S) = "
-                         f"{(batch * heads, target_length, source_length)}, got shape "
-                         f"{tuple(mask.shape)}")
-
-    def _padding_mask(self, mask: Any, batch: int, source_length: int, batched: bool,
-                      like: Any) -> Any:
-        """``key_padding_mask`` checked, as ``(batch, 1, 1, S)``: a bool array (``True``:
-        blocked), a floating tensor, or ``None``."""
-        if mask is None:
-            return None
-        mask = _canonical("key_padding_mask", mask, like)
-        expected = (batch, source_length) if batched else (source_length,)
-        if tuple(mask.shape) != expected:
-            raise ShapeError(f"{_NAME}: key_padding_mask must have shape (batch, S) = "
-                             f"{expected}, got shape {tuple(mask.shape)}")
-        return _reshaped(mask, (batch, 1, 1, source_length))
-
     def extra_repr(self) -> str:
         text = f"embed_dim={self.embed_dim}, num_heads={self.num_heads}"
         if self.dropout:
@@ -298,51 +198,6 @@ class MultiHeadAttention(Module):
         if self.batch_first:
             text += ", batch_first=True"
         return text
-
-
-def _canonical(name: str, mask: Any, like: Any) -> Any:
-    """A mask as a bool array on ``like``'s device, or a floating tensor (a ``Tensor`` given
-    is kept, so that a ``Variable`` mask gets its gradient; an array becomes a ``Constant``
-    in ``like``'s dtype)."""
-    device = backend_of(storage(like))
-    data = storage(mask) if isinstance(mask, Tensor) else device.asarray(mask)
-    if data.dtype.kind == "b":
-        return device.asarray(data)
-    if data.dtype.kind != "f":
-        raise TypeError(f"{_NAME}: {name} must be a bool or floating mask, got dtype "
-                        f"{data.dtype}")
-    if isinstance(mask, Tensor):
-        return cast(Any, mask)  # through Any: pyright keeps narrowed shapes unknown
-    return new_constant(device.asarray(data, dtype=like.dtype))
-
-
-def _reshaped(mask: Any, shape: tuple[int, ...]) -> Any:
-    """A bool array or a tensor reshaped."""
-    return reshape(mask, shape) if isinstance(mask, Tensor) else mask.reshape(shape)
-
-
-def _merged(blocked: Any, padding: Any, extra: int, like: Any) -> Any:
-    """The attention mask and the padding mask as one mask for the scores ``(batch, heads,
-    L, S + extra)``: ``None``, a bool ``Constant`` of the allowed keys while both are bool
-    (or absent), an additive tensor otherwise; the ``extra`` keys appended (``bias_k``, the
-    zero key) are allowed."""
-    masks = [mask for mask in (blocked, padding) if mask is not None]
-    if not masks:
-        return None
-    xp = backend_of(storage(like)).xp
-    if not any(isinstance(mask, Tensor) for mask in masks):
-        allowed = ~masks[0] if len(masks) == 1 else ~(masks[0] | masks[1])
-        if extra:
-            widths = [(0, 0)] * (allowed.ndim - 1) + [(0, extra)]
-            allowed = xp.pad(allowed, widths, constant_values=True)
-        return new_constant(allowed)
-    additive: Any = None
-    for mask in masks:
-        term = cast(Any, mask) if isinstance(mask, Tensor) else new_constant(
-            xp.where(mask, xp.asarray(-math.inf, dtype=like.dtype),
-                     xp.asarray(0, dtype=like.dtype)))
-        additive = term if additive is None else additive + term
-    return pad(additive, (0, extra)) if extra else additive
 
 
 # PyTorch's casing of the crate's names: the same class objects.

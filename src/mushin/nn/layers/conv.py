@@ -9,7 +9,7 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
-from mushin._check import is_int, shape_of
+from mushin._check import as_sequence, is_int, shape_of
 from mushin._creation import zeros
 from mushin._tensor import Tensor, Variable
 from mushin.nn import init
@@ -137,7 +137,8 @@ class _ConvTranspose(_Conv):
         name, dims = type(self).__name__, self._dims
         shape = shape_of(x)
         leading = len(shape) - dims
-        sizes = tuple(output_size)
+        items: list[Any] = as_sequence(output_size) or [None]  # a non-sequence: refused below
+        sizes = tuple(items)
         if len(sizes) == leading + dims:
             sizes = sizes[leading:]
         if len(sizes) != dims or any(not is_int(size) for size in sizes):

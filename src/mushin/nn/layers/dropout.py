@@ -27,8 +27,8 @@ TensorT = TypeVar("TensorT", bound="Tensor[*tuple[Any, ...]]")
 
 
 class _DropoutNd(Module):
-    """A dropout layer: ``p`` and PyTorch's ``inplace`` (accepted; mushin computes out of
-    place); subclasses name their function in ``_function``."""
+    """A dropout layer: ``p`` and PyTorch's ``inplace`` (the input itself takes the result
+    while training); subclasses name their function in ``_function``."""
 
     _function: Callable[..., Any] = staticmethod(dropout)
 
@@ -41,7 +41,7 @@ class _DropoutNd(Module):
 
     def forward(self, x: TensorT) -> TensorT:
         """The dropout of ``x`` while training, ``x`` after ``eval()`` (or ``freeze()``)."""
-        result: TensorT = type(self)._function(x, self.p, self.training)
+        result: TensorT = type(self)._function(x, self.p, self.training, self.inplace)
         return result
 
     def extra_repr(self) -> str:

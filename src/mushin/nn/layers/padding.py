@@ -3,9 +3,10 @@ a fixed width and mode, for 1, 2 or 3 spatial axes, on batched or unbatched inpu
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVarTuple, overload
 
 from mushin._check import is_int, is_number, shape_of
+from mushin._tensor import Constant, Tensor, Variable
 from mushin.errors import ShapeError
 from mushin.nn.functional.shape import pad
 from mushin.nn.module import Module
@@ -14,6 +15,11 @@ __all__ = ["CircularPad1d", "CircularPad2d", "CircularPad3d", "ConstantPad1d",
            "ConstantPad2d", "ConstantPad3d", "ReflectionPad1d", "ReflectionPad2d",
            "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d",
            "ZeroPad1d", "ZeroPad2d", "ZeroPad3d"]
+
+if TYPE_CHECKING:
+    from mushin._typing import AnyShape, Untyped
+
+Shape = TypeVarTuple("Shape")
 
 
 class _Pad(Module):
@@ -34,6 +40,16 @@ class _Pad(Module):
                             f"{padding!r}")
         self.padding = tuple(int(width) for width in widths)
         self.value = 0.0
+
+    # The input's kind; the padded sizes are known at run time.
+    @overload
+    def forward(self, input: Untyped) -> Untyped: ...
+    @overload
+    def forward(self, input: Variable[*Shape]) -> Variable[*AnyShape]: ...
+    @overload
+    def forward(self, input: Constant[*Shape]) -> Constant[*AnyShape]: ...
+    @overload
+    def forward(self, input: Tensor[*Shape]) -> Tensor[*AnyShape]: ...
 
     def forward(self, input: Any) -> Any:
         """``input`` padded."""

@@ -4,14 +4,18 @@
 
 The 1-d and 3-d layers keep their arguments as PyTorch's do (and so print the same); ``MaxPool2D``
 and ``AvgPool2D``, the crate's, keep theirs as (height, width) pairs. A layer with
-``return_indices=True`` returns ``(values, indices)`` as its function does; its ``forward`` is
-typed for the default.
+``return_indices=True`` returns ``(values, indices)`` as its function does. For the checkers
+the max poolings are generic over that flag, taken from the constructor's literal:
+``MaxPool2D(2)`` is a ``MaxPool2D[Literal[False]]`` whose ``forward`` gives the values,
+``MaxPool2D(2, return_indices=True)`` a ``MaxPool2D[Literal[True]]`` giving the pair (the
+indices a ``Constant`` of the values' shape), and a flag known only at run time either (of kind
+``Tensor``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
 from mushin._tensor import Constant, Tensor, Variable
 from mushin.nn.functional.pool import (
@@ -40,13 +44,22 @@ __all__ = ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "Adapt
            "MaxPool2d", "MaxPool3d"]
 
 if TYPE_CHECKING:
+    # PEP 696's default (typing_extensions' TypeVar): a bare ``MaxPool2D`` returns the values.
+    from typing_extensions import TypeVar as _DefaultingTypeVar
+
     from mushin._typing import Untyped
 
-Batch = TypeVar("Batch")
-Channels = TypeVar("Channels")
+    Indices = _DefaultingTypeVar("Indices", bound=bool, covariant=True, default=Literal[False])
+else:
+    Indices = TypeVar("Indices", bound=bool, covariant=True)
+"""Whether a max pooling returns ``(values, indices)``: its ``return_indices``, ``Literal[True]``
+or ``Literal[False]`` as given to the constructor, ``bool`` where that is known only at run time
+(its ``forward`` then returns either)."""
+N = TypeVar("N")
+C = TypeVar("C")
 
 
-class _Pool1d(Module):
+class _Pool1d(Module, Generic[Indices]):
     """A pooling of ``(B, C, L)`` signals or one ``(C, L)``: ``(B, C, Lo)``, the input's
     kind; ``Lo`` is known at run time."""
 
@@ -57,19 +70,43 @@ class _Pool1d(Module):
     @overload
     def forward(self, input: Untyped) -> Untyped: ...
     @overload
-    def forward(self, input: Variable[Batch, Channels, Any]) -> Variable[
-            Batch, Channels, Any]: ...
+    def forward(self: _Pool1d[Literal[False]], input: Variable[N, C, Any]
+                ) -> Variable[N, C, Any]: ...
     @overload
-    def forward(self, input: Constant[Batch, Channels, Any]) -> Constant[
-            Batch, Channels, Any]: ...
+    def forward(self: _Pool1d[Literal[False]], input: Variable[C, Any]) -> Variable[C, Any]: ...
     @overload
-    def forward(self, input: Tensor[Batch, Channels, Any]) -> Tensor[Batch, Channels, Any]: ...
+    def forward(self: _Pool1d[Literal[False]], input: Constant[N, C, Any]
+                ) -> Constant[N, C, Any]: ...
     @overload
-    def forward(self, input: Variable[Channels, Any]) -> Variable[Channels, Any]: ...
+    def forward(self: _Pool1d[Literal[False]], input: Constant[C, Any]) -> Constant[C, Any]: ...
     @overload
-    def forward(self, input: Constant[Channels, Any]) -> Constant[Channels, Any]: ...
+    def forward(self: _Pool1d[Literal[False]], input: Tensor[N, C, Any]) -> Tensor[N, C, Any]: ...
     @overload
-    def forward(self, input: Tensor[Channels, Any]) -> Tensor[Channels, Any]: ...
+    def forward(self: _Pool1d[Literal[False]], input: Tensor[C, Any]) -> Tensor[C, Any]: ...
+    @overload
+    def forward(self: _Pool1d[Literal[True]], input: Variable[N, C, Any]
+                ) -> tuple[Variable[N, C, Any], Constant[N, C, Any]]: ...
+    @overload
+    def forward(self: _Pool1d[Literal[True]], input: Variable[C, Any]
+                ) -> tuple[Variable[C, Any], Constant[C, Any]]: ...
+    @overload
+    def forward(self: _Pool1d[Literal[True]], input: Constant[N, C, Any]
+                ) -> tuple[Constant[N, C, Any], Constant[N, C, Any]]: ...
+    @overload
+    def forward(self: _Pool1d[Literal[True]], input: Constant[C, Any]
+                ) -> tuple[Constant[C, Any], Constant[C, Any]]: ...
+    @overload
+    def forward(self: _Pool1d[Literal[True]], input: Tensor[N, C, Any]
+                ) -> tuple[Tensor[N, C, Any], Constant[N, C, Any]]: ...
+    @overload
+    def forward(self: _Pool1d[Literal[True]], input: Tensor[C, Any]
+                ) -> tuple[Tensor[C, Any], Constant[C, Any]]: ...
+    @overload
+    def forward(self, input: Tensor[N, C, Any]
+                ) -> Tensor[N, C, Any] | tuple[Tensor[N, C, Any], Constant[N, C, Any]]: ...
+    @overload
+    def forward(self, input: Tensor[C, Any]
+                ) -> Tensor[C, Any] | tuple[Tensor[C, Any], Constant[C, Any]]: ...
 
     def forward(self, input: Any) -> Any:
         """The layer's pooling of ``input``."""
@@ -79,7 +116,7 @@ class _Pool1d(Module):
         raise NotImplementedError
 
 
-class _Pool2D(Module):
+class _Pool2D(Module, Generic[Indices]):
     """A pooling of ``(B, C, H, W)`` images or one ``(C, H, W)``: ``(B, C, Ho, Wo)``, the
     input's kind; ``Ho`` and ``Wo`` are known at run time."""
 
@@ -90,20 +127,48 @@ class _Pool2D(Module):
     @overload
     def forward(self, input: Untyped) -> Untyped: ...
     @overload
-    def forward(self, input: Variable[Batch, Channels, Any, Any]) -> Variable[
-            Batch, Channels, Any, Any]: ...
+    def forward(self: _Pool2D[Literal[False]], input: Variable[N, C, Any, Any]
+                ) -> Variable[N, C, Any, Any]: ...
     @overload
-    def forward(self, input: Constant[Batch, Channels, Any, Any]) -> Constant[
-            Batch, Channels, Any, Any]: ...
+    def forward(self: _Pool2D[Literal[False]], input: Variable[C, Any, Any]
+                ) -> Variable[C, Any, Any]: ...
     @overload
-    def forward(self, input: Tensor[Batch, Channels, Any, Any]) -> Tensor[
-            Batch, Channels, Any, Any]: ...
+    def forward(self: _Pool2D[Literal[False]], input: Constant[N, C, Any, Any]
+                ) -> Constant[N, C, Any, Any]: ...
     @overload
-    def forward(self, input: Variable[Channels, Any, Any]) -> Variable[Channels, Any, Any]: ...
+    def forward(self: _Pool2D[Literal[False]], input: Constant[C, Any, Any]
+                ) -> Constant[C, Any, Any]: ...
     @overload
-    def forward(self, input: Constant[Channels, Any, Any]) -> Constant[Channels, Any, Any]: ...
+    def forward(self: _Pool2D[Literal[False]], input: Tensor[N, C, Any, Any]
+                ) -> Tensor[N, C, Any, Any]: ...
     @overload
-    def forward(self, input: Tensor[Channels, Any, Any]) -> Tensor[Channels, Any, Any]: ...
+    def forward(self: _Pool2D[Literal[False]], input: Tensor[C, Any, Any]
+                ) -> Tensor[C, Any, Any]: ...
+    @overload
+    def forward(self: _Pool2D[Literal[True]], input: Variable[N, C, Any, Any]
+                ) -> tuple[Variable[N, C, Any, Any], Constant[N, C, Any, Any]]: ...
+    @overload
+    def forward(self: _Pool2D[Literal[True]], input: Variable[C, Any, Any]
+                ) -> tuple[Variable[C, Any, Any], Constant[C, Any, Any]]: ...
+    @overload
+    def forward(self: _Pool2D[Literal[True]], input: Constant[N, C, Any, Any]
+                ) -> tuple[Constant[N, C, Any, Any], Constant[N, C, Any, Any]]: ...
+    @overload
+    def forward(self: _Pool2D[Literal[True]], input: Constant[C, Any, Any]
+                ) -> tuple[Constant[C, Any, Any], Constant[C, Any, Any]]: ...
+    @overload
+    def forward(self: _Pool2D[Literal[True]], input: Tensor[N, C, Any, Any]
+                ) -> tuple[Tensor[N, C, Any, Any], Constant[N, C, Any, Any]]: ...
+    @overload
+    def forward(self: _Pool2D[Literal[True]], input: Tensor[C, Any, Any]
+                ) -> tuple[Tensor[C, Any, Any], Constant[C, Any, Any]]: ...
+    @overload
+    def forward(self, input: Tensor[N, C, Any, Any]
+                ) -> (Tensor[N, C, Any, Any]
+                      | tuple[Tensor[N, C, Any, Any], Constant[N, C, Any, Any]]): ...
+    @overload
+    def forward(self, input: Tensor[C, Any, Any]
+                ) -> Tensor[C, Any, Any] | tuple[Tensor[C, Any, Any], Constant[C, Any, Any]]: ...
 
     def forward(self, input: Any) -> Any:
         """The layer's pooling of ``input``."""
@@ -113,7 +178,7 @@ class _Pool2D(Module):
         raise NotImplementedError
 
 
-class _Pool3d(Module):
+class _Pool3d(Module, Generic[Indices]):
     """A pooling of ``(B, C, D, H, W)`` volumes or one ``(C, D, H, W)``: ``(B, C, Do, Ho,
     Wo)``, the input's kind; the sizes are known at run time."""
 
@@ -124,23 +189,49 @@ class _Pool3d(Module):
     @overload
     def forward(self, input: Untyped) -> Untyped: ...
     @overload
-    def forward(self, input: Variable[Batch, Channels, Any, Any, Any]) -> Variable[
-            Batch, Channels, Any, Any, Any]: ...
+    def forward(self: _Pool3d[Literal[False]], input: Variable[N, C, Any, Any, Any]
+                ) -> Variable[N, C, Any, Any, Any]: ...
     @overload
-    def forward(self, input: Constant[Batch, Channels, Any, Any, Any]) -> Constant[
-            Batch, Channels, Any, Any, Any]: ...
+    def forward(self: _Pool3d[Literal[False]], input: Variable[C, Any, Any, Any]
+                ) -> Variable[C, Any, Any, Any]: ...
     @overload
-    def forward(self, input: Tensor[Batch, Channels, Any, Any, Any]) -> Tensor[
-            Batch, Channels, Any, Any, Any]: ...
+    def forward(self: _Pool3d[Literal[False]], input: Constant[N, C, Any, Any, Any]
+                ) -> Constant[N, C, Any, Any, Any]: ...
     @overload
-    def forward(self, input: Variable[Channels, Any, Any, Any]) -> Variable[
-            Channels, Any, Any, Any]: ...
+    def forward(self: _Pool3d[Literal[False]], input: Constant[C, Any, Any, Any]
+                ) -> Constant[C, Any, Any, Any]: ...
     @overload
-    def forward(self, input: Constant[Channels, Any, Any, Any]) -> Constant[
-            Channels, Any, Any, Any]: ...
+    def forward(self: _Pool3d[Literal[False]], input: Tensor[N, C, Any, Any, Any]
+                ) -> Tensor[N, C, Any, Any, Any]: ...
     @overload
-    def forward(self, input: Tensor[Channels, Any, Any, Any]) -> Tensor[
-            Channels, Any, Any, Any]: ...
+    def forward(self: _Pool3d[Literal[False]], input: Tensor[C, Any, Any, Any]
+                ) -> Tensor[C, Any, Any, Any]: ...
+    @overload
+    def forward(self: _Pool3d[Literal[True]], input: Variable[N, C, Any, Any, Any]
+                ) -> tuple[Variable[N, C, Any, Any, Any], Constant[N, C, Any, Any, Any]]: ...
+    @overload
+    def forward(self: _Pool3d[Literal[True]], input: Variable[C, Any, Any, Any]
+                ) -> tuple[Variable[C, Any, Any, Any], Constant[C, Any, Any, Any]]: ...
+    @overload
+    def forward(self: _Pool3d[Literal[True]], input: Constant[N, C, Any, Any, Any]
+                ) -> tuple[Constant[N, C, Any, Any, Any], Constant[N, C, Any, Any, Any]]: ...
+    @overload
+    def forward(self: _Pool3d[Literal[True]], input: Constant[C, Any, Any, Any]
+                ) -> tuple[Constant[C, Any, Any, Any], Constant[C, Any, Any, Any]]: ...
+    @overload
+    def forward(self: _Pool3d[Literal[True]], input: Tensor[N, C, Any, Any, Any]
+                ) -> tuple[Tensor[N, C, Any, Any, Any], Constant[N, C, Any, Any, Any]]: ...
+    @overload
+    def forward(self: _Pool3d[Literal[True]], input: Tensor[C, Any, Any, Any]
+                ) -> tuple[Tensor[C, Any, Any, Any], Constant[C, Any, Any, Any]]: ...
+    @overload
+    def forward(self, input: Tensor[N, C, Any, Any, Any]
+                ) -> (Tensor[N, C, Any, Any, Any]
+                      | tuple[Tensor[N, C, Any, Any, Any], Constant[N, C, Any, Any, Any]]): ...
+    @overload
+    def forward(self, input: Tensor[C, Any, Any, Any]
+                ) -> (Tensor[C, Any, Any, Any]
+                      | tuple[Tensor[C, Any, Any, Any], Constant[C, Any, Any, Any]]): ...
 
     def forward(self, input: Any) -> Any:
         """The layer's pooling of ``input``."""
@@ -160,11 +251,29 @@ def _checked(name: str, arguments: dict[str, tuple[Any, int]], dims: int = 1) ->
 
 # --- max and average pooling ------------------------------------------------------------------
 
-class MaxPool1d(_Pool1d):
+class MaxPool1d(_Pool1d[Indices]):
     """The maximum of each window of ``kernel_size`` elements ``dilation`` apart, windows
     ``stride`` apart (``kernel_size`` by default), over the input padded with -inf by
     ``padding`` on each side; ``ceil_mode`` rounds the output length up (see
     ``F.max_pool1d``)."""
+
+    @overload
+    def __init__(self: MaxPool1d[Literal[False]], kernel_size: int | Sequence[int],
+                 stride: int | Sequence[int] | None = None, padding: int | Sequence[int] = 0,
+                 dilation: int | Sequence[int] = 1, return_indices: Literal[False] = False,
+                 ceil_mode: bool = False, *, dtype: Any = None,
+                 device: str | None = None) -> None: ...
+    @overload
+    def __init__(self: MaxPool1d[Literal[True]], kernel_size: int | Sequence[int],
+                 stride: int | Sequence[int] | None = None, padding: int | Sequence[int] = 0,
+                 dilation: int | Sequence[int] = 1, *, return_indices: Literal[True],
+                 ceil_mode: bool = False, dtype: Any = None, device: str | None = None) -> None: ...
+    @overload
+    def __init__(self: MaxPool1d[bool], kernel_size: int | Sequence[int],
+                 stride: int | Sequence[int] | None = None, padding: int | Sequence[int] = 0,
+                 dilation: int | Sequence[int] = 1, return_indices: bool = False,
+                 ceil_mode: bool = False, *, dtype: Any = None,
+                 device: str | None = None) -> None: ...
 
     def __init__(self, kernel_size: int | Sequence[int],
                  stride: int | Sequence[int] | None = None, padding: int | Sequence[int] = 0,
@@ -190,10 +299,27 @@ class MaxPool1d(_Pool1d):
                 f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
 
 
-class MaxPool2D(_Pool2D):
+class MaxPool2D(_Pool2D[Indices]):
     """The maximum of each ``kernel_size`` window (elements ``dilation`` apart), windows
     ``stride`` apart (``kernel_size`` by default), over the input padded with -inf by
     ``padding``; ``ceil_mode`` rounds the output size up (see ``F.max_pool2d``)."""
+
+    @overload
+    def __init__(self: MaxPool2D[Literal[False]], kernel_size: int | Pair,
+                 stride: int | Pair | None = None, padding: int | Pair = 0,
+                 dilation: int | Pair = 1, return_indices: Literal[False] = False,
+                 ceil_mode: bool = False, *, dtype: Any = None,
+                 device: str | None = None) -> None: ...
+    @overload
+    def __init__(self: MaxPool2D[Literal[True]], kernel_size: int | Pair,
+                 stride: int | Pair | None = None, padding: int | Pair = 0,
+                 dilation: int | Pair = 1, *, return_indices: Literal[True],
+                 ceil_mode: bool = False, dtype: Any = None, device: str | None = None) -> None: ...
+    @overload
+    def __init__(self: MaxPool2D[bool], kernel_size: int | Pair, stride: int | Pair | None = None,
+                 padding: int | Pair = 0, dilation: int | Pair = 1, return_indices: bool = False,
+                 ceil_mode: bool = False, *, dtype: Any = None,
+                 device: str | None = None) -> None: ...
 
     def __init__(self, kernel_size: int | Pair, stride: int | Pair | None = None,
                  padding: int | Pair = 0, dilation: int | Pair = 1,
@@ -320,9 +446,27 @@ class LPPool2d(_Pool2D):
                 f"stride={self.stride}, ceil_mode={self.ceil_mode}")
 
 
-class MaxPool3d(_Pool3d):
+class MaxPool3d(_Pool3d[Indices]):
     """``MaxPool1d`` over the depth, the height and the width: the maximum of each
     ``kernel_size`` window (see ``F.max_pool3d``)."""
+
+    @overload
+    def __init__(self: MaxPool3d[Literal[False]], kernel_size: int | Sequence[int],
+                 stride: int | Sequence[int] | None = None, padding: int | Sequence[int] = 0,
+                 dilation: int | Sequence[int] = 1, return_indices: Literal[False] = False,
+                 ceil_mode: bool = False, *, dtype: Any = None,
+                 device: str | None = None) -> None: ...
+    @overload
+    def __init__(self: MaxPool3d[Literal[True]], kernel_size: int | Sequence[int],
+                 stride: int | Sequence[int] | None = None, padding: int | Sequence[int] = 0,
+                 dilation: int | Sequence[int] = 1, *, return_indices: Literal[True],
+                 ceil_mode: bool = False, dtype: Any = None, device: str | None = None) -> None: ...
+    @overload
+    def __init__(self: MaxPool3d[bool], kernel_size: int | Sequence[int],
+                 stride: int | Sequence[int] | None = None, padding: int | Sequence[int] = 0,
+                 dilation: int | Sequence[int] = 1, return_indices: bool = False,
+                 ceil_mode: bool = False, *, dtype: Any = None,
+                 device: str | None = None) -> None: ...
 
     def __init__(self, kernel_size: int | Sequence[int],
                  stride: int | Sequence[int] | None = None, padding: int | Sequence[int] = 0,
@@ -429,9 +573,22 @@ class AdaptiveAvgPool2d(_Pool2D):
         return f"output_size={self.output_size}"
 
 
-class AdaptiveMaxPool1d(_Pool1d):
+class AdaptiveMaxPool1d(_Pool1d[Indices]):
     """The maximum over each of ``AdaptiveAvgPool1d``'s windows (see
     ``F.adaptive_max_pool1d``)."""
+
+    @overload
+    def __init__(self: AdaptiveMaxPool1d[Literal[False]], output_size: int | Sequence[int],
+                 return_indices: Literal[False] = False, *, dtype: Any = None,
+                 device: str | None = None) -> None: ...
+    @overload
+    def __init__(self: AdaptiveMaxPool1d[Literal[True]], output_size: int | Sequence[int], *,
+                 return_indices: Literal[True], dtype: Any = None,
+                 device: str | None = None) -> None: ...
+    @overload
+    def __init__(self: AdaptiveMaxPool1d[bool], output_size: int | Sequence[int],
+                 return_indices: bool = False, *, dtype: Any = None,
+                 device: str | None = None) -> None: ...
 
     def __init__(self, output_size: int | Sequence[int], return_indices: bool = False, *,
                  dtype: Any = None, device: str | None = None) -> None:
@@ -446,9 +603,22 @@ class AdaptiveMaxPool1d(_Pool1d):
         return f"output_size={self.output_size}"
 
 
-class AdaptiveMaxPool2d(_Pool2D):
+class AdaptiveMaxPool2d(_Pool2D[Indices]):
     """The maximum over each of ``AdaptiveAvgPool2d``'s windows (see
     ``F.adaptive_max_pool2d``)."""
+
+    @overload
+    def __init__(self: AdaptiveMaxPool2d[Literal[False]], output_size: int | Sequence[int | None],
+                 return_indices: Literal[False] = False, *, dtype: Any = None,
+                 device: str | None = None) -> None: ...
+    @overload
+    def __init__(self: AdaptiveMaxPool2d[Literal[True]], output_size: int | Sequence[int | None], *,
+                 return_indices: Literal[True], dtype: Any = None,
+                 device: str | None = None) -> None: ...
+    @overload
+    def __init__(self: AdaptiveMaxPool2d[bool], output_size: int | Sequence[int | None],
+                 return_indices: bool = False, *, dtype: Any = None,
+                 device: str | None = None) -> None: ...
 
     def __init__(self, output_size: int | Sequence[int | None], return_indices: bool = False,
                  *, dtype: Any = None, device: str | None = None) -> None:
@@ -479,9 +649,22 @@ class AdaptiveAvgPool3d(_Pool3d):
         return f"output_size={self.output_size}"
 
 
-class AdaptiveMaxPool3d(_Pool3d):
+class AdaptiveMaxPool3d(_Pool3d[Indices]):
     """The maximum over each of ``AdaptiveAvgPool3d``'s windows (see
     ``F.adaptive_max_pool3d``)."""
+
+    @overload
+    def __init__(self: AdaptiveMaxPool3d[Literal[False]], output_size: int | Sequence[int | None],
+                 return_indices: Literal[False] = False, *, dtype: Any = None,
+                 device: str | None = None) -> None: ...
+    @overload
+    def __init__(self: AdaptiveMaxPool3d[Literal[True]], output_size: int | Sequence[int | None], *,
+                 return_indices: Literal[True], dtype: Any = None,
+                 device: str | None = None) -> None: ...
+    @overload
+    def __init__(self: AdaptiveMaxPool3d[bool], output_size: int | Sequence[int | None],
+                 return_indices: bool = False, *, dtype: Any = None,
+                 device: str | None = None) -> None: ...
 
     def __init__(self, output_size: int | Sequence[int | None], return_indices: bool = False,
                  *, dtype: Any = None, device: str | None = None) -> None:

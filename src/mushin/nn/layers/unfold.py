@@ -4,13 +4,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
-from mushin._tensor import Tensor
+from mushin._tensor import Constant, Tensor, Variable
 from mushin.nn.functional.unfold import fold, unfold
 from mushin.nn.module import Module
 
 __all__ = ["Fold", "Unfold"]
+
+if TYPE_CHECKING:
+    from mushin._typing import Untyped
+
+N = TypeVar("N")
 
 
 class Unfold(Module):
@@ -24,6 +29,22 @@ class Unfold(Module):
         self.dilation = dilation
         self.padding = padding
         self.stride = stride
+
+    # The batch is kept, the kind is the input's; the sizes are products known at run time.
+    @overload
+    def forward(self, input: Untyped) -> Untyped: ...
+    @overload
+    def forward(self, input: Variable[N, Any, Any, Any]) -> Variable[N, Any, Any]: ...
+    @overload
+    def forward(self, input: Variable[Any, Any, Any]) -> Variable[Any, Any]: ...
+    @overload
+    def forward(self, input: Constant[N, Any, Any, Any]) -> Constant[N, Any, Any]: ...
+    @overload
+    def forward(self, input: Constant[Any, Any, Any]) -> Constant[Any, Any]: ...
+    @overload
+    def forward(self, input: Tensor[N, Any, Any, Any]) -> Tensor[N, Any, Any]: ...
+    @overload
+    def forward(self, input: Tensor[Any, Any, Any]) -> Tensor[Any, Any]: ...
 
     def forward(self, input: Any) -> Any:
         """The columns of ``input``."""
@@ -48,6 +69,22 @@ class Fold(Module):
         self.dilation = dilation
         self.padding = padding
         self.stride = stride
+
+    # The batch is kept, the kind is the input's; the sizes are known at run time.
+    @overload
+    def forward(self, input: Untyped) -> Untyped: ...
+    @overload
+    def forward(self, input: Variable[N, Any, Any]) -> Variable[N, Any, Any, Any]: ...
+    @overload
+    def forward(self, input: Variable[Any, Any]) -> Variable[Any, Any, Any]: ...
+    @overload
+    def forward(self, input: Constant[N, Any, Any]) -> Constant[N, Any, Any, Any]: ...
+    @overload
+    def forward(self, input: Constant[Any, Any]) -> Constant[Any, Any, Any]: ...
+    @overload
+    def forward(self, input: Tensor[N, Any, Any]) -> Tensor[N, Any, Any, Any]: ...
+    @overload
+    def forward(self, input: Tensor[Any, Any]) -> Tensor[Any, Any, Any]: ...
 
     def forward(self, input: Any) -> Any:
         """The image the columns ``input`` sum to."""

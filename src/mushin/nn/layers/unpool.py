@@ -5,7 +5,7 @@ that rearrange values without parameters, computed by ``F.channel_shuffle`` and
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, TypeVarTuple, overload
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, TypeVarTuple, overload
 
 from mushin._check import is_int
 from mushin._tensor import Constant, Tensor, Variable
@@ -17,9 +17,14 @@ from mushin.nn.module import Module
 __all__ = ["ChannelShuffle", "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d"]
 
 if TYPE_CHECKING:
-    from mushin._typing import Untyped
+    from mushin._typing import AnyShape, HostArray, Untyped
+
+    Indices: TypeAlias = "Tensor[*AnyShape] | HostArray"
+    """The positions ``MaxPool*d(..., return_indices=True)`` found the values at."""
 
 Shape = TypeVarTuple("Shape")
+N = TypeVar("N")
+C = TypeVar("C")
 
 
 class ChannelShuffle(Module):
@@ -75,6 +80,29 @@ class MaxUnpool1d(_MaxUnpool):
 
     dims = 1
 
+    # The input's kind and its batch and channels; the spatial sizes are known at run time.
+    @overload
+    def forward(self, input: Untyped, indices: Indices,
+                output_size: Sequence[int] | None = ...) -> Untyped: ...
+    @overload
+    def forward(self, input: Variable[N, C, Any], indices: Indices,
+                output_size: Sequence[int] | None = ...) -> Variable[N, C, Any]: ...
+    @overload
+    def forward(self, input: Variable[C, Any], indices: Indices,
+                output_size: Sequence[int] | None = ...) -> Variable[C, Any]: ...
+    @overload
+    def forward(self, input: Constant[N, C, Any], indices: Indices,
+                output_size: Sequence[int] | None = ...) -> Constant[N, C, Any]: ...
+    @overload
+    def forward(self, input: Constant[C, Any], indices: Indices,
+                output_size: Sequence[int] | None = ...) -> Constant[C, Any]: ...
+    @overload
+    def forward(self, input: Tensor[N, C, Any], indices: Indices,
+                output_size: Sequence[int] | None = ...) -> Tensor[N, C, Any]: ...
+    @overload
+    def forward(self, input: Tensor[C, Any], indices: Indices,
+                output_size: Sequence[int] | None = ...) -> Tensor[C, Any]: ...
+
     def forward(self, input: Any, indices: Any, output_size: Sequence[int] | None = None) -> Any:
         """The unpooled ``input``."""
         tensor: Tensor[*tuple[Any, ...]] = input  # one overload of max_unpool1d's, for pyright
@@ -88,6 +116,28 @@ class MaxUnpool2d(_MaxUnpool):
 
     dims = 2
 
+    @overload
+    def forward(self, input: Untyped, indices: Indices,
+                output_size: Sequence[int] | None = ...) -> Untyped: ...
+    @overload
+    def forward(self, input: Variable[N, C, Any, Any], indices: Indices,
+                output_size: Sequence[int] | None = ...) -> Variable[N, C, Any, Any]: ...
+    @overload
+    def forward(self, input: Variable[C, Any, Any], indices: Indices,
+                output_size: Sequence[int] | None = ...) -> Variable[C, Any, Any]: ...
+    @overload
+    def forward(self, input: Constant[N, C, Any, Any], indices: Indices,
+                output_size: Sequence[int] | None = ...) -> Constant[N, C, Any, Any]: ...
+    @overload
+    def forward(self, input: Constant[C, Any, Any], indices: Indices,
+                output_size: Sequence[int] | None = ...) -> Constant[C, Any, Any]: ...
+    @overload
+    def forward(self, input: Tensor[N, C, Any, Any], indices: Indices,
+                output_size: Sequence[int] | None = ...) -> Tensor[N, C, Any, Any]: ...
+    @overload
+    def forward(self, input: Tensor[C, Any, Any], indices: Indices,
+                output_size: Sequence[int] | None = ...) -> Tensor[C, Any, Any]: ...
+
     def forward(self, input: Any, indices: Any, output_size: Sequence[int] | None = None) -> Any:
         """The unpooled ``input``."""
         tensor: Tensor[*tuple[Any, ...]] = input  # one overload of max_unpool2d's, for pyright
@@ -100,6 +150,28 @@ class MaxUnpool3d(_MaxUnpool):
     ``MaxPool3d(..., return_indices=True)``, zeros elsewhere (see ``F.max_unpool3d``)."""
 
     dims = 3
+
+    @overload
+    def forward(self, input: Untyped, indices: Indices,
+                output_size: Sequence[int] | None = ...) -> Untyped: ...
+    @overload
+    def forward(self, input: Variable[N, C, Any, Any, Any], indices: Indices,
+                output_size: Sequence[int] | None = ...) -> Variable[N, C, Any, Any, Any]: ...
+    @overload
+    def forward(self, input: Variable[C, Any, Any, Any], indices: Indices,
+                output_size: Sequence[int] | None = ...) -> Variable[C, Any, Any, Any]: ...
+    @overload
+    def forward(self, input: Constant[N, C, Any, Any, Any], indices: Indices,
+                output_size: Sequence[int] | None = ...) -> Constant[N, C, Any, Any, Any]: ...
+    @overload
+    def forward(self, input: Constant[C, Any, Any, Any], indices: Indices,
+                output_size: Sequence[int] | None = ...) -> Constant[C, Any, Any, Any]: ...
+    @overload
+    def forward(self, input: Tensor[N, C, Any, Any, Any], indices: Indices,
+                output_size: Sequence[int] | None = ...) -> Tensor[N, C, Any, Any, Any]: ...
+    @overload
+    def forward(self, input: Tensor[C, Any, Any, Any], indices: Indices,
+                output_size: Sequence[int] | None = ...) -> Tensor[C, Any, Any, Any]: ...
 
     def forward(self, input: Any, indices: Any, output_size: Sequence[int] | None = None) -> Any:
         """The unpooled ``input``."""

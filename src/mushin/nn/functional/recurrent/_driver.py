@@ -41,13 +41,16 @@ the previous segment left (``run_packed``).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
 
 from mushin._backend import Array, namespace_of
+from mushin._check import integer, operation_name, probability
 from mushin._graph import Primitive, is_grad_enabled
-from mushin._tensor import Variable, apply, new_constant, storage
+from mushin._tensor import Tensor, Variable, apply, new_constant, storage
+from mushin.errors import ShapeError
 from mushin.nn.functional.dropout import dropout
 from mushin.ops.join import concat, stack
 from mushin.ops.shape import matrix_transpose, reshape, transpose
@@ -273,6 +276,8 @@ def run_layers(layer: Primitive, kept_rows: int, x: Any, initial: Sequence[Seque
     ``training``. With ``batch_sizes``, ``x`` is a packed batch's data ``(rows, F)`` (see
     :func:`run_packed`) and so is the output ``(rows, directions * H)``."""
     directions = 2 if bidirectional else 1
+    _check_arguments(layer.name.removesuffix("_layer"), x, initial, weights, directions,
+                     dropout_rate, projections, batch_sizes)
     count = len(weights) // directions
     segments = None if batch_sizes is None else packed_segments(batch_sizes)
     finals: list[list[Any]] = [[] for _ in initial[0]]
@@ -295,3 +300,68 @@ def run_layers(layer: Primitive, kept_rows: int, x: Any, initial: Sequence[Seque
         if layer_index < count - 1:
             x = dropout(x, dropout_rate, training=training)
     return x, [stack(found, axis=0) for found in finals]
+
+
+def _check_arguments(name: str, x: Any, initial: Any, weights: Any, directions: int,
+                     dropout_rate: Any, projections: Any, batch_sizes: Any) -> None:
+    """Refuse, naming the function called, what ``run_layers`` cannot run: ``x`` not a
+    floating tensor of 3 axes (2 for packed data), ``weights`` not one 4-tuple per layer and
+    direction (2-d weights, 1-d biases or ``None``), ``initial`` not as many sequences of
+    2-d states, ``projections`` not one 2-d tensor or ``None`` each, a ``batch_sizes`` that
+    is not a packed batch's. The sizes are checked where the arrays meet, in the forward."""
+    called = operation_name(name)
+    axes = 3 if batch_sizes is None else 2
+    if not _is_tensor(x) or not x.is_floating_point():
+        raise TypeError(f"{called}: x must be a floating tensor, got {_described(x)}")
+    if x.ndim != axes:
+        raise ShapeError(f"{called}: x must have {axes} axes, got shape {x.shape}")
+    if not _is_sequence(weights) or not weights or len(weights) % directions:
+        raise TypeError(f"{called}: weights must be a non-empty list with one (weight_ih, "
+                        f"weight_hh, bias_ih, bias_hh) per layer and direction ({directions} "
+                        f"per layer), got {_described(weights)}")
+    for layer_weights in weights:
+        if not (_is_sequence(layer_weights) and len(layer_weights) == 4
+                and all(_is_tensor(weight, 2) for weight in layer_weights[:2])
+                and all(bias is None or _is_tensor(bias, 1) for bias in layer_weights[2:])):
+            raise TypeError(f"{called}: each layer's weights must be (weight_ih, weight_hh, "
+                            "bias_ih, bias_hh): 2-d tensors, then 1-d tensors or None, got "
+                            f"{_described(layer_weights)}")
+    if not _is_sequence(initial) or len(initial) != len(weights) or not all(
+            _is_sequence(states) and states and len(states) == len(initial[0])
+            and all(_is_tensor(state, 2) for state in states) for states in initial):
+        raise TypeError(f"{called}: initial must hold, for each of the {len(weights)} layers "
+                        f"and directions, its initial states as 2-d tensors, got "
+                        f"{_described(initial)}")
+    if projections is not None and not (
+            _is_sequence(projections) and len(projections) == len(weights)
+            and all(item is None or _is_tensor(item, 2) for item in projections)):
+        raise TypeError(f"{called}: projections must hold a 2-d tensor or None for each of "
+                        f"the {len(weights)} layers and directions, got "
+                        f"{_described(projections)}")
+    probability(name, "dropout", dropout_rate)
+    if batch_sizes is not None:
+        if not _is_sequence(batch_sizes) or not batch_sizes:
+            raise TypeError(f"{called}: batch_sizes must be a non-empty list of ints, got "
+                            f"{_described(batch_sizes)}")
+        sizes = [integer(name, "a batch size", size, 1) for size in batch_sizes]
+        if any(later > earlier for earlier, later in pairwise(sizes)) or sum(sizes) != x.shape[0]:
+            raise ValueError(f"{called}: batch_sizes must not increase and must add up to the "
+                             f"{x.shape[0]} rows of the packed data, got {sizes}")
+
+
+# (predicates that leave their argument untyped: an isinstance would narrow it to a generic
+# class of unknown parameters)
+def _is_sequence(value: Any) -> bool:
+    return isinstance(value, list | tuple)
+
+
+def _is_tensor(value: Any, ndim: int | None = None) -> bool:
+    return isinstance(value, Tensor) and (ndim is None or value.ndim == ndim)
+
+
+def _described(value: Any) -> str:
+    """A short description of an argument for a message (a tensor by its shape)."""
+    if _is_tensor(value):
+        return f"a tensor of shape {value.shape}"
+    text = repr(value)
+    return text if len(text) <= 60 else type(value).__name__

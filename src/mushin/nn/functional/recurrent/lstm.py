@@ -256,7 +256,7 @@ def lstm(x: Any, initial: Sequence[Sequence[Any]], weights: Sequence[driver.Weig
     ``weight_hr`` ``(P, H)`` (PyTorch's ``proj_size``: the outputs and ``h`` are then ``P``
     wide). With ``batch_sizes``, ``x`` is a packed batch's data ``(rows, F)`` and so is the
     output (see ``_driver.run_packed``)."""
+    if projections is None and isinstance(weights, list | tuple):  # (else run_layers refuses)
+        projections = [None] * len(weights)
     return driver.run_layers(LSTM_LAYER, _KEPT_ROWS, x, initial, weights, bidirectional,
-                             dropout, training,
-                             [None] * len(weights) if projections is None else projections,
-                             batch_sizes)
+                             dropout, training, projections, batch_sizes)
