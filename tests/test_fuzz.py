@@ -1055,63 +1055,7 @@ NOT_SWEPT = {
 }
 """Public callables the sweep leaves out, and why."""
 
-_CREATION = ("_creation.py: NumPy's message for a size beyond int64, or an unnamed "
-             "conversion")
-_INIT = "nn/init.py: 'expected a mushin tensor' without the name; NumPy's own errors"
 SWEEP_PENDING: dict[str, str] = {
-    "mu.arange": _CREATION,
-    "mu.custom": _CREATION,
-    "mu.eye": _CREATION,
-    "mu.full": _CREATION,
-    "mu.linspace": _CREATION,
-    "mu.logspace": _CREATION,
-    "mu.normal": _CREATION,
-    "mu.randint_like": _CREATION,
-    "mu.randperm": _CREATION,
-    "mu.tril_indices": _CREATION,
-    "mu.triu_indices": _CREATION,
-    "mu.manual_seed": "_random.py: 'seed must be an int' without the name",
-    "mu.nn.ModuleDict": "nn/module.py: a number as modules: a raw 'not iterable'",
-    "mu.nn.clip_grad_norm": "nn/utils/clip_grad.py: raw 'not iterable' errors",
-    "mu.nn.LazyModuleMixin": "nn/layers/lazy.py: built alone, a raw AttributeError",
-    "mu.nn.MultiMarginLoss": "nn/layers/loss.py: p as an array: NumPy's message",
-    "mu.nn.NLLLoss2d": "nn/layers/loss.py: names NLLLoss",
-    "mu.nn.Upsample": "nn/layers/resample.py: float(scale_factor) unchecked",
-    "mu.nn.UpsamplingBilinear2d": "nn/layers/resample.py: float(scale_factor) unchecked",
-    "mu.nn.UpsamplingNearest2d": "nn/layers/resample.py: float(scale_factor) unchecked",
-    "mu.nn.Transformer": "nn/layers/transformer.py: names its encoder and decoder layers",
-    "mu.nn.init.constant": _INIT,
-    "mu.nn.init.constant_": _INIT,
-    "mu.nn.init.dirac_": _INIT,
-    "mu.nn.init.eye_": _INIT,
-    "mu.nn.init.fans": _INIT,
-    "mu.nn.init.kaiming_normal": _INIT,
-    "mu.nn.init.kaiming_normal_": _INIT,
-    "mu.nn.init.kaiming_uniform": _INIT,
-    "mu.nn.init.kaiming_uniform_": _INIT,
-    "mu.nn.init.normal": _INIT,
-    "mu.nn.init.normal_": _INIT,
-    "mu.nn.init.ones": _INIT,
-    "mu.nn.init.ones_": _INIT,
-    "mu.nn.init.orthogonal_": _INIT,
-    "mu.nn.init.sparse_": _INIT,
-    "mu.nn.init.trunc_normal_": _INIT,
-    "mu.nn.init.uniform": _INIT,
-    "mu.nn.init.uniform_": _INIT,
-    "mu.nn.init.xavier_normal": _INIT,
-    "mu.nn.init.xavier_normal_": _INIT,
-    "mu.nn.init.xavier_uniform": _INIT,
-    "mu.nn.init.xavier_uniform_": _INIT,
-    "mu.nn.init.zeros": _INIT,
-    "mu.nn.init.zeros_": _INIT,
-    "mu.nn.utils.clip_grad_norm":
-        "nn/utils/clip_grad.py: raw 'not iterable' errors, names clip_grad_norm",
-    "mu.nn.utils.clip_grad_norm_":
-        "nn/utils/clip_grad.py: raw 'not iterable' errors, names clip_grad_norm",
-    "mu.nn.utils.clip_grad_value_": "nn/utils/clip_grad.py: raw 'not iterable' errors",
-    "mu.distributions.Distribution": "distributions.py: batch_shape unchecked",
-    "mu.distributed.shared_permutation":
-        "distributed/bootstrap.py: without a world it names DataLoader",
 }
 """Callables whose refusals are still to be fixed outside this change, each with the file
 that raises (each an expected failure, strict: a fixed one must leave the list)."""

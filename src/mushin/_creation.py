@@ -35,7 +35,17 @@ import numpy as np
 
 from mushin import _backend
 from mushin._backend import Backend
-from mushin._check import check_shape_argument, is_int, is_number, number, operation_name
+from mushin._check import (
+    INT64_MAX,
+    INT64_MIN,
+    check_shape_argument,
+    host_array,
+    integer,
+    is_int,
+    is_number,
+    number,
+    operation_name,
+)
 from mushin._random import generator
 from mushin._tensor import Constant, Tensor, Variable, new_constant, new_variable, unwrap
 
@@ -455,6 +465,7 @@ def eye(  # type: ignore[misc]  # (the crate's value and PyTorch's m share the 2
                         f"ints), got {n!r}")
     rows = _count("eye", "n", n)
     columns = rows if m is _MISSING or m is None else _count("eye", "m", m)
+    check_shape_argument("eye", (rows, columns))  # more elements than int64 counts
     kind = _dtype("eye", dtype)
     tracked = _tracked("eye", kind, requires_grad, False)
     return _wrap(_device("eye", device).xp.eye(rows, columns, dtype=kind), tracked)
@@ -462,12 +473,10 @@ def eye(  # type: ignore[misc]  # (the crate's value and PyTorch's m share the 2
 
 def _count(name: str, argument: str, value: Any) -> int:
     """A non-negative int argument (a size or a count)."""
-    value = _size_item(value)
-    if not is_int(value):
-        raise TypeError(f"{operation_name(name)}: {argument} must be an int, got {value!r}")
-    if value < 0:
-        raise ValueError(f"{operation_name(name)}: {argument} must not be negative, got {value}")
-    return int(value)
+    count = integer(name, argument, _size_item(value))
+    if count < 0:
+        raise ValueError(f"{operation_name(name)}: {argument} must not be negative, got {count}")
+    return count
 
 
 @overload
@@ -484,7 +493,7 @@ def custom(values: Sequence[float], shape: Any, *, dtype: DTypeLike | None = Non
            device: str | None = None) -> Variable:
     """A leaf from a flat sequence of values in row-major order."""
     size, kind, where = _crate_target(shape, dtype, device, "custom")
-    flat = np.asarray(values, dtype=kind)
+    flat = host_array("custom", values, "values").astype(kind)
     if flat.ndim != 1:
         raise ValueError(f"custom: values must be a flat sequence, got {flat.ndim} axes")
     if flat.size != math.prod(size):
@@ -620,6 +629,8 @@ def full(size: Any, fill_value: Any, *, dtype: DTypeLike | None = None,
     ``torch.full``: the dtype is ``fill_value``'s (bool, int64, or float32) unless given."""
     shape = _sizes("full", (size,), None)[0]
     value = _scalar("full", "fill_value", fill_value)
+    if is_int(value) and not INT64_MIN <= value <= INT64_MAX:  # as PyTorch's int64 scalars
+        raise ValueError(f"full: fill_value must fit in int64, got {value}")
     kind = _dtype("full", dtype, _number_dtype(value))
     tracked = _tracked("full", kind, requires_grad, False)
     return _wrap(_device("full", device).xp.full(shape, value, dtype=kind), tracked)
@@ -781,12 +792,20 @@ def arange(start: Number | Tensor, end: Number | Tensor | None = None,
             raise ValueError(f"arange: {name} must be finite, got {value}")
     if (high - low) * stride < 0:
         raise ValueError(f"arange: the step {stride} cannot go from {low} to {high}")
+    bounds = (low, high, stride)
+    if any(is_int(value) and not INT64_MIN <= value <= INT64_MAX for value in bounds):
+        raise ValueError(f"arange: integer bounds must fit in int64, got start {low}, end "
+                         f"{high}, step {stride}")
+    exact = all(isinstance(value, int) for value in bounds)  # counted without rounding
+    count = max(-((low - high) // stride) if exact else math.ceil((high - low) / stride), 0)
+    if count > INT64_MAX:
+        raise ValueError(f"arange: from {low} to {high} by {stride} makes {count} elements, "
+                         "more than int64 can count")
     where = _device("arange", device)
     tracked = _tracked("arange", kind, requires_grad, False)
     if kind.kind in "iu" and all(isinstance(value, int) for value in (low, high, stride)):
         return cast("Constant[Any]", _wrap(where.xp.arange(
             int(low), int(high), int(stride), dtype=kind), tracked))
-    count = max(math.ceil((high - low) / stride), 0)
     values = where.xp.arange(count, dtype=np.float64) * float(stride) + float(low)
     return cast("Constant[Any]", _wrap(values.astype(kind), tracked))
 
@@ -841,10 +860,13 @@ def _triangle_indices(name: str, row: Any, col: Any, offset: Any, dtype: Any, de
     shift = _size_item(offset)
     if not is_int(shift):
         raise TypeError(f"{operation_name(name)}: offset must be an int, got {offset!r}")
+    shift = integer(name, "offset", shift)
+    check_shape_argument(name, (rows, columns))  # more elements than int64 counts
     kind = _dtype(name, dtype, np.dtype(np.int64))
     xp = _device(name, device).xp
     make = xp.tril_indices if lower else xp.triu_indices
-    first, second = make(rows, int(shift), columns)
+    # An offset past either edge selects all or nothing: clipped, NumPy's arithmetic stays in int64.
+    first, second = make(rows, max(-rows, min(shift, columns)), columns)
     return new_constant(xp.stack([first, second]).astype(kind))
 
 
@@ -908,6 +930,9 @@ def _bounds(name: str, low: Any, high: Any) -> tuple[int, int]:
     if not (is_int(bottom) and is_int(top)):
         raise TypeError(f"{operation_name(name)}: low and high must be ints, got {low!r} and "
                         f"{high!r}")
+    if bottom < INT64_MIN or top > INT64_MAX:
+        raise ValueError(f"{operation_name(name)}: low and high must fit in int64, got {bottom} "
+                         f"and {top}")
     if bottom >= top:
         raise ValueError(f"{operation_name(name)}: low ({bottom}) must be smaller than high "
                          f"({top})")
@@ -1038,6 +1063,10 @@ def normal(mean: Any, std: Any = 1.0, size: Any = None, *, generator: Any = None
 
 def _normal_of_tensors(mean: Any, std: Any, tensors: list[Tensor]) -> Constant:
     reference = unwrap(tensors[0])
+    devices = sorted({tensor.device for tensor in tensors})
+    if len(devices) > 1:
+        raise RuntimeError(f"normal: mean and std are on different devices ({', '.join(devices)}); "
+                           "move them with .to(device)")
     xp = _backend.namespace_of(reference)
     kind = np.result_type(*(tensor.dtype for tensor in tensors))
     _floating("normal", kind)

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast, overload
 
 import numpy as np
 
-from mushin._check import as_sequence, is_int, is_number
+from mushin._check import as_sequence, check_shape_argument, is_int, is_number
 from mushin._creation import bernoulli, constant, full, randn
 from mushin._tensor import Tensor, Variable
 from mushin.nn.functional.activation import softplus
@@ -124,8 +124,8 @@ class Distribution(Generic[KindT]):
         if validate_args is not None and not isinstance(validate_args, bool):
             raise TypeError(f"{type(self).__name__}: validate_args must be None, True or "
                             f"False, got {validate_args!r}")
-        self._batch_shape = tuple(batch_shape)
-        self._event_shape = tuple(event_shape)
+        self._batch_shape = check_shape_argument(type(self).__name__, batch_shape)
+        self._event_shape = check_shape_argument(type(self).__name__, event_shape)
         self._validate_args = (Distribution._validate_default if validate_args is None
                                else validate_args)
 

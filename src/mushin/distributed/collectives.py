@@ -17,7 +17,7 @@ import numpy as np
 
 from mushin import _backend
 from mushin._backend import Array
-from mushin._check import is_int
+from mushin._check import integer, is_int
 from mushin._random import generator
 from mushin._tensor import Tensor, unwrap, writable
 from mushin.distributed.bootstrap import current_world
@@ -186,8 +186,9 @@ def shared_permutation(length: int) -> np.ndarray[Any, Any]:
     ``DataLoader(..., shard=True, shuffle=True)`` uses it so the ranks always agree on an
     epoch's order even when they were seeded differently.
     """
-    world = _group("DataLoader(shard=True) iteration")
-    order = generator(_backend.CPU).permutation(length) if world.rank == 0 else (
-        np.empty(length, dtype=np.int64))
+    count = integer("shared_permutation", "length", length, minimum=0)
+    world = _group("shared_permutation()")
+    order = generator(_backend.CPU).permutation(count) if world.rank == 0 else (
+        np.empty(count, dtype=np.int64))
     world.finish([world.start_broadcast(order, 0)], "DataLoader (shuffle)")
     return order

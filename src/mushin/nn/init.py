@@ -14,10 +14,10 @@ generator per device: any other value is refused); the crate's (``uniform``, ``k
 from __future__ import annotations
 
 import math
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from mushin import _backend
-from mushin._check import is_number, number
+from mushin._check import is_number, number, operation_name
 from mushin._random import generator
 from mushin._tensor import Tensor, new_constant, storage, writable
 from mushin.ops.special import erfinv
@@ -41,21 +41,22 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     if nonlinearity == "leaky_relu":
         slope = 0.01 if param is None else param
         if not is_number(slope):
-            raise TypeError(f"calculate_gain: the negative slope must be a number, got "
-                            f"{slope!r}")
+            raise TypeError(f"{operation_name('calculate_gain')}: the negative slope must be a "
+                            f"number, got {slope!r}")
         return math.sqrt(2.0 / (1 + slope * slope))
     if nonlinearity == "selu":
         return 0.75
-    raise ValueError(f"calculate_gain: unknown nonlinearity {nonlinearity!r}; expected one of "
+    raise ValueError(f"{operation_name('calculate_gain')}: unknown nonlinearity "
+                     f"{nonlinearity!r}; expected one of "
                      f"{', '.join((*_LINEAR_GAINS, 'tanh', 'relu', 'leaky_relu', 'selu'))}")
 
 
 def fans(tensor: Tensor[*tuple[Any, ...]]) -> tuple[int, int]:
     """``(fan_in, fan_out)`` of a weight of shape ``(out, in, *kernel)``."""
-    shape = tuple(_array_of(tensor).shape)
+    shape = tuple(_array_of("fans", tensor).shape)
     if len(shape) < 2:
-        raise ValueError(f"fan in and fan out need a tensor with at least 2 axes, got shape "
-                         f"{shape}")
+        raise ValueError(f"{operation_name('fans')}: fan in and fan out need a tensor with at "
+                         f"least 2 axes, got shape {shape}")
     receptive_field = math.prod(shape[2:])
     return shape[1] * receptive_field, shape[0] * receptive_field
 
@@ -63,15 +64,18 @@ def fans(tensor: Tensor[*tuple[Any, ...]]) -> tuple[int, int]:
 def _fan(tensor: Tensor[*tuple[Any, ...]], mode: str) -> int:
     fan_in, fan_out = fans(tensor)
     if mode not in ("fan_in", "fan_out"):
-        raise ValueError(f"mode must be 'fan_in' or 'fan_out', got {mode!r}")
+        raise ValueError(f"{operation_name('fans')}: mode must be 'fan_in' or 'fan_out', got "
+                         f"{mode!r}")
     fan = fan_in if mode == "fan_in" else fan_out
     # An empty tensor has nothing to fill; 1 keeps the bound finite.
     return fan or 1
 
 
-def _array_of(tensor: Tensor[*tuple[Any, ...]]) -> Any:
+def _array_of(name: str, tensor: Tensor[*tuple[Any, ...]]) -> Any:
+    """The writable array of ``tensor``, or ``TypeError`` naming the initialiser ``name``."""
     if not isinstance(tensor, Tensor):
-        raise TypeError(f"expected a mushin tensor, got {type(tensor).__name__}")
+        raise TypeError(f"{operation_name(name)}: expected a mushin tensor, got "
+                        f"{type(tensor).__name__}")
     return writable(tensor)
 
 
@@ -82,9 +86,10 @@ def _generator_of(data: Any) -> Any:
 
 def _fill(tensor: TensorT, draw: str, first: float, second: float) -> TensorT:
     """Fill ``tensor`` in place with uniform [first, second) or normal(first, second) draws."""
-    data = _array_of(tensor)
+    data = _array_of(draw, tensor)
     if data.dtype.kind != "f":
-        raise TypeError(f"can only initialise a floating tensor, got dtype {data.dtype}")
+        raise TypeError(f"{operation_name(draw)}: can only initialise a floating tensor, got "
+                        f"dtype {data.dtype}")
     random = _generator_of(data)
     dtype = data.dtype if data.dtype.itemsize >= 4 else "float32"
     if draw == "uniform":
@@ -97,17 +102,41 @@ def _fill(tensor: TensorT, draw: str, first: float, second: float) -> TensorT:
 
 def uniform(tensor: TensorT, low: float = 0.0, high: float = 1.0) -> TensorT:
     """Fill ``tensor`` with draws from the uniform distribution on [low, high)."""
-    return _fill(tensor, "uniform", low, high)
+    return _fill(tensor, "uniform", number("uniform", "low", low),
+                 number("uniform", "high", high))
 
 
 def normal(tensor: TensorT, mean: float = 0.0, std: float = 1.0) -> TensorT:
     """Fill ``tensor`` with draws from the normal distribution N(mean, std^2)."""
-    return _fill(tensor, "normal", mean, std)
+    deviation = number("normal", "std", std)
+    if not deviation >= 0:
+        raise ValueError(f"{operation_name('normal')}: std must be at least 0, got {std!r}")
+    return _fill(tensor, "normal", number("normal", "mean", mean), deviation)
+
+
+def _fill_value(name: str, argument: str, value: object) -> float:
+    """A fill value as PyTorch's ``fill_`` takes it: a number, a bool, or a 0-d tensor or
+    array of one (its item); ``TypeError`` naming ``name`` for anything else."""
+    if isinstance(value, Tensor):
+        value = storage(value)
+    kind = getattr(getattr(value, "dtype", None), "kind", None)
+    if getattr(value, "shape", None) == () and kind is not None and kind in "biuf":
+        value = cast("Any", value).item()
+    if is_number(value) or isinstance(value, bool):
+        return value
+    raise TypeError(f"{operation_name(name)}: {argument} must be a number or a 0-d tensor, got "
+                    f"{type(value).__name__}")
 
 
 def constant(tensor: TensorT, value: float) -> TensorT:
     """Fill ``tensor`` with ``value``."""
-    _array_of(tensor)[...] = value
+    fill = _fill_value("constant", "value", value)
+    data = _array_of("constant", tensor)
+    try:
+        data[...] = fill
+    except (OverflowError, ValueError):  # inf, NaN or a huge int into an integer tensor
+        raise ValueError(f"{operation_name('constant')}: {fill!r} cannot be converted to "
+                         f"dtype {data.dtype} without overflow") from None
     return tensor
 
 
@@ -139,7 +168,7 @@ def xavier_uniform(tensor: TensorT, gain: float = 1.0) -> TensorT:
     """Glorot initialisation, uniform: U(-b, b) with ``b = gain * sqrt(6 / (fan_in +
     fan_out))``."""
     fan_in, fan_out = fans(tensor)
-    bound = gain * math.sqrt(6.0 / ((fan_in + fan_out) or 1))
+    bound = number("xavier_uniform", "gain", gain) * math.sqrt(6.0 / ((fan_in + fan_out) or 1))
     return uniform(tensor, -bound, bound)
 
 
@@ -147,7 +176,8 @@ def xavier_normal(tensor: TensorT, gain: float = 1.0) -> TensorT:
     """Glorot initialisation, normal: N(0, std^2) with ``std = gain * sqrt(2 / (fan_in +
     fan_out))``."""
     fan_in, fan_out = fans(tensor)
-    return normal(tensor, 0.0, gain * math.sqrt(2.0 / ((fan_in + fan_out) or 1)))
+    std = number("xavier_normal", "gain", gain) * math.sqrt(2.0 / ((fan_in + fan_out) or 1))
+    return normal(tensor, 0.0, std)
 
 
 # --- PyTorch's names --------------------------------------------------------------------------
@@ -188,7 +218,7 @@ def trunc_normal_(tensor: TensorT, mean: float = 0.0, std: float = 1.0, a: float
         return (1.0 + math.erf((x - mean) / std / math.sqrt(2.0))) / 2.0
 
     uniform(tensor, 2 * normal_cdf(low) - 1, 2 * normal_cdf(high) - 1)
-    data = _array_of(tensor)
+    data = _array_of("trunc_normal_", tensor)
     data[...] = storage(erfinv(new_constant(data)))
     data *= std * math.sqrt(2.0)
     data += mean
@@ -198,7 +228,7 @@ def trunc_normal_(tensor: TensorT, mean: float = 0.0, std: float = 1.0, a: float
 
 def constant_(tensor: TensorT, val: float) -> TensorT:
     """Fill ``tensor`` with ``val``."""
-    return constant(tensor, number("constant_", "val", val))
+    return constant(tensor, _fill_value("constant_", "val", val))
 
 
 def ones_(tensor: TensorT) -> TensorT:
@@ -214,7 +244,7 @@ def zeros_(tensor: TensorT) -> TensorT:
 def eye_(tensor: TensorT) -> TensorT:
     """Fill a 2-d ``tensor`` with the identity matrix (ones on the main diagonal of a
     rectangular one), keeping the identity of the inputs in a linear layer."""
-    data = _array_of(tensor)
+    data = _array_of("eye_", tensor)
     if data.ndim != 2:
         raise ValueError(f"eye_: only 2-d tensors are supported, got shape {tuple(data.shape)}")
     data[...] = 0
@@ -226,7 +256,7 @@ def dirac_(tensor: TensorT, groups: int = 1) -> TensorT:
     """Fill a 3-, 4- or 5-d convolution weight ``(out, in, *kernel)`` with the Dirac delta:
     each of the first ``min(out / groups, in)`` output channels of each group copies its input
     channel (a one at the kernel's centre), so the convolution keeps its input."""
-    data = _array_of(tensor)
+    data = _array_of("dirac_", tensor)
     if data.ndim not in (3, 4, 5):
         raise ValueError(f"dirac_: only tensors with 3, 4, or 5 dimensions are supported, got "
                          f"shape {tuple(data.shape)}")
@@ -249,7 +279,7 @@ def sparse_(tensor: TensorT, sparsity: float, std: float = 0.01,
     """Fill a 2-d ``tensor`` with N(0, std^2) draws, then zero ``ceil(sparsity * rows)``
     randomly chosen rows of each column (Martens, 2010)."""
     _no_generator("sparse_", generator)
-    data = _array_of(tensor)
+    data = _array_of("sparse_", tensor)
     if data.ndim != 2:
         raise ValueError(f"sparse_: only 2-d tensors are supported, got shape "
                          f"{tuple(data.shape)}")
@@ -300,7 +330,7 @@ def orthogonal_(tensor: TensorT, gain: float = 1.0, generator: None = None) -> T
     diagonal (Saxe et al.; PyTorch's method)."""
     _no_generator("orthogonal_", generator)
     gain = number("orthogonal_", "gain", gain)
-    data = _array_of(tensor)
+    data = _array_of("orthogonal_", tensor)
     if data.ndim < 2:
         raise ValueError(f"orthogonal_: needs a tensor with at least 2 axes, got shape "
                          f"{tuple(data.shape)}")

@@ -36,7 +36,7 @@ from typing import (
 import numpy as np
 
 from mushin import _backend
-from mushin._check import is_int
+from mushin._check import is_int, operation_name
 from mushin._tensor import (
     Constant,
     Tensor,
@@ -899,13 +899,17 @@ class ModuleDict(Module, Generic[ModuleT]):
         pairs: list[Any]
         if isinstance(modules, Mapping):
             pairs = list(cast("Mapping[str, ModuleT]", modules).items())
-        else:
+        elif isinstance(modules, Iterable):
             pairs = list(cast("Iterable[Any]", modules))
+        else:
+            raise TypeError(f"{operation_name('ModuleDict.update')}: modules must be a mapping "
+                            f"or an iterable of (name, module) pairs, got "
+                            f"{type(modules).__name__}")
         for index, pair in enumerate(pairs):
             entry: Any = pair
             if not isinstance(entry, tuple | list) or len(cast("tuple[Any, ...]", entry)) != 2:
-                raise TypeError(f"ModuleDict.update: element {index} is not a (name, module) "
-                                f"pair: {entry!r}")
+                raise TypeError(f"{operation_name('ModuleDict.update')}: element {index} is not "
+                                f"a (name, module) pair: {entry!r}")
             self[entry[0]] = entry[1]
 
 

@@ -153,6 +153,10 @@ class LazyModuleMixin(Module):
         def forward(self, *args, **kwargs):
             """Build the parameters for the input (the first argument), become the regular
             layer and run its ``forward``."""
+            if getattr(type(self), "cls_to_become", None) is None:
+                raise NotImplementedError(
+                    f"{type(self).__name__}: a lazy layer must set cls_to_become, the regular "
+                    "layer it becomes at its first call (LazyModuleMixin is a mixin, not a layer)")
             if not args:
                 raise TypeError(f"{type(self).__name__}.forward() needs an input")
             self.initialize_parameters(args[0])

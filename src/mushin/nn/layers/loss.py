@@ -23,7 +23,7 @@ import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, TypeVarTuple, overload
 
-from mushin._check import is_int, number
+from mushin._check import is_int, is_number, number
 from mushin._tensor import Constant, Tensor, Variable
 from mushin.nn.functional import criteria
 from mushin.nn.functional.criteria import reduction_mode
@@ -554,7 +554,8 @@ class NLLLoss(_ClassIndexLoss[Reduction], _WeightedLoss[Reduction]):
                  reduce: Any = None, reduction: str = "mean") -> None:
         super().__init__(weight, size_average, reduce, reduction)
         if not is_int(ignore_index):
-            raise TypeError(f"NLLLoss: ignore_index must be an int, got {ignore_index!r}")
+            raise TypeError(f"{type(self).__name__}: ignore_index must be an int, got "
+                            f"{ignore_index!r}")
         self.ignore_index = int(ignore_index)
 
     def _loss(self, input: Any, target: Any) -> Any:
@@ -763,9 +764,14 @@ class MultiMarginLoss(_ClassIndexLoss[Reduction], _WeightedLoss[Reduction]):
     def __init__(self, p: int = 1, margin: float = 1.0, weight: Any = None,
                  size_average: Any = None, reduce: Any = None, reduction: str = "mean") -> None:
         super().__init__(weight, size_average, reduce, reduction)
-        if p not in (1, 2) or isinstance(p, bool):
+        # (no isinstance(p, Tensor): narrowing an int to a Tensor makes mypy build their
+        # intersection, which took it many minutes)
+        chosen: Any = p
+        if getattr(chosen, "ndim", None) == 0 and hasattr(chosen, "item"):  # a 0-d tensor
+            chosen = chosen.item()
+        if isinstance(chosen, bool) or not is_number(chosen) or chosen not in (1, 2):
             raise ValueError(f"MultiMarginLoss: only p == 1 and p == 2 are supported, got {p!r}")
-        self.p = int(p)
+        self.p = int(chosen)
         self.margin = number("MultiMarginLoss", "margin", margin)
 
     def _loss(self, input: Any, target: Any) -> Any:

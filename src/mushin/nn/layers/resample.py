@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, TypeVar, TypeVarTuple, overload
+from typing import TYPE_CHECKING, Any, TypeVar, TypeVarTuple, cast, overload
 
 from mushin._tensor import Constant, Tensor, Variable
 from mushin.nn.functional.resample import (
@@ -42,13 +42,22 @@ class Upsample(Module):
         check_options(dtype, device)
         self.size = size
         self.scale_factor: float | tuple[float, ...] | None
-        if isinstance(scale_factor, Sequence):
-            self.scale_factor = tuple(float(factor) for factor in scale_factor)
+        if isinstance(scale_factor, Sequence) and not isinstance(scale_factor, str):
+            self.scale_factor = tuple(self._factor(factor) for factor in scale_factor)
         else:
-            self.scale_factor = float(scale_factor) if scale_factor else None
+            self.scale_factor = self._factor(scale_factor) if scale_factor else None
         self.mode = mode
         self.align_corners = align_corners
         self.recompute_scale_factor = recompute_scale_factor
+
+    def _factor(self, value: object) -> float:
+        """A scale factor as PyTorch keeps it, ``float(value)``; ``TypeError`` naming the
+        layer where Python's ``float`` refuses ``value``."""
+        try:
+            return float(cast("Any", value))
+        except (TypeError, ValueError):
+            raise TypeError(f"{type(self).__name__}: scale_factor must be a number or a tuple "
+                            f"of numbers, got {value!r}") from None
 
     # (N, C, d1, ...) to (N, C, e1, ...) with as many spatial axes (1 to 3), the input's kind;
     # the new sizes are run-time ones.

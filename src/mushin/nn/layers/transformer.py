@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVarTuple, cast, overload
 import numpy as np
 
 from mushin import _backend
-from mushin._check import is_int, is_number, probability
+from mushin._check import INT64_MAX, is_int, is_number, operation_name, probability
 from mushin._tensor import Constant, Tensor, Variable, new_constant, storage
 from mushin.errors import ShapeError
 from mushin.nn import init
@@ -47,13 +47,13 @@ Activation = Callable[[Any], Any]
 
 def _positive(owner: str, name: str, value: Any) -> int:
     if not is_int(value) or value <= 0:
-        raise ValueError(f"{owner}: {name} must be a positive int, got {value!r}")
+        raise ValueError(f"{operation_name(owner)}: {name} must be a positive int, got {value!r}")
     return int(value)
 
 
 def _flag(owner: str, name: str, value: Any) -> bool:
     if not isinstance(value, bool):
-        raise TypeError(f"{owner}: {name} must be True or False, got {value!r}")
+        raise TypeError(f"{operation_name(owner)}: {name} must be True or False, got {value!r}")
     return value
 
 
@@ -65,11 +65,11 @@ def _activation(owner: str, activation: Any) -> Activation:
             return relu
         if activation == "gelu":
             return gelu
-        raise ValueError(f"{owner}: activation should be 'relu' or 'gelu' (or a callable), "
-                         f"got {activation!r}")
+        raise ValueError(f"{operation_name(owner)}: activation should be 'relu' or 'gelu' (or "
+                         f"a callable), got {activation!r}")
     if not callable(activation):
-        raise TypeError(f"{owner}: activation must be 'relu', 'gelu' or a callable, got "
-                        f"{type(activation).__name__}")
+        raise TypeError(f"{operation_name(owner)}: activation must be 'relu', 'gelu' or a "
+                        f"callable, got {type(activation).__name__}")
     function: Activation = activation
     return function
 
@@ -81,10 +81,11 @@ def _check_layer_options(owner: str, d_model: Any, nhead: Any, dim_feedforward: 
     _positive(owner, "nhead", nhead)
     _positive(owner, "dim_feedforward", dim_feedforward)
     if d_model % nhead:
-        raise ValueError(f"{owner}: d_model ({d_model}) must be divisible by nhead ({nhead})")
+        raise ValueError(f"{operation_name(owner)}: d_model ({d_model}) must be divisible by "
+                         f"nhead ({nhead})")
     rate = probability(owner, "dropout", dropout)
     if not is_number(layer_norm_eps) or layer_norm_eps <= 0:
-        raise ValueError(f"{owner}: layer_norm_eps must be a positive number, got "
+        raise ValueError(f"{operation_name(owner)}: layer_norm_eps must be a positive number, got "
                          f"{layer_norm_eps!r}")
     for name, value in flags.items():
         _flag(owner, name, value)
@@ -95,15 +96,16 @@ def _sequence(owner: str, name: str, x: Any, d_model: int) -> Tensor[*tuple[Any,
     """``x`` if it is a ``(S, N, d_model)``/``(N, S, d_model)`` or unbatched ``(S, d_model)``
     tensor; ``TypeError``/``ShapeError`` naming ``owner`` and ``name`` otherwise."""
     if not isinstance(x, Tensor):
-        raise TypeError(f"{owner}: {name} must be a tensor, got {type(x).__name__}")
+        raise TypeError(f"{operation_name(owner)}: {name} must be a tensor, got "
+                        f"{type(x).__name__}")
     # through Any: pyright would keep the narrowed shape parameters unknown
     tensor: Tensor[*tuple[Any, ...]] = cast(Any, x)
     if tensor.ndim not in (2, 3):
-        raise ShapeError(f"{owner}: {name} must have 3 axes (sequence, batch, d_model), or 2 "
-                         f"for one unbatched sequence, got shape {tensor.shape}")
+        raise ShapeError(f"{operation_name(owner)}: {name} must have 3 axes (sequence, batch, "
+                         f"d_model), or 2 for one unbatched sequence, got shape {tensor.shape}")
     if tensor.shape[-1] != d_model:
-        raise ShapeError(f"{owner}: expected {name} with d_model = {d_model} features (the "
-                         f"last axis), got shape {tensor.shape}")
+        raise ShapeError(f"{operation_name(owner)}: expected {name} with d_model = {d_model} "
+                         f"features (the last axis), got shape {tensor.shape}")
     return tensor
 
 
@@ -112,12 +114,13 @@ def _same_batch(owner: str, names: tuple[str, str], first: Tensor[*tuple[Any, ..
     """Raise unless ``first`` and ``second`` are both batched (with one batch size) or both
     unbatched."""
     if first.ndim != second.ndim:
-        raise ShapeError(f"{owner}: {names[0]} and {names[1]} must both be batched or both "
-                         f"unbatched, got shapes {first.shape} and {second.shape}")
+        raise ShapeError(f"{operation_name(owner)}: {names[0]} and {names[1]} must both be "
+                         f"batched or both unbatched, got shapes {first.shape} and "
+                         f"{second.shape}")
     axis = 0 if batch_first else 1
     if first.ndim == 3 and first.shape[axis] != second.shape[axis]:
-        raise ShapeError(f"{owner}: the batch sizes of {names[0]} and {names[1]} must be "
-                         f"equal, got shapes {first.shape} and {second.shape} "
+        raise ShapeError(f"{operation_name(owner)}: the batch sizes of {names[0]} and "
+                         f"{names[1]} must be equal, got shapes {first.shape} and {second.shape} "
                          f"(batch_first={batch_first})")
 
 
@@ -130,7 +133,8 @@ def _check_mask(owner: str, name: str, mask: Any) -> None:
     if dtype is None:
         dtype = np.asarray(data).dtype
     if dtype.kind not in "bf":
-        raise TypeError(f"{owner}: {name} must be a bool or floating mask, got dtype {dtype}")
+        raise TypeError(f"{operation_name(owner)}: {name} must be a bool or floating mask, got "
+                        f"dtype {dtype}")
 
 
 def _is_causal_mask(mask: Any, size: int) -> bool:
@@ -366,16 +370,21 @@ def _clones(owner: str, layer: Any, num_layers: Any) -> ModuleList:
     """``num_layers`` independent deep copies of ``layer`` (each with its own parameter
     arrays, all starting from ``layer``'s values), as a ``ModuleList``."""
     if not isinstance(layer, Module):
-        raise TypeError(f"{owner}: the layer must be a Module, got {type(layer).__name__}")
+        raise TypeError(f"{operation_name(owner)}: the layer must be a Module, got "
+                        f"{type(layer).__name__}")
     if not is_int(num_layers) or num_layers < 0:
-        raise ValueError(f"{owner}: num_layers must be a non-negative int, got "
+        raise ValueError(f"{operation_name(owner)}: num_layers must be a non-negative int, got "
                          f"{num_layers!r}")
+    if num_layers > INT64_MAX:
+        raise ValueError(f"{operation_name(owner)}: num_layers must fit in int64, got "
+                         f"{num_layers}")
     return ModuleList([copy.deepcopy(layer) for _ in range(num_layers)])
 
 
 def _optional_norm(owner: str, norm: Any) -> Module | None:
     if norm is not None and not isinstance(norm, Module):
-        raise TypeError(f"{owner}: norm must be a Module or None, got {type(norm).__name__}")
+        raise TypeError(f"{operation_name(owner)}: norm must be a Module or None, got "
+                        f"{type(norm).__name__}")
     return norm
 
 
@@ -416,7 +425,7 @@ class TransformerEncoder(Module):
                 is_causal: bool | None = None) -> Any:
         """``src`` through every layer in turn, then ``norm``."""
         if not isinstance(src, Tensor):
-            raise TypeError(f"TransformerEncoder: src must be a tensor, got "
+            raise TypeError(f"{operation_name('TransformerEncoder')}: src must be a tensor, got "
                             f"{type(src).__name__}")
         output: Any = cast(Any, src)  # through Any: pyright keeps narrowed shapes unknown
         if is_causal is None:
@@ -469,7 +478,7 @@ class TransformerDecoder(Module):
         """``tgt`` through every layer in turn (each attending to ``memory``), then
         ``norm``."""
         if not isinstance(tgt, Tensor):
-            raise TypeError(f"TransformerDecoder: tgt must be a tensor, got "
+            raise TypeError(f"{operation_name('TransformerDecoder')}: tgt must be a tensor, got "
                             f"{type(tgt).__name__}")
         output: Any = cast(Any, tgt)  # through Any: pyright keeps narrowed shapes unknown
         if tgt_is_causal is None:

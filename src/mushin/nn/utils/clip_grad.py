@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from mushin._backend import Array, backend_of, namespace_of
-from mushin._check import number
+from mushin._check import number, operation_name
 from mushin._creation import constant
 from mushin._tensor import Constant, Tensor, Variable, stored_grad, unwrap
 from mushin.ops.elementwise import clamp
@@ -39,6 +39,25 @@ def _combined(norms: list[float], norm_type: float) -> float:
     return float(np.linalg.norm(np.asarray(norms, dtype=np.float64), ord=norm_type))
 
 
+def _variables(name: str, argument: str, parameters: object) -> list[Any]:
+    """``parameters`` (one tensor, or an iterable of them) as a list of ``Variable``s, or
+    ``TypeError`` naming the function called."""
+    if isinstance(parameters, Tensor):
+        given: list[Any] = [parameters]
+    else:
+        try:
+            items = iter(cast("Iterable[Any]", parameters))
+        except TypeError:  # not iterable (a number, a 0-d array)
+            raise TypeError(f"{operation_name(name)}: {argument} must be a Variable or an "
+                            f"iterable of Variables, got {type(parameters).__name__}") from None
+        given = list(items)
+    for position, param in enumerate(given):
+        if not isinstance(param, Variable):
+            raise TypeError(f"{operation_name(name)}: parameter {position} must be a Variable, "
+                            f"got {type(param).__name__}")
+    return given
+
+
 def clip_grad_norm(params: Iterable[Variable[*tuple[Any, ...]]] | Variable[*tuple[Any, ...]],
                    max_norm: float, norm_type: float = 2.0,
                    error_if_nonfinite: bool = False) -> float:
@@ -52,18 +71,15 @@ def clip_grad_norm(params: Iterable[Variable[*tuple[Any, ...]]] | Variable[*tupl
     as a Python float; with ``error_if_nonfinite`` a NaN or infinite total raises
     ``RuntimeError`` instead of filling the gradients with NaN.
     """
-    given: list[Any] = [params] if isinstance(params, Tensor) else list(params)
-    for position, param in enumerate(given):
-        if not isinstance(param, Variable):
-            raise TypeError(f"clip_grad_norm: parameter {position} must be a Variable, got "
-                            f"{type(param).__name__}")
+    given = _variables("clip_grad_norm", "params", params)
     limit = number("clip_grad_norm", "max_norm", max_norm)
     if not limit >= 0:
-        raise ValueError(f"clip_grad_norm: max_norm must be >= 0, got {max_norm}")
+        raise ValueError(f"{operation_name('clip_grad_norm')}: max_norm must be >= 0, "
+                         f"got {max_norm}")
     norm_type = number("clip_grad_norm", "norm_type", norm_type)
     if not norm_type > 0:
-        raise ValueError(f"clip_grad_norm: norm_type must be positive (or math.inf), "
-                         f"got {norm_type}")
+        raise ValueError(f"{operation_name('clip_grad_norm')}: norm_type must be positive "
+                         f"(or math.inf), got {norm_type}")
     with_grads = [param for param in given if param._grad is not None]
     if not with_grads:
         return 0.0
@@ -78,8 +94,9 @@ def clip_grad_norm(params: Iterable[Variable[*tuple[Any, ...]]] | Variable[*tupl
                   for norms in by_device.values()]
     total = _combined(per_device, norm_type)
     if error_if_nonfinite and not math.isfinite(total):
-        raise RuntimeError(f"clip_grad_norm: the total norm of order {norm_type} of the "
-                           f"gradients is {total}; pass error_if_nonfinite=False to clip anyway")
+        raise RuntimeError(f"{operation_name('clip_grad_norm')}: the total norm of order "
+                           f"{norm_type} of the gradients is {total}; pass "
+                           "error_if_nonfinite=False to clip anyway")
     scale = limit / (total + _EPSILON)
     if scale < 1.0 or math.isnan(scale):
         for param in with_grads:
@@ -105,7 +122,7 @@ def clip_grad_norm_(parameters: Iterable[Variable[*tuple[Any, ...]]] | Variable[
     returned as a 0-d ``Constant`` in the gradients' dtype, on their device (0.0, float32, on
     the CPU when no parameter has a gradient)."""
     _foreach("clip_grad_norm_", foreach)
-    given: list[Any] = [parameters] if isinstance(parameters, Tensor) else list(parameters)
+    given = _variables("clip_grad_norm_", "parameters", parameters)
     total = clip_grad_norm(given, max_norm, norm_type, error_if_nonfinite)
     grads = [unwrap(stored_grad(param)) for param in given  # all Variables: checked above
              if stored_grad(param) is not None]
@@ -123,11 +140,7 @@ def clip_grad_value_(parameters: Iterable[Variable[*tuple[Any, ...]]]
     gradient is a new array (the old one may be shared); one with history (from
     ``backward(create_graph=True)``) keeps it."""
     _foreach("clip_grad_value_", foreach)
-    given: list[Any] = [parameters] if isinstance(parameters, Tensor) else list(parameters)
-    for position, param in enumerate(given):
-        if not isinstance(param, Variable):
-            raise TypeError(f"clip_grad_value_: parameter {position} must be a Variable, got "
-                            f"{type(param).__name__}")
+    given = _variables("clip_grad_value_", "parameters", parameters)
     limit = number("clip_grad_value_", "clip_value", clip_value)
     if not limit >= 0:
         raise ValueError(f"clip_grad_value_: clip_value must be >= 0, got {clip_value}")
