@@ -1117,14 +1117,9 @@ def apply(prim: Primitive, *operands: Any, **params: Any) -> Any:
         if named is error:
             raise
         raise named from error
-    if xp is np and output.__class__ is not np.ndarray:
-        if output.__class__ in _SCALARS:
-            # A Python number: NumPy computed with Python objects, as it does for an int
-            # beyond int64 (``abs(10**30)``, ``clip(10**30, -1, 1)``), which is refused
-            _refuse_wide_ints(prim.name, operands)
-            output = np.asarray(output)
-        elif _is_numpy_scalar(output):
-            output = np.asarray(output)
+    if xp is np and output.__class__ is not np.ndarray and (
+            output.__class__ in _SCALARS or _is_numpy_scalar(output)):
+        output = np.asarray(output)  # (Python numbers alone: their ints were checked above)
     if reference is None and output.dtype == np.float64 and "dtype" not in params and any(
             operand.__class__ is float for operand in operands):
         # Python numbers alone: a float gives PyTorch's default dtype, float32 (mu.exp(1.0))
