@@ -1,15 +1,23 @@
-"""How an MLP training step scales: the 784-W-W-10 ReLU MLP of ``mlp.py`` (cross-entropy on
-integer labels, SGD with momentum 0.9, float32), one step timed as the batch grows (1x, 4x,
-16x at the base width) and as the width W grows (1x, 4x, 16x at the base batch), for mushin
-and PyTorch.
+"""How a training step scales, for mushin and PyTorch:
+
+- the 784-W-W-10 ReLU MLP of ``mlp.py`` (cross-entropy on integer labels, SGD with momentum
+  0.9, float32), one step timed as the batch grows (1x, 4x, 16x at the base width) and as the
+  width W grows (1x, 4x, 16x at the base batch);
+- the GPT of ``gpt.py`` (nanoGPT's model from ``examples/gpt.py``, AdamW, float32), one step
+  timed as the width (``n_embd``) grows 1x, 4x, 16x and as the sequence (``block_size``) grows
+  4x and 16x. Smaller than ``gpt.py``'s so that the largest rows take a tenth of a second a
+  step and the whole script under two minutes: 2 layers, 2 heads, batch 8, base width 32 and
+  base sequence 32 (``--gpt-width``, ``--gpt-block``).
 
 For each configuration it prints the time per step, the matrix-product FLOPs per step, the
 rate achieved and the time over the matmul floor (FLOPs / the machine's NumPy float32
 matmul rate). A small step is bound by the fixed cost of each operation (Python work); once
-the batch or the width is large the time follows the FLOPs and the floor ratio falls toward
-what the BLAS reaches at those shapes.
+the batch, the width or the sequence is large the time follows the FLOPs and the floor ratio
+falls toward what the BLAS reaches at those shapes. Both libraries run in this one process
+(the steps are small and the sizes change between rows).
 
-    python benchmarks/scaling.py [--batch 32] [--width 64] [--seconds 0.3] [--repeats 5]
+    python benchmarks/scaling.py [--batch 32] [--width 64] [--gpt-width 32] [--gpt-block 32]
+                                 [--seconds 0.3] [--repeats 5]
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import gpt
 import numpy as np
 from _common import machine, matmul_rate, torch_or_none
 
@@ -33,6 +42,8 @@ FEATURES, CLASSES = 784, 10
 FACTORS = (1, 4, 16)
 BATCHES = 8
 """Distinct batches cycled through (random data: only the time matters)."""
+GPT_SIZES = {"n_layer": 2, "n_head": 2, "dropout": 0.0, "bias": True}
+GPT_BATCH = 8
 
 
 def sizes_of(width: int) -> tuple[int, ...]:
@@ -104,7 +115,13 @@ def torch_steps(torch: Any, sizes: tuple[int, ...],
     return run
 
 
-def seconds_per_step(run: Callable[[int], None], seconds: float, repeats: int) -> float:
+def gpt_steps(backend: str, sizes: dict[str, Any], vocab: int,
+              weights: dict[str, np.ndarray]) -> Callable[[int], Any]:
+    model, optimizer = gpt.build(backend, sizes, vocab, weights)
+    return gpt.train_steps(model, optimizer, gpt.batches(backend, sizes, BATCHES, GPT_BATCH))
+
+
+def seconds_per_step(run: Callable[[int], Any], seconds: float, repeats: int) -> float:
     """The best of ``repeats`` timings of about ``seconds`` each, per step (after warm-up)."""
     run(2)
     start = time.perf_counter()
@@ -118,10 +135,31 @@ def seconds_per_step(run: Callable[[int], None], seconds: float, repeats: int) -
     return best
 
 
+def figures(flops: float, rate: float, ours: float, theirs: float | None) -> str:
+    """A row's figures: each library's time, rate and time over the floor, and the ratio."""
+    floor = flops / rate
+    line = (f"{flops / 1e6:8.1f} | {ours * 1e6:7.0f}us {flops / ours / 1e9:7.1f} "
+            f"{ours / floor:6.2f}")
+    if theirs is not None:
+        line += (f" | {theirs * 1e6:7.0f}us {flops / theirs / 1e9:7.1f} {theirs / floor:6.2f} | "
+                 f"{ours / theirs:5.2f}")
+    return line
+
+
+def header(torch: Any, *columns: str) -> str:
+    line = f"  {'grown':6s} " + " ".join(f"{column:>5s}" for column in columns)
+    line += f" {'MFLOP':>8s} | {'mushin':>9s} {'GFLOP/s':>7s} {'xfloor':>6s}"
+    if torch is not None:
+        line += f" | {'PyTorch':>9s} {'GFLOP/s':>7s} {'xfloor':>6s} | {'ratio':>5s}"
+    return line
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch", type=int, default=32, help="base batch size")
     parser.add_argument("--width", type=int, default=64, help="base hidden width")
+    parser.add_argument("--gpt-width", type=int, default=32, help="the GPT's base n_embd")
+    parser.add_argument("--gpt-block", type=int, default=32, help="the GPT's base sequence")
     parser.add_argument("--seconds", type=float, default=0.3, help="time per measurement")
     parser.add_argument("--repeats", type=int, default=5, help="measurements (the best counts)")
     args = parser.parse_args()
@@ -131,25 +169,30 @@ def main() -> None:
     print(f"  matmul rate (NumPy float32, 2048x2048): {rate / 1e9:.0f} GFLOP/s")
     configs = [("batch", args.batch * f, args.width) for f in FACTORS]
     configs += [("width", args.batch, args.width * f) for f in FACTORS[1:]]
-    header = (f"  {'grown':6s} {'batch':>5s} {'width':>5s} {'MFLOP':>8s} | {'mushin':>9s} "
-              f"{'GFLOP/s':>7s} {'xfloor':>6s}")
-    if torch is not None:
-        header += f" | {'PyTorch':>9s} {'GFLOP/s':>7s} {'xfloor':>6s} | {'ratio':>5s}"
-    print(header)
+    print(header(torch, "batch", "width"))
     for grown, batch, width in configs:
         sizes = sizes_of(width)
         data = make_data(sizes, batch)
-        flops = flops_per_step(sizes, batch)
-        floor = flops / rate
         ours = seconds_per_step(mushin_steps(sizes, data), args.seconds, args.repeats)
-        line = (f"  {grown:6s} {batch:5d} {width:5d} {flops / 1e6:8.1f} | "
-                f"{ours * 1e6:7.0f}us {flops / ours / 1e9:7.1f} {ours / floor:6.2f}")
-        if torch is not None:
-            theirs = seconds_per_step(torch_steps(torch, sizes, data), args.seconds,
-                                      args.repeats)
-            line += (f" | {theirs * 1e6:7.0f}us {flops / theirs / 1e9:7.1f} "
-                     f"{theirs / floor:6.2f} | {ours / theirs:5.2f}")
-        print(line)
+        theirs = None if torch is None else seconds_per_step(
+            torch_steps(torch, sizes, data), args.seconds, args.repeats)
+        print(f"  {grown:6s} {batch:5d} {width:5d} "
+              + figures(flops_per_step(sizes, batch), rate, ours, theirs))
+    _, vocab = gpt.text()
+    print(f"[gpt step scaling] {GPT_SIZES['n_layer']} layers, {GPT_SIZES['n_head']} heads, "
+          f"batch {GPT_BATCH}, vocabulary {vocab}, AdamW, float32")
+    gpt_configs = [("width", args.gpt_width * f, args.gpt_block) for f in FACTORS]
+    gpt_configs += [("block", args.gpt_width, args.gpt_block * f) for f in FACTORS[1:]]
+    print(header(torch, "width", "block"))
+    for grown, width, block in gpt_configs:
+        sizes = {**GPT_SIZES, "n_embd": width, "block_size": block}
+        weights = gpt.initial_weights(sizes, vocab)
+        ours = seconds_per_step(gpt_steps("mushin", sizes, vocab, weights), args.seconds,
+                                args.repeats)
+        theirs = None if torch is None else seconds_per_step(
+            gpt_steps("torch", sizes, vocab, weights), args.seconds, args.repeats)
+        print(f"  {grown:6s} {width:5d} {block:5d} "
+              + figures(gpt.flops_per_step(sizes, vocab, GPT_BATCH), rate, ours, theirs))
 
 
 if __name__ == "__main__":

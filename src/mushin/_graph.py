@@ -25,7 +25,7 @@ from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast, overload
 
 from mushin._backend import Array, namespace_of
-from mushin.kernels import cuda
+from mushin.kernels import cpu, cuda
 
 
 class _ThreadState(threading.local):
@@ -259,14 +259,17 @@ class Primitive:
     calls them where the arrays are CuPy's (the VJP only in a plain backward pass, since a
     recorded one composes operations); a rule returns ``NotImplemented`` for arrays its kernel
     does not take (float16, an axis other than the last...), and the portable rule runs.
+    ``cpu_forward`` and ``cpu_vjp`` are the same on NumPy arrays: fused CPU kernels
+    (``mushin.kernels.cpu``), used where Numba is installed.
     """
 
-    __slots__ = ("cuda_forward", "cuda_vjp", "forward", "name", "save_inputs", "save_output",
-                 "vjp")
+    __slots__ = ("cpu_forward", "cpu_vjp", "cuda_forward", "cuda_vjp", "forward", "name",
+                 "save_inputs", "save_output", "vjp")
 
     def __init__(self, name: str, forward: Forward, vjp: VJP | None,
                  saves: str = "inputs", *, cuda_forward: Forward | None = None,
-                 cuda_vjp: VJP | None = None) -> None:
+                 cuda_vjp: VJP | None = None, cpu_forward: Forward | None = None,
+                 cpu_vjp: VJP | None = None) -> None:
         if name in PRIMITIVES:
             raise ValueError(f"a primitive named {name!r} already exists")
         if saves not in ("inputs", "output", "both", "none"):
@@ -279,15 +282,30 @@ class Primitive:
         self.save_output = saves in ("output", "both")
         self.cuda_forward: Callable[..., Any] | None = cuda_forward
         self.cuda_vjp: Callable[..., Any] | None = cuda_vjp
+        self.cpu_forward: Callable[..., Any] | None = cpu_forward
+        self.cpu_vjp: Callable[..., Any] | None = cpu_vjp
 
     def run_forward(self, xp: Any, *arrays: Any, **params: Any) -> Array:
-        """The forward on ``arrays`` of the array module ``xp``: the CUDA rule where there is
-        one and it takes them, else the portable rule (what ``apply`` runs off NumPy)."""
+        """The forward on ``arrays`` of the array module ``xp``: the device's fused rule where
+        there is one and it takes them, else the portable rule."""
         if self.cuda_forward is not None and cuda.enabled(xp):
             output = self.cuda_forward(xp, *arrays, **params)
             if output is not NotImplemented:
                 return output
+        elif self.cpu_forward is not None and cpu.enabled(xp):
+            output = self.cpu_forward(xp, *arrays, **params)
+            if output is not NotImplemented:
+                return output
         return self.forward(xp, *arrays, **params)
+
+    def fused_vjp(self, xp: Any) -> Callable[..., Any] | None:
+        """The VJP rule of fused kernels for arrays of ``xp`` in a plain backward pass (the
+        CUDA rule on CuPy, the CPU rule on NumPy where Numba is on), or None."""
+        if self.cuda_vjp is not None and cuda.enabled(xp):
+            return self.cuda_vjp
+        if self.cpu_vjp is not None and cpu.enabled(xp):
+            return self.cpu_vjp
+        return None
 
     def __repr__(self) -> str:
         return f"Primitive({self.name!r})"
@@ -309,18 +327,36 @@ def node_mark() -> int:
     return next(_node_counter)
 
 
+last_write = -1
+"""``node_mark()`` at the last in-place change of any tensor's values (``note_write``): a node
+made after it saved values that have not changed since, so ``backward_pass`` checks the
+versions of the older nodes only (in a training loop, none but those of a graph kept across an
+optimizer step)."""
+
+
+def note_write() -> None:
+    """Record that a tensor's values are about to change in place (``mushin._tensor.writable``)."""
+    global last_write
+    last_write = next(_node_counter)
+
+
 class Node:
     """One recorded value: how it was made and what its VJP needs."""
 
     # ``__weakref__`` lets tests (and tools) watch a node being freed without keeping it alive.
-    # ``versions`` (set by ``apply``): for each saved tensor value, its operand position (-1:
-    # the output), its version counter and the version it had when saved; ``made_by``: for a
+    # ``versions`` (set by ``apply``): for each saved value whose version is not implied (a
+    # Constant's, or a Variable's that already had a counter), its operand position (-1: the
+    # output), its version counter (None: the counter of the node that made the value) and
+    # the version it had when saved; the other saved values were at version 0 (most: no
+    # object per node, which the garbage collector would walk). ``counter``: the version
+    # counter of this node's tensor, made on first need (``mushin._tensor.counter_of``;
+    # None: never changed in place, nor viewed); ``made_by``: for a
     # leaf computed while recording was off, the name of the operation that computed it (its
     # own backward raises: it has no graph back to its inputs);
     # ``hooks``: a leaf's post-accumulate hooks (``Variable.register_post_accumulate_grad_hook``),
     # each called with the leaf right after a backward pass has added to its gradient.
-    __slots__ = ("__weakref__", "created", "dtype", "hooks", "inputs", "made_by", "output",
-                 "owner", "params", "parents", "prim", "shape", "versions")
+    __slots__ = ("__weakref__", "counter", "created", "dtype", "hooks", "inputs", "made_by",
+                 "output", "owner", "params", "parents", "prim", "shape", "versions")
 
     def __init__(self, prim: Primitive | None, parents: tuple[Node | None, ...],
                  inputs: tuple[Any, ...] | None, output: Array | None,
@@ -333,7 +369,8 @@ class Node:
         self.shape = shape
         self.dtype = dtype
         self.owner: weakref.ref[Any] | None = None
-        self.versions: tuple[tuple[int, list[Any], int], ...] | None = None
+        self.versions: tuple[tuple[int, list[Any] | None, int], ...] | None = None
+        self.counter: list[Any] | None = None
         self.made_by: str | None = None
         self.hooks: list[Callable[[Any], None]] | None = None
         self.created = next(_node_counter)  # after every parent's: see topological_order
@@ -349,16 +386,37 @@ class Node:
 
 
 def check_versions(node: Node) -> None:
-    """Raise if a value ``node`` saved for its VJP was changed in place after it was saved."""
-    for position, counter, saved in node.versions or ():
-        if counter[0] != saved:
-            value = node.output if position < 0 else (node.inputs or ())[position]
-            what = "its result" if position < 0 else f"its operand {position}"
-            raise RuntimeError(
-                f"backward: a value saved by '{node.name}' ({what}, of shape "
-                f"{tuple(getattr(value, 'shape', ()))}) was changed by an in-place operation "
-                f"after it was saved: it is at version {counter[0]}, expected version "
-                f"{saved}. Compute it again after the change, or change a clone() of it")
+    """Raise if a value ``node`` saved for its VJP was changed in place after it was saved.
+
+    ``node.versions`` lists the values saved at a known version (see ``Node``); any other
+    saved value of a Variable (an operand, or the node's own result) was saved at version 0,
+    so its counter, if it has one by now, must still be at 0."""
+    versions = node.versions or ()
+    for position, counter, saved in versions:
+        if counter is None:
+            maker = node if position < 0 else node.parents[position]
+            counter = None if maker is None else maker.counter
+        version = 0 if counter is None else counter[0]
+        if version != saved:
+            _changed_in_place(node, position, version, saved)
+    if node.inputs is not None:
+        for position, parent in enumerate(node.parents):
+            if parent is not None and parent.counter is not None and parent.counter[0] and all(
+                    entry[0] != position for entry in versions):
+                _changed_in_place(node, position, parent.counter[0], 0)
+    if node.output is not None and node.counter is not None and node.counter[0] and all(
+            entry[0] >= 0 for entry in versions):
+        _changed_in_place(node, -1, node.counter[0], 0)
+
+
+def _changed_in_place(node: Node, position: int, version: int, saved: int) -> None:
+    value = node.output if position < 0 else (node.inputs or ())[position]
+    what = "its result" if position < 0 else f"its operand {position}"
+    raise RuntimeError(
+        f"backward: a value saved by '{node.name}' ({what}, of shape "
+        f"{tuple(getattr(value, 'shape', ()))}) was changed by an in-place operation "
+        f"after it was saved: it is at version {version}, expected version "
+        f"{saved}. Compute it again after the change, or change a clone() of it")
 
 
 def topological_order(root: Node) -> list[Node]:
@@ -398,15 +456,17 @@ def backward_pass(root: Node, seed: Any, ops: Any, retain_graph: bool) -> None:
     # DataParallel's all-reduce of a bucket starts while the rest of the pass goes on.
     # ``uses`` counts the edges into each such leaf still to be visited.
     uses: dict[Node, int] = {}
+    written = last_write
+    counting = hooked_leaves
     for node in order:
         if node.inputs is _RELEASED:
             raise RuntimeError(
                 f"backward through the graph a second time: the values saved by "
                 f"'{node.name}' were released by the first backward(); pass "
                 "retain_graph=True to the first backward() to keep them")
-        if node.versions is not None:
+        if node.created < written and node.prim is not None:
             check_versions(node)
-        if hooked_leaves:
+        if counting:
             for parent in node.parents:
                 if parent is not None and parent.hooks is not None and parent.prim is None:
                     uses[parent] = uses.get(parent, 0) + 1
@@ -418,7 +478,7 @@ def backward_pass(root: Node, seed: Any, ops: Any, retain_graph: bool) -> None:
     # VJP can hand one array to several operands) and is never written.
     summed: set[Node] = set()
     wrap = ops.wrap
-    on_cuda = not graph_mode and cuda.enabled(ops.xp)
+    xp = None if graph_mode else ops.xp
     # The arrays (by their base) already stored as some tensor's gradient in this pass: a VJP
     # may hand one array (or views of it) to several operands, and two tensors' gradients
     # must never share storage (writing one would change the other).
@@ -465,16 +525,16 @@ def backward_pass(root: Node, seed: Any, ops: Any, retain_graph: bool) -> None:
                     inputs, node.parents, strict=True))
             if output is not None:
                 output = wrap(output, node)
-        if on_cuda and prim.cuda_vjp is not None:
-            input_grads = prim.cuda_vjp(ops, grad, inputs, output, node.parents, **node.params)
-            if input_grads is NotImplemented:
-                input_grads = prim.vjp(ops, grad, inputs, output, node.parents, **node.params)
-        else:
+        fused = None if graph_mode or (prim.cuda_vjp is None and prim.cpu_vjp is None) \
+            else prim.fused_vjp(xp)
+        input_grads = NotImplemented if fused is None else fused(
+            ops, grad, inputs, output, node.parents, **node.params)
+        if input_grads is NotImplemented:
             input_grads = prim.vjp(ops, grad, inputs, output, node.parents, **node.params)
         for parent, input_grad in zip(node.parents, input_grads, strict=True):
             if parent is None:
                 continue
-            if parent in uses:
+            if uses and parent in uses:
                 uses[parent] -= 1
                 if input_grad is None and not uses[parent] and parent in pending:
                     store(parent, pending.pop(parent))
@@ -495,7 +555,7 @@ def backward_pass(root: Node, seed: Any, ops: Any, retain_graph: bool) -> None:
             else:
                 pending[parent] = previous + input_grad
                 summed.add(parent)
-            if parent in uses and not uses[parent]:
+            if uses and parent in uses and not uses[parent]:
                 store(parent, pending.pop(parent))
         if not retain_graph:
             node.release()

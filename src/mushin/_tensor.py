@@ -94,8 +94,10 @@ class Tensor(TensorMethods[*Shape]):
 
     # ``_version`` counts the in-place changes of the values (``writable``), so a graph that
     # saved them can tell they changed (PyTorch's version counter). It is made on first need
-    # (``None`` until a node saves the tensor or another tensor views its values) and shared
-    # by the tensors that view the same values: ``[count, weakref to each tracked view...]``.
+    # (``counter_of``: ``None`` until the values change in place or another tensor views
+    # them, or a node saves a Constant) and shared by the tensors that view the same values:
+    # ``[count, weakref to each tracked view...]``. A Variable's node holds it too
+    # (``Node.counter``), where the nodes that saved the Variable's values look it up.
     __slots__ = ("_data", "_version")
     _data: Array
     _version: list[Any] | None
@@ -719,10 +721,10 @@ class ValuesIndices(NamedTuple, Generic[_Values]):
 
 def _init_variable(variable: Variable, data: Array, node: Node | None) -> None:
     variable._data = data
-    variable._version = None
     variable._grad = None
     if node is None:
         node = Node(None, (), None, None, {}, data.shape, data.dtype)
+    variable._version = node.counter
     node.owner = weakref.ref(variable)
     variable._node = node
 
@@ -771,7 +773,7 @@ def _alias(tensor: Tensor[*tuple[Any, ...]]) -> Constant:
     """A ``Constant`` on ``tensor``'s values sharing its version counter (``detach``)."""
     counter = tensor._version
     if counter is None:
-        counter = tensor._version = [0]
+        counter = counter_of(tensor)
         if tensor.__class__ is Variable:
             add_view(counter, cast(Any, tensor)._node.owner)
     constant = new_constant(tensor._data)
@@ -790,9 +792,22 @@ def writable(tensor: Any) -> Array:
     version, so a graph that saved these values raises at backward instead of using the new
     ones. Every in-place write to a tensor's values goes through here."""
     counter = tensor._version
-    if counter is not None:
-        counter[0] += 1
+    if counter is None:
+        counter = counter_of(tensor)
+    counter[0] += 1
+    _graph.note_write()
     return tensor._data
+
+
+def counter_of(tensor: Any) -> list[Any]:
+    """``tensor``'s version counter, made at version 0 if it has none (a Variable's node holds
+    it too: see ``Tensor._version``)."""
+    counter: list[Any] | None = tensor._version
+    if counter is None:
+        counter = tensor._version = [0]
+        if tensor.__class__ is Variable:
+            tensor._node.counter = counter
+    return counter
 
 
 def change_in_place(name: str, tensor: Any, compute: Callable[[Any], Any], *,
@@ -828,9 +843,7 @@ def change_in_place(name: str, tensor: Any, compute: Callable[[Any], Any], *,
                 f"an optimizer step does), or through its untracked values: x.data.{name}(...)")
         _refuse_tracked_views(name, tensor)
         source = wrap(tensor._data, node)
-        if tensor._version is None:
-            tensor._version = [0]
-        source._version = tensor._version
+        source._version = counter_of(tensor)
         first = node_mark()
     result = compute(source)
     values = unwrap(result)
@@ -857,6 +870,14 @@ def change_in_place(name: str, tensor: Any, compute: Callable[[Any], Any], *,
     if recording:
         node = result._node if tracked else Node(None, (), None, None, {}, shape, dtype)
         node.dtype = dtype
+        if node.output is not None and node.counter is not tensor._version:
+            # The node's saved result (a fresh array, copied into the tensor) keeps the
+            # counter it was saved with: it is not the tensor's values.
+            own = node.counter if node.counter is not None else [0]
+            kept = [entry for entry in node.versions or () if entry[0] >= 0]
+            result = [(-1, own, entry[2]) for entry in node.versions or () if entry[0] < 0]
+            node.versions = (*kept, *(result or [(-1, own, 0)]))
+        node.counter = tensor._version
         tensor._node.owner = None
         node.owner = weakref.ref(tensor)
         tensor._node = node
@@ -899,9 +920,9 @@ def _keep_saved_values(root: Node, data: Array, first: int) -> None:
             inputs = node.inputs or ()
             node.inputs = tuple(copied.get(position, value)
                                 for position, value in enumerate(inputs))
-            node.versions = tuple((position, [0], 0) if position in copied else entry
-                                  for entry in node.versions or ()
-                                  for position in (entry[0],))
+            # The copies are the node's own: their versions, 0, never change.
+            node.versions = (*(entry for entry in node.versions or () if entry[0] not in copied),
+                             *((position, [0], 0) for position in copied))
 
 
 def _refuse_tracked_views(name: str, tensor: Variable) -> None:
@@ -1073,15 +1094,19 @@ def apply(prim: Primitive, *operands: Any, **params: Any) -> Any:
     tracked = False
     reference = None
     numpy_only = True
+    versioned = False  # whether an operand has a version to record (see below)
     for operand in operands:
         kind = operand.__class__
         if kind is Variable:
             data = operand._data
             tracked = True
             parents.append(operand._node)
+            if operand._version is not None:
+                versioned = True
         elif kind is Constant:
             data = operand._data
             parents.append(None)
+            versioned = True
         else:
             parents.append(None)
             arrays.append(operand)
@@ -1095,7 +1120,7 @@ def apply(prim: Primitive, *operands: Any, **params: Any) -> Any:
             reference = data
     if numpy_only:
         xp: Any = np
-        forward = prim.forward
+        forward = prim.forward if prim.cpu_forward is None else prim.run_forward
     else:
         if reference is None:
             reference = next((value for value in arrays if hasattr(value, "dtype")), None)
@@ -1139,7 +1164,7 @@ def apply(prim: Primitive, *operands: Any, **params: Any) -> Any:
         return constant
     if not state.grad_enabled or prim.vjp is None:
         variable = new_variable(output, None, no_grad_result=prim if prim.vjp else None)
-        variable._version = counter
+        variable._version = variable._node.counter = counter
         if counter is not None:
             add_view(counter, weakref.ref(variable))
         return variable
@@ -1150,27 +1175,28 @@ def apply(prim: Primitive, *operands: Any, **params: Any) -> Any:
     variable._grad = None
     variable._node = node
     node.owner = weakref.ref(variable)
+    variable._version = node.counter = counter
     if counter is not None:
         add_view(counter, node.owner)
-    elif prim.save_output:
-        counter = [0]
-    variable._version = counter
-    if prim.save_inputs:
-        # What the node checks at backward (``check_versions``): for each tensor operand it
-        # saved, its position, its version counter and the version it had when saved.
-        saved: list[tuple[int, list[Any], int]] = []
+    if versioned and prim.save_inputs:
+        # What the node checks at backward (``check_versions``) besides the values saved at
+        # version 0 (the usual case, implied): for each tensor operand with a version counter,
+        # its position, the counter (None: on its node) and the version it had when saved.
+        saved: list[tuple[int, list[Any] | None, int]] = []
         for position, operand in enumerate(operands):
             kind = operand.__class__
-            if kind is Variable or kind is Constant:
+            if kind is Variable:
                 found = operand._version
-                if found is None:
-                    found = operand._version = [0]
+                if found is not None:
+                    saved.append((position, None, found[0]))
+            elif kind is Constant:
+                found = counter_of(operand)
                 saved.append((position, found, found[0]))
         if counter is not None and prim.save_output:
-            saved.append((-1, counter, counter[0]))
+            saved.append((-1, None, counter[0]))
         node.versions = tuple(saved)
     elif counter is not None and prim.save_output:
-        node.versions = ((-1, counter, counter[0]),)
+        node.versions = ((-1, None, counter[0]),)
     return variable
 
 
@@ -1186,7 +1212,7 @@ def _shared_counter(output: Array, operands: tuple[Any, ...]) -> list[Any] | Non
                 data).may_share_memory(data, output)):
             counter: list[Any] | None = operand._version
             if counter is None:
-                counter = operand._version = [0]
+                counter = counter_of(operand)
                 if kind is Variable:
                     add_view(counter, operand._node.owner)
             return counter
@@ -1216,7 +1242,7 @@ def wrap(value: Any, node: Node | None) -> Any:
         return new_constant(value)
     variable: Variable = object.__new__(Variable)
     variable._data = value
-    variable._version = None
+    variable._version = node.counter
     variable._grad = None
     variable._node = node
     return variable
@@ -1241,9 +1267,10 @@ _graph_cache: dict[int, SimpleNamespace] = {}
 
 
 def _build_array_ops(xp: ModuleType) -> SimpleNamespace:
-    # Off NumPy, a primitive with a CUDA rule runs through it (``F.softmax`` in a VJP).
+    # A primitive with a fused rule for ``xp`` runs through it (``F.softmax`` in a VJP).
     functions = {name: functools.partial(
-        prim.forward if prim.cuda_forward is None or xp is np else prim.run_forward, xp)
+        prim.run_forward if (prim.cpu_forward if xp is np else prim.cuda_forward) is not None
+        else prim.forward, xp)
         for name, prim in PRIMITIVES.items()}
     return SimpleNamespace(graph_mode=False, xp=xp, wrap=wrap, unwrap=unwrap,
                            zeros_like=xp.zeros_like, **functions)

@@ -13,15 +13,13 @@ offset at a time, never one pixel at a time). Its output is channel-major in mem
 ``(B, O, Ho, Wo)`` view of the product, not a transposed copy), a layout the element-wise
 operations after it keep and its backward reads as a matrix without a copy. On NumPy its
 temporaries that never leave it (the columns, the input gradient's products) live in
-per-thread buffers reused from step to step (see ``_take``). The input and weight gradients
+per-thread buffers reused from step to step (see ``borrow``). The input and weight gradients
 are primitives with their own VJPs (an adjoint pair with ``conv2d``), so second derivatives
 work through them.
 """
 
 from __future__ import annotations
 
-import math
-import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -31,55 +29,14 @@ from mushin._backend import Array
 from mushin._check import is_int, operation_name, shape_of
 from mushin._graph import Primitive
 from mushin._tensor import apply
+from mushin._workspace import borrow, give_back
 from mushin.errors import ShapeError
-from mushin.kernels import cuda
+from mushin.kernels import cpu, cuda
 from mushin.nn.functional.shape import pad
 from mushin.nn.functional.window import Pair, ints, kernel_offsets, output_size, padded
 from mushin.ops.join import stack
 from mushin.ops.shape import permute, reshape
 from mushin.ops.slicing import getitem
-
-# --- workspaces -------------------------------------------------------------------------------
-
-# The big temporaries of a convolution that never leave it (the im2col columns, the input
-# gradient's spread rows and their product) are written into reused buffers on NumPy. Fresh
-# arrays of a few MB are freed when a training step ends, glibc hands their pages back to the
-# system, and the next step faults them in again; reusing the buffers saves about 8% of the
-# CNN benchmark's step. Each thread keeps, per purpose ("columns", "rows", "products") and
-# dtype, the latest buffer of at most _WORKSPACE_LIMIT bytes (a larger temporary is a fresh
-# array, as is a smaller one's replacement when a bigger one is needed): at most three
-# buffers per dtype, 96 MB in the worst case, held for as long as the thread lives. A buffer
-# is out of the cache while in use, so a nested or concurrent use never shares it. Device
-# arrays are always fresh: CuPy's memory pool already reuses device memory.
-_WORKSPACE_LIMIT = 32 * 1024 * 1024
-_workspaces = threading.local()
-
-
-def _take(xp: Any, purpose: str, shape: tuple[int, ...], dtype: Any) -> Array:
-    """An uninitialized array of ``shape``: a reused buffer on NumPy (give it back with
-    ``_give_back`` once it is dead), a fresh array elsewhere."""
-    if xp is not np:
-        return xp.empty(shape, dtype=dtype)
-    size = math.prod(shape)
-    cache: dict[tuple[str, Any], Array] | None = getattr(_workspaces, "cache", None)
-    if cache is None:
-        cache = _workspaces.cache = {}
-    buffer = cache.pop((purpose, np.dtype(dtype)), None)
-    if buffer is None or buffer.size < size:
-        buffer = np.empty(size, dtype=dtype)  # the smaller one, if any, is freed
-    return buffer[:size].reshape(shape)
-
-
-def _give_back(xp: Any, purpose: str, array: Array) -> None:
-    """Keep the buffer under ``array`` (from ``_take``, dead now) for the next ``_take``."""
-    if xp is not np:
-        return
-    buffer = array
-    while buffer.base is not None:
-        buffer = buffer.base
-    if buffer.nbytes <= _WORKSPACE_LIMIT:
-        _workspaces.cache[(purpose, array.dtype)] = buffer
-
 
 # --- im2col and col2im ------------------------------------------------------------------------
 
@@ -88,20 +45,41 @@ def _im2col(xp: Any, x: Array, kernel: Pair, stride: Pair, padding: Pair, dilati
     """The columns ``(C, kh, kw, B, Ho, Wo)``: what each kernel offset sees at each output.
 
     A strided view of the padded input (each window is a set of strides, nothing is copied)
-    copied once into a contiguous workspace (``_take``: give it back once used). Channels
+    copied once into a contiguous workspace (``borrow``: give it back once used). Channels
     come first so that a group's columns reshape, without a copy, into one matrix
     ``(C / groups * kh * kw, B * Ho * Wo)``: the whole batch is one matrix product.
     """
     batch, channels = x.shape[:2]
     source = padded(xp, x, padding)
+    columns = borrow(xp, "columns", (channels, *kernel, batch, *out_size), x.dtype)
+    if cpu.enabled(xp) and cpu.fusable(source):
+        # NumPy's copy of the strided view runs one short inner loop per output row: the
+        # kernel's plain loops take half the time (conv2 of benchmarks/cnn.py: 0.27 against
+        # 0.51 ms)
+        _im2col_kernel(source, *stride, *dilation, columns)
+        return columns
     batch_step, channel_step, row_step, column_step = source.strides
-    windows = xp.lib.stride_tricks.as_strided(
-        source, shape=(channels, *kernel, batch, *out_size),
+    columns[...] = xp.lib.stride_tricks.as_strided(
+        source, shape=columns.shape,
         strides=(channel_step, dilation[0] * row_step, dilation[1] * column_step, batch_step,
                  stride[0] * row_step, stride[1] * column_step))
-    columns = _take(xp, "columns", windows.shape, x.dtype)
-    columns[...] = windows
     return columns
+
+
+@cpu.kernel
+def _im2col_kernel(source: Array, row_stride: int, column_stride: int, row_dilation: int,
+                   column_dilation: int, columns: Array) -> None:
+    channels, kernel_height, kernel_width, batch, out_height, out_width = columns.shape
+    for channel in range(channels):
+        for row in range(kernel_height):
+            for column in range(kernel_width):
+                for image in range(batch):
+                    for out_row in range(out_height):
+                        top = out_row * row_stride + row * row_dilation
+                        for out_column in range(out_width):
+                            columns[channel, row, column, image, out_row, out_column] = source[
+                                image, channel, top,
+                                out_column * column_stride + column * column_dilation]
 
 
 def _col2im(xp: Any, columns: Array, input_shape: tuple[int, ...], kernel: Pair, stride: Pair,
@@ -216,7 +194,7 @@ def _conv_forward(xp: Any, x: Array, weight: Array, bias: Array | None, stride: 
     columns = _im2col(xp, x, kernel, stride, padding, dilation, out_size)
     matrix = weight.reshape(groups, out_channels // groups, -1)
     result = _grouped(xp, matrix, columns.reshape(groups, matrix.shape[2], -1))
-    _give_back(xp, "columns", columns)
+    give_back(xp, "columns", columns)
     if bias is not None:  # added in place to the product, a fresh array
         rows = bias.reshape(groups, out_channels // groups, 1)
         if rows.dtype == result.dtype:
@@ -258,12 +236,12 @@ def _input_grad_by_columns(xp: Any, grad: Array, weight: Array, input_shape: tup
     out_channels, out_height, out_width = grad.shape[1:]
     kernel = (weight.shape[2], weight.shape[3])
     matrix = xp.swapaxes(weight.reshape(groups, out_channels // groups, -1), 1, 2)
-    product = _take(xp, "products", (groups, matrix.shape[1], batch * out_height * out_width),
+    product = borrow(xp, "products", (groups, matrix.shape[1], batch * out_height * out_width),
                     xp.result_type(weight.dtype, grad.dtype))
     _grouped(xp, matrix, _grad_rows(xp, grad, groups), product)
     columns = product.reshape(channels, *kernel, batch, out_height, out_width)
     image = _col2im(xp, columns, input_shape, kernel, stride, padding, dilation)
-    _give_back(xp, "products", product)
+    give_back(xp, "products", product)
     return image
 
 
@@ -282,13 +260,13 @@ def _input_grad_by_spread_rows(xp: Any, grad: Array, weight: Array,
     kernel = (weight.shape[2], weight.shape[3])
     matrix = xp.swapaxes(weight.reshape(groups, out_channels // groups, -1), 1, 2)
     full_height, full_width = height + 2 * padding[0], width + 2 * padding[1]
-    rows = _take(xp, "rows", (out_channels, batch, out_height, full_width), grad.dtype)
+    rows = borrow(xp, "rows", (out_channels, batch, out_height, full_width), grad.dtype)
     rows[..., :out_width] = xp.swapaxes(grad, 0, 1)
     rows[..., out_width:] = 0
-    product = _take(xp, "products", (groups, matrix.shape[1], batch * out_height * full_width),
+    product = borrow(xp, "products", (groups, matrix.shape[1], batch * out_height * full_width),
                     xp.result_type(weight.dtype, grad.dtype))
     _grouped(xp, matrix, rows.reshape(groups, out_channels // groups, -1), product)
-    _give_back(xp, "rows", rows)
+    give_back(xp, "rows", rows)
     columns = product.reshape(channels, *kernel, batch, out_height * full_width)
     # A spare row: the last offsets' runs end up to (kw - 1) * dilation past the image.
     result = xp.zeros((channels, batch, (full_height + 1) * full_width), dtype=columns.dtype)
@@ -296,7 +274,7 @@ def _input_grad_by_spread_rows(xp: Any, grad: Array, weight: Array,
         for column in range(kernel[1]):
             start = row * dilation[0] * full_width + column * dilation[1]
             result[..., start:start + out_height * full_width] += columns[:, row, column]
-    _give_back(xp, "products", product)
+    give_back(xp, "products", product)
     image = result[..., :full_height * full_width].reshape(channels, batch, full_height,
                                                            full_width)
     return xp.swapaxes(image, 0, 1)[..., padding[0]:padding[0] + height,
@@ -315,7 +293,7 @@ def _conv_weight_grad_forward(xp: Any, x: Array, grad: Array, weight_shape: tupl
     # (C / groups * kh * kw, O / groups) per group, transposed at the end (it is small):
     # OpenBLAS runs this orientation of the long, thin product faster.
     product = _grouped(xp, columns, xp.swapaxes(_grad_rows(xp, grad, groups), 1, 2))
-    _give_back(xp, "columns", columns)
+    give_back(xp, "columns", columns)
     return xp.swapaxes(product, 1, 2).reshape(weight_shape)
 
 

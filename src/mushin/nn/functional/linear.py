@@ -27,8 +27,10 @@ def _linear_forward(xp: Any, x: Array, weight: Array, bias: Array | None) -> Arr
     # Row-major out, whatever the input: ``(weight @ x.T).T`` is up to 30% faster in OpenBLAS
     # for one product, but a Fortran-ordered result makes every later elementwise operation
     # that meets a row-major operand (a residual sum, say) about 5x slower; on the MLP
-    # benchmark the trick gained only 5%.
-    result = xp.matmul(x, weight.T)
+    # benchmark the trick gained only 5%. Leading axes are folded into one: NumPy's matmul of
+    # a stack makes one BLAS call per matrix of the stack (a (16, 64, 128) input through a
+    # 128x512 weight took 1.84 ms so, against 1.36 ms as one (1024, 128) product).
+    result = _folded_matmul(xp, x, weight.T)
     if bias is None:
         return result
     if bias.dtype != result.dtype:
@@ -37,11 +39,18 @@ def _linear_forward(xp: Any, x: Array, weight: Array, bias: Array | None) -> Arr
     return result
 
 
+def _folded_matmul(xp: Any, x: Array, matrix: Array) -> Array:
+    """``x @ matrix`` for a stack ``x``, as one product of its rows (see ``_linear_forward``)."""
+    if x.ndim <= 2 or x.size == 0:
+        return xp.matmul(x, matrix)
+    return xp.matmul(x.reshape(-1, x.shape[-1]), matrix).reshape(*x.shape[:-1], -1)
+
+
 def _linear_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any) -> tuple[Any, ...]:
     x, weight, _ = inputs
     grad_x = grad_weight = grad_bias = None
     if parents[0] is not None:  # nothing for a Constant input (the data): no product
-        grad_x = g @ weight
+        grad_x = g @ weight if F.graph_mode else _folded_matmul(F.xp, g, weight)
     if parents[1] is not None:
         out_features, in_features = parents[1].shape
         rows = F.reshape(g, shape=(-1, out_features)) if g.ndim != 2 else g

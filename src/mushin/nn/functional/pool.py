@@ -7,12 +7,12 @@ PyTorch's functions on signals and images, batched or not: ``max_pool1d/2d`` (``
 Everything runs on ``(B, C, H, W)``: a 1-d signal ``(B, C, L)`` is an image of height 1, an
 unbatched input a batch of one. Max pooling whose windows tile the input (stride == kernel, no
 padding, no dilation) is two passes of run maxima, along the rows then the columns, whose 2x2
-gradient routing has a CUDA kernel; other windows go one kernel offset at a time, over the
-input padded on each side (``ceil_mode`` adds rows and columns after the padding, so that a
-last partial window exists). Average pooling divides each window's sum by its size, which
-PyTorch's rules make differ from window to window at the borders. Every backward rule is itself
-a primitive with its own VJP (pooling's scatters and gathers are adjoint pairs), so second
-derivatives work through all of them.
+gradient routing has a CUDA kernel (and, with its pair maxima, CPU kernels); other windows go
+one kernel offset at a time, over the input padded on each side (``ceil_mode`` adds rows and
+columns after the padding, so that a last partial window exists). Average pooling divides
+each window's sum by its size, which PyTorch's rules make differ from window to window at the
+borders. Every backward rule is itself a primitive with its own VJP (pooling's scatters and
+gathers are adjoint pairs), so second derivatives work through all of them.
 
 The adaptive pools' windows run from ``floor(i * L / out)`` to ``ceil((i + 1) * L / out)``:
 where ``out`` divides ``L`` they tile, and are a plain pooling; otherwise the average is the
@@ -35,7 +35,7 @@ from mushin._check import INT64_MAX, is_int, is_number, operation_name, shape_of
 from mushin._graph import Primitive
 from mushin._tensor import apply, new_constant, unwrap
 from mushin.errors import ShapeError
-from mushin.kernels import cuda
+from mushin.kernels import cpu, cuda
 from mushin.nn.functional.resample import adaptive_windows, average_taps, resample
 from mushin.nn.functional.window import Pair, check_image, ints, kernel_offsets, output_size, pair
 from mushin.ops.elementwise import abs as absolute
@@ -147,6 +147,77 @@ def _pair_max_scatter(grad: Array, first: Array, second: Array, first_slot: Arra
     kernel(grad, first, second, first_slot, second_slot)
 
 
+# On NumPy (float32, float64) the pairs of a 2x2 pool run as kernels: the maximum of each pair
+# in one pass, and its gradient written straight into both slots of the result in one pass,
+# where NumPy makes a mask, a product and a difference over stride-2 slots (measured on the
+# cnn benchmark's pools, see benchmarks/README.md).
+
+
+@cpu.kernel
+def _pair_max_kernel(x: Array, axis: int, out: Array) -> None:
+    # NaN wins, as in NumPy's maximum
+    for image in range(out.shape[0]):
+        for channel in range(out.shape[1]):
+            for row in range(out.shape[2]):
+                for column in range(out.shape[3]):
+                    if axis == 3:
+                        first = x[image, channel, row, 2 * column]
+                        second = x[image, channel, row, 2 * column + 1]
+                    else:
+                        first = x[image, channel, 2 * row, column]
+                        second = x[image, channel, 2 * row + 1, column]
+                    out[image, channel, row, column] = (
+                        first if first >= second or first != first else second)
+
+
+@cpu.kernel
+def _pair_scatter_kernel(grad: Array, x: Array, best: Array, axis: int, result: Array) -> None:
+    # the portable rules exactly: along the rows the first slot takes g * (a >= b) and the
+    # second the rest; along the columns each takes g times whether it is the first maximum
+    for image in range(grad.shape[0]):
+        for channel in range(grad.shape[1]):
+            for row in range(grad.shape[2]):
+                for column in range(grad.shape[3]):
+                    g = grad[image, channel, row, column]
+                    if axis == 3:
+                        picked = g * (x[image, channel, row, 2 * column]
+                                      >= x[image, channel, row, 2 * column + 1])
+                        result[image, channel, row, 2 * column] = picked
+                        result[image, channel, row, 2 * column + 1] = g - picked
+                    else:
+                        hit = x[image, channel, 2 * row, column] == best[image, channel, row,
+                                                                         column]
+                        result[image, channel, 2 * row, column] = g * hit
+                        result[image, channel, 2 * row + 1, column] = g * (not hit)
+
+
+def _pairs_fuse(axis: int, size: int, *arrays: Array) -> bool:
+    """Whether the pair kernels take a run pass: pairs along the last two axes of float32 or
+    float64 NumPy images of one dtype."""
+    return (size == 2 and axis in (2, 3) and arrays[0].ndim == 4
+            and all(cpu.fusable(array) and array.dtype == arrays[0].dtype
+                    for array in arrays))
+
+
+def _run_max_cpu(xp: Any, x: Array, axis: int, size: int) -> Any:
+    if not _pairs_fuse(axis, size, x):
+        return NotImplemented
+    shape = list(x.shape)
+    shape[axis] //= 2
+    out = xp.empty(shape, dtype=x.dtype)
+    _pair_max_kernel(x, axis, out)
+    return out
+
+
+def _run_max_scatter_cpu(xp: Any, grad: Array, x: Array, best: Array, axis: int,
+                         size: int) -> Any:
+    if not _pairs_fuse(axis, size, grad, x, best):
+        return NotImplemented
+    result = _scatter_target(xp, grad, x, axis, size)
+    _pair_scatter_kernel(grad, x, best, axis, result)
+    return result
+
+
 def _run_max_gather_forward(xp: Any, values: Array, x: Array, best: Array, axis: int,
                             size: int) -> Array:
     """The adjoint of ``_run_max_scatter_forward``: each run's element of ``values`` at the
@@ -163,12 +234,13 @@ def _run_max_gather_forward(xp: Any, values: Array, x: Array, best: Array, axis:
 RUN_MAX = Primitive(
     "run_max", lambda xp, x, axis, size: _maximum_of(xp, _runs(x, axis, size)),
     lambda F, g, inputs, out, parents, axis, size: (
-        F.run_max_scatter(g, inputs[0], out, axis=axis, size=size),), saves="both")
+        F.run_max_scatter(g, inputs[0], out, axis=axis, size=size),), saves="both",
+    cpu_forward=_run_max_cpu)
 RUN_MAX_SCATTER = Primitive(
     "run_max_scatter", _run_max_scatter_forward,
     lambda F, g, inputs, out, parents, axis, size: (
         F.run_max_gather(g, inputs[1], inputs[2], axis=axis, size=size), None, None),
-    cuda_forward=_run_max_scatter_cuda)
+    cuda_forward=_run_max_scatter_cuda, cpu_forward=_run_max_scatter_cpu)
 RUN_MAX_GATHER = Primitive(
     "run_max_gather", _run_max_gather_forward,
     lambda F, g, inputs, out, parents, axis, size: (

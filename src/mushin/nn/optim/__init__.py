@@ -13,7 +13,8 @@ state allocates no arrays: every arithmetic step writes (``out=`` or an in-place
 a state buffer or into the optimizer's shared scratch arrays. It only ever *reads* a gradient:
 the engine may share one gradient array between several tensors, so a gradient that must
 change (L2 weight decay) is written into scratch. On float32 and float64 CuPy arrays an update
-is one fused CUDA kernel instead (docs/devices.md).
+is one fused CUDA kernel instead (docs/devices.md); on NumPy arrays, where Numba is installed,
+SGD's, Adam's and AdamW's is one fused CPU kernel (``mushin.kernels.cpu``).
 """
 
 from mushin.nn.optim.adadelta import Adadelta

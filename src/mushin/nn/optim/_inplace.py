@@ -1,5 +1,6 @@
 """What every optimizer update shares: cache-sized slices of a large parameter, state buffers,
-the step count, and L2 weight decay (portable, and as the first line of a CUDA kernel).
+the step count, L2 weight decay (portable, and as the first line of a CUDA kernel), and which
+arrays a fused CPU update takes.
 
 Every portable step writes into an existing array: a ufunc with ``out=`` or an in-place
 operator (NumPy turns the result of plain arithmetic on 0-d arrays into a scalar, and any other
@@ -16,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from mushin._backend import Array, namespace_of
+from mushin.kernels import cpu
 
 PIECE = 1 << 16
 """Elements per slice when a large parameter is updated piecewise (see ``pieces``)."""
@@ -36,6 +38,23 @@ def pieces(*arrays: Array | None) -> list[tuple[Any, ...]]:
     flat = [None if array is None else array.reshape(-1) for array in arrays]
     return [tuple(None if array is None else array[start:start + PIECE] for array in flat)
             for start in range(0, size, PIECE)]
+
+
+def cpu_fusable(param: Array, grad: Array, *buffers: Array | None) -> bool:
+    """Whether a fused CPU update (one Numba kernel over the flat arrays, ``mushin.kernels.cpu``)
+    takes ``param``, its gradient and its state ``buffers`` (``None`` entries are absent
+    buffers): kernels enabled, float32 or float64 NumPy arrays of one shape and dtype, all
+    C-contiguous but the gradient (the update copies a gradient in another layout into
+    scratch first)."""
+    # Written out (not with cpu.fusable) as it runs once per parameter and step.
+    if not (param.__class__ is np.ndarray and param.dtype.char in "fd"
+            and param.flags.c_contiguous and cpu.enabled(np)
+            and grad.__class__ is np.ndarray and grad.dtype == param.dtype
+            and grad.shape == param.shape):
+        return False
+    return all(buffer is None or (buffer.__class__ is np.ndarray and buffer.dtype == param.dtype
+                                  and buffer.shape == param.shape and buffer.flags.c_contiguous)
+               for buffer in buffers)
 
 
 def state_buffer(state: dict[str, Any], key: str, like: Array, fill: float = 0.0) -> Array:

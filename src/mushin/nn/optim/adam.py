@@ -1,5 +1,6 @@
-"""Adam and AdamW: their options, their portable in-place update and their CUDA kernel, side by
-side (AdamW is Adam with the weight decay decoupled from the gradient)."""
+"""Adam and AdamW: their options, their portable in-place update, their fused CPU kernel and
+their CUDA kernel, side by side (AdamW is Adam with the weight decay decoupled from the
+gradient)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,15 @@ import math
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+import numpy as np
+
 from mushin._backend import Array, namespace_of
-from mushin.kernels import cuda
+from mushin.kernels import cpu, cuda
 from mushin.nn.optim._inplace import (
     ADD_WEIGHT_DECAY_CUDA,
     add_weight_decay,
     count_step,
+    cpu_fusable,
     pieces,
     state_buffer,
     update_moments,
@@ -105,6 +109,22 @@ class Adam(Optimizer):
             scratch *= step_size
             p += scratch
 
+    def _cpu_update(self, param: Array, grad: Array, terms: _AdamStep) -> bool:
+        if not cpu_fusable(param, grad, terms.exp_avg, terms.exp_avg_sq, terms.largest):
+            return False
+        # Without AMSGrad, exp_avg_sq stands in for the absent running maximum, which the
+        # kernel then never reads.
+        largest = terms.exp_avg_sq if terms.largest is None else terms.largest
+        if not grad.flags.c_contiguous:  # a transposed view, say: copied, read in C order
+            scratch = self._scratch(param)
+            np.copyto(scratch, grad)
+            grad = scratch
+        _adam_kernel(param.reshape(-1), grad.reshape(-1), terms.exp_avg.reshape(-1),
+                     terms.exp_avg_sq.reshape(-1), largest.reshape(-1), terms.step_size,
+                     1.0 - terms.beta1, terms.beta2, 1.0 - terms.beta2, terms.correction2,
+                     terms.eps, terms.shrink, terms.decay, terms.largest is not None)
+        return True
+
     def _cuda_update(self, param: Array, grad: Array, terms: _AdamStep) -> None:
         xp = cuda.xp_of(param)
         amsgrad = terms.largest is not None
@@ -126,6 +146,33 @@ class Adam(Optimizer):
         kernel(grad, *(cuda.scalar(param, value) for value in (
             terms.step_size, 1.0 - terms.beta1, terms.beta2, 1.0 - terms.beta2,
             terms.correction2, terms.eps, terms.shrink, terms.decay)), *outputs)
+
+
+@cpu.kernel
+def _adam_kernel(p: Array, g: Array, m: Array, v: Array, top: Array, step_size: float,
+                 one_minus_beta1: float, beta2: float, one_minus_beta2: float,
+                 correction2: float, eps: float, shrink: float, decay: float,
+                 amsgrad: bool) -> None:
+    # Adam._portable_update's steps, element by element, in one pass over the flat arrays, with
+    # the factors in the arrays' dtype (float32 arrays are updated in float32, as there).
+    dtype = p.dtype.type
+    step_size, one_minus_beta1, beta2, one_minus_beta2, correction2, eps, shrink, decay = (
+        dtype(step_size), dtype(one_minus_beta1), dtype(beta2), dtype(one_minus_beta2),
+        dtype(correction2), dtype(eps), dtype(shrink), dtype(decay))
+    for i in range(p.size):
+        w = p[i] * shrink  # exact where shrink is 1 (Adam), which the portable steps skip
+        d = g[i]
+        if decay != 0:
+            d = w * decay + d
+        mean = m[i] + (d - m[i]) * one_minus_beta1
+        square = v[i] * beta2 + d * one_minus_beta2 * d
+        m[i] = mean
+        v[i] = square
+        if amsgrad:  # np.maximum: NaN in either wins
+            if not (square > top[i] or square != square):
+                square = top[i]
+            top[i] = square
+        p[i] = w + mean / (np.sqrt(square) / correction2 + eps) * step_size
 
 
 class AdamW(Adam):

@@ -375,15 +375,22 @@ class Optimizer(ABC):
                 group: dict[str, Any]) -> None:
         """Update one parameter array in place; ``grad`` is never written to.
 
-        The one choice between the two forms of an update: one fused CUDA kernel (a single
-        launch where the portable steps take 6 to 14) for float32 or float64 CuPy arrays whose
-        gradient has the parameter's shape and dtype, the portable in-place steps elsewhere.
+        The one choice between the forms of an update: one fused CUDA kernel (a single launch
+        where the portable steps take 6 to 14) for float32 or float64 CuPy arrays whose
+        gradient has the parameter's shape and dtype; on the CPU, the optimizer's fused kernel
+        where it has one that takes the arrays (``_cpu_update``); the portable in-place steps
+        elsewhere.
         """
         terms = self._step_terms(param, state, group)
         if cuda.fusable(param, grad):
             self._cuda_update(param, grad, terms)
-        else:
+        elif not self._cpu_update(param, grad, terms):
             self._portable_update(param, grad, terms)
+
+    def _cpu_update(self, param: Array, grad: Array, terms: Any) -> bool:
+        """The update as one fused CPU kernel (``mushin.kernels.cpu``), where this optimizer
+        has one and it takes the arrays: whether it ran."""
+        return False
 
     @abstractmethod
     def _step_terms(self, param: Array, state: dict[str, Any], group: dict[str, Any]) -> Any:

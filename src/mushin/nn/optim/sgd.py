@@ -1,13 +1,21 @@
-"""SGD: its options, its portable in-place update and its CUDA kernel, side by side."""
+"""SGD: its options, its portable in-place update, its fused CPU kernel and its CUDA kernel,
+side by side."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+import numpy as np
+
 from mushin._backend import Array, namespace_of
-from mushin.kernels import cuda
-from mushin.nn.optim._inplace import ADD_WEIGHT_DECAY_CUDA, add_weight_decay, pieces
+from mushin.kernels import cpu, cuda
+from mushin.nn.optim._inplace import (
+    ADD_WEIGHT_DECAY_CUDA,
+    add_weight_decay,
+    cpu_fusable,
+    pieces,
+)
 from mushin.nn.optim.optimizer import Optimizer
 
 if TYPE_CHECKING:
@@ -87,6 +95,22 @@ class SGD(Optimizer):
                     g = b
             p -= xp.multiply(g, lr, out=scratch)
 
+    def _cpu_update(self, param: Array, grad: Array, terms: _SGDStep) -> bool:
+        if not cpu_fusable(param, grad, terms.buffer):
+            return False
+        # Without momentum the parameter stands in for the absent buffer, which the kernel
+        # then never touches.
+        buffer = param if terms.buffer is None else terms.buffer
+        if not grad.flags.c_contiguous:  # a transposed view, say: copied, read in C order
+            scratch = self._scratch(param)
+            np.copyto(scratch, grad)
+            grad = scratch
+        _sgd_kernel(param.reshape(-1), grad.reshape(-1), buffer.reshape(-1), terms.lr,
+                    terms.weight_decay, terms.momentum, 1.0 - terms.dampening,
+                    terms.buffer is not None, terms.started, terms.dampening != 0.0,
+                    terms.nesterov)
+        return True
+
     def _cuda_update(self, param: Array, grad: Array, terms: _SGDStep) -> None:
         # keep = 1 - dampening scales the gradient into the buffer (skipped where it is 1).
         xp = cuda.xp_of(param)
@@ -105,3 +129,25 @@ class SGD(Optimizer):
         kernel(grad, lr, decay, cuda.scalar(param, terms.momentum),
                cuda.scalar(param, 1.0 - terms.dampening), xp.int32(terms.nesterov),
                xp.int32(terms.started), param, terms.buffer)
+
+
+@cpu.kernel
+def _sgd_kernel(p: Array, g: Array, b: Array, lr: float, decay: float, momentum: float,
+                keep: float, has_buffer: bool, started: bool, dampened: bool,
+                nesterov: bool) -> None:
+    # SGD._portable_update's steps, element by element, in one pass over the flat arrays, with
+    # the factors in the arrays' dtype (float32 arrays are updated in float32, as there).
+    dtype = p.dtype.type
+    lr, decay, momentum, keep = dtype(lr), dtype(decay), dtype(momentum), dtype(keep)
+    for i in range(p.size):
+        d = g[i]
+        if decay != 0:
+            d = p[i] * decay + d
+        u = d
+        if has_buffer:
+            if started:
+                u = b[i] * momentum + (d * keep if dampened else d)
+            b[i] = u
+            if nesterov:
+                u = u * momentum + d
+        p[i] = p[i] - u * lr

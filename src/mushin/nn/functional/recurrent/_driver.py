@@ -159,12 +159,16 @@ def accumulate(totals: list[Any], terms: Sequence[Any]) -> list[Any]:
 
 def layer_primitive(name: str, forward: Callable[..., Any],
                     array_vjp: Callable[..., tuple[Any, ...]],
-                    graph_vjp: Callable[..., tuple[Any, ...]]) -> Primitive:
+                    graph_vjp: Callable[..., tuple[Any, ...]],
+                    cpu_forward: Callable[..., Any] | None = None,
+                    cpu_array_vjp: Callable[..., Any] | None = None) -> Primitive:
     """The primitive of one layer in one direction: ``forward`` the loop over time, its VJP
     ``array_vjp(xp, grad, inputs, output, parents, reverse)`` (backpropagation through time
     from the workspace) or, when the backward is recorded, ``graph_vjp(F, grad, inputs,
     output, parents, reverse, **options)`` (the cell's options, such as the RNN's
-    nonlinearity)."""
+    nonlinearity). ``cpu_forward`` and ``cpu_array_vjp``, of the same signatures as
+    ``forward`` and ``array_vjp``, are the cell's fused CPU kernels (``mushin.kernels.cpu``);
+    each returns ``NotImplemented`` for arrays it does not take."""
 
     def vjp(F: Any, grad: Any, inputs: Any, output: Any, parents: Any, reverse: bool,
             keep: bool, **options: Any) -> tuple[Any, ...]:
@@ -173,7 +177,13 @@ def layer_primitive(name: str, forward: Callable[..., Any],
             return graph_vjp(F, grad, inputs, output, parents, reverse=reverse, **options)
         return array_vjp(F.xp, grad, inputs, output, parents, reverse)
 
-    return Primitive(name, forward, vjp, saves="both")
+    def cpu_vjp(F: Any, grad: Any, inputs: Any, output: Any, parents: Any, reverse: bool,
+                keep: bool, **options: Any) -> Any:
+        assert cpu_array_vjp is not None  # (only registered with one)
+        return cpu_array_vjp(F.xp, grad, inputs, output, parents, reverse)
+
+    return Primitive(name, forward, vjp, saves="both", cpu_forward=cpu_forward,
+                     cpu_vjp=None if cpu_array_vjp is None else cpu_vjp)
 
 
 def run_layer(layer: Primitive, kept_rows: int, x: Any, initial: Sequence[Any],

@@ -33,6 +33,13 @@ step's ``z``, and ``W_hh`` is ``(4H, P)``. The output still holds the unprojecte
 tanh(c)`` (what ``weight_hr``'s gradient needs); the driver projects it with one batched
 product, which also carries the outputs' part of ``weight_hr``'s gradient, the recurrence's
 part being one product over the steps here.
+
+On NumPy with Numba (``mushin.kernels.cpu``), without a projection, each step's
+element-wise work runs as fused kernels: two per forward step (the gates and cell state; the
+hidden state and the factors) around NumPy's vectorised ``tanh`` passes, and one per
+backward step; the backward's sequence-sized temporaries are reused buffers
+(``mushin._workspace.borrow``). The portable rules above stay the reference the tests compare
+them with (``tests/test_cpu_kernels_recurrent.py``).
 """
 
 from __future__ import annotations
@@ -40,6 +47,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from mushin._workspace import borrow, give_back
+from mushin.kernels import cpu
 from mushin.nn.functional.recurrent import _driver as driver
 
 _KEPT_ROWS = 6  # per-step workspace rows after z, in units of H, with a gradient to come
@@ -51,21 +60,32 @@ def _order(xp: Any, rows: Any, size: int) -> Any:
     return xp.concatenate([rows[:2 * size], rows[3 * size:], rows[2 * size:3 * size]], axis=0)
 
 
-def _forward(xp: Any, x: Any, initial_hidden: Any, initial_cell: Any, weight_ih: Any,
-             weight_hh: Any, bias_ih: Any, bias_hh: Any, weight_hr: Any, workspace: Any,
-             reverse: bool, keep: bool) -> Any:
-    """One direction of one layer over the time-major ``x`` ``(T, B, F)``: ``(T + 1, H,
-    B)``, the (unprojected) hidden states in visiting order and the final cell state."""
-    steps, batch, state, features, width, dtype = driver.dimensions(
+def _step_weights(xp: Any, weight_ih: Any, weight_hh: Any, bias_ih: Any, bias_hh: Any,
+                  workspace: Any) -> Any:
+    """``[W_hh | W_ih | b_ih + b_hh]`` ``(4H, width)`` in the internal gate order, the
+    sigmoid gates' rows halved: what a step's ``z`` is multiplied by."""
+    _, _, state, features, width, dtype = driver.dimensions(
         workspace, weight_ih, weight_hh, bias_ih)
     size = weight_hh.shape[0] // 4
     weights = xp.empty((4 * size, width), dtype=dtype)
     weights[:, :state] = _order(xp, weight_hh, size)
     weights[:, state:state + features] = _order(xp, weight_ih, size)
-    projection = None if weight_hr is None else weight_hr.astype(dtype, copy=False)
     if bias_ih is not None:
         weights[:, -1] = _order(xp, bias_ih + bias_hh, size)
     weights[:3 * size] *= 0.5
+    return weights
+
+
+def _forward(xp: Any, x: Any, initial_hidden: Any, initial_cell: Any, weight_ih: Any,
+             weight_hh: Any, bias_ih: Any, bias_hh: Any, weight_hr: Any, workspace: Any,
+             reverse: bool, keep: bool) -> Any:
+    """One direction of one layer over the time-major ``x`` ``(T, B, F)``: ``(T + 1, H,
+    B)``, the (unprojected) hidden states in visiting order and the final cell state."""
+    steps, batch, state, _, width, dtype = driver.dimensions(
+        workspace, weight_ih, weight_hh, bias_ih)
+    size = weight_hh.shape[0] // 4
+    weights = _step_weights(xp, weight_ih, weight_hh, bias_ih, bias_hh, workspace)
+    projection = None if weight_hr is None else weight_hr.astype(dtype, copy=False)
     driver.fill_workspace(workspace, x, initial_hidden, width, bias_ih is not None, reverse)
     # one scratch array, reused by every step: the gates (i, f, o, g), then the cell state
     scratch = xp.empty((5 * size, batch), dtype=dtype)
@@ -115,7 +135,7 @@ def _array_vjp(xp: Any, grad: Any, inputs: Any, output: Any, parents: Any,
                reverse: bool) -> tuple[Any, ...]:
     """Backpropagation through time on the arrays, from what the forward kept."""
     _, _, _, weight_ih, weight_hh, bias_ih, _, weight_hr, workspace = inputs
-    steps, batch, state, features, width, dtype = driver.dimensions(
+    steps, batch, state, _, width, dtype = driver.dimensions(
         workspace, weight_ih, weight_hh, bias_ih)
     size = weight_hh.shape[0] // 4
     projection_t = None if weight_hr is None else xp.ascontiguousarray(
@@ -152,24 +172,45 @@ def _array_vjp(xp: Any, grad: Any, inputs: Any, output: Any, parents: Any,
                 carry_hidden = xp.matmul(projection_t, carry_state)
                 if state_grads is not None:
                     state_grads[step] = carry_state
-    grad_x = grad_ih = grad_hh = grad_bias = grad_hr = None
-    want_weights = any(parents[index] is not None for index in (3, 4, 5, 6))
-    if parents[0] is not None or want_weights:
-        flat = driver.columns(xp, gate_grads)
-        if want_weights:
-            rows = driver.columns(xp, workspace[:, :width])
-            grad_weights = _order(xp, xp.matmul(flat, rows.T) * quarter, size)
-            grad_hh = grad_weights[:, :state]
-            grad_ih = grad_weights[:, state:state + features]
-            if bias_ih is not None:
-                grad_bias = grad_weights[:, -1]
-        if parents[0] is not None:
-            input_weights = _order(xp, weight_ih, size).astype(dtype, copy=False) * quarter
-            grad_x = driver.input_gradient(xp, input_weights, flat, steps, batch, reverse)
+    grad_hr = None
     if state_grads is not None and steps > 1:
         # each step's state is weight_hr times the previous step's output
         grad_hr = xp.matmul(driver.columns(xp, state_grads[1:]),
                             driver.columns(xp, output[:steps - 1]).T)
+    want_input, want_weights = _wanted(parents)
+    return _gradients(xp, inputs, parents, reverse, quarter,
+                      driver.columns(xp, gate_grads) if want_input or want_weights else None,
+                      driver.columns(xp, workspace[:, :width]) if want_weights else None,
+                      carry_state, carry_cell, grad_hr)
+
+
+def _wanted(parents: Any) -> tuple[bool, bool]:
+    """Whether the input's gradient is wanted, and the weights' (any of them)."""
+    return parents[0] is not None, any(parents[index] is not None for index in (3, 4, 5, 6))
+
+
+def _gradients(xp: Any, inputs: Any, parents: Any, reverse: bool, quarter: Any,
+               gate_columns: Any, z_columns: Any, carry_state: Any, carry_cell: Any,
+               grad_hr: Any) -> tuple[Any, ...]:
+    """The operands' gradients once the steps are done, from ``gate_columns``, the
+    gradients of every step's pre-activations (sigmoid gates times 4), and ``z_columns``,
+    every step's ``z``, each as ``driver.columns`` (``None`` where no gradient wants them,
+    see ``_wanted``); ``carry_state`` and ``carry_cell`` are what the first step sent back to
+    the initial states, ``grad_hr`` ``weight_hr``'s."""
+    _, _, _, weight_ih, weight_hh, bias_ih, _, _, workspace = inputs
+    steps, batch, state, features, _, dtype = driver.dimensions(
+        workspace, weight_ih, weight_hh, bias_ih)
+    size = weight_hh.shape[0] // 4
+    grad_x = grad_ih = grad_hh = grad_bias = None
+    if z_columns is not None:
+        grad_weights = _order(xp, xp.matmul(gate_columns, z_columns.T) * quarter, size)
+        grad_hh = grad_weights[:, :state]
+        grad_ih = grad_weights[:, state:state + features]
+        if bias_ih is not None:
+            grad_bias = grad_weights[:, -1]
+    if parents[0] is not None:
+        input_weights = _order(xp, weight_ih, size).astype(dtype, copy=False) * quarter
+        grad_x = driver.input_gradient(xp, input_weights, gate_columns, steps, batch, reverse)
     grad_h0 = None if parents[1] is None or carry_state is None else carry_state.T
     grad_c0 = carry_cell.T if parents[2] is not None else None
     return grad_x, grad_h0, grad_c0, grad_ih, grad_hh, grad_bias, grad_bias, grad_hr, None
@@ -241,7 +282,151 @@ def _graph_vjp(F: Any, grad: Any, inputs: Any, output: Any, parents: Any,
             carry_cell, grad_ih, grad_hh, grad_bias, grad_bias, grad_hr, None)
 
 
-LSTM_LAYER = driver.layer_primitive("lstm_layer", _forward, _array_vjp, _graph_vjp)
+# --- the fused CPU kernels -----------------------------------------------------------------
+# A step's element-wise work, some 17 NumPy calls of 1 to 7 microseconds forward and 7
+# backward at the benchmark's sizes, is two kernels forward and one backward. The tanh of the
+# gates and of the cell state stay NumPy passes: NumPy's tanh is vectorised (about 2
+# microseconds for 4096 float32 elements), Numba's is a scalar libm call (about 44).
+
+
+@cpu.kernel
+def _gates_kernel(gates: Any, cell: Any, workspace: Any, step: int, width: int,
+                  keep: bool) -> None:
+    # ``gates`` holds tanh of the pre-activations (i, f, o halved): the sigmoids replace them,
+    # the cell state becomes c_t, and (keep) the step's factors are written (see _forward)
+    size, batch = cell.shape
+    for row in range(size):
+        for column in range(batch):
+            tanh_i = gates[row, column]
+            tanh_f = gates[size + row, column]
+            tanh_o = gates[2 * size + row, column]
+            cell_gate = gates[3 * size + row, column]
+            input_gate = 0.5 * tanh_i + 0.5
+            forget_gate = 0.5 * tanh_f + 0.5
+            previous = cell[row, column]
+            if keep:
+                workspace[step, width + row, column] = (1 - tanh_i * tanh_i) * cell_gate
+                workspace[step, width + size + row, column] = (1 - tanh_f * tanh_f) * previous
+                workspace[step, width + 2 * size + row, column] = 1 - tanh_o * tanh_o
+                workspace[step, width + 3 * size + row, column] = (
+                    (1 - cell_gate * cell_gate) * input_gate)
+            gates[size + row, column] = forget_gate
+            gates[2 * size + row, column] = 0.5 * tanh_o + 0.5
+            cell[row, column] = forget_gate * previous + input_gate * cell_gate
+
+
+@cpu.kernel
+def _hidden_kernel(gates: Any, tanh_cell: Any, output: Any, workspace: Any, step: int,
+                   width: int, keep: bool) -> None:
+    # h_t = o tanh(c_t), into the output and the next step's z; (keep) the output gate's
+    # factor times tanh(c_t), c_t's o (1 - tanh(c_t)^2) = o - h tanh(c_t), and f
+    size, batch = tanh_cell.shape
+    following = step + 1 < workspace.shape[0]
+    for row in range(size):
+        for column in range(batch):
+            output_gate = gates[2 * size + row, column]
+            tanh_c = tanh_cell[row, column]
+            hidden = output_gate * tanh_c
+            output[step, row, column] = hidden
+            if following:
+                workspace[step + 1, row, column] = hidden
+            if keep:
+                workspace[step, width + 2 * size + row, column] *= tanh_c
+                workspace[step, width + 4 * size + row, column] = output_gate - hidden * tanh_c
+                workspace[step, width + 5 * size + row, column] = gates[size + row, column]
+
+
+@cpu.kernel
+def _backward_kernel(grad: Any, carry_hidden: Any, carry_cell: Any, workspace: Any, step: int,
+                     width: int, first: bool, step_grads: Any) -> None:
+    # one step of _array_vjp's loop (``first``: no carry_hidden yet)
+    size, batch = carry_cell.shape
+    for row in range(size):
+        for column in range(batch):
+            grad_hidden = grad[step, row, column]
+            if not first:
+                grad_hidden += carry_hidden[row, column]
+            grad_cell = (grad_hidden * workspace[step, width + 4 * size + row, column]
+                         + carry_cell[row, column])
+            for gate in range(4):
+                index = gate * size + row
+                factor = workspace[step, width + index, column]
+                step_grads[index, column] = factor * grad_hidden if gate == 2 \
+                    else factor * grad_cell
+            carry_cell[row, column] = grad_cell * workspace[step, width + 5 * size + row, column]
+
+
+def _cpu_forward(xp: Any, x: Any, initial_hidden: Any, initial_cell: Any, weight_ih: Any,
+                 weight_hh: Any, bias_ih: Any, bias_hh: Any, weight_hr: Any, workspace: Any,
+                 reverse: bool, keep: bool) -> Any:
+    """``_forward`` with each step's element-wise work in two kernels (without a
+    projection)."""
+    if weight_hr is not None or not cpu.fusable(workspace):
+        return NotImplemented
+    steps, batch, _, _, width, dtype = driver.dimensions(workspace, weight_ih, weight_hh,
+                                                         bias_ih)
+    size = weight_hh.shape[0] // 4
+    weights = _step_weights(xp, weight_ih, weight_hh, bias_ih, bias_hh, workspace)
+    driver.fill_workspace(workspace, x, initial_hidden, width, bias_ih is not None, reverse)
+    gates = xp.empty((4 * size, batch), dtype=dtype)
+    tanh_cell = xp.empty((size, batch), dtype=dtype)
+    output = xp.empty((steps + 1, size, batch), dtype=dtype)
+    cell = output[-1]  # c_t, updated in place
+    cell[...] = initial_cell.T
+    for step in range(steps):
+        xp.matmul(weights, workspace[step, :width], out=gates)
+        xp.tanh(gates, out=gates)
+        _gates_kernel(gates, cell, workspace, step, width, keep)
+        xp.tanh(cell, out=tanh_cell)
+        _hidden_kernel(gates, tanh_cell, output, workspace, step, width, keep)
+    return output
+
+
+def _cpu_array_vjp(xp: Any, grad: Any, inputs: Any, output: Any, parents: Any,
+                   reverse: bool) -> Any:
+    """``_array_vjp`` with each step's element-wise work in one kernel (without a
+    projection), its big temporaries in reused buffers."""
+    _, _, _, weight_ih, weight_hh, bias_ih, _, weight_hr, workspace = inputs
+    if weight_hr is not None or not cpu.fusable(workspace) or grad.dtype != workspace.dtype:
+        return NotImplemented
+    steps, batch, _, _, width, dtype = driver.dimensions(workspace, weight_ih, weight_hh,
+                                                         bias_ih)
+    size = weight_hh.shape[0] // 4
+    quarter = driver.quarter_rows(xp, 4 * size, 3 * size, dtype)
+    recurrent_t = xp.ascontiguousarray(
+        (_order(xp, weight_hh, size).astype(dtype, copy=False) * quarter).T)
+    # reused buffers: fresh ones of a few MB are faulted in again at every training step
+    gate_grads = borrow(xp, "gate gradients", (steps, 4 * size, batch), dtype)
+    carry_state = None
+    carry_hidden = carry_cell = xp.array(grad[-1], dtype=dtype, order="C")
+    for step in range(steps - 1, -1, -1):
+        _backward_kernel(grad, carry_hidden, carry_cell, workspace, step, width,
+                         step == steps - 1, gate_grads[step])
+        if step or parents[1] is not None:
+            carry_hidden = carry_state = xp.matmul(recurrent_t, gate_grads[step])
+    want_input, want_weights = _wanted(parents)
+    gate_columns = _columns(xp, "gate columns", gate_grads) \
+        if want_input or want_weights else None
+    give_back(xp, "gate gradients", gate_grads)
+    z_columns = _columns(xp, "z columns", workspace[:, :width]) if want_weights else None
+    gradients = _gradients(xp, inputs, parents, reverse, quarter, gate_columns, z_columns,
+                           carry_state, carry_cell, None)
+    for purpose, columns in (("gate columns", gate_columns), ("z columns", z_columns)):
+        if columns is not None:
+            give_back(xp, purpose, columns)
+    return gradients
+
+
+def _columns(xp: Any, purpose: str, blocks: Any) -> Any:
+    """``driver.columns(xp, blocks)`` in a buffer borrowed for ``purpose``."""
+    steps, rows, batch = blocks.shape
+    result = borrow(xp, purpose, (rows, steps, batch), blocks.dtype)
+    xp.copyto(result, blocks.transpose(1, 0, 2))
+    return result.reshape(rows, steps * batch)
+
+
+LSTM_LAYER = driver.layer_primitive("lstm_layer", _forward, _array_vjp, _graph_vjp,
+                                    _cpu_forward, _cpu_array_vjp)
 
 
 def lstm(x: Any, initial: Sequence[Sequence[Any]], weights: Sequence[driver.Weights], *,

@@ -1,0 +1,218 @@
+"""The fused CPU kernels of the convolutions and max pooling (mushin.kernels.cpu): im2col
+(``conv.py``, used by every convolution's forward and weight gradient) and the 2x2 pool's
+pair maxima and their gradient routing (``pool.py``, ``RUN_MAX`` and ``RUN_MAX_SCATTER``).
+
+Each runs with the kernels and with the portable rules (inside ``cpu.portable()``), and
+against PyTorch: outputs and gradients, float32 and float64, odd sizes, a batch of one, no
+bias, stride, padding, dilation and groups, channel-major (non-contiguous) inputs, ties and
+NaN/inf."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+import mushin as mu
+import mushin.nn.functional as F
+from mushin.kernels import cpu
+
+pytest.importorskip("numba")
+torch = pytest.importorskip("torch")
+
+conv_module = importlib.import_module("mushin.nn.functional.conv")
+pool_module = importlib.import_module("mushin.nn.functional.pool")
+
+Arrays = list[np.ndarray]
+
+
+def _both(run: Callable[[], Arrays]) -> tuple[Arrays, Arrays]:
+    """``run()`` with the kernels and with the portable rules."""
+    fused = run()
+    with cpu.portable():
+        return fused, run()
+
+
+def _close(found: Arrays, expected: Arrays, dtype: Any, oracle: bool = False) -> None:
+    if np.dtype(dtype) == np.float64:
+        rtol, atol = (1e-10, 1e-12) if oracle else (1e-13, 1e-14)
+    else:
+        rtol, atol = (1e-4, 1e-5) if oracle else (1e-6, 1e-6)
+    assert len(found) == len(expected)
+    for one, other in zip(found, expected, strict=True):
+        assert one.shape == other.shape and one.dtype == other.dtype
+        np.testing.assert_allclose(one, other, rtol=rtol, atol=atol)
+
+
+# --- im2col -----------------------------------------------------------------------------------
+
+CONVS = [
+    pytest.param((2, 3, 9, 7), (4, 3, 3, 3), {}, id="plain"),
+    pytest.param((1, 2, 6, 5), (3, 2, 2, 3), {"bias": False}, id="batch-of-one-no-bias"),
+    pytest.param((2, 4, 11, 10), (6, 2, 3, 2), {"stride": (2, 1), "padding": (1, 2),
+                                                "dilation": (2, 1), "groups": 2},
+                 id="stride-padding-dilation-groups"),
+]
+
+
+def _conv(x: np.ndarray, weight: np.ndarray, options: dict[str, Any],
+          channel_major: bool = False) -> Arrays:
+    """Output and the gradients of input, weight and bias of a weighted sum of conv2d."""
+    settings = dict(options)
+    with_bias = settings.pop("bias", True)
+    bias = np.linspace(-1, 1, weight.shape[0]).astype(x.dtype)
+    source = mu.tensor(x, requires_grad=True)
+    inputs = [source, mu.tensor(weight, requires_grad=True)]
+    if with_bias:
+        inputs.append(mu.tensor(bias, requires_grad=True))
+    # a channel-major input (the layout conv2d's own output has) reaches im2col strided
+    image = F.conv2d(inputs[0], mu.constant(np.ones((x.shape[1], 1, 1, 1), x.dtype)),
+                     groups=x.shape[1]) if channel_major else inputs[0]
+    out = F.conv2d(image, inputs[1], inputs[2] if with_bias else None, **settings)
+    weights = np.random.default_rng(9).standard_normal(out.shape).astype(x.dtype)
+    (out * mu.constant(weights)).sum().backward()
+    return [out.numpy(), *(tensor.grad().numpy() for tensor in inputs)]
+
+
+def _torch_conv(x: np.ndarray, weight: np.ndarray, options: dict[str, Any]) -> Arrays:
+    settings = dict(options)
+    with_bias = settings.pop("bias", True)
+    bias = np.linspace(-1, 1, weight.shape[0]).astype(x.dtype)
+    inputs = [torch.tensor(x, requires_grad=True), torch.tensor(weight, requires_grad=True)]
+    if with_bias:
+        inputs.append(torch.tensor(bias, requires_grad=True))
+    out = torch.nn.functional.conv2d(inputs[0], inputs[1], inputs[2] if with_bias else None,
+                                     **settings)
+    weights = np.random.default_rng(9).standard_normal(tuple(out.shape)).astype(x.dtype)
+    (out * torch.from_numpy(weights)).sum().backward()
+    return [out.detach().numpy(), *(tensor.grad.numpy() for tensor in inputs)]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(("x_shape", "w_shape", "options"), CONVS)
+def test_conv2d_with_the_im2col_kernel_matches_the_portable_rule_and_pytorch(
+        dtype: str, x_shape: tuple[int, ...], w_shape: tuple[int, ...],
+        options: dict[str, Any]) -> None:
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(x_shape).astype(dtype)
+    weight = rng.standard_normal(w_shape).astype(dtype)
+    fused, portable = _both(lambda: _conv(x, weight, options))
+    _close(fused, portable, dtype)
+    _close(fused, _torch_conv(x, weight, options), dtype, oracle=True)
+
+
+def test_a_channel_major_input_matches_the_portable_rule() -> None:
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((3, 2, 8, 9))
+    weight = rng.standard_normal((4, 2, 3, 3))
+    fused, portable = _both(lambda: _conv(x, weight, {"padding": 1}, channel_major=True))
+    _close(fused, portable, "float64")
+
+
+def test_im2col_kernel_runs_outside_portable_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    kernel = conv_module._im2col_kernel
+    monkeypatch.setattr(conv_module, "_im2col_kernel",
+                        lambda *arguments: calls.append(1) or kernel(*arguments))
+    x = np.ones((1, 1, 4, 4), np.float32)
+    weight = np.ones((1, 1, 2, 2), np.float32)
+    with cpu.portable():
+        _conv(x, weight, {})
+    assert not calls
+    _conv(x, weight, {})
+    assert len(calls) == 2  # the forward and the weight gradient
+
+
+def test_an_integer_or_float16_input_keeps_the_portable_copy() -> None:
+    x = np.arange(2 * 5 * 5, dtype=np.float16).reshape(1, 2, 5, 5)
+    weight = np.ones((1, 2, 3, 3), np.float16)
+    with mu.no_grad():
+        found = F.conv2d(mu.constant(x), mu.constant(weight)).numpy()
+    expected = torch.nn.functional.conv2d(torch.tensor(x, dtype=torch.float32),
+                                          torch.tensor(weight, dtype=torch.float32))
+    assert found.dtype == np.float16
+    np.testing.assert_allclose(found, expected.numpy(), rtol=1e-3)
+
+
+# --- the 2x2 max pool's pairs -----------------------------------------------------------------
+
+POOLS = [
+    pytest.param((2, 3, 8, 8), 2, id="even"),
+    pytest.param((1, 2, 7, 9), 2, id="odd-batch-of-one"),
+    pytest.param((2, 2, 5, 6), (2, 1), id="rows-only"),
+    pytest.param((2, 2, 5, 7), (1, 2), id="columns-only"),
+]
+
+
+def _pool(x: np.ndarray, kernel: Any, channel_major: bool = False) -> Arrays:
+    source = mu.tensor(x, requires_grad=True)
+    # a channel-major input, as a convolution's output (and a ReLU of it) is
+    image = source.permute(1, 0, 2, 3).contiguous().permute(1, 0, 2, 3) if channel_major \
+        else source
+    out = F.max_pool2d(image, kernel)
+    weights = np.random.default_rng(5).standard_normal(out.shape).astype(x.dtype)
+    (out * mu.constant(weights)).sum().backward()
+    return [out.numpy(), source.grad().numpy()]
+
+
+def _torch_pool(x: np.ndarray, kernel: Any) -> Arrays:
+    source = torch.tensor(x, requires_grad=True)
+    out = torch.nn.functional.max_pool2d(source, kernel)
+    weights = np.random.default_rng(5).standard_normal(tuple(out.shape)).astype(x.dtype)
+    (out * torch.from_numpy(weights)).sum().backward()
+    return [out.detach().numpy(), source.grad.numpy()]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(("shape", "kernel"), POOLS)
+@pytest.mark.parametrize("channel_major", [False, True])
+def test_max_pool_pairs_match_the_portable_rules_and_pytorch(
+        dtype: str, shape: tuple[int, ...], kernel: Any, channel_major: bool) -> None:
+    x = np.random.default_rng(2).standard_normal(shape).astype(dtype)
+    x[0, 0, 0, :2] = 1.5  # a tie: the first of the pair takes the gradient
+    x[0, 0, :2, 3] = -0.5
+    fused, portable = _both(lambda: _pool(x, kernel, channel_major))
+    for one, other in zip(fused, portable, strict=True):
+        np.testing.assert_array_equal(one, other)  # routing only: exactly the same values
+    _close(fused, _torch_pool(x, kernel), dtype, oracle=True)
+
+
+def test_max_pool_pairs_keep_nan_and_inf_as_the_portable_rules() -> None:
+    x = np.random.default_rng(3).standard_normal((1, 2, 6, 6)).astype(np.float32)
+    x[0, 0, 0, 0] = np.nan
+    x[0, 0, 2, 3] = np.nan
+    x[0, 0, 3, 2] = np.nan
+    x[0, 1, 0, 1] = np.inf
+    x[0, 1, 4, 4] = -np.inf
+    fused, portable = _both(lambda: _pool(x, 2))
+    for one, other in zip(fused, portable, strict=True):
+        np.testing.assert_array_equal(one, other)
+    assert np.isnan(fused[0][0, 0, 0, 0]) and fused[0][0, 1, 0, 0] == np.inf
+
+
+def test_pair_kernels_run_outside_portable_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: dict[str, int] = {}
+    for name in ("_pair_max_kernel", "_pair_scatter_kernel"):
+        kernel = getattr(pool_module, name)
+
+        def counted(*arguments: Any, kernel: Any = kernel, name: str = name) -> None:
+            calls[name] = calls.get(name, 0) + 1
+            kernel(*arguments)
+
+        monkeypatch.setattr(pool_module, name, counted)
+    x = np.ones((1, 1, 4, 4))
+    with cpu.portable():
+        _pool(x, 2)
+    assert calls == {}
+    _pool(x, 2)
+    assert calls == {"_pair_max_kernel": 2, "_pair_scatter_kernel": 2}
+
+
+def test_a_three_wide_pool_keeps_the_portable_rules() -> None:
+    x = np.random.default_rng(4).standard_normal((2, 2, 9, 9))
+    fused, portable = _both(lambda: _pool(x, 3))
+    _close(fused, portable, "float64")
+    _close(fused, _torch_pool(x, 3), "float64", oracle=True)
