@@ -64,6 +64,26 @@ def test_manual_seed_repeats_draws() -> None:
     np.testing.assert_array_equal(mu.randn(4).numpy(), first)
 
 
+def test_manual_seed_takes_what_pytorch_takes() -> None:
+    torch = pytest.importorskip("torch")
+
+    def draws(seed: object) -> np.ndarray:
+        mu.manual_seed(seed)  # type: ignore[arg-type]
+        return mu.randn(3).numpy()
+
+    # the seed PyTorch records for each (torch.initial_seed) gives mushin the same draws
+    for seed in (-1, 1.5, 2**64 - 1, -(2**63), True, np.int64(7)):
+        torch.manual_seed(seed)
+        np.testing.assert_array_equal(draws(seed), draws(torch.initial_seed()))
+    # what PyTorch refuses, mushin refuses, naming manual_seed
+    for seed, kind in ((2**64, ValueError), (-(2**63) - 1, ValueError),
+                       (float("nan"), ValueError), (float("inf"), ValueError), (None, TypeError)):
+        with pytest.raises((ValueError, TypeError, OverflowError)):
+            torch.manual_seed(seed)
+        with pytest.raises(kind, match="manual_seed"):
+            mu.manual_seed(seed)  # type: ignore[arg-type]
+
+
 def _recorded(y: mu.Tensor, w: mu.Variable) -> bool:
     """Whether ``y`` (``w * 2``) was recorded: its backward reaches ``w``."""
     w.reset()

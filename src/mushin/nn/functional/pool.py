@@ -154,7 +154,7 @@ def _pair_max_scatter(grad: Array, first: Array, second: Array, first_slot: Arra
 
 
 @cpu.kernel
-def _pair_max_kernel(x: Array, axis: int, out: Array) -> None:
+def _pair_max_kernel(x: Array, out: Array, axis: int) -> None:
     # NaN wins, as in NumPy's maximum
     for image in range(out.shape[0]):
         for channel in range(out.shape[1]):
@@ -171,7 +171,7 @@ def _pair_max_kernel(x: Array, axis: int, out: Array) -> None:
 
 
 @cpu.kernel
-def _pair_scatter_kernel(grad: Array, x: Array, best: Array, axis: int, result: Array) -> None:
+def _pair_scatter_kernel(x: Array, grad: Array, best: Array, result: Array, axis: int) -> None:
     # the portable rules exactly: along the rows the first slot takes g * (a >= b) and the
     # second the rest; along the columns each takes g times whether it is the first maximum
     for image in range(grad.shape[0]):
@@ -199,13 +199,32 @@ def _pairs_fuse(axis: int, size: int, *arrays: Array) -> bool:
                     for array in arrays))
 
 
+def _channel_major(x: Array) -> bool:
+    """Whether ``x`` ``(B, C, H, W)`` lies channel after channel in memory, as a
+    convolution's output (and what follows it) does."""
+    return bool(x.strides[1] > x.strides[0])
+
+
+def _in_memory_order(*arrays: Array) -> list[Array]:
+    """``arrays`` (images like ``x``, the first) with the batch and channel axes swapped
+    where ``x`` is channel-major: the pair kernels then run along ``x``'s memory, three
+    times faster than across it (0.15 against 0.54 ms for the maxima of the cnn benchmark's
+    first activation, channel-major)."""
+    if not _channel_major(arrays[0]):
+        return list(arrays)
+    return [array.swapaxes(0, 1) for array in arrays]
+
+
 def _run_max_cpu(xp: Any, x: Array, axis: int, size: int) -> Any:
     if not _pairs_fuse(axis, size, x):
         return NotImplemented
     shape = list(x.shape)
     shape[axis] //= 2
-    out = xp.empty(shape, dtype=x.dtype)
-    _pair_max_kernel(x, axis, out)
+    if _channel_major(x):  # the result keeps x's layout, for the next pass
+        out = xp.empty((shape[1], shape[0], *shape[2:]), dtype=x.dtype).swapaxes(0, 1)
+    else:
+        out = xp.empty(shape, dtype=x.dtype)
+    _pair_max_kernel(*_in_memory_order(x, out), axis)
     return out
 
 
@@ -213,8 +232,8 @@ def _run_max_scatter_cpu(xp: Any, grad: Array, x: Array, best: Array, axis: int,
                          size: int) -> Any:
     if not _pairs_fuse(axis, size, grad, x, best):
         return NotImplemented
-    result = _scatter_target(xp, grad, x, axis, size)
-    _pair_scatter_kernel(grad, x, best, axis, result)
+    result = _scatter_target(xp, grad, x, axis, size)  # x's layout
+    _pair_scatter_kernel(*_in_memory_order(x, grad, best, result), axis)
     return result
 
 
