@@ -71,6 +71,13 @@ def fusable(array: Any, *others: Any) -> bool:
                     and other.dtype == array.dtype for other in others))
 
 
+def float32_contiguous(array: Any, *others: Any) -> bool:
+    """Whether the arrays are C-contiguous float32 NumPy arrays of one shape: what the
+    float32 point-wise kernels (``erf``, GELU) take, read as flat runs."""
+    return (fusable(array, *others) and array.dtype == np.float32
+            and all(each.flags.c_contiguous for each in (array, *others)))
+
+
 class Kernel:
     """A Python function compiled by Numba at its first call."""
 

@@ -158,7 +158,7 @@ def _erf_float32_kernel(x: Array, out: Array) -> None:
 
 
 def _erf_cpu(xp: Any, x: Array) -> Any:
-    if not cpu.fusable(x) or x.dtype != np.float32 or not x.flags.c_contiguous:
+    if not cpu.float32_contiguous(x):
         return NotImplemented
     out = np.empty_like(x)
     _erf_float32_kernel(x.reshape(-1), out.reshape(-1))

@@ -226,15 +226,8 @@ def _gelu_grad_float32_kernel(g: Array, x: Array, density: Array) -> None:
         density[i] = g[i] * (cdf + v * (np.float64(density[i]) * 0.3989422804014327))
 
 
-def _float32_contiguous(*arrays: Array) -> bool:
-    """Whether the arrays are C-contiguous float32 NumPy arrays of one shape: what the
-    float32 CPU kernels take."""
-    return (cpu.fusable(*arrays) and arrays[0].dtype == np.float32
-            and all(array.flags.c_contiguous for array in arrays))
-
-
 def _gelu_cpu(xp: Any, x: Array) -> Any:
-    if not _float32_contiguous(x):
+    if not cpu.float32_contiguous(x):
         return NotImplemented
     out = np.empty_like(x)
     _gelu_float32_kernel(x.reshape(-1), out.reshape(-1))
@@ -243,7 +236,7 @@ def _gelu_cpu(xp: Any, x: Array) -> Any:
 
 def _gelu_cpu_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any) -> Any:
     x = inputs[0]
-    if not _float32_contiguous(g, x):
+    if not cpu.float32_contiguous(g, x):
         return NotImplemented
     grad = np.multiply(x, x)
     grad *= np.float32(-0.5)
