@@ -3,9 +3,9 @@
 Every ``Variable`` owns a :class:`Node`. A leaf's node has no primitive; an operation's node
 records the :class:`Primitive` that made it, the nodes of its operands and the values its
 vector-Jacobian product (VJP) needs. Nodes point at their parents, never at tensors, so the
-graph lives exactly as long as its output is referenced. A node knows its tensor only through
-a weak reference (``owner``): ``backward`` stores a gradient in every tensor the program still
-holds and passes the others on without keeping them.
+graph lives exactly as long as its output is referenced. A node knows its tensor only by being
+a weak reference to it (``node.owner()``): ``backward`` stores a gradient in every tensor the
+program still holds and passes the others on without keeping them.
 
 ``backward_pass`` walks the nodes in reverse topological order without recursion and is the
 one place where a gradient is summed back to the shape (and cast to the dtype) of the operand
@@ -263,8 +263,8 @@ class Primitive:
     (``mushin.kernels.cpu``), used where Numba is installed.
     """
 
-    __slots__ = ("cpu_forward", "cpu_vjp", "cuda_forward", "cuda_vjp", "forward", "name",
-                 "save_inputs", "save_output", "vjp")
+    __slots__ = ("cpu_forward", "cpu_vjp", "cuda_forward", "cuda_vjp", "forward", "fused",
+                 "host_forward", "name", "save_inputs", "save_output", "vjp")
 
     def __init__(self, name: str, forward: Forward, vjp: VJP | None,
                  saves: str = "inputs", *, cuda_forward: Forward | None = None,
@@ -284,6 +284,11 @@ class Primitive:
         self.cuda_vjp: Callable[..., Any] | None = cuda_vjp
         self.cpu_forward: Callable[..., Any] | None = cpu_forward
         self.cpu_vjp: Callable[..., Any] | None = cpu_vjp
+        # Looked up once here rather than at every call (``apply``, ``backward_pass``): the
+        # forward to run on NumPy arrays, and whether the VJP has a fused rule on any device.
+        self.host_forward: Callable[..., Array] = (
+            forward if cpu_forward is None else self.run_forward)
+        self.fused = cuda_vjp is not None or cpu_vjp is not None
 
     def run_forward(self, xp: Any, *arrays: Any, **params: Any) -> Array:
         """The forward on ``arrays`` of the array module ``xp``: the device's fused rule where
@@ -340,8 +345,16 @@ def note_write() -> None:
     last_write = next(_node_counter)
 
 
-class Node:
-    """One recorded value: how it was made and what its VJP needs."""
+class Node(weakref.ref[Any]):
+    """One recorded value: how it was made and what its VJP needs. A node is also a weak
+    reference to its tensor: ``node()`` is the ``Variable`` whose value it records while the
+    program holds it (its ``_node`` is this node), else None or a tensor that has moved on.
+
+    Being that reference, rather than holding one, saves an object per operation, which the
+    garbage collector would otherwise walk for as long as the graph lives (the per-operation
+    cost of ``benchmarks/overhead.py``). Nodes are made by :func:`new_node`; they hash and
+    compare by identity, not by their tensor.
+    """
 
     # ``__weakref__`` lets tests (and tools) watch a node being freed without keeping it alive.
     # ``versions`` (set by ``apply``): for each saved value whose version is not implied (a
@@ -356,24 +369,28 @@ class Node:
     # ``hooks``: a leaf's post-accumulate hooks (``Variable.register_post_accumulate_grad_hook``),
     # each called with the leaf right after a backward pass has added to its gradient.
     __slots__ = ("__weakref__", "counter", "created", "dtype", "hooks", "inputs", "made_by",
-                 "output", "owner", "params", "parents", "prim", "shape", "versions")
+                 "output", "params", "parents", "prim", "shape", "versions")
+    prim: Primitive | None
+    parents: tuple[Node | None, ...]
+    inputs: tuple[Any, ...] | None
+    output: Array | None
+    params: dict[str, Any]
+    shape: tuple[int, ...]
+    dtype: Any
+    versions: tuple[tuple[int, list[Any] | None, int], ...] | None
+    counter: list[Any] | None
+    made_by: str | None
+    hooks: list[Callable[[Any], None]] | None
+    created: int
 
-    def __init__(self, prim: Primitive | None, parents: tuple[Node | None, ...],
-                 inputs: tuple[Any, ...] | None, output: Array | None,
-                 params: dict[str, Any], shape: tuple[int, ...], dtype: Any) -> None:
-        self.prim = prim
-        self.parents = parents
-        self.inputs = inputs
-        self.output = output
-        self.params = params
-        self.shape = shape
-        self.dtype = dtype
-        self.owner: weakref.ref[Any] | None = None
-        self.versions: tuple[tuple[int, list[Any] | None, int], ...] | None = None
-        self.counter: list[Any] | None = None
-        self.made_by: str | None = None
-        self.hooks: list[Callable[[Any], None]] | None = None
-        self.created = next(_node_counter)  # after every parent's: see topological_order
+    __hash__ = object.__hash__  # (a weak reference hashes and compares as its referent)
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+
+    def owner(self) -> Any:
+        """The tensor whose value this node records, if the program still holds it."""
+        tensor = self()
+        return tensor if tensor is not None and tensor._node is self else None
 
     @property
     def name(self) -> str:
@@ -383,6 +400,40 @@ class Node:
         """Drop the saved values; a later backward through this node raises."""
         self.inputs = _RELEASED
         self.output = None
+
+
+_new_reference: Callable[[type[Node], Any], Node] = cast(Any, weakref.ref).__new__
+# (``weakref.ref.__new__`` itself: a node is made without the call to ``__init__``)
+
+
+def new_node(owner: Any, prim: Primitive | None, parents: tuple[Node | None, ...],
+             inputs: tuple[Any, ...] | None, output: Array | None, params: dict[str, Any],
+             shape: tuple[int, ...], dtype: Any) -> Node:
+    """A node recording ``owner``'s value (a ``Variable``, which the caller points at it),
+    made by ``prim`` (None: a leaf) from ``parents``, saving ``inputs`` and ``output``."""
+    node: Node = _new_reference(Node, owner)
+    node.prim = prim
+    node.parents = parents
+    node.inputs = inputs
+    node.output = output
+    node.params = params
+    node.shape = shape
+    node.dtype = dtype
+    node.versions = None
+    node.counter = None
+    node.made_by = None
+    node.hooks = None
+    node.created = next(_node_counter)  # after every parent's: see topological_order
+    return node
+
+
+def moved_node(node: Node, owner: Any) -> Node:
+    """A copy of ``node`` recording ``owner``'s value instead (an in-place operation's result
+    given to the tensor it changed)."""
+    moved: Node = _new_reference(Node, owner)
+    for name in Node.__slots__[1:]:
+        setattr(moved, name, getattr(node, name))
+    return moved
 
 
 def check_versions(node: Node) -> None:
@@ -487,9 +538,8 @@ def backward_pass(root: Node, seed: Any, ops: Any, retain_graph: bool) -> None:
     def store(node: Node, grad: Any) -> None:
         """Add ``grad`` to the gradient of ``node``'s tensor, if the program still holds it,
         and run its post-accumulate hooks."""
-        owner_ref = node.owner
-        owner = None if owner_ref is None else owner_ref()
-        if owner is None:
+        owner = node()
+        if owner is None or owner._node is not node:
             return
         if not graph_mode:
             base = grad.base
@@ -507,8 +557,7 @@ def backward_pass(root: Node, seed: Any, ops: Any, retain_graph: bool) -> None:
         grad = pending.pop(node, None)
         if grad is None:
             continue
-        owner_ref = node.owner
-        if owner_ref is not None and owner_ref() is not None:  # (most nodes' tensors are gone)
+        if node() is not None:  # (most nodes' tensors are gone)
             store(node, grad)
         prim = node.prim
         if prim is None:
@@ -525,8 +574,7 @@ def backward_pass(root: Node, seed: Any, ops: Any, retain_graph: bool) -> None:
                     inputs, node.parents, strict=True))
             if output is not None:
                 output = wrap(output, node)
-        fused = None if graph_mode or (prim.cuda_vjp is None and prim.cpu_vjp is None) \
-            else prim.fused_vjp(xp)
+        fused = prim.fused_vjp(xp) if prim.fused and not graph_mode else None
         input_grads = NotImplemented if fused is None else fused(
             ops, grad, inputs, output, node.parents, **node.params)
         if input_grads is NotImplemented:

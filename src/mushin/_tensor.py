@@ -34,6 +34,8 @@ from mushin._graph import (
     Primitive,
     backward_pass,
     check_finite,
+    moved_node,
+    new_node,
     node_mark,
     state,
 )
@@ -507,7 +509,7 @@ class Variable(Tensor[*Shape]):
     def __init__(self, data: Any, *, dtype: Any = None, device: str | None = None) -> None:
         """A new leaf from array-like ``data`` (always a floating dtype)."""
         array = to_array(data, dtype, device, floating=True)
-        _init_variable(self, array, None)
+        _init_variable(self, array)
 
     def _accumulate(self, grad: Any) -> None:
         """Add the gradient ``grad`` (the parameter's shape and dtype) to the stored one: in
@@ -628,7 +630,7 @@ class Variable(Tensor[*Shape]):
 
         self._replace_grad(None)
         for node in topological_order(self._node):
-            owner = node.owner() if node.owner is not None else None
+            owner = node.owner()
             if owner is not None:
                 owner._replace_grad(None)
 
@@ -719,23 +721,19 @@ class ValuesIndices(NamedTuple, Generic[_Values]):
     indices: Constant
 
 
-def _init_variable(variable: Variable, data: Array, node: Node | None) -> None:
+def _init_variable(variable: Variable, data: Array) -> None:
     variable._data = data
     variable._grad = None
-    if node is None:
-        node = Node(None, (), None, None, {}, data.shape, data.dtype)
-    variable._version = node.counter
-    node.owner = weakref.ref(variable)
-    variable._node = node
+    variable._version = None
+    variable._node = new_node(variable, None, (), None, None, _NO_PARAMS, data.shape, data.dtype)
 
 
-def new_variable(data: Array, node: Node | None = None, *,
-                 no_grad_result: Primitive | None = None) -> Variable:
-    """A ``Variable`` holding the backend array ``data`` (not copied): a new leaf, or the
-    tensor of ``node``. ``no_grad_result``: the leaf is the result of that operation, run
-    while recording was off (``mu.no_grad()``)."""
+def new_variable(data: Array, *, no_grad_result: Primitive | None = None) -> Variable:
+    """A new leaf ``Variable`` holding the backend array ``data`` (not copied).
+    ``no_grad_result``: the leaf is the result of that operation, run while recording was off
+    (``mu.no_grad()``)."""
     variable: Variable = object.__new__(Variable)
-    _init_variable(variable, data, node)
+    _init_variable(variable, data)
     if no_grad_result is not None:
         variable._node.made_by = no_grad_result.name
     return variable
@@ -775,7 +773,7 @@ def _alias(tensor: Tensor[*tuple[Any, ...]]) -> Constant:
     if counter is None:
         counter = counter_of(tensor)
         if tensor.__class__ is Variable:
-            add_view(counter, cast(Any, tensor)._node.owner)
+            add_view(counter, weakref.ref(tensor))
     constant = new_constant(tensor._data)
     constant._version = counter
     return constant
@@ -868,7 +866,8 @@ def change_in_place(name: str, tensor: Any, compute: Callable[[Any], Any], *,
     if values is not target:
         target[...] = values
     if recording:
-        node = result._node if tracked else Node(None, (), None, None, {}, shape, dtype)
+        node = moved_node(result._node, tensor) if tracked else new_node(
+            tensor, None, (), None, None, _NO_PARAMS, shape, dtype)
         node.dtype = dtype
         if node.output is not None and node.counter is not tensor._version:
             # The node's saved result (a fresh array, copied into the tensor) keeps the
@@ -878,9 +877,7 @@ def change_in_place(name: str, tensor: Any, compute: Callable[[Any], Any], *,
             result = [(-1, own, entry[2]) for entry in node.versions or () if entry[0] < 0]
             node.versions = (*kept, *(result or [(-1, own, 0)]))
         node.counter = tensor._version
-        tensor._node.owner = None
-        node.owner = weakref.ref(tensor)
-        tensor._node = node
+        tensor._node = node  # (its node before no longer owns it: see ``Node.owner``)
     return tensor
 
 
@@ -1083,6 +1080,9 @@ def _check_same_device(prim: Primitive, arrays: list[Array]) -> None:
                            f"({', '.join(sorted(devices))}); move them with .to(device)")
 
 
+_NO_PARAMS: dict[str, Any] = {}
+
+
 def apply(prim: Primitive, *operands: Any, **params: Any) -> Any:
     """Run ``prim`` on the operands and record it in the graph if any is a ``Variable``.
 
@@ -1120,7 +1120,7 @@ def apply(prim: Primitive, *operands: Any, **params: Any) -> Any:
             reference = data
     if numpy_only:
         xp: Any = np
-        forward = prim.forward if prim.cpu_forward is None else prim.run_forward
+        forward = prim.host_forward
     else:
         if reference is None:
             reference = next((value for value in arrays if hasattr(value, "dtype")), None)
@@ -1163,21 +1163,21 @@ def apply(prim: Primitive, *operands: Any, **params: Any) -> Any:
         constant._version = counter
         return constant
     if not state.grad_enabled or prim.vjp is None:
-        variable = new_variable(output, None, no_grad_result=prim if prim.vjp else None)
+        variable = new_variable(output, no_grad_result=prim if prim.vjp else None)
         variable._version = variable._node.counter = counter
         if counter is not None:
             add_view(counter, weakref.ref(variable))
         return variable
-    node = Node(prim, tuple(parents), tuple(arrays) if prim.save_inputs else None,
-                output if prim.save_output else None, params, output.shape, output.dtype)
     variable = object.__new__(Variable)
     variable._data = output
     variable._grad = None
-    variable._node = node
-    node.owner = weakref.ref(variable)
-    variable._version = node.counter = counter
+    variable._node = node = new_node(
+        variable, prim, tuple(parents), tuple(arrays) if prim.save_inputs else None,
+        output if prim.save_output else None, params or _NO_PARAMS, output.shape, output.dtype)
+    variable._version = counter
     if counter is not None:
-        add_view(counter, node.owner)
+        node.counter = counter
+        add_view(counter, weakref.ref(variable))
     if versioned and prim.save_inputs:
         # What the node checks at backward (``check_versions``) besides the values saved at
         # version 0 (the usual case, implied): for each tensor operand with a version counter,
@@ -1214,7 +1214,7 @@ def _shared_counter(output: Array, operands: tuple[Any, ...]) -> list[Any] | Non
             if counter is None:
                 counter = counter_of(operand)
                 if kind is Variable:
-                    add_view(counter, operand._node.owner)
+                    add_view(counter, weakref.ref(operand))
             return counter
     return None
 
