@@ -1,12 +1,10 @@
-"""The fused CPU kernels of the convolutions and max pooling (mushin.kernels.cpu): im2col
-(``conv.py``, used by every convolution's forward and weight gradient) and the 2x2 pool's
-pair maxima and their gradient routing (``pool.py``, ``RUN_MAX`` and ``RUN_MAX_SCATTER``),
-and ReLU's forward and gradient (``activation.py``, ``RELU``).
+"""The fused CPU kernels of a CNN besides its matrix products (mushin.kernels.cpu): the 2x2
+max pool's pair maxima and their gradient routing (``pool.py``, ``RUN_MAX`` and
+``RUN_MAX_SCATTER``), and ReLU's forward and gradient (``activation.py``, ``RELU``).
 
 Each runs with the kernels and with the portable rules (inside ``cpu.portable()``), and
-against PyTorch: outputs and gradients, float32 and float64, odd sizes, a batch of one, no
-bias, stride, padding, dilation and groups, channel-major (non-contiguous) inputs, ties and
-NaN/inf, -0.0."""
+against PyTorch: outputs and gradients, float32 and float64, odd sizes, a batch of one,
+channel-major (non-contiguous) inputs, ties and NaN/inf, -0.0."""
 
 from __future__ import annotations
 
@@ -24,7 +22,6 @@ from mushin.kernels import cpu
 pytest.importorskip("numba")
 torch = pytest.importorskip("torch")
 
-conv_module = importlib.import_module("mushin.nn.functional.conv")
 pool_module = importlib.import_module("mushin.nn.functional.pool")
 
 Arrays = list[np.ndarray]
@@ -46,96 +43,6 @@ def _close(found: Arrays, expected: Arrays, dtype: Any, oracle: bool = False) ->
     for one, other in zip(found, expected, strict=True):
         assert one.shape == other.shape and one.dtype == other.dtype
         np.testing.assert_allclose(one, other, rtol=rtol, atol=atol)
-
-
-# --- im2col -----------------------------------------------------------------------------------
-
-CONVS = [
-    pytest.param((2, 3, 9, 7), (4, 3, 3, 3), {}, id="plain"),
-    pytest.param((1, 2, 6, 5), (3, 2, 2, 3), {"bias": False}, id="batch-of-one-no-bias"),
-    pytest.param((2, 4, 11, 10), (6, 2, 3, 2), {"stride": (2, 1), "padding": (1, 2),
-                                                "dilation": (2, 1), "groups": 2},
-                 id="stride-padding-dilation-groups"),
-]
-
-
-def _conv(x: np.ndarray, weight: np.ndarray, options: dict[str, Any],
-          channel_major: bool = False) -> Arrays:
-    """Output and the gradients of input, weight and bias of a weighted sum of conv2d."""
-    settings = dict(options)
-    with_bias = settings.pop("bias", True)
-    bias = np.linspace(-1, 1, weight.shape[0]).astype(x.dtype)
-    source = mu.tensor(x, requires_grad=True)
-    inputs = [source, mu.tensor(weight, requires_grad=True)]
-    if with_bias:
-        inputs.append(mu.tensor(bias, requires_grad=True))
-    # a channel-major input (the layout conv2d's own output has) reaches im2col strided
-    image = F.conv2d(inputs[0], mu.constant(np.ones((x.shape[1], 1, 1, 1), x.dtype)),
-                     groups=x.shape[1]) if channel_major else inputs[0]
-    out = F.conv2d(image, inputs[1], inputs[2] if with_bias else None, **settings)
-    weights = np.random.default_rng(9).standard_normal(out.shape).astype(x.dtype)
-    (out * mu.constant(weights)).sum().backward()
-    return [out.numpy(), *(tensor.grad().numpy() for tensor in inputs)]
-
-
-def _torch_conv(x: np.ndarray, weight: np.ndarray, options: dict[str, Any]) -> Arrays:
-    settings = dict(options)
-    with_bias = settings.pop("bias", True)
-    bias = np.linspace(-1, 1, weight.shape[0]).astype(x.dtype)
-    inputs = [torch.tensor(x, requires_grad=True), torch.tensor(weight, requires_grad=True)]
-    if with_bias:
-        inputs.append(torch.tensor(bias, requires_grad=True))
-    out = torch.nn.functional.conv2d(inputs[0], inputs[1], inputs[2] if with_bias else None,
-                                     **settings)
-    weights = np.random.default_rng(9).standard_normal(tuple(out.shape)).astype(x.dtype)
-    (out * torch.from_numpy(weights)).sum().backward()
-    return [out.detach().numpy(), *(tensor.grad.numpy() for tensor in inputs)]
-
-
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize(("x_shape", "w_shape", "options"), CONVS)
-def test_conv2d_with_the_im2col_kernel_matches_the_portable_rule_and_pytorch(
-        dtype: str, x_shape: tuple[int, ...], w_shape: tuple[int, ...],
-        options: dict[str, Any]) -> None:
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal(x_shape).astype(dtype)
-    weight = rng.standard_normal(w_shape).astype(dtype)
-    fused, portable = _both(lambda: _conv(x, weight, options))
-    _close(fused, portable, dtype)
-    _close(fused, _torch_conv(x, weight, options), dtype, oracle=True)
-
-
-def test_a_channel_major_input_matches_the_portable_rule() -> None:
-    rng = np.random.default_rng(1)
-    x = rng.standard_normal((3, 2, 8, 9))
-    weight = rng.standard_normal((4, 2, 3, 3))
-    fused, portable = _both(lambda: _conv(x, weight, {"padding": 1}, channel_major=True))
-    _close(fused, portable, "float64")
-
-
-def test_im2col_kernel_runs_outside_portable_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls = []
-    kernel = conv_module._im2col_kernel
-    monkeypatch.setattr(conv_module, "_im2col_kernel",
-                        lambda *arguments: calls.append(1) or kernel(*arguments))
-    x = np.ones((1, 1, 4, 4), np.float32)
-    weight = np.ones((1, 1, 2, 2), np.float32)
-    with cpu.portable():
-        _conv(x, weight, {})
-    assert not calls
-    _conv(x, weight, {})
-    assert len(calls) == 2  # the forward and the weight gradient
-
-
-def test_an_integer_or_float16_input_keeps_the_portable_copy() -> None:
-    x = np.arange(2 * 5 * 5, dtype=np.float16).reshape(1, 2, 5, 5)
-    weight = np.ones((1, 2, 3, 3), np.float16)
-    with mu.no_grad():
-        found = F.conv2d(mu.constant(x), mu.constant(weight)).numpy()
-    expected = torch.nn.functional.conv2d(torch.tensor(x, dtype=torch.float32),
-                                          torch.tensor(weight, dtype=torch.float32))
-    assert found.dtype == np.float16
-    np.testing.assert_allclose(found, expected.numpy(), rtol=1e-3)
 
 
 # --- the 2x2 max pool's pairs -----------------------------------------------------------------

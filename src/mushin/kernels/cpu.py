@@ -121,9 +121,10 @@ def kernel(function: Callable[..., Any]) -> Kernel:
     where :func:`enabled` holds.
 
     A kernel runs on the core that calls it (no ``numba.prange``). Measured on the
-    2-core machine of ``benchmarks/README.md``, a GPT step whose GELU ran on Numba's two threads
-    took 1.5 times as long as with one: those threads and OpenBLAS's (which spin between
-    matrix products) took the cores from each other."""
+    2-core machine of ``benchmarks/README.md`` (2026-12-08), a GPT step whose GELU ran on
+    Numba's two threads took 2.2 times as long as with one: those threads and OpenBLAS's
+    (which spin between matrix products) took the cores from each other. A pool of sleeping
+    Python threads made every large kernel slower too: waking one takes 40 to 130 µs."""
     return Kernel(function)
 
 

@@ -31,7 +31,7 @@ from mushin._graph import Primitive
 from mushin._tensor import apply
 from mushin._workspace import borrow, give_back
 from mushin.errors import ShapeError
-from mushin.kernels import cpu, cuda
+from mushin.kernels import cuda
 from mushin.nn.functional.shape import pad
 from mushin.nn.functional.window import Pair, ints, kernel_offsets, output_size, padded
 from mushin.ops.join import stack
@@ -52,34 +52,14 @@ def _im2col(xp: Any, x: Array, kernel: Pair, stride: Pair, padding: Pair, dilati
     batch, channels = x.shape[:2]
     source = padded(xp, x, padding)
     columns = borrow(xp, "columns", (channels, *kernel, batch, *out_size), x.dtype)
-    if cpu.enabled(xp) and cpu.fusable(source):
-        # NumPy's copy of the strided view runs one short inner loop per output row: the
-        # kernel's plain loops take half the time (conv2 of benchmarks/cnn.py: 0.27 against
-        # 0.51 ms)
-        _im2col_kernel(source, *stride, *dilation, columns)
-        return columns
+    # (A Numba loop doing this copy took 1.5 to 2 times as long as NumPy's: 0.84 against 0.57
+    # ms for conv2 of benchmarks/cnn.py, benchmarks/README.md's cnn section.)
     batch_step, channel_step, row_step, column_step = source.strides
     columns[...] = xp.lib.stride_tricks.as_strided(
         source, shape=columns.shape,
         strides=(channel_step, dilation[0] * row_step, dilation[1] * column_step, batch_step,
                  stride[0] * row_step, stride[1] * column_step))
     return columns
-
-
-@cpu.kernel
-def _im2col_kernel(source: Array, row_stride: int, column_stride: int, row_dilation: int,
-                   column_dilation: int, columns: Array) -> None:
-    channels, kernel_height, kernel_width, batch, out_height, out_width = columns.shape
-    for channel in range(channels):
-        for row in range(kernel_height):
-            for column in range(kernel_width):
-                for image in range(batch):
-                    for out_row in range(out_height):
-                        top = out_row * row_stride + row * row_dilation
-                        for out_column in range(out_width):
-                            columns[channel, row, column, image, out_row, out_column] = source[
-                                image, channel, top,
-                                out_column * column_stride + column * column_dilation]
 
 
 def _col2im(xp: Any, columns: Array, input_shape: tuple[int, ...], kernel: Pair, stride: Pair,
