@@ -431,8 +431,9 @@ def moved_node(node: Node, owner: Any) -> Node:
     """A copy of ``node`` recording ``owner``'s value instead (an in-place operation's result
     given to the tensor it changed)."""
     moved: Node = _new_reference(Node, owner)
-    for name in Node.__slots__[1:]:
-        setattr(moved, name, getattr(node, name))
+    for name in Node.__slots__:
+        if name != "__weakref__":
+            setattr(moved, name, getattr(node, name))
     return moved
 
 
@@ -538,8 +539,8 @@ def backward_pass(root: Node, seed: Any, ops: Any, retain_graph: bool) -> None:
     def store(node: Node, grad: Any) -> None:
         """Add ``grad`` to the gradient of ``node``'s tensor, if the program still holds it,
         and run its post-accumulate hooks."""
-        owner = node()
-        if owner is None or owner._node is not node:
+        owner = node.owner()
+        if owner is None:
             return
         if not graph_mode:
             base = grad.base
