@@ -83,7 +83,8 @@ def mushin_run(images: np.ndarray, labels: np.ndarray, weights: dict[str, np.nda
     """A run of ``len(labels) / BATCH`` steps from ``weights``, and the loss and the weights
     it ends on (filled in by each run)."""
     model = mushin_model(dtype)
-    batches = [(mu.constant(images[s:s + BATCH].astype(dtype)), mu.constant(labels[s:s + BATCH]))
+    batches = [(mu.from_numpy(images[s:s + BATCH].astype(dtype)),
+                mu.from_numpy(labels[s:s + BATCH]))
                for s in range(0, len(labels), BATCH)]
     final: dict[str, Any] = {}
 

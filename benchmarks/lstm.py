@@ -74,7 +74,7 @@ def mushin_run(sequences: np.ndarray, labels: np.ndarray, weights: Any,
                cell: str = "lstm") -> Any:
     lstm, head = mushin_model(cell)
     parameters = [*lstm.parameters(), *head.parameters()]
-    batches = [(mu.constant(sequences[s:s + BATCH]), mu.constant(labels[s:s + BATCH]))
+    batches = [(mu.from_numpy(sequences[s:s + BATCH]), mu.from_numpy(labels[s:s + BATCH]))
                for s in range(0, len(labels), BATCH)]
     losses: list[float] = []
 

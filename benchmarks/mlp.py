@@ -55,7 +55,8 @@ def mushin_epoch(images: np.ndarray, labels: np.ndarray, weights: Any) -> Any:
         layer.load_state_dict({"weight": w, "bias": b})
     parameters = [p for layer in layers for p in layer.parameters()]
     optimizer = SGD(parameters, lr=0.01, momentum=0.9)
-    batches = [(mu.constant(images[s:s + BATCH]), mu.constant(labels[s:s + BATCH]))
+    # (``from_numpy`` shares the data set's memory, as the PyTorch epoch's ``torch.from_numpy``)
+    batches = [(mu.from_numpy(images[s:s + BATCH]), mu.from_numpy(labels[s:s + BATCH]))
                for s in range(0, len(labels) - BATCH + 1, BATCH)]
 
     def epoch() -> None:
