@@ -113,9 +113,7 @@ def _trainer(workload: str, torch: Any, samples: int) -> Callable[[bool], Callab
                 if torch is None:
                     return cast(Callable[[], Any], module.mushin_epoch(images, labels, initial))
                 return cast(Callable[[], Any], module.torch_epoch(torch, images, labels, initial))
-            data = module.make_data(2 if small else 100 if workload == "cnn" else 50)
-            if small:
-                data = tuple(part[:4] for part in data)
+            data = module.make_data(2 if small else 100 if workload == "cnn" else 50)  # steps
             if torch is None:
                 return cast(Callable[[], Any], module.mushin_run(*data, weights)[0])
             return cast(Callable[[], Any], module.torch_run(torch, *data, weights)[0])
@@ -128,8 +126,6 @@ def _trainer(workload: str, torch: Any, samples: int) -> Callable[[bool], Callab
 def child(workload: str, framework: str, samples: int, epochs: int) -> None:
     """Run in the subprocess: build, measure, train, measure; print one JSON line."""
     torch = torch_or_none() if framework == "torch" else None
-    if torch is not None:
-        torch.set_num_threads(1)  # (the memory of a run does not depend on it; its speed does)
     make = _trainer(workload, torch, samples)
     cold = _current_bytes()
     make(True)()  # the runtime each library loads on first use
