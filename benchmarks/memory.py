@@ -75,7 +75,7 @@ def _trainer(workload: str, torch: Any, samples: int) -> Callable[[bool], Callab
     """``make(small)``: a training run of ``workload`` for ``torch`` (None: mushin), ready
     to call. ``small``: the warm-up's, on a model of its own with batches of two samples, so
     that it loads what the library loads on first use but leaves no batch-sized temporaries
-    (mushin keeps freed memory for reuse, ``mushin/_workspace.py``: a full-size warm-up would
+    (mushin keeps freed memory for reuse, ``mushin/_allocator.py``: a full-size warm-up would
     leave the training's own working memory resident before the measure starts)."""
     library = "mushin" if torch is None else "torch"
     if workload == "gpt":

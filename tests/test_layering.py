@@ -22,7 +22,7 @@ LAYERS: dict[str, int] = {
     # mechanism, static types, atomic files, reused scratch buffers
     "mushin.errors": 0, "mushin._check": 0, "mushin._backend": 0, "mushin.kernels": 0,
     "mushin._typing": 0, "mushin._tensor_methods": 0, "mushin._atomic": 0, "mushin._random": 0,
-    "mushin._dtypes": 0, "mushin._workspace": 0,
+    "mushin._dtypes": 0, "mushin._allocator": 0,
     # L1: the engine
     "mushin._graph": 1,
     # L2: the tensors, apply, and the method / export declarations

@@ -11,8 +11,8 @@ See README.md and docs/ for the tour; docs/api.md is the reference.
 """
 
 from mushin import (
+    _allocator,
     _dtypes,
-    _workspace,
     accelerator,
     backends,
     cuda,
@@ -101,7 +101,7 @@ __all__ += [
 __all__ += ops.__all__  # every operation, as generated in mushin/ops/__init__.py
 __all__ += _dtypes.__all__
 __all__ += ["distributions"]
-_workspace.keep_freed_memory()  # freed activations are reused, not faulted in again each step
+_allocator.keep_freed_memory()  # freed activations are reused, not faulted in again each step
 float = _dtypes.float32  # PyTorch's mu.float, mu.int, mu.bool: not in __all__
 int = _dtypes.int32
 bool = _dtypes.bool_

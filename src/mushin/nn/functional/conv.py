@@ -11,11 +11,9 @@ in place: the columns are one strided view of the input (every window a set of s
 copied once, and the backward passes are matrix products too (col2im adds back one kernel
 offset at a time, never one pixel at a time). Its output is channel-major in memory (the
 ``(B, O, Ho, Wo)`` view of the product, not a transposed copy), a layout the element-wise
-operations after it keep and its backward reads as a matrix without a copy. On NumPy its
-temporaries that never leave it (the columns, the input gradient's products) live in
-per-thread buffers reused from step to step (see ``borrow``). The input and weight gradients
-are primitives with their own VJPs (an adjoint pair with ``conv2d``), so second derivatives
-work through them.
+operations after it keep and its backward reads as a matrix without a copy. The input and
+weight gradients are primitives with their own VJPs (an adjoint pair with ``conv2d``), so
+second derivatives work through them.
 """
 
 from __future__ import annotations
@@ -29,7 +27,6 @@ from mushin._backend import Array
 from mushin._check import is_int, operation_name, shape_of
 from mushin._graph import Primitive
 from mushin._tensor import apply
-from mushin._workspace import borrow, give_back
 from mushin.errors import ShapeError
 from mushin.kernels import cuda
 from mushin.nn.functional.shape import pad
@@ -45,13 +42,13 @@ def _im2col(xp: Any, x: Array, kernel: Pair, stride: Pair, padding: Pair, dilati
     """The columns ``(C, kh, kw, B, Ho, Wo)``: what each kernel offset sees at each output.
 
     A strided view of the padded input (each window is a set of strides, nothing is copied)
-    copied once into a contiguous workspace (``borrow``: give it back once used). Channels
+    copied once into a contiguous array. Channels
     come first so that a group's columns reshape, without a copy, into one matrix
     ``(C / groups * kh * kw, B * Ho * Wo)``: the whole batch is one matrix product.
     """
     batch, channels = x.shape[:2]
     source = padded(xp, x, padding)
-    columns = borrow(xp, "columns", (channels, *kernel, batch, *out_size), x.dtype)
+    columns = xp.empty((channels, *kernel, batch, *out_size), dtype=x.dtype)
     # (A Numba loop doing this copy took 1.5 to 2 times as long as NumPy's: 0.84 against 0.57
     # ms for conv2 of benchmarks/cnn.py, benchmarks/README.md's cnn section.)
     batch_step, channel_step, row_step, column_step = source.strides
@@ -174,7 +171,6 @@ def _conv_forward(xp: Any, x: Array, weight: Array, bias: Array | None, stride: 
     columns = _im2col(xp, x, kernel, stride, padding, dilation, out_size)
     matrix = weight.reshape(groups, out_channels // groups, -1)
     result = _grouped(xp, matrix, columns.reshape(groups, matrix.shape[2], -1))
-    give_back(xp, "columns", columns)
     if bias is not None:  # added in place to the product, a fresh array
         rows = bias.reshape(groups, out_channels // groups, 1)
         if rows.dtype == result.dtype:
@@ -216,12 +212,11 @@ def _input_grad_by_columns(xp: Any, grad: Array, weight: Array, input_shape: tup
     out_channels, out_height, out_width = grad.shape[1:]
     kernel = (weight.shape[2], weight.shape[3])
     matrix = xp.swapaxes(weight.reshape(groups, out_channels // groups, -1), 1, 2)
-    product = borrow(xp, "products", (groups, matrix.shape[1], batch * out_height * out_width),
-                    xp.result_type(weight.dtype, grad.dtype))
+    product = xp.empty((groups, matrix.shape[1], batch * out_height * out_width),
+                       dtype=xp.result_type(weight.dtype, grad.dtype))
     _grouped(xp, matrix, _grad_rows(xp, grad, groups), product)
     columns = product.reshape(channels, *kernel, batch, out_height, out_width)
     image = _col2im(xp, columns, input_shape, kernel, stride, padding, dilation)
-    give_back(xp, "products", product)
     return image
 
 
@@ -240,13 +235,12 @@ def _input_grad_by_spread_rows(xp: Any, grad: Array, weight: Array,
     kernel = (weight.shape[2], weight.shape[3])
     matrix = xp.swapaxes(weight.reshape(groups, out_channels // groups, -1), 1, 2)
     full_height, full_width = height + 2 * padding[0], width + 2 * padding[1]
-    rows = borrow(xp, "rows", (out_channels, batch, out_height, full_width), grad.dtype)
+    rows = xp.empty((out_channels, batch, out_height, full_width), dtype=grad.dtype)
     rows[..., :out_width] = xp.swapaxes(grad, 0, 1)
     rows[..., out_width:] = 0
-    product = borrow(xp, "products", (groups, matrix.shape[1], batch * out_height * full_width),
-                    xp.result_type(weight.dtype, grad.dtype))
+    product = xp.empty((groups, matrix.shape[1], batch * out_height * full_width),
+                       dtype=xp.result_type(weight.dtype, grad.dtype))
     _grouped(xp, matrix, rows.reshape(groups, out_channels // groups, -1), product)
-    give_back(xp, "rows", rows)
     columns = product.reshape(channels, *kernel, batch, out_height * full_width)
     # A spare row: the last offsets' runs end up to (kw - 1) * dilation past the image.
     result = xp.zeros((channels, batch, (full_height + 1) * full_width), dtype=columns.dtype)
@@ -254,7 +248,6 @@ def _input_grad_by_spread_rows(xp: Any, grad: Array, weight: Array,
         for column in range(kernel[1]):
             start = row * dilation[0] * full_width + column * dilation[1]
             result[..., start:start + out_height * full_width] += columns[:, row, column]
-    give_back(xp, "products", product)
     image = result[..., :full_height * full_width].reshape(channels, batch, full_height,
                                                            full_width)
     return xp.swapaxes(image, 0, 1)[..., padding[0]:padding[0] + height,
@@ -273,7 +266,6 @@ def _conv_weight_grad_forward(xp: Any, x: Array, grad: Array, weight_shape: tupl
     # (C / groups * kh * kw, O / groups) per group, transposed at the end (it is small):
     # OpenBLAS runs this orientation of the long, thin product faster.
     product = _grouped(xp, columns, xp.swapaxes(_grad_rows(xp, grad, groups), 1, 2))
-    give_back(xp, "columns", columns)
     return xp.swapaxes(product, 1, 2).reshape(weight_shape)
 
 

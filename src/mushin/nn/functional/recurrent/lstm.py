@@ -37,8 +37,7 @@ part being one product over the steps here.
 On NumPy with Numba (``mushin.kernels.cpu``), without a projection, each step's
 element-wise work runs as fused kernels: two per forward step (the gates and cell state; the
 hidden state and the factors) around NumPy's vectorised ``tanh`` passes, and one per
-backward step; the backward's sequence-sized temporaries are reused buffers
-(``mushin._workspace.borrow``). The portable rules above stay the reference the tests compare
+backward step. The portable rules above stay the reference the tests compare
 them with (``tests/test_cpu_kernels_recurrent.py``).
 """
 
@@ -47,7 +46,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from mushin._workspace import borrow, give_back
 from mushin.kernels import cpu
 from mushin.nn.functional.recurrent import _driver as driver
 
@@ -385,7 +383,7 @@ def _cpu_forward(xp: Any, x: Any, initial_hidden: Any, initial_cell: Any, weight
 def _cpu_array_vjp(xp: Any, grad: Any, inputs: Any, output: Any, parents: Any,
                    reverse: bool) -> Any:
     """``_array_vjp`` with each step's element-wise work in one kernel (without a
-    projection), its big temporaries in reused buffers."""
+    projection)."""
     _, _, _, weight_ih, weight_hh, bias_ih, _, weight_hr, workspace = inputs
     if weight_hr is not None or not cpu.fusable(workspace) or grad.dtype != workspace.dtype:
         return NotImplemented
@@ -395,8 +393,7 @@ def _cpu_array_vjp(xp: Any, grad: Any, inputs: Any, output: Any, parents: Any,
     quarter = driver.quarter_rows(xp, 4 * size, 3 * size, dtype)
     recurrent_t = xp.ascontiguousarray(
         (_order(xp, weight_hh, size).astype(dtype, copy=False) * quarter).T)
-    # reused buffers: fresh ones of a few MB are faulted in again at every training step
-    gate_grads = borrow(xp, "gate gradients", (steps, 4 * size, batch), dtype)
+    gate_grads = xp.empty((steps, 4 * size, batch), dtype=dtype)
     carry_state = None
     carry_hidden = carry_cell = xp.array(grad[-1], dtype=dtype, order="C")
     for step in range(steps - 1, -1, -1):
@@ -405,24 +402,10 @@ def _cpu_array_vjp(xp: Any, grad: Any, inputs: Any, output: Any, parents: Any,
         if step or parents[1] is not None:
             carry_hidden = carry_state = xp.matmul(recurrent_t, gate_grads[step])
     want_input, want_weights = _wanted(parents)
-    gate_columns = _columns(xp, "gate columns", gate_grads) \
-        if want_input or want_weights else None
-    give_back(xp, "gate gradients", gate_grads)
-    z_columns = _columns(xp, "z columns", workspace[:, :width]) if want_weights else None
-    gradients = _gradients(xp, inputs, parents, reverse, quarter, gate_columns, z_columns,
-                           carry_state, carry_cell, None)
-    for purpose, columns in (("gate columns", gate_columns), ("z columns", z_columns)):
-        if columns is not None:
-            give_back(xp, purpose, columns)
-    return gradients
-
-
-def _columns(xp: Any, purpose: str, blocks: Any) -> Any:
-    """``driver.columns(xp, blocks)`` in a buffer borrowed for ``purpose``."""
-    steps, rows, batch = blocks.shape
-    result = borrow(xp, purpose, (rows, steps, batch), blocks.dtype)
-    xp.copyto(result, blocks.transpose(1, 0, 2))
-    return result.reshape(rows, steps * batch)
+    gate_columns = driver.columns(xp, gate_grads) if want_input or want_weights else None
+    z_columns = driver.columns(xp, workspace[:, :width]) if want_weights else None
+    return _gradients(xp, inputs, parents, reverse, quarter, gate_columns, z_columns,
+                      carry_state, carry_cell, None)
 
 
 LSTM_LAYER = driver.layer_primitive("lstm_layer", _forward, _array_vjp, _graph_vjp,
