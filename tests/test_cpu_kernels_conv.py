@@ -115,16 +115,24 @@ def test_max_pool_pairs_keep_nan_and_inf_as_the_portable_rules() -> None:
     assert np.isnan(fused[0][0, 0, 0, 0]) and fused[0][0, 1, 0, 0] == np.inf
 
 
-def test_pair_kernels_run_outside_portable_only(monkeypatch: pytest.MonkeyPatch) -> None:
+def _count_calls(monkeypatch: pytest.MonkeyPatch, module: Any,
+                 names: tuple[str, ...]) -> dict[str, int]:
+    """The kernels ``names`` of ``module`` replaced by ones that count their calls (in the
+    dict returned) and run them."""
     calls: dict[str, int] = {}
-    for name in ("_pair_max_kernel", "_pair_scatter_kernel"):
-        kernel = getattr(pool_module, name)
+    for name in names:
+        kernel = getattr(module, name)
 
         def counted(*arguments: Any, kernel: Any = kernel, name: str = name) -> None:
             calls[name] = calls.get(name, 0) + 1
             kernel(*arguments)
 
-        monkeypatch.setattr(pool_module, name, counted)
+        monkeypatch.setattr(module, name, counted)
+    return calls
+
+
+def test_pair_kernels_run_outside_portable_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _count_calls(monkeypatch, pool_module, ("_pair_max_kernel", "_pair_scatter_kernel"))
     x = np.ones((1, 1, 4, 4))
     with cpu.portable():
         _pool(x, 2)
@@ -197,15 +205,7 @@ def test_relu_matches_the_portable_rule_and_pytorch(dtype: str, layout: str) -> 
 def test_relu_kernels_run_outside_portable_only_on_dense_layouts(
         monkeypatch: pytest.MonkeyPatch) -> None:
     activation = importlib.import_module("mushin.nn.functional.activation")
-    calls: dict[str, int] = {}
-    for name in ("_relu_kernel", "_relu_grad_kernel"):
-        kernel = getattr(activation, name)
-
-        def counted(*arguments: Any, kernel: Any = kernel, name: str = name) -> None:
-            calls[name] = calls.get(name, 0) + 1
-            kernel(*arguments)
-
-        monkeypatch.setattr(activation, name, counted)
+    calls = _count_calls(monkeypatch, activation, ("_relu_kernel", "_relu_grad_kernel"))
     x = np.ones((1, 1, 2, 2), np.float32)
     with cpu.portable():
         _relu(x, "channel-major")

@@ -78,6 +78,17 @@ def float32_contiguous(array: Any, *others: Any) -> bool:
             and all(each.flags.c_contiguous for each in (array, *others)))
 
 
+def map_float32(kernel: Kernel, x: Any) -> Any:
+    """``kernel(x, out)`` on the flat runs of ``x`` and of a new ``out`` like it, for a
+    C-contiguous float32 NumPy ``x``; ``NotImplemented`` for anything else (the portable rule
+    runs): a point-wise float32 kernel's forward rule (``erf``, GELU)."""
+    if not float32_contiguous(x):
+        return NotImplemented
+    out = np.empty_like(x)
+    kernel(x.reshape(-1), out.reshape(-1))
+    return out
+
+
 class Kernel:
     """A Python function compiled by Numba at its first call."""
 

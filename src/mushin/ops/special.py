@@ -158,11 +158,7 @@ def _erf_float32_kernel(x: Array, out: Array) -> None:
 
 
 def _erf_cpu(xp: Any, x: Array) -> Any:
-    if not cpu.float32_contiguous(x):
-        return NotImplemented
-    out = np.empty_like(x)
-    _erf_float32_kernel(x.reshape(-1), out.reshape(-1))
-    return out
+    return cpu.map_float32(_erf_float32_kernel, x)
 
 
 ERF = Primitive("erf", scipy_forward("erf", "erf"), _erf_vjp, cuda_forward=_erf_cuda,

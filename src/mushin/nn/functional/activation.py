@@ -227,11 +227,7 @@ def _gelu_grad_float32_kernel(g: Array, x: Array, density: Array) -> None:
 
 
 def _gelu_cpu(xp: Any, x: Array) -> Any:
-    if not cpu.float32_contiguous(x):
-        return NotImplemented
-    out = np.empty_like(x)
-    _gelu_float32_kernel(x.reshape(-1), out.reshape(-1))
-    return out
+    return cpu.map_float32(_gelu_float32_kernel, x)
 
 
 def _gelu_cpu_vjp(F: Any, g: Any, inputs: Any, out: Any, parents: Any) -> Any:
